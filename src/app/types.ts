@@ -1,0 +1,20 @@
+// What the worker hands to the Koa application: everything the app needs from outside it.
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import type { HttpMetrics } from '../metrics/http-metrics.js';
+
+/** Shared, mutable view of the worker's lifecycle; /readyz reads it. */
+export interface Lifecycle {
+  /** True once the worker was told to drain: /readyz answers 503 from then on. */
+  draining: boolean;
+}
+
+export interface AppDeps {
+  config: Pick<Config, 'serviceName'>;
+  logger: Logger;
+  metrics: HttpMetrics;
+  lifecycle: Lifecycle;
+  /** The slot the manager gave this worker (stable across replacements). */
+  slot: number;
+  version: string;
+}

@@ -1,0 +1,134 @@
+// Environment -> one typed, validated config object. Both sides of the cluster read the same
+// variables, so a bad value fails the manager at start instead of every worker at fork time.
+import os from 'node:os';
+import { z } from 'zod';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Upper bound for WORKERS and POST /scale: far above any sane core count, low enough to stop typos. */
+export const MAX_WORKERS = 64;
+
+const int = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^-?\d+$/, 'must be an integer')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+
+const optionalInt = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .transform((v) => (v === undefined || v === '' ? undefined : v))
+    .pipe(int(min, max).optional());
+
+const host = z.string().trim().min(1, 'must not be empty');
+
+const schema = z.object({
+  PORT: int(0, 65535).default(8080),
+  HOST: host.default('0.0.0.0'),
+  METRICS_PORT: int(0, 65535).default(9464),
+  METRICS_HOST: host.default('127.0.0.1'),
+  WORKERS: optionalInt(1, MAX_WORKERS),
+  WORKER_TIMEOUT_MS: int(100, 3_600_000).default(30_000),
+  HEARTBEAT_INTERVAL_MS: optionalInt(50, 60_000),
+  SHUTDOWN_TIMEOUT_MS: int(100, 3_600_000).default(10_000),
+  METRICS_COLLECT_TIMEOUT_MS: int(50, 60_000).default(2_000),
+  ADMIN_TOKEN: z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined || v === '' ? undefined : v))
+    .pipe(z.string().min(16, 'must be at least 16 characters when set').optional()),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  WORKER_MAX_REQUESTS: optionalInt(1, Number.MAX_SAFE_INTEGER),
+  WORKER_MAX_REQUESTS_JITTER: optionalInt(0, Number.MAX_SAFE_INTEGER),
+  WORKER_MAX_RSS_MB: optionalInt(1, 1_048_576),
+  RESTART_BACKOFF_BASE_MS: int(0, 60_000).default(100),
+  RESTART_BACKOFF_MAX_MS: int(0, 600_000).default(10_000),
+  CRASH_LOOP_LIMIT: int(1, 1000).default(5),
+  WORKER_MIN_UPTIME_MS: int(0, 3_600_000).default(5_000),
+  SERVICE_NAME: z.string().trim().min(1).default('koa-cluster-service'),
+});
+
+export interface Config {
+  port: number;
+  host: string;
+  metricsPort: number;
+  metricsHost: string;
+  workers: number;
+  workerTimeoutMs: number;
+  heartbeatIntervalMs: number;
+  shutdownTimeoutMs: number;
+  metricsCollectTimeoutMs: number;
+  adminToken: string | undefined;
+  logLevel: LogLevel;
+  workerMaxRequests: number | undefined;
+  workerMaxRequestsJitter: number;
+  workerMaxRssMb: number | undefined;
+  restartBackoffBaseMs: number;
+  restartBackoffMaxMs: number;
+  crashLoopLimit: number;
+  workerMinUptimeMs: number;
+  serviceName: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads the environment; throws ConfigError naming every bad variable and why. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const picked: Record<string, string | undefined> = {};
+  for (const key of Object.keys(schema.shape)) picked[key] = env[key];
+  const parsed = schema.safeParse(picked);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map(
+        (issue) =>
+          `${issue.path.join('.')}=${JSON.stringify(picked[String(issue.path[0])])}: ${issue.message}`,
+      ),
+    );
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+  if (e.RESTART_BACKOFF_MAX_MS < e.RESTART_BACKOFF_BASE_MS) {
+    problems.push('RESTART_BACKOFF_MAX_MS must be >= RESTART_BACKOFF_BASE_MS');
+  }
+  // A heartbeat must fit several times into the hang timeout, or healthy workers look hung.
+  const heartbeatIntervalMs =
+    e.HEARTBEAT_INTERVAL_MS ?? Math.max(50, Math.min(1000, Math.floor(e.WORKER_TIMEOUT_MS / 4)));
+  if (heartbeatIntervalMs * 2 > e.WORKER_TIMEOUT_MS) {
+    problems.push('HEARTBEAT_INTERVAL_MS must be at most half of WORKER_TIMEOUT_MS');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    metricsPort: e.METRICS_PORT,
+    metricsHost: e.METRICS_HOST,
+    workers: e.WORKERS ?? Math.min(MAX_WORKERS, os.availableParallelism()),
+    workerTimeoutMs: e.WORKER_TIMEOUT_MS,
+    heartbeatIntervalMs,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    metricsCollectTimeoutMs: e.METRICS_COLLECT_TIMEOUT_MS,
+    adminToken: e.ADMIN_TOKEN,
+    logLevel: e.LOG_LEVEL,
+    workerMaxRequests: e.WORKER_MAX_REQUESTS,
+    // Default jitter: 10% of the limit, so workers forked together do not all recycle together.
+    workerMaxRequestsJitter:
+      e.WORKER_MAX_REQUESTS_JITTER ??
+      (e.WORKER_MAX_REQUESTS === undefined ? 0 : Math.floor(e.WORKER_MAX_REQUESTS / 10)),
+    workerMaxRssMb: e.WORKER_MAX_RSS_MB,
+    restartBackoffBaseMs: e.RESTART_BACKOFF_BASE_MS,
+    restartBackoffMaxMs: e.RESTART_BACKOFF_MAX_MS,
+    crashLoopLimit: e.CRASH_LOOP_LIMIT,
+    workerMinUptimeMs: e.WORKER_MIN_UPTIME_MS,
+    serviceName: e.SERVICE_NAME,
+  };
+}

@@ -1,0 +1,72 @@
+// How each metric a worker exports is combined across workers on the manager: the one place
+// these rules are stated. The manager applies this table to every snapshot before prom-client's
+// AggregatorRegistry.aggregate() merges them, so a worker cannot change the rule by accident, and
+// a unit test fails when a worker exports a metric that is missing here.
+import type { MetricsSnapshot } from '../protocol.js';
+
+/** prom-client's aggregator names. */
+export type AggregationRule = 'sum' | 'max' | 'min' | 'average' | 'first' | 'omit';
+
+export const AGGREGATION_RULES: Readonly<Record<string, AggregationRule>> = {
+  // --- the service's own metrics (src/metrics/http-metrics.ts)
+  // Counts add up across workers; carry-over of dead workers needs 'sum' for every cumulative series.
+  http_request_duration_seconds: 'sum',
+  http_requests_in_flight: 'sum',
+
+  // --- prom-client default metrics
+  process_cpu_user_seconds_total: 'sum',
+  process_cpu_system_seconds_total: 'sum',
+  process_cpu_seconds_total: 'sum',
+  // Workers come and go; the manager's own start time is cluster_manager_process_start_time_seconds.
+  process_start_time_seconds: 'omit',
+  process_resident_memory_bytes: 'sum',
+  process_virtual_memory_bytes: 'sum',
+  process_heap_bytes: 'sum',
+  process_open_fds: 'sum',
+  // A per-process limit: adding limits together means nothing, the tightest one is what bites.
+  process_max_fds: 'min',
+  // Event-loop lag: the slowest worker is what users feel, so the worst value wins
+  // (per-slot values are in cluster_worker_event_loop_delay_seconds).
+  nodejs_eventloop_lag_seconds: 'max',
+  nodejs_eventloop_lag_min_seconds: 'min',
+  nodejs_eventloop_lag_max_seconds: 'max',
+  nodejs_eventloop_lag_mean_seconds: 'max',
+  nodejs_eventloop_lag_stddev_seconds: 'max',
+  nodejs_eventloop_lag_p50_seconds: 'max',
+  nodejs_eventloop_lag_p90_seconds: 'max',
+  nodejs_eventloop_lag_p99_seconds: 'max',
+  nodejs_active_resources: 'sum',
+  nodejs_active_handles: 'sum',
+  nodejs_active_requests: 'sum',
+  // Gauges named *_total repeat the per-type gauges above summed, and the counter-style suffix on a
+  // gauge fails `promtool check metrics`; dropped from the cluster view.
+  nodejs_active_resources_total: 'omit',
+  nodejs_active_handles_total: 'omit',
+  nodejs_active_requests_total: 'omit',
+  nodejs_heap_size_total_bytes: 'sum',
+  nodejs_heap_size_used_bytes: 'sum',
+  nodejs_external_memory_bytes: 'sum',
+  nodejs_heap_space_size_total_bytes: 'sum',
+  nodejs_heap_space_size_used_bytes: 'sum',
+  nodejs_heap_space_size_available_bytes: 'sum',
+  // Every worker runs the same binary; one copy of the info series is the truth.
+  nodejs_version_info: 'first',
+  nodejs_gc_duration_seconds: 'sum',
+};
+
+/** Counters and histograms only ever grow within a process; their sum may be carried over. */
+export function isCumulative(metric: { type: string }): boolean {
+  return metric.type === 'counter' || metric.type === 'histogram';
+}
+
+/**
+ * Returns the snapshot with each metric's aggregator set from the table. A metric missing from
+ * the table keeps a safe default: 'sum' for cumulative types (required for carry-over), 'max'
+ * for gauges (never invents a total that no process has).
+ */
+export function applyAggregationRules(snapshot: MetricsSnapshot): MetricsSnapshot {
+  return snapshot.map((metric) => {
+    const rule = AGGREGATION_RULES[metric.name] ?? (isCumulative(metric) ? 'sum' : 'max');
+    return metric.aggregator === rule ? metric : { ...metric, aggregator: rule };
+  });
+}

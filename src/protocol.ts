@@ -1,0 +1,101 @@
+// The typed IPC messages between the manager and its workers: the only module both sides use to
+// talk. Every message carries a `type` tag; anything else arriving on the channel is ignored
+// (cluster's own internal messages share the pipe).
+import type { MetricObjectWithValues, MetricValue } from 'prom-client';
+import type { LogLevel } from './config.js';
+
+/** One worker registry as prom-client's getMetricsAsJSON() returns it (plain, IPC-safe data). */
+export type MetricsSnapshot = MetricObjectWithValues<MetricValue<string>>[];
+
+/** Why a worker is being stopped on purpose; also the `reason` label of restarts. */
+export type StopReason = 'reload' | 'scale' | 'shutdown' | 'max_requests' | 'memory';
+
+// ---- worker -> manager -------------------------------------------------------------------
+
+export interface ReadyMessage {
+  type: 'ready';
+}
+
+/** The worker could not start serving (e.g. EADDRINUSE); it exits right after this. */
+export interface BootFailedMessage {
+  type: 'boot-failed';
+  code: string;
+  message: string;
+}
+
+export interface HeartbeatMessage {
+  type: 'heartbeat';
+  /** Event-loop delay over the last interval, seconds (p99 and max of perf_hooks' histogram). */
+  eventLoopDelayP99Seconds: number;
+  eventLoopDelayMaxSeconds: number;
+  residentMemoryBytes: number;
+  heapUsedBytes: number;
+  /** Requests this worker has started since it booted (for WORKER_MAX_REQUESTS). */
+  requestsServed: number;
+  requestsInFlight: number;
+}
+
+export interface MetricsReplyMessage {
+  type: 'metrics';
+  requestId: number;
+  metrics: MetricsSnapshot;
+}
+
+/** Sent by a worker leaving on purpose, just before it exits, so nothing it counted is lost. */
+export interface FinalMetricsMessage {
+  type: 'final-metrics';
+  metrics: MetricsSnapshot;
+}
+
+export type WorkerMessage =
+  | ReadyMessage
+  | BootFailedMessage
+  | HeartbeatMessage
+  | MetricsReplyMessage
+  | FinalMetricsMessage;
+
+// ---- manager -> worker -------------------------------------------------------------------
+
+export interface CollectMetricsMessage {
+  type: 'collect-metrics';
+  requestId: number;
+}
+
+/** Stop accepting, finish in-flight requests, send final metrics, exit 0. */
+export interface DrainMessage {
+  type: 'drain';
+  reason: StopReason;
+  /** How long the worker may take before it closes what is left and exits anyway. */
+  timeoutMs: number;
+}
+
+export interface SetLogLevelMessage {
+  type: 'set-log-level';
+  level: LogLevel;
+}
+
+export type ManagerMessage = CollectMetricsMessage | DrainMessage | SetLogLevelMessage;
+
+// ---- guards ------------------------------------------------------------------------------
+
+const WORKER_TYPES = new Set<string>(['ready', 'boot-failed', 'heartbeat', 'metrics', 'final-metrics']);
+const MANAGER_TYPES = new Set<string>(['collect-metrics', 'drain', 'set-log-level']);
+
+function hasType(value: unknown): value is { type: string } {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { type?: unknown }).type === 'string'
+  );
+}
+
+export function isWorkerMessage(value: unknown): value is WorkerMessage {
+  return hasType(value) && WORKER_TYPES.has(value.type);
+}
+
+export function isManagerMessage(value: unknown): value is ManagerMessage {
+  return hasType(value) && MANAGER_TYPES.has(value.type);
+}
+
+/** Environment variable through which the manager tells a forked worker its slot. */
+export const WORKER_SLOT_ENV = 'CLUSTER_WORKER_SLOT';
