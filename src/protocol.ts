@@ -30,6 +30,8 @@ export interface HeartbeatMessage {
   eventLoopDelayMaxSeconds: number;
   residentMemoryBytes: number;
   heapUsedBytes: number;
+  /** process.cpuUsage() user+system since the worker started, seconds. */
+  cpuSecondsTotal: number;
   /** Requests this worker has started since it booted (for WORKER_MAX_REQUESTS). */
   requestsServed: number;
   requestsInFlight: number;

@@ -1,0 +1,7 @@
+// Integration and e2e tests run the compiled cluster (dist/main.js) exactly as `npm start` does;
+// build it once here so a stale dist never hides a change.
+import { execFileSync } from 'node:child_process';
+
+export default function setup(): void {
+  execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+}
