@@ -50,6 +50,8 @@ const schema = z.object({
   RESTART_BACKOFF_MAX_MS: int(0, 600_000).default(10_000),
   CRASH_LOOP_LIMIT: int(1, 1000).default(5),
   WORKER_MIN_UPTIME_MS: int(0, 3_600_000).default(5_000),
+  HTTP_HEADERS_TIMEOUT_MS: int(1_000, 600_000).default(10_000),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: int(100, 600_000).default(5_000),
   SERVICE_NAME: z.string().trim().min(1).default('koa-cluster-service'),
 });
 
@@ -72,6 +74,8 @@ export interface Config {
   restartBackoffMaxMs: number;
   crashLoopLimit: number;
   workerMinUptimeMs: number;
+  httpHeadersTimeoutMs: number;
+  httpKeepAliveTimeoutMs: number;
   serviceName: string;
 }
 
@@ -129,6 +133,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     restartBackoffMaxMs: e.RESTART_BACKOFF_MAX_MS,
     crashLoopLimit: e.CRASH_LOOP_LIMIT,
     workerMinUptimeMs: e.WORKER_MIN_UPTIME_MS,
+    httpHeadersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
+    httpKeepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
     serviceName: e.SERVICE_NAME,
   };
 }

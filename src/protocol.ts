@@ -1,11 +1,22 @@
 // The typed IPC messages between the manager and its workers: the only module both sides use to
 // talk. Every message carries a `type` tag; anything else arriving on the channel is ignored
 // (cluster's own internal messages share the pipe).
-import type { MetricObjectWithValues, MetricValue } from 'prom-client';
 import type { LogLevel } from './config.js';
 
-/** One worker registry as prom-client's getMetricsAsJSON() returns it (plain, IPC-safe data). */
-export type MetricsSnapshot = MetricObjectWithValues<MetricValue<string>>[];
+/**
+ * One metric family as prom-client's getMetricsAsJSON() returns it at run time (its bundled
+ * typings say `type` is a numeric enum; at run time it is this string).
+ */
+export interface MetricFamily {
+  name: string;
+  help: string;
+  type: 'counter' | 'gauge' | 'histogram' | 'summary';
+  aggregator: 'sum' | 'max' | 'min' | 'average' | 'first' | 'omit';
+  values: { value: number; labels: Record<string, string | number>; metricName?: string }[];
+}
+
+/** One worker registry as plain, IPC-safe data. */
+export type MetricsSnapshot = MetricFamily[];
 
 /** Why a worker is being stopped on purpose; also the `reason` label of restarts. */
 export type StopReason = 'reload' | 'scale' | 'shutdown' | 'max_requests' | 'memory';

@@ -2,10 +2,10 @@
 // these rules are stated. The manager applies this table to every snapshot before prom-client's
 // AggregatorRegistry.aggregate() merges them, so a worker cannot change the rule by accident, and
 // a unit test fails when a worker exports a metric that is missing here.
-import type { MetricsSnapshot } from '../protocol.js';
+import type { MetricFamily, MetricsSnapshot } from '../protocol.js';
 
 /** prom-client's aggregator names. */
-export type AggregationRule = 'sum' | 'max' | 'min' | 'average' | 'first' | 'omit';
+export type AggregationRule = MetricFamily['aggregator'];
 
 export const AGGREGATION_RULES: Readonly<Record<string, AggregationRule>> = {
   // --- the service's own metrics (src/metrics/http-metrics.ts)

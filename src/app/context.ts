@@ -1,0 +1,41 @@
+// The per-request state the middlewares share, and the context type they all agree on.
+import type { RouterContext } from '@koa/router';
+import type Koa from 'koa';
+import type { Logger } from '../logger.js';
+
+export interface AppState {
+  /** Set by request-id.ts before any other middleware that reads it runs. */
+  requestId: string;
+  /** Child logger bound to the request id; created on first use, see requestLogger(). */
+  log?: Logger;
+  /**
+   * Template of a known path whose method did not match (a 405): the route label for metrics.
+   * The router only records a template when path *and* method match.
+   */
+  routeTemplate?: string;
+}
+
+/** What @koa/router adds to the context; app-level middlewares read it after routing. */
+export type RouterExtras = Partial<
+  Pick<RouterContext<AppState>, '_matchedRoute' | 'matched' | 'routeMatched'>
+>;
+
+export type AppContext = Koa.ParameterizedContext<AppState, RouterExtras>;
+export type AppMiddleware = Koa.Middleware<AppState, RouterExtras>;
+
+/**
+ * The request's child logger. pino's child() costs more than serving most requests here, so it is
+ * built only when something is actually logged (errors, debug access logs), then reused.
+ */
+export function requestLogger(ctx: AppContext, base: Logger): Logger {
+  ctx.state.log ??= base.child({ reqId: ctx.state.requestId });
+  return ctx.state.log;
+}
+
+/**
+ * True when the client went away before a response was written: nothing can be sent, so the
+ * request is neither an error of ours nor worth a 500 in the metrics.
+ */
+export function clientGone(ctx: Koa.Context | AppContext): boolean {
+  return !ctx.res.writableEnded && (ctx.res.destroyed || ctx.req.socket.destroyed);
+}

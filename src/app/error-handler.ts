@@ -1,0 +1,88 @@
+// Turns every error thrown below it into the API's JSON error shape. It must never rethrow: an
+// error that escapes reaches Koa's default handler, which answers in plain text and drops the
+// security headers. Only HttpError messages (written by us) are shown; anything else is a bug,
+// logged in full with the request id and answered with a generic 500.
+import { STATUS_CODES } from 'node:http';
+import type { Logger } from '../logger.js';
+import { clientGone, requestLogger, type AppContext, type AppMiddleware } from './context.js';
+import { errorBody, HttpError, type ErrorBody } from './http-error.js';
+
+/** Codes for 4xx/5xx errors raised by libraries (http-errors style `status` + `expose`). */
+const CODE_BY_STATUS: Readonly<Record<number, string>> = {
+  400: 'bad_request',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  408: 'request_timeout',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  431: 'request_header_fields_too_large',
+  503: 'unavailable',
+};
+
+export const INTERNAL_ERROR_MESSAGE = 'internal server error';
+
+interface Rendered {
+  status: number;
+  body: ErrorBody;
+  headers: Readonly<Record<string, string>>;
+}
+
+/** An http-errors-like error (from Koa's ctx.throw or a library) that declares its own status. */
+function declaredStatus(err: unknown): number | undefined {
+  if (typeof err !== 'object' || err === null) return undefined;
+  const { status, statusCode } = err as { status?: unknown; statusCode?: unknown };
+  const candidate = typeof status === 'number' ? status : statusCode;
+  return typeof candidate === 'number' &&
+    Number.isInteger(candidate) &&
+    candidate >= 400 &&
+    candidate <= 599 &&
+    STATUS_CODES[candidate] !== undefined
+    ? candidate
+    : undefined;
+}
+
+export function renderError(err: unknown): Rendered {
+  if (err instanceof HttpError) {
+    return { status: err.status, body: err.toBody(), headers: err.headers };
+  }
+  const status = declaredStatus(err) ?? 500;
+  // Library messages are shown only for client errors they mark as exposable; never for 5xx.
+  const expose = status < 500 && (err as { expose?: unknown }).expose === true;
+  const message =
+    status === 500
+      ? INTERNAL_ERROR_MESSAGE
+      : expose
+        ? String((err as Error).message)
+        : (STATUS_CODES[status] ?? 'error').toLowerCase();
+  const code = status === 500 ? 'internal_error' : (CODE_BY_STATUS[status] ?? 'error');
+  return { status, body: errorBody(code, message), headers: {} };
+}
+
+export function errorHandler(logger: Logger): AppMiddleware {
+  return async (ctx, next) => {
+    try {
+      await next();
+    } catch (err) {
+      respondWithError(ctx, err, logger);
+    }
+  };
+}
+
+function respondWithError(ctx: AppContext, err: unknown, logger: Logger): void {
+  const rendered = renderError(err);
+  const gone = clientGone(ctx);
+  if (rendered.status >= 500 && !gone) {
+    requestLogger(ctx, logger).error(
+      { err, method: ctx.method, path: ctx.path, status: rendered.status },
+      'request failed',
+    );
+  } else if (logger.isLevelEnabled('debug')) {
+    requestLogger(ctx, logger).debug(
+      { err, status: rendered.status, clientGone: gone },
+      'request rejected',
+    );
+  }
+  ctx.status = rendered.status;
+  for (const [name, value] of Object.entries(rendered.headers)) ctx.set(name, value);
+  ctx.body = rendered.body;
+}

@@ -1,0 +1,98 @@
+// Reads a JSON request body with a hard size limit. Checks run cheapest first: the media type
+// and the declared length are rejected before a single body byte is read, so a client cannot make
+// a worker buffer (or even receive) more than the limit.
+import getRawBody from 'raw-body';
+import type { AppContext } from './context.js';
+import { HttpError } from './http-error.js';
+
+/** 100 kB: far above the largest valid /api/hash body (10,000 characters, even \u-escaped). */
+export const BODY_LIMIT_BYTES = 100 * 1024;
+
+const UTF8 = new Set(['utf-8', 'utf8']);
+
+/**
+ * An error answered before the body was read: the unread bytes are still on the connection, so
+ * close it after the response rather than have Node read and discard an arbitrarily large body.
+ */
+function rejectUnread(status: number, code: string, message: string): HttpError {
+  return new HttpError(status, code, message, { headers: { Connection: 'close' } });
+}
+
+function unsupportedMediaType(message: string): HttpError {
+  return rejectUnread(415, 'unsupported_media_type', message);
+}
+
+export function payloadTooLarge(limit: number): HttpError {
+  return rejectUnread(413, 'payload_too_large', `request body must be at most ${limit} bytes`);
+}
+
+/** Accepts `application/json` with an optional utf-8 charset; rejects everything else with 415. */
+function checkContentType(ctx: AppContext): void {
+  const header = ctx.req.headers['content-type'];
+  if (header === undefined) throw unsupportedMediaType('content-type must be application/json');
+  const [type = '', ...params] = header.split(';');
+  if (type.trim().toLowerCase() !== 'application/json') {
+    throw unsupportedMediaType('content-type must be application/json');
+  }
+  for (const param of params) {
+    const [name = '', value = ''] = param.split('=');
+    if (name.trim().toLowerCase() !== 'charset') continue;
+    const charset = value.trim().replace(/^"(.*)"$/, '$1').toLowerCase();
+    if (!UTF8.has(charset)) throw unsupportedMediaType('charset must be utf-8');
+  }
+  const encoding = ctx.req.headers['content-encoding'];
+  if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
+    throw unsupportedMediaType('content-encoding is not supported');
+  }
+}
+
+interface RawBodyError {
+  type?: unknown;
+}
+
+/** raw-body's failures, in the API's terms. */
+function bodyReadError(err: unknown, limit: number): HttpError {
+  const type = typeof err === 'object' && err !== null ? (err as RawBodyError).type : undefined;
+  switch (type) {
+    case 'entity.too.large':
+      return payloadTooLarge(limit);
+    case 'request.size.invalid':
+      return new HttpError(400, 'bad_request', 'request body is shorter than its content-length', {
+        cause: err,
+      });
+    case 'request.aborted':
+      return new HttpError(400, 'bad_request', 'request body was not completely received', {
+        cause: err,
+      });
+    default:
+      return new HttpError(400, 'bad_request', 'request body could not be read', { cause: err });
+  }
+}
+
+/**
+ * The parsed JSON body (any JSON value: the route's schema decides what shape it accepts).
+ * Throws HttpError 415, 413 or 400.
+ */
+export async function readJsonBody(ctx: AppContext, limit = BODY_LIMIT_BYTES): Promise<unknown> {
+  checkContentType(ctx);
+  // Node has already rejected malformed or conflicting Content-Length headers with a 400.
+  const declared = ctx.req.headers['content-length'];
+  const length = declared === undefined ? undefined : Number(declared);
+  if (length !== undefined && length > limit) throw payloadTooLarge(limit);
+
+  let text: string;
+  try {
+    // raw-body enforces the limit on chunked bodies too, and checks the received length against
+    // the declared one (a body cut short is a 400, not a parse of half a document).
+    text = await getRawBody(ctx.req, { length, limit, encoding: 'utf-8' });
+  } catch (err) {
+    throw bodyReadError(err, limit);
+  }
+  if (text.length === 0) throw new HttpError(400, 'invalid_json', 'request body is empty');
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    // JSON.parse messages quote the input; the client already has it, a fixed message suffices.
+    throw new HttpError(400, 'invalid_json', 'request body is not valid JSON');
+  }
+}

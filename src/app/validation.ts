@@ -1,0 +1,112 @@
+// Every input the API accepts, as zod schemas, and the one place a failed parse becomes a 400.
+// Koa parses the query string into `string | string[]` per key (a key given twice is an array),
+// so query schemas take that type as input and reject arrays explicitly instead of crashing on them.
+import { z } from 'zod';
+import { invalidInput, type HttpError } from './http-error.js';
+
+export const HELLO_NAME_MAX = 100;
+export const DEFAULT_HELLO_NAME = 'world';
+export const WORK_MS = { min: 1, max: 5_000 } as const;
+export const DELAY_MS = { min: 0, max: 30_000 } as const;
+export const HASH_INPUT_MAX = 10_000;
+export const HASH_ITERATIONS = { min: 1, max: 1_000_000, default: 10_000 } as const;
+
+/** Longest field name echoed back in an error (unknown body keys come from the client). */
+const FIELD_NAME_MAX = 64;
+
+/** Message for a query value that is missing, repeated, or not a string at all. */
+function queryValueError(issue: { input?: unknown }): string {
+  if (issue.input === undefined) return 'is required';
+  if (Array.isArray(issue.input)) return 'must be given once';
+  return 'must be a string';
+}
+
+/**
+ * A non-negative integer query parameter in [min, max]. Digits only: no sign, exponent, decimal
+ * point or spaces, and at most 9 of them, so Number() is exact and the range check is meaningful.
+ */
+export function integerParam(min: number, max: number) {
+  const message = `must be an integer from ${min} to ${max}`;
+  return z
+    .string({ error: queryValueError })
+    .regex(/^\d{1,9}$/, { error: message })
+    .transform(Number)
+    .pipe(z.number().int().min(min, { error: message }).max(max, { error: message }));
+}
+
+const codePoints = (s: string): number => {
+  let n = 0;
+  for (const _ of s) n += 1;
+  return n;
+};
+
+// \p{Cc}: C0/C1 control characters. A greeting has no use for them, and they make log lines and
+// terminals misbehave.
+const CONTROL_CHARACTER = /\p{Cc}/u;
+
+/** A name to greet: trimmed, 1..100 characters (code points, so an emoji counts once). */
+export const nameParam = z
+  .string({ error: queryValueError })
+  .trim()
+  .refine((s) => s.length > 0, { error: 'must not be empty', abort: true })
+  .refine((s) => codePoints(s) <= HELLO_NAME_MAX, {
+    error: `must be at most ${HELLO_NAME_MAX} characters`,
+    abort: true,
+  })
+  .refine((s) => !CONTROL_CHARACTER.test(s), { error: 'must not contain control characters' });
+
+export const helloQuery = z.object({
+  name: nameParam.optional().transform((name) => name ?? DEFAULT_HELLO_NAME),
+});
+
+export const workQuery = z.object({ ms: integerParam(WORK_MS.min, WORK_MS.max) });
+
+export const delayQuery = z.object({ ms: integerParam(DELAY_MS.min, DELAY_MS.max) });
+
+export const hashBody = z.strictObject(
+  {
+    input: z
+      .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') })
+      .min(1, { error: 'must not be empty' })
+      .max(HASH_INPUT_MAX, { error: `must be at most ${HASH_INPUT_MAX} characters` }),
+    iterations: z
+      .number({ error: 'must be an integer' })
+      .int({ error: 'must be an integer' })
+      .min(HASH_ITERATIONS.min, {
+        error: `must be an integer from ${HASH_ITERATIONS.min} to ${HASH_ITERATIONS.max}`,
+      })
+      .max(HASH_ITERATIONS.max, {
+        error: `must be an integer from ${HASH_ITERATIONS.min} to ${HASH_ITERATIONS.max}`,
+      })
+      .default(HASH_ITERATIONS.default),
+  },
+  // The whole body is not an object (an array, a string, null...).
+  { error: (issue) => (issue.code === 'invalid_type' ? 'must be a JSON object' : undefined) },
+);
+
+export type HelloQuery = z.output<typeof helloQuery>;
+export type WorkQuery = z.output<typeof workQuery>;
+export type DelayQuery = z.output<typeof delayQuery>;
+export type HashBody = z.output<typeof hashBody>;
+
+/** The first problem zod found, as a 400 naming the offending field. */
+export function toInvalidInput(error: z.ZodError, root: string): HttpError {
+  const issue = error.issues[0];
+  if (issue === undefined) return invalidInput(root, `${root} is invalid`);
+  if (issue.code === 'unrecognized_keys') {
+    const key = String(issue.keys[0] ?? '').slice(0, FIELD_NAME_MAX);
+    return invalidInput(key, `${key} is not an accepted field`);
+  }
+  const field = issue.path.length === 0 ? root : issue.path.map(String).join('.');
+  return invalidInput(field, `${field} ${issue.message}`);
+}
+
+/**
+ * Parses `input` with `schema`, or throws a 400 naming the field. `root` names the input as a
+ * whole ("query" or "body") for problems that are not about one field.
+ */
+export function validate<S extends z.ZodType>(schema: S, input: unknown, root: string): z.output<S> {
+  const result = schema.safeParse(input);
+  if (!result.success) throw toInvalidInput(result.error, root);
+  return result.data;
+}

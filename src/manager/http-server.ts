@@ -1,0 +1,172 @@
+// The manager's own small HTTP endpoint (METRICS_HOST:METRICS_PORT): metrics, health, status,
+// and the admin calls. Plain node:http: the manager never loads the application's framework.
+import http from 'node:http';
+import { z } from 'zod';
+import { LOG_LEVELS, MAX_WORKERS } from '../config.js';
+import type { Logger } from '../logger.js';
+import { checkAdminAuth } from './admin-auth.js';
+import type { ClusterMetrics } from './cluster-metrics.js';
+import type { Supervisor } from './supervisor.js';
+
+const MAX_ADMIN_BODY_BYTES = 1024;
+
+export interface ManagerServerDeps {
+  supervisor: Supervisor;
+  metrics: ClusterMetrics;
+  adminToken: string | undefined;
+  logger: Logger;
+  /** Broadcasts a log-level change to the manager and every worker. */
+  setLogLevel(level: (typeof LOG_LEVELS)[number]): void;
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>;
+
+const scaleBody = z.object({ workers: z.number().int().min(1).max(MAX_WORKERS) }).strict();
+const logLevelBody = z.object({ level: z.enum(LOG_LEVELS) }).strict();
+
+function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(text),
+    'Cache-Control': 'no-store',
+    'X-Content-Type-Options': 'nosniff',
+  });
+  res.end(text);
+}
+
+async function readJson(req: http.IncomingMessage): Promise<unknown> {
+  const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+  if (type !== 'application/json') {
+    throw new HttpError(415, 'unsupported_media_type', 'send the body as application/json');
+  }
+  let size = 0;
+  const chunks: Buffer[] = [];
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_ADMIN_BODY_BYTES) {
+      throw new HttpError(413, 'payload_too_large', `body over ${MAX_ADMIN_BODY_BYTES} bytes`);
+    }
+    chunks.push(chunk);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+  } catch {
+    throw new HttpError(400, 'invalid_json', 'body is not valid JSON');
+  }
+}
+
+function parse<T>(schema: z.ZodType<T>, value: unknown): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const field = issue?.path.join('.') || 'body';
+  throw new HttpError(400, 'invalid_input', `${field}: ${issue?.message ?? 'invalid'}`);
+}
+
+export function createManagerServer(deps: ManagerServerDeps): http.Server {
+  const { supervisor, metrics, logger } = deps;
+
+  const requireAdmin = (req: http.IncomingMessage) => {
+    const auth = checkAdminAuth(deps.adminToken, req.headers.authorization);
+    if (auth === 'disabled') {
+      throw new HttpError(403, 'admin_disabled', 'admin endpoints are off: set ADMIN_TOKEN to enable them');
+    }
+    if (auth === 'unauthorized') {
+      throw new HttpError(401, 'unauthorized', 'missing or wrong bearer token', {
+        'WWW-Authenticate': 'Bearer realm="cluster-manager"',
+      });
+    }
+  };
+  const refuseWhileStopping = () => {
+    if (supervisor.shuttingDown) throw new HttpError(503, 'shutting_down', 'the cluster is shutting down');
+  };
+
+  const routes: Record<string, Partial<Record<string, Handler>>> = {
+    '/metrics': {
+      GET: async (req, res) => {
+        const rendered = await metrics.render(req.headers.accept);
+        res.writeHead(200, { 'Content-Type': rendered.contentType, 'Cache-Control': 'no-store' });
+        res.end(rendered.body);
+      },
+    },
+    '/healthz': {
+      GET: async (_req, res) => {
+        const { manager } = supervisor.status();
+        const healthy = manager.readyWorkers > 0;
+        sendJson(res, healthy ? 200 : 503, {
+          status: healthy ? 'ok' : 'unavailable',
+          readyWorkers: manager.readyWorkers,
+          desiredWorkers: manager.desiredWorkers,
+        });
+      },
+    },
+    '/status': {
+      GET: async (_req, res) => sendJson(res, 200, supervisor.status()),
+    },
+    '/reload': {
+      POST: async (req, res) => {
+        requireAdmin(req);
+        refuseWhileStopping();
+        logger.info('rolling reload requested over HTTP');
+        void supervisor.reload();
+        sendJson(res, 202, { status: 'reloading', workers: supervisor.desiredWorkers });
+      },
+    },
+    '/scale': {
+      POST: async (req, res) => {
+        requireAdmin(req);
+        refuseWhileStopping();
+        const { workers } = parse(scaleBody, await readJson(req));
+        logger.info({ workers }, 'scale requested over HTTP');
+        supervisor.scaleTo(workers);
+        sendJson(res, 202, { status: 'scaling', workers });
+      },
+    },
+    '/log-level': {
+      POST: async (req, res) => {
+        requireAdmin(req);
+        const { level } = parse(logLevelBody, await readJson(req));
+        deps.setLogLevel(level);
+        sendJson(res, 200, { level });
+      },
+    },
+  };
+
+  return http.createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const methods = routes[path];
+    const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET');
+    const handler = methods?.[method];
+    const run = async () => {
+      if (!methods) throw new HttpError(404, 'not_found', `no route for ${path}`);
+      if (!handler) {
+        const allow = Object.keys(methods).flatMap((m) => (m === 'GET' ? ['GET', 'HEAD'] : [m]));
+        throw new HttpError(405, 'method_not_allowed', `use ${allow.join(', ')}`, {
+          Allow: allow.join(', '),
+        });
+      }
+      await handler(req, res);
+    };
+    run().catch((error: unknown) => {
+      if (res.headersSent) return res.destroy();
+      if (error instanceof HttpError) {
+        for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
+        return sendJson(res, error.status, { error: { code: error.code, message: error.message } });
+      }
+      logger.error({ err: error, path }, 'manager endpoint failed');
+      sendJson(res, 500, { error: { code: 'internal', message: 'internal error' } });
+    });
+  });
+}

@@ -1,0 +1,109 @@
+// The manager's view of one forked worker: its slot, lifecycle state, last heartbeat, and a
+// promise that settles once the process has exited AND its IPC channel has closed (so every
+// message it sent, final metrics included, has been handled before anyone treats it as gone).
+import type { Worker } from 'node:cluster';
+import type { HeartbeatMessage, ManagerMessage, StopReason } from '../protocol.js';
+import type { WorkerState, WorkerStatus } from './status-types.js';
+
+export type KillReason = 'hung' | 'boot_timeout';
+
+export interface WorkerExit {
+  code: number | null;
+  signal: string | null;
+}
+
+export class ManagedWorker {
+  state: WorkerState = 'starting';
+  readonly startedAt = Date.now();
+  readyAt: number | null = null;
+  lastHeartbeatAt: number | null = null;
+  heartbeat: HeartbeatMessage | null = null;
+  /** Set when the manager asked this worker to leave: its exit is expected. */
+  stopReason: StopReason | null = null;
+  /** Set when the manager killed this worker for misbehaving. */
+  killReason: KillReason | null = null;
+  /** Why the worker said it could not boot, if it did. */
+  bootFailure: string | null = null;
+  /** WORKER_MAX_REQUESTS plus this worker's jitter; recycled when it serves this many. */
+  readonly maxRequests: number | undefined;
+  readonly exited: Promise<WorkerExit>;
+  /** true once the worker reported ready; false if it exited first. */
+  readonly readyOrGone: Promise<boolean>;
+  private resolveReady: (ready: boolean) => void = () => undefined;
+
+  constructor(
+    readonly worker: Worker,
+    readonly slot: number,
+    maxRequests: number | undefined,
+  ) {
+    this.maxRequests = maxRequests;
+    const exit = new Promise<WorkerExit>((resolve) =>
+      worker.process.once('exit', (code, signal) => resolve({ code, signal })),
+    );
+    const disconnect = new Promise<void>((resolve) => {
+      if (!worker.isConnected()) return resolve();
+      worker.once('disconnect', () => resolve());
+    });
+    this.exited = Promise.all([exit, disconnect]).then(([result]) => result);
+    this.readyOrGone = new Promise<boolean>((resolve) => (this.resolveReady = resolve));
+    void exit.then(() => this.resolveReady(false));
+  }
+
+  markReady(now: number): void {
+    if (this.state !== 'starting') return;
+    this.state = 'ready';
+    this.readyAt = now;
+    this.resolveReady(true);
+  }
+
+  get id(): number {
+    return this.worker.id;
+  }
+
+  get pid(): number {
+    return this.worker.process.pid ?? -1;
+  }
+
+  /** Sends if the channel is open; a closed channel means the worker is already leaving. */
+  send(message: ManagerMessage): boolean {
+    if (!this.worker.isConnected()) return false;
+    try {
+      this.worker.send(message);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  kill(signal: NodeJS.Signals = 'SIGKILL'): void {
+    try {
+      this.worker.process.kill(signal);
+    } catch {
+      // Already gone.
+    }
+  }
+
+  /** The age of the newest sign of life: a heartbeat, or the fork itself before the first one. */
+  silentForMs(now: number): number {
+    return now - (this.lastHeartbeatAt ?? this.startedAt);
+  }
+
+  toStatus(restarts: number, now: number): WorkerStatus {
+    const beat = this.heartbeat;
+    return {
+      slot: this.slot,
+      pid: this.pid,
+      id: this.id,
+      state: this.state,
+      restarts,
+      startedAt: new Date(this.startedAt).toISOString(),
+      readyAt: this.readyAt === null ? null : new Date(this.readyAt).toISOString(),
+      heartbeatAgeSeconds:
+        this.lastHeartbeatAt === null ? null : (now - this.lastHeartbeatAt) / 1000,
+      requestsServed: beat?.requestsServed ?? 0,
+      requestsInFlight: beat?.requestsInFlight ?? 0,
+      residentMemoryBytes: beat?.residentMemoryBytes ?? null,
+      eventLoopDelayP99Seconds: beat?.eventLoopDelayP99Seconds ?? null,
+    };
+  }
+}

@@ -1,0 +1,56 @@
+// When to restart a worker that died, and when to give up: pure functions, unit-tested.
+
+export interface RestartPolicy {
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+  /** Consecutive deaths before ready, in one slot with nothing else serving, that end the manager. */
+  crashLoopLimit: number;
+  /** A worker that served less than this long before dying counts as dying young. */
+  minUptimeMs: number;
+}
+
+/** Per-slot memory of recent deaths. */
+export interface SlotHistory {
+  /** Consecutive deaths young (before ready, or ready for less than minUptimeMs). */
+  youngDeaths: number;
+  /** Consecutive deaths before ever becoming ready. */
+  bootFailures: number;
+}
+
+export interface Death {
+  /** ms the worker was ready before it died; null if it never became ready. */
+  readyForMs: number | null;
+}
+
+export interface RestartDecision {
+  history: SlotHistory;
+  /** Wait this long before forking the replacement. */
+  delayMs: number;
+  /** The slot keeps failing at boot: stop forking and exit non-zero. */
+  giveUp: boolean;
+}
+
+/**
+ * A worker that had been healthy for a while is replaced at once. One that keeps dying young is
+ * replaced after base * 2^(n-1) ms, capped, so a crashing deploy does not spin the CPU; one that
+ * never boots `crashLoopLimit` times in a row is a crash loop.
+ */
+export function decideRestart(
+  policy: RestartPolicy,
+  history: SlotHistory,
+  death: Death,
+): RestartDecision {
+  const neverReady = death.readyForMs === null;
+  const young = neverReady || (death.readyForMs ?? 0) < policy.minUptimeMs;
+  const next: SlotHistory = {
+    youngDeaths: young ? history.youngDeaths + 1 : 0,
+    bootFailures: neverReady ? history.bootFailures + 1 : 0,
+  };
+  const delayMs =
+    next.youngDeaths === 0
+      ? 0
+      : Math.min(policy.backoffMaxMs, policy.backoffBaseMs * 2 ** (next.youngDeaths - 1));
+  return { history: next, delayMs, giveUp: next.bootFailures >= policy.crashLoopLimit };
+}
+
+export const FRESH_HISTORY: SlotHistory = { youngDeaths: 0, bootFailures: 0 };

@@ -1,0 +1,147 @@
+// Manager boot: validate config, open the manager endpoint, fork the workers, and map signals
+// to supervisor actions. Exits 0 after a clean shutdown, 1 when it gave up (crash loop, fatal
+// error), 2 on bad configuration.
+import http from 'node:http';
+import { ConfigError, loadConfig, MAX_WORKERS, type Config, type LogLevel } from '../config.js';
+import { createLogger, type Logger } from '../logger.js';
+import { VERSION } from '../version.js';
+import { MetricsCollector } from './collector.js';
+import { ClusterMetrics } from './cluster-metrics.js';
+import { createManagerServer } from './http-server.js';
+import { ManagerMetrics } from './manager-metrics.js';
+import { MetricsLedger } from './metrics-ledger.js';
+import { Supervisor } from './supervisor.js';
+
+export async function runManager(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const logger = createLogger(config.logLevel, { role: 'manager' });
+
+  const ledger = new MetricsLedger();
+  let collector: MetricsCollector | undefined;
+  let managerMetrics: ManagerMetrics | undefined;
+  const supervisor = new Supervisor(
+    config,
+    logger,
+    {
+      onMetrics: (worker, message) => collector?.onReply(worker, message),
+      onFinalMetrics: (worker, message) => ledger.record(worker.id, message.metrics),
+      onHeartbeat: (worker, beat, previous) => managerMetrics?.onHeartbeat(worker, beat, previous),
+      onWorkerGone: async (worker) => {
+        await ledger.retire(worker.id);
+        collector?.onGone(worker);
+      },
+      onRestart: (slot, reason) => managerMetrics?.onRestart(slot, reason),
+    },
+    VERSION,
+  );
+  collector = new MetricsCollector(ledger, config.metricsCollectTimeoutMs, () => supervisor.list());
+  managerMetrics = new ManagerMetrics(supervisor);
+  const clusterMetrics = new ClusterMetrics(ledger, collector, managerMetrics);
+
+  const setLogLevel = (level: LogLevel) => {
+    logger.level = level;
+    for (const worker of supervisor.list()) worker.send({ type: 'set-log-level', level });
+    logger.info({ level }, 'log level changed');
+  };
+  const server = createManagerServer({
+    supervisor,
+    metrics: clusterMetrics,
+    adminToken: config.adminToken,
+    logger,
+    setLogLevel,
+  });
+  try {
+    await listen(server, config.metricsPort, config.metricsHost);
+  } catch (error) {
+    logger.fatal(
+      { err: error },
+      `cannot open the manager endpoint on ${config.metricsHost}:${config.metricsPort}`,
+    );
+    process.exit(1);
+  }
+
+  const finish = async () => {
+    await supervisor.shutdown();
+    server.close();
+    server.closeAllConnections();
+    logger.info({ exitCode: supervisor.exitCode }, 'manager exiting');
+    process.exit(supervisor.exitCode);
+  };
+  installSignals(supervisor, logger, config, finish);
+  process.on('uncaughtException', (error) => {
+    logger.fatal({ err: error }, 'manager crashed; shutting down the workers');
+    void supervisor.shutdown(1).then(finish);
+  });
+
+  logger.info(
+    {
+      workers: config.workers,
+      api: `${config.host}:${config.port}`,
+      manager: `${config.metricsHost}:${config.metricsPort}`,
+      adminEnabled: config.adminToken !== undefined,
+      version: VERSION,
+    },
+    'manager started',
+  );
+  supervisor.start();
+  // A crash loop ends the supervisor on its own; exit once it has.
+  const poll = setInterval(() => {
+    if (supervisor.shuttingDown) {
+      clearInterval(poll);
+      void finish();
+    }
+  }, 100);
+}
+
+function installSignals(
+  supervisor: Supervisor,
+  logger: Logger,
+  config: Config,
+  finish: () => Promise<void>,
+): void {
+  let stopSignals = 0;
+  const stop = (signal: NodeJS.Signals) => {
+    stopSignals += 1;
+    if (stopSignals > 1) {
+      // A second Ctrl-C means "now": no more waiting for drains.
+      logger.warn({ signal }, 'second stop signal: killing workers immediately');
+      for (const worker of supervisor.list()) worker.kill('SIGKILL');
+      process.exit(1);
+    }
+    logger.info({ signal, timeoutMs: config.shutdownTimeoutMs }, 'graceful shutdown requested');
+    void finish();
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  process.on('SIGHUP', () => {
+    logger.info('SIGHUP: rolling reload');
+    void supervisor.reload();
+  });
+  process.on('SIGTTIN', () => {
+    logger.info('SIGTTIN: one worker more');
+    supervisor.scaleTo(Math.min(supervisor.desiredWorkers + 1, MAX_WORKERS));
+  });
+  process.on('SIGTTOU', () => {
+    logger.info('SIGTTOU: one worker fewer');
+    supervisor.scaleTo(Math.max(supervisor.desiredWorkers - 1, 1));
+  });
+}
+
+function listen(server: http.Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}

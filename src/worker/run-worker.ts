@@ -1,0 +1,107 @@
+// Worker boot: build the app, listen, report ready, beat, answer metric collections, and drain
+// when the manager says so. The worker never decides its own fate beyond that: the manager
+// supervises, so a worker only exits when told to, when its manager is gone, or when it fails.
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { createApp } from '../app/create-app.js';
+import { loadConfig, type Config } from '../config.js';
+import { createLogger, type Logger } from '../logger.js';
+import { createHttpMetrics } from '../metrics/http-metrics.js';
+import { snapshotOf } from '../metrics/snapshot.js';
+import { WORKER_SLOT_ENV, type DrainMessage, type StopReason } from '../protocol.js';
+import { VERSION } from '../version.js';
+import { createApiServer, type ApiServer } from './api-server.js';
+import { startHeartbeat } from './heartbeat.js';
+import { onManagerMessage, sendToManager } from './ipc.js';
+
+export async function runWorker(): Promise<void> {
+  // The manager validated the same environment before forking, so this cannot fail here.
+  const config = loadConfig();
+  const slot = Number(process.env[WORKER_SLOT_ENV] ?? '0');
+  const logger = createLogger(config.logLevel, { role: 'worker', slot });
+
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const metrics = createHttpMetrics(registry);
+  const lifecycle = { draining: false };
+  const app = createApp({ config, logger, metrics, lifecycle, slot, version: VERSION });
+  const api = createApiServer(app.callback(), {
+    headersTimeoutMs: config.httpHeadersTimeoutMs,
+    keepAliveTimeoutMs: config.httpKeepAliveTimeoutMs,
+  });
+  const stopHeartbeat = startHeartbeat(config.heartbeatIntervalMs, api.counters);
+
+  let leaving = false;
+  const leave = async (reason: StopReason | 'manager_gone', timeoutMs: number) => {
+    if (leaving) return;
+    leaving = true;
+    lifecycle.draining = true;
+    logger.info({ reason }, 'draining');
+    const clean = await api.drain(timeoutMs);
+    if (!clean) logger.warn({ reason }, 'drain timed out; closed remaining connections');
+    stopHeartbeat();
+    // Final words: everything this worker counted reaches the manager before it exits.
+    await sendToManager({ type: 'final-metrics', metrics: await snapshotOf(registry) });
+    logger.info({ reason }, 'worker exiting');
+    process.exit(0);
+  };
+
+  onManagerMessage((message) => {
+    switch (message.type) {
+      case 'collect-metrics':
+        void snapshotOf(registry).then((snapshot) =>
+          sendToManager({ type: 'metrics', requestId: message.requestId, metrics: snapshot }),
+        );
+        return;
+      case 'drain':
+        void leave(message.reason, message.timeoutMs);
+        return;
+      case 'set-log-level':
+        logger.level = message.level;
+        logger.info({ level: message.level }, 'log level changed');
+        return;
+    }
+  });
+  installSignalHandlers(config, logger, (m) => void leave(m.reason, m.timeoutMs));
+  // The manager died or cut us off: nobody supervises this worker any more; leave cleanly.
+  process.once('disconnect', () => void leave('manager_gone', config.shutdownTimeoutMs));
+
+  await listen(api, config, logger);
+  await sendToManager({ type: 'ready' });
+  logger.info({ port: config.port, host: config.host }, 'worker ready');
+}
+
+function installSignalHandlers(
+  config: Config,
+  logger: Logger,
+  drain: (message: DrainMessage) => void,
+): void {
+  // Ctrl-C and terminal hang-ups reach the whole process group; the manager coordinates those,
+  // so workers ignore them instead of dying all at once. Job-control signals (scale requests
+  // sent to the group) must not stop a worker either.
+  for (const signal of ['SIGINT', 'SIGHUP', 'SIGTTIN', 'SIGTTOU'] as const) {
+    process.on(signal, () => logger.debug({ signal }, 'signal ignored by worker'));
+  }
+  // SIGTERM sent to a worker directly is a request to leave gracefully.
+  process.on('SIGTERM', () =>
+    drain({ type: 'drain', reason: 'shutdown', timeoutMs: config.shutdownTimeoutMs }),
+  );
+}
+
+async function listen(api: ApiServer, config: Config, logger: Logger): Promise<void> {
+  try {
+    await new Promise<void>((resolve, reject) => {
+      api.server.once('error', reject);
+      api.server.listen(config.port, config.host, () => {
+        api.server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    const err = error as NodeJS.ErrnoException;
+    const code = err.code ?? 'UNKNOWN';
+    const message = `cannot listen on ${config.host}:${config.port}: ${err.message}`;
+    logger.error({ code }, message);
+    await sendToManager({ type: 'boot-failed', code, message });
+    process.exit(1);
+  }
+}
