@@ -71,7 +71,9 @@ export function errorHandler(logger: Logger): AppMiddleware {
 function respondWithError(ctx: AppContext, err: unknown, logger: Logger): void {
   const rendered = renderError(err);
   const gone = clientGone(ctx);
-  if (rendered.status >= 500 && !gone) {
+  // A deliberate HttpError is part of the contract, even a 5xx one; anything else failing with a
+  // 5xx is a bug worth an error line (unless the client hung up and caused it).
+  if (rendered.status >= 500 && !(err instanceof HttpError) && !gone) {
     requestLogger(ctx, logger).error(
       { err, method: ctx.method, path: ctx.path, status: rendered.status },
       'request failed',

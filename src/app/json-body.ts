@@ -37,7 +37,10 @@ function checkContentType(ctx: AppContext): void {
   for (const param of params) {
     const [name = '', value = ''] = param.split('=');
     if (name.trim().toLowerCase() !== 'charset') continue;
-    const charset = value.trim().replace(/^"(.*)"$/, '$1').toLowerCase();
+    const charset = value
+      .trim()
+      .replace(/^"(.*)"$/, '$1')
+      .toLowerCase();
     if (!UTF8.has(charset)) throw unsupportedMediaType('charset must be utf-8');
   }
   const encoding = ctx.req.headers['content-encoding'];

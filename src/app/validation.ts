@@ -34,11 +34,9 @@ export function integerParam(min: number, max: number) {
     .pipe(z.number().int().min(min, { error: message }).max(max, { error: message }));
 }
 
-const codePoints = (s: string): number => {
-  let n = 0;
-  for (const _ of s) n += 1;
-  return n;
-};
+/** Length in code points; the UTF-16 length is an upper bound, so short strings skip the count. */
+const withinCodePoints = (s: string, max: number): boolean =>
+  s.length <= max || [...s].length <= max;
 
 // \p{Cc}: C0/C1 control characters. A greeting has no use for them, and they make log lines and
 // terminals misbehave.
@@ -49,7 +47,7 @@ export const nameParam = z
   .string({ error: queryValueError })
   .trim()
   .refine((s) => s.length > 0, { error: 'must not be empty', abort: true })
-  .refine((s) => codePoints(s) <= HELLO_NAME_MAX, {
+  .refine((s) => withinCodePoints(s, HELLO_NAME_MAX), {
     error: `must be at most ${HELLO_NAME_MAX} characters`,
     abort: true,
   })
@@ -66,7 +64,9 @@ export const delayQuery = z.object({ ms: integerParam(DELAY_MS.min, DELAY_MS.max
 export const hashBody = z.strictObject(
   {
     input: z
-      .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') })
+      .string({
+        error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string'),
+      })
       .min(1, { error: 'must not be empty' })
       .max(HASH_INPUT_MAX, { error: `must be at most ${HASH_INPUT_MAX} characters` }),
     iterations: z
@@ -105,7 +105,11 @@ export function toInvalidInput(error: z.ZodError, root: string): HttpError {
  * Parses `input` with `schema`, or throws a 400 naming the field. `root` names the input as a
  * whole ("query" or "body") for problems that are not about one field.
  */
-export function validate<S extends z.ZodType>(schema: S, input: unknown, root: string): z.output<S> {
+export function validate<S extends z.ZodType>(
+  schema: S,
+  input: unknown,
+  root: string,
+): z.output<S> {
   const result = schema.safeParse(input);
   if (!result.success) throw toInvalidInput(result.error, root);
   return result.data;

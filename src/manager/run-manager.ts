@@ -108,12 +108,12 @@ function installSignals(
   config: Config,
   finish: () => Promise<void>,
 ): void {
-  let stopSignals = 0;
+  let interrupts = 0;
   const stop = (signal: NodeJS.Signals) => {
-    stopSignals += 1;
-    if (stopSignals > 1) {
+    if (signal === 'SIGINT') interrupts += 1;
+    if (interrupts > 1) {
       // A second Ctrl-C means "now": no more waiting for drains.
-      logger.warn({ signal }, 'second stop signal: killing workers immediately');
+      logger.warn({ signal }, 'second interrupt: killing workers immediately');
       for (const worker of supervisor.list()) worker.kill('SIGKILL');
       process.exit(1);
     }

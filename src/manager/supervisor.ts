@@ -105,10 +105,10 @@ export class Supervisor {
     this.workers.set(worker.id, worker);
     worker.worker.on('message', (message: unknown) => this.onMessage(worker, message));
     worker.worker.on('error', (error) =>
-      this.logger.warn({ slot, pid: worker.pid, err: error }, 'worker channel error'),
+      this.logger.warn({ slot, workerPid: worker.pid, err: error }, 'worker channel error'),
     );
     void worker.exited.then((exit) => this.reap(worker, exit));
-    this.logger.info({ slot, pid: worker.pid, workerId: worker.id }, 'worker forked');
+    this.logger.info({ slot, workerPid: worker.pid, workerId: worker.id }, 'worker forked');
     return worker;
   }
 
@@ -126,7 +126,7 @@ export class Supervisor {
           ...(this.history.get(worker.slot) ?? FRESH_HISTORY),
           bootFailures: 0,
         });
-        this.logger.info({ slot: worker.slot, pid: worker.pid }, 'worker ready');
+        this.logger.info({ slot: worker.slot, workerPid: worker.pid }, 'worker ready');
         return;
       case 'boot-failed':
         worker.bootFailure = `${message.code}: ${message.message}`;
@@ -153,7 +153,7 @@ export class Supervisor {
     this.workers.delete(worker.id);
     await this.hooks.onWorkerGone(worker);
     const { slot } = worker;
-    const log = { slot, pid: worker.pid, code: exit.code, signal: exit.signal };
+    const log = { slot, workerPid: worker.pid, code: exit.code, signal: exit.signal };
     if (worker.stopReason !== null) {
       this.logger.info({ ...log, reason: worker.stopReason }, 'worker exited as asked');
       return;
@@ -213,7 +213,7 @@ export class Supervisor {
     const { workerTimeoutMs, workerMaxRssMb } = this.config;
     for (const worker of this.workers.values()) {
       if (worker.stopReason !== null || worker.killReason !== null) continue;
-      const log = { slot: worker.slot, pid: worker.pid };
+      const log = { slot: worker.slot, workerPid: worker.pid };
       if (worker.silentForMs(now) > workerTimeoutMs) {
         worker.killReason = 'hung';
         this.logger.error(
@@ -288,7 +288,7 @@ export class Supervisor {
       }
       // The worker gives up its own drain at timeoutMs; this is the backstop if it cannot.
       const backstop = setTimeout(() => {
-        this.logger.warn({ slot: worker.slot, pid: worker.pid }, 'worker did not exit in time; killing it');
+        this.logger.warn({ slot: worker.slot, workerPid: worker.pid }, 'worker did not exit in time; killing it');
         worker.kill('SIGKILL');
       }, timeoutMs + 2_000);
       void worker.exited.then(() => clearTimeout(backstop));

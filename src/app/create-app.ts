@@ -1,0 +1,58 @@
+// The Koa application the worker serves: middlewares in the order that makes each one see what it
+// needs, then the routes. The worker owns the HTTP server around it (timeouts, drain, counting).
+import Koa from 'koa';
+import { accessLog } from './access-log.js';
+import type { AppState, RouterExtras } from './context.js';
+import { errorHandler } from './error-handler.js';
+import { httpMetrics } from './metrics-middleware.js';
+import { requestId } from './request-id.js';
+import { routeFallback } from './route-fallback.js';
+import { createRouter } from './routes.js';
+import { securityHeaders } from './security-headers.js';
+import type { AppDeps } from './types.js';
+
+export type { AppDeps, Lifecycle } from './types.js';
+export type { AppState } from './context.js';
+export { BODY_LIMIT_BYTES } from './json-body.js';
+export { REQUEST_ID_HEADER } from './request-id.js';
+export { SECURITY_HEADERS } from './security-headers.js';
+export { handleClientError } from './client-error.js';
+
+/** Socket errors that mean the client hung up or sent garbage: not our failure. */
+const CLIENT_SOCKET_ERRORS = new Set([
+  'ECONNRESET',
+  'EPIPE',
+  'ECONNABORTED',
+  'ERR_STREAM_PREMATURE_CLOSE',
+]);
+
+export function createApp(deps: AppDeps): Koa<AppState, RouterExtras> {
+  // proxy stays false: the API is served directly, so X-Forwarded-* headers are not trusted.
+  const app = new Koa<AppState, RouterExtras>({ proxy: false });
+  const router = createRouter(deps);
+
+  // Outermost first. Metrics wrap everything, so they see the status the error handler settles
+  // on and always decrement in-flight. Request id and security headers are set before the error
+  // handler runs, and it never rethrows, so error responses keep them.
+  app.use(httpMetrics(deps.metrics));
+  app.use(requestId());
+  app.use(accessLog(deps.logger));
+  app.use(securityHeaders());
+  app.use(errorHandler(deps.logger));
+  app.use(router.routes());
+  app.use(routeFallback());
+
+  // Only errors outside the middleware chain get here (a socket failing while the response is
+  // written): the client is usually gone, so this is worth a line, not an alarm.
+  app.on('error', (err: unknown, ctx?: Koa.Context) => {
+    const code = (err as { code?: unknown } | null)?.code;
+    const clientSide =
+      typeof code === 'string' && (CLIENT_SOCKET_ERRORS.has(code) || code.startsWith('HPE_'));
+    deps.logger[clientSide ? 'debug' : 'warn'](
+      { err, reqId: (ctx?.state as AppState | undefined)?.requestId },
+      'response error',
+    );
+  });
+
+  return app;
+}

@@ -1,0 +1,78 @@
+// The API's routes. Handlers only validate, call a workload and shape the answer; errors are
+// thrown as HttpError and rendered by error-handler.ts.
+import { Router } from '@koa/router';
+import type { AppDeps } from './types.js';
+import type { AppContext, AppState, RouterExtras } from './context.js';
+import { errorBody } from './http-error.js';
+import { readJsonBody } from './json-body.js';
+import { delayQuery, hashBody, helloQuery, validate, workQuery } from './validation.js';
+import { busyLoop, hashInput, wait } from './workloads.js';
+
+/** Aborts when the client disconnects before the response is written. */
+function clientDisconnect(ctx: AppContext): { signal: AbortSignal; dispose: () => void } {
+  const controller = new AbortController();
+  const onClose = () => {
+    if (!ctx.res.writableEnded) controller.abort();
+  };
+  ctx.res.once('close', onClose);
+  return { signal: controller.signal, dispose: () => ctx.res.off('close', onClose) };
+}
+
+export function createRouter(deps: AppDeps): Router<AppState, RouterExtras> {
+  const router = new Router<AppState, RouterExtras>();
+  const identity = {
+    service: deps.config.serviceName,
+    version: deps.version,
+    slot: deps.slot,
+    pid: process.pid,
+    // Issue #2 names the serving worker this way; the flat fields are kept for DESIGN.md readers.
+    worker: { slot: deps.slot, pid: process.pid },
+  };
+
+  router.get('/', (ctx) => {
+    ctx.body = identity;
+  });
+
+  // Liveness: the event loop answers. Says nothing about draining (a draining worker is alive).
+  router.get('/healthz', (ctx) => {
+    ctx.body = { status: 'ok' };
+  });
+
+  // Readiness: false from the moment the worker starts draining, so balancers stop sending.
+  router.get('/readyz', (ctx) => {
+    if (deps.lifecycle.draining) {
+      ctx.status = 503;
+      ctx.body = errorBody('draining', 'this worker is shutting down');
+      return;
+    }
+    ctx.body = { status: 'ready' };
+  });
+
+  router.get('/api/hello', (ctx) => {
+    const { name } = validate(helloQuery, ctx.query, 'query');
+    ctx.body = { message: `hello, ${name}` };
+  });
+
+  router.get('/api/work', (ctx) => {
+    const { ms } = validate(workQuery, ctx.query, 'query');
+    ctx.body = { ms, iterations: busyLoop(ms) };
+  });
+
+  router.get('/api/delay', async (ctx) => {
+    const { ms } = validate(delayQuery, ctx.query, 'query');
+    const disconnect = clientDisconnect(ctx);
+    try {
+      await wait(ms, disconnect.signal);
+    } finally {
+      disconnect.dispose();
+    }
+    ctx.body = { ms };
+  });
+
+  router.post('/api/hash', async (ctx) => {
+    const { input, iterations } = validate(hashBody, await readJsonBody(ctx), 'body');
+    ctx.body = { hash: await hashInput(input, iterations), iterations };
+  });
+
+  return router;
+}
