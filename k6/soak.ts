@@ -1,0 +1,76 @@
+// Soak: a moderate constant rate for a long time (DURATION, default 1h), watching memory. A second
+// scenario reads the manager's /status every SAMPLE_INTERVAL and records each worker's resident
+// memory (`worker_rss_mb`, tagged by slot) and restarts; a worker over MAX_RSS_MB fails the run.
+// Leaks show as a climbing `worker_rss_mb` (see also the Grafana dashboard during the run).
+//
+//   k6 run -e DURATION=4h -e SOAK_RPS=100 k6/soak.ts
+import { sleep } from 'k6';
+import exec from 'k6/execution';
+import { Gauge, Trend } from 'k6/metrics';
+import type { Options, Scenario } from 'k6/options';
+import { callAndCheck, callItemAndCheck } from './lib/checks.ts';
+import { durationSeconds, envDuration, envInt, MANAGER_URL } from './lib/config.ts';
+import { ENDPOINTS, LOAD_MIX } from './lib/endpoints.ts';
+import { parseStatus } from './lib/status.ts';
+import { summaryHandler } from './lib/summary.ts';
+import { SLO_THRESHOLDS, SUMMARY_TREND_STATS, thresholds } from './lib/thresholds.ts';
+
+const DURATION = envDuration('DURATION', '1h');
+const SAMPLE_INTERVAL = envDuration('SAMPLE_INTERVAL', '30s');
+const MAX_RSS_MB = envInt('MAX_RSS_MB', 512, 1);
+
+const workerRssMb = new Trend('worker_rss_mb');
+const workerRestarts = new Gauge('worker_restarts_during_test');
+
+const scenarios: Record<string, Scenario> = {
+  traffic: {
+    executor: 'constant-arrival-rate',
+    exec: 'traffic',
+    rate: envInt('SOAK_RPS', 50, 1),
+    timeUnit: '1s',
+    duration: DURATION,
+    preAllocatedVUs: envInt('PRE_ALLOCATED_VUS', 20, 1),
+    maxVUs: envInt('MAX_VUS', 200, 1),
+  },
+};
+if (MANAGER_URL !== undefined) {
+  scenarios.memory = {
+    executor: 'constant-vus',
+    exec: 'sampleMemory',
+    vus: 1,
+    duration: DURATION,
+  };
+}
+
+export const options: Options = {
+  scenarios,
+  thresholds:
+    MANAGER_URL === undefined
+      ? SLO_THRESHOLDS
+      : thresholds(SLO_THRESHOLDS, { worker_rss_mb: [`max<${MAX_RSS_MB}`] }),
+  summaryTrendStats: SUMMARY_TREND_STATS,
+};
+
+export function traffic(): void {
+  const item = LOAD_MIX[exec.scenario.iterationInTest % LOAD_MIX.length];
+  if (item !== undefined) callItemAndCheck(item);
+}
+
+let restartsAtStart: number | undefined;
+
+export function sampleMemory(): void {
+  const status = parseStatus(callAndCheck(ENDPOINTS.managerStatus).body);
+  if (status !== undefined) {
+    for (const w of status.workers) {
+      if (w.residentMemoryBytes !== null) {
+        workerRssMb.add(w.residentMemoryBytes / (1024 * 1024), { slot: String(w.slot) });
+      }
+    }
+    const restarts = status.workers.reduce((sum, w) => sum + w.restarts, 0);
+    restartsAtStart ??= restarts;
+    workerRestarts.add(restarts - restartsAtStart);
+  }
+  sleep(durationSeconds(SAMPLE_INTERVAL));
+}
+
+export const handleSummary = summaryHandler('soak');

@@ -1,0 +1,145 @@
+// Issue 3's promises against the real cluster: a lint-clean exposition, counters that never go
+// down across a SIGKILL, partial (not failed) scrapes around a stopped worker, bounded labels.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCluster, type ClusterHandle } from '../helpers/cluster.js';
+import { parseSamples, scrape, select, sumOf } from '../helpers/metrics-text.js';
+import { requireTool } from '../helpers/require-tool.js';
+import { startTraffic } from '../helpers/traffic.js';
+import { waitUntil } from '../helpers/wait.js';
+
+const run = promisify(execFile);
+const COUNT = 'http_request_duration_seconds_count';
+const COLLECT_TIMEOUT_MS = 1_000;
+
+describe('the manager’s /metrics', () => {
+  let cluster: ClusterHandle;
+  beforeAll(async () => {
+    cluster = await startCluster({
+      env: {
+        WORKERS: '2',
+        METRICS_COLLECT_TIMEOUT_MS: String(COLLECT_TIMEOUT_MS),
+        // High enough that a SIGSTOPped worker is not replaced during the test.
+        WORKER_TIMEOUT_MS: '120000',
+      },
+    });
+  });
+  afterAll(async () => {
+    await cluster.stop();
+  });
+
+  it('passes `promtool check metrics`, in both text formats', async () => {
+    const promtool = requireTool('promtool', 'apt-get install prometheus');
+    if (!promtool) return;
+    await fetch(`${cluster.apiUrl}/api/hello?name=x`);
+    await fetch(`${cluster.apiUrl}/api/work?ms=abc`);
+    const text = await (await fetch(`${cluster.managerUrl}/metrics`)).text();
+    const check = await run('sh', ['-c', `printf '%s' "$METRICS" | ${promtool} check metrics`], {
+      env: { ...process.env, METRICS: text },
+    }).catch((error: { stdout: string; stderr: string }) => error);
+    expect(`${check.stdout}${check.stderr}`.trim()).toBe('');
+
+    const om = await fetch(`${cluster.managerUrl}/metrics`, {
+      headers: { accept: 'application/openmetrics-text;version=1.0.0,text/plain;q=0.5' },
+    });
+    expect(om.headers.get('content-type')).toMatch(/^application\/openmetrics-text/);
+    const omText = await om.text();
+    expect(omText.trimEnd().endsWith('# EOF')).toBe(true);
+    expect(omText).toMatch(/^# TYPE http_request_duration_seconds histogram$/m);
+    expect(omText).toMatch(/^# TYPE cluster_worker_restarts counter$/m);
+    expect(omText).not.toMatch(/_total_total/);
+  });
+
+  it('exports the manager-owned per-slot metrics', async () => {
+    const samples = await scrape(cluster.managerUrl);
+    for (const slot of ['0', '1']) {
+      expect(select(samples, 'cluster_worker_up', { slot })[0]?.[1]).toBe(1);
+      expect(select(samples, 'cluster_worker_scrape_success', { slot })[0]?.[1]).toBe(1);
+      expect(select(samples, 'cluster_worker_heartbeat_age_seconds', { slot })).toHaveLength(1);
+      expect(select(samples, 'cluster_worker_event_loop_delay_seconds', { slot })).toHaveLength(1);
+      expect(select(samples, 'cluster_worker_resident_memory_bytes', { slot })[0]?.[1]).toBeGreaterThan(1e6);
+      expect(select(samples, 'cluster_worker_cpu_seconds_total', { slot })[0]?.[1]).toBeGreaterThan(0);
+    }
+    expect(samples.get('cluster_workers{state="ready"}')).toBe(2);
+    expect(samples.get('cluster_workers_desired')).toBe(2);
+    expect(sumOf(samples, 'cluster_scrape_duration_seconds_count')).toBeGreaterThan(0);
+    expect(samples.get('cluster_manager_process_resident_memory_bytes')).toBeGreaterThan(1e6);
+    // Workers' process metrics are summed; the manager's own stay apart under their prefix.
+    expect(samples.get('process_resident_memory_bytes')).toBeGreaterThan(1e6);
+  });
+
+  it('adds no series for 2,000 requests to random unknown paths', async () => {
+    const before = await scrape(cluster.managerUrl);
+    const seriesBefore = select(before, 'http_request_duration_seconds_count').length;
+    for (let batch = 0; batch < 20; batch += 1) {
+      await Promise.all(
+        Array.from({ length: 100 }, () =>
+          fetch(`${cluster.apiUrl}/nope/${Math.random().toString(36).slice(2)}`).then((r) => r.text()),
+        ),
+      );
+    }
+    const after = await scrape(cluster.managerUrl);
+    const unmatched = select(after, COUNT, { route: 'unmatched', status_code: '404' });
+    expect(unmatched).toHaveLength(1);
+    expect(unmatched[0]?.[1]).toBeGreaterThanOrEqual(2_000);
+    // At most the one `unmatched` 404 label set is new: 13 buckets, no more.
+    expect(select(after, COUNT).length).toBeLessThanOrEqual(seriesBefore + 1);
+    const buckets = (samples: typeof before) =>
+      select(samples, 'http_request_duration_seconds_bucket').length;
+    expect(buckets(after)).toBeLessThanOrEqual(buckets(before) + 13);
+    for (const [series] of after) expect(series).not.toMatch(/nope/);
+  });
+
+  it('never lowers the request count across a SIGKILL under load (12 scrapes)', async () => {
+    const traffic = startTraffic(`${cluster.apiUrl}/api/hello`, 8);
+    try {
+      const totals: number[] = [];
+      for (let i = 0; i < 12; i += 1) {
+        if (i === 5) {
+          const victim = (await cluster.status()).workers.find((w) => w.slot === 1)!;
+          process.kill(victim.pid, 'SIGKILL');
+        }
+        totals.push(sumOf(await scrape(cluster.managerUrl), COUNT));
+        const seen = traffic.result.ok;
+        await waitUntil(() => traffic.result.ok > seen + 20, 'more traffic between scrapes', 10_000);
+      }
+      for (let i = 1; i < totals.length; i += 1) {
+        expect(totals[i], `scrape ${i}: ${totals.join(', ')}`).toBeGreaterThanOrEqual(totals[i - 1]!);
+      }
+      expect(totals.at(-1)).toBeGreaterThan(totals[0]!);
+    } finally {
+      await traffic.stop();
+    }
+    await cluster.waitForReady(2);
+  });
+
+  it('answers within the deadline with a stopped worker, flags it, and recovers after SIGCONT', async () => {
+    for (let i = 0; i < 20; i += 1) await fetch(`${cluster.apiUrl}/api/hello`);
+    const before = sumOf(await scrape(cluster.managerUrl), COUNT);
+    const victim = (await cluster.status()).workers.find((w) => w.slot === 0)!;
+    process.kill(victim.pid, 'SIGSTOP');
+    try {
+      const started = Date.now();
+      const response = await fetch(`${cluster.managerUrl}/metrics`);
+      const text = await response.text();
+      const elapsed = Date.now() - started;
+      expect(response.status).toBe(200);
+      expect(elapsed).toBeLessThan(COLLECT_TIMEOUT_MS + 1_000);
+      const samples = parseSamples(text);
+      expect(samples.get('cluster_worker_scrape_success{slot="0"}')).toBe(0);
+      expect(samples.get('cluster_worker_scrape_success{slot="1"}')).toBe(1);
+      expect(sumOf(samples, COUNT)).toBeGreaterThanOrEqual(before);
+    } finally {
+      process.kill(victim.pid, 'SIGCONT');
+    }
+    await waitUntil(
+      async () =>
+        (await scrape(cluster.managerUrl)).get('cluster_worker_scrape_success{slot="0"}') === 1,
+      'slot 0 to answer again after SIGCONT',
+      10_000,
+    );
+    const pids = (await cluster.status()).workers.map((w) => w.pid);
+    expect(pids).toContain(victim.pid);
+  });
+});
