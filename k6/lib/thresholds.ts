@@ -1,13 +1,8 @@
-// The service's SLOs as k6 thresholds, in one place. The same numbers are in the Prometheus
-// alert rules and in the Node load runner's defaults (scripts/load): change them together.
+// The service's SLOs (lib/slo.ts) as k6 thresholds, shared by every script.
 import type { Options, Threshold } from 'k6/options';
+import { SLO } from './slo.ts';
 
-export const SLO = {
-  /** Availability 99.9 %: fewer than 1 in 1000 requests may fail. */
-  maxErrorRate: 0.001,
-  /** Latency: p(99) under 500 ms for the `fast` routes (all but /api/work and /api/delay). */
-  p99FastMs: 500,
-} as const;
+export { SLO };
 
 export type Thresholds = NonNullable<Options['thresholds']>;
 

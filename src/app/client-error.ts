@@ -66,17 +66,18 @@ export function clientErrorResponse(err: ParserError): string {
   return `${headers.join('\r\n')}\r\n\r\n${body}`;
 }
 
-/** Node's private marker of a response still being written on this socket. */
+/** Node's (private) link from a socket to the response currently being written on it. */
 interface HttpSocket extends Duplex {
-  _httpMessage?: unknown;
+  _httpMessage?: { headersSent?: boolean } | null;
 }
 
 /** Listener for http.Server's 'clientError' event. */
 export function handleClientError(err: ParserError, socket: Duplex): void {
-  // Nothing can be said to a client that is gone, or in the middle of another response (a
-  // pipelined request after one still in progress): writing now would corrupt that response.
-  const busy = (socket as HttpSocket)._httpMessage != null;
-  if (err.code === 'ECONNRESET' || !socket.writable || busy) {
+  // Nothing can be said to a client that is gone, or once a response has started on this
+  // connection (our bytes would land in the middle of it). A request whose response has not
+  // started yet (e.g. its body was cut short) still gets the error, as Node itself would send.
+  const midResponse = (socket as HttpSocket)._httpMessage?.headersSent === true;
+  if (err.code === 'ECONNRESET' || !socket.writable || midResponse) {
     socket.destroy();
     return;
   }

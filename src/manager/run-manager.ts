@@ -26,25 +26,24 @@ export async function runManager(): Promise<void> {
   const logger = createLogger(config.logLevel, { role: 'manager' });
 
   const ledger = new MetricsLedger();
-  let collector: MetricsCollector | undefined;
-  let managerMetrics: ManagerMetrics | undefined;
+  // The hooks run only after supervisor.start(), by which time collector and managerMetrics exist.
   const supervisor = new Supervisor(
     config,
     logger,
     {
-      onMetrics: (worker, message) => collector?.onReply(worker, message),
+      onMetrics: (worker, message) => collector.onReply(worker, message),
       onFinalMetrics: (worker, message) => ledger.record(worker.id, message.metrics),
-      onHeartbeat: (worker, beat, previous) => managerMetrics?.onHeartbeat(worker, beat, previous),
+      onHeartbeat: (worker, beat, previous) => managerMetrics.onHeartbeat(worker, beat, previous),
       onWorkerGone: async (worker) => {
         await ledger.retire(worker.id);
-        collector?.onGone(worker);
+        collector.onGone(worker);
       },
-      onRestart: (slot, reason) => managerMetrics?.onRestart(slot, reason),
+      onRestart: (slot, reason) => managerMetrics.onRestart(slot, reason),
     },
     VERSION,
   );
-  collector = new MetricsCollector(ledger, config.metricsCollectTimeoutMs, () => supervisor.list());
-  managerMetrics = new ManagerMetrics(supervisor);
+  const collector = new MetricsCollector(ledger, config.metricsCollectTimeoutMs, () => supervisor.list());
+  const managerMetrics = new ManagerMetrics(supervisor);
   const clusterMetrics = new ClusterMetrics(ledger, collector, managerMetrics);
 
   const setLogLevel = (level: LogLevel) => {

@@ -13,7 +13,15 @@ import { createApiServer, type ApiServer } from './api-server.js';
 import { startHeartbeat } from './heartbeat.js';
 import { onManagerMessage, sendToManager } from './ipc.js';
 
-export async function runWorker(): Promise<void> {
+export interface WorkerOptions {
+  /**
+   * Registers extra metrics in the worker's registry. The service itself passes nothing; the
+   * benchmark uses it to give workers a heavy synthetic series count (bench/README.md).
+   */
+  extendRegistry?: (registry: Registry) => void;
+}
+
+export async function runWorker(options: WorkerOptions = {}): Promise<void> {
   // The manager validated the same environment before forking, so this cannot fail here.
   const config = loadConfig();
   const slot = Number(process.env[WORKER_SLOT_ENV] ?? '0');
@@ -22,6 +30,7 @@ export async function runWorker(): Promise<void> {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const metrics = createHttpMetrics(registry);
+  options.extendRegistry?.(registry);
   const lifecycle = { draining: false };
   const app = createApp({ config, logger, metrics, lifecycle, slot, version: VERSION });
   const api = createApiServer(app.callback(), {

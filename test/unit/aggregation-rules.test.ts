@@ -1,0 +1,38 @@
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { describe, expect, it } from 'vitest';
+import { AGGREGATION_RULES, applyAggregationRules, isCumulative } from '../../src/metrics/aggregation-rules.js';
+import { createHttpMetrics } from '../../src/metrics/http-metrics.js';
+import { snapshotOf } from '../../src/metrics/snapshot.js';
+
+async function workerSnapshot() {
+  // The same registry a worker builds (src/worker/run-worker.ts).
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  createHttpMetrics(registry);
+  return snapshotOf(registry);
+}
+
+describe('aggregation rules', () => {
+  it('state a rule on purpose for every metric a worker exports', async () => {
+    const missing = (await workerSnapshot())
+      .map((metric) => metric.name)
+      .filter((name) => !(name in AGGREGATION_RULES));
+    expect(missing).toEqual([]);
+  });
+
+  it('sum every cumulative metric, or carry-over would be wrong', async () => {
+    for (const metric of applyAggregationRules(await workerSnapshot())) {
+      if (isCumulative(metric)) expect([metric.name, metric.aggregator]).toEqual([metric.name, 'sum']);
+    }
+  });
+
+  it('override whatever rule the worker sent', async () => {
+    const snapshot = await workerSnapshot();
+    const tampered = snapshot.map((m) => ({ ...m, aggregator: 'first' as const }));
+    const fixed = applyAggregationRules(tampered);
+    const lag = fixed.find((m) => m.name === 'nodejs_eventloop_lag_p99_seconds');
+    expect(lag?.aggregator).toBe('max');
+    const requests = fixed.find((m) => m.name === 'http_request_duration_seconds');
+    expect(requests?.aggregator).toBe('sum');
+  });
+});
