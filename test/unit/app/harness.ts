@@ -61,7 +61,10 @@ export async function startApp(options: HarnessOptions = {}): Promise<Harness> {
 }
 
 /** A pino logger whose lines are kept in memory, to assert what was logged. */
-export function memoryLogger(level = 'debug'): { logger: Logger; lines: () => Record<string, unknown>[] } {
+export function memoryLogger(level = 'debug'): {
+  logger: Logger;
+  lines: () => Record<string, unknown>[];
+} {
   const chunks: string[] = [];
   const stream = new Writable({
     write(chunk: Buffer, _encoding, callback) {
@@ -106,7 +109,11 @@ export function parseRawResponse(raw: string): RawResponse {
  * it closed the connection. Requests should carry `Connection: close` unless the server is
  * expected to close by itself.
  */
-export function rawRequest(port: number, request: string | Buffer): Promise<RawResponse> {
+export function rawRequest(
+  port: number,
+  request: string | Buffer,
+  options: { halfClose?: boolean } = {},
+): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const socket = net.connect(port, '127.0.0.1');
     const chunks: Buffer[] = [];
@@ -117,12 +124,16 @@ export function rawRequest(port: number, request: string | Buffer): Promise<RawR
       else reject(err);
     });
     socket.on('close', () => resolve(parseRawResponse(Buffer.concat(chunks).toString())));
-    socket.write(request);
+    if (options.halfClose) socket.end(request);
+    else socket.write(request);
   });
 }
 
 /** Resolves when the first complete header block arrives (the server need not close). */
-export function rawHead(port: number, request: string): Promise<{ head: RawResponse; socket: net.Socket }> {
+export function rawHead(
+  port: number,
+  request: string,
+): Promise<{ head: RawResponse; socket: net.Socket }> {
   return new Promise((resolve, reject) => {
     const socket = net.connect(port, '127.0.0.1');
     let received = '';
@@ -146,7 +157,9 @@ export async function durationSeries(
   const histogram = metrics.find((m) => m.name === 'http_request_duration_seconds');
   if (!histogram) throw new Error('http_request_duration_seconds is not registered');
   return histogram.values
-    .filter((v) => (v as { metricName?: string }).metricName === 'http_request_duration_seconds_count')
+    .filter(
+      (v) => (v as { metricName?: string }).metricName === 'http_request_duration_seconds_count',
+    )
     .map((v) => ({
       method: String(v.labels.method),
       route: String(v.labels.route),
@@ -163,7 +176,9 @@ export async function countFor(
   return (
     series.find(
       (s) =>
-        s.method === labels.method && s.route === labels.route && s.status_code === labels.status_code,
+        s.method === labels.method &&
+        s.route === labels.route &&
+        s.status_code === labels.status_code,
     )?.count ?? 0
   );
 }
@@ -178,7 +193,10 @@ export async function inFlight(registry: Registry): Promise<number> {
  * Polls a condition on the event loop until it holds (no fixed sleeps: each check yields to I/O).
  * Fails after `timeoutMs`.
  */
-export async function until(check: () => Promise<boolean> | boolean, timeoutMs = 5_000): Promise<void> {
+export async function until(
+  check: () => Promise<boolean> | boolean,
+  timeoutMs = 5_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error('condition not met in time');

@@ -10,10 +10,17 @@ beforeAll(async () => {
 });
 afterAll(() => app.close());
 
-async function getJson(path: string, init?: RequestInit): Promise<{ status: number; body: unknown; response: Response }> {
+async function getJson(
+  path: string,
+  init?: RequestInit,
+): Promise<{ status: number; body: unknown; response: Response }> {
   const response = await fetch(app.url + path, init);
   const text = await response.text();
-  return { status: response.status, body: text === '' ? undefined : (JSON.parse(text) as unknown), response };
+  return {
+    status: response.status,
+    body: text === '' ? undefined : (JSON.parse(text) as unknown),
+    response,
+  };
 }
 
 describe('GET /', () => {
@@ -42,7 +49,9 @@ describe('health', () => {
     try {
       const { status, body } = await getJson('/readyz');
       expect(status).toBe(503);
-      expect(body).toEqual({ error: { code: 'draining', message: 'this worker is shutting down' } });
+      expect(body).toEqual({
+        error: { code: 'draining', message: 'this worker is shutting down' },
+      });
       // Liveness is unaffected by draining.
       expect((await getJson('/healthz')).status).toBe(200);
     } finally {
@@ -54,7 +63,10 @@ describe('health', () => {
 
 describe('GET /api/hello', () => {
   it('greets the world by default', async () => {
-    expect(await getJson('/api/hello')).toMatchObject({ status: 200, body: { message: 'hello, world' } });
+    expect(await getJson('/api/hello')).toMatchObject({
+      status: 200,
+      body: { message: 'hello, world' },
+    });
   });
 
   it('greets a trimmed name, unicode included', async () => {
@@ -147,7 +159,10 @@ describe('POST /api/hash', () => {
   });
 
   it('honours iterations, and accepts charset=utf-8', async () => {
-    const { status, body } = await post({ input: 'ü', iterations: 3 }, 'application/json; charset=UTF-8');
+    const { status, body } = await post(
+      { input: 'ü', iterations: 3 },
+      'application/json; charset=UTF-8',
+    );
     expect(status).toBe(200);
     expect(body).toEqual({ hash: expected('ü', 3), iterations: 3 });
   });
