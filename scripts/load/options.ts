@@ -74,18 +74,18 @@ export function resolveOptions(options: LoadOptions): ResolvedLoadOptions {
   );
   const scenario = SCENARIOS[options.scenario];
   const d = scenario.defaults;
-  const url = loopbackOrigin(options.url, 'url');
-  const managerUrl = loopbackOrigin(options.managerUrl ?? DEFAULT_MANAGER_URL, 'manager url');
+  const url = loopbackOrigin(options.url, '--url');
+  const managerUrl = loopbackOrigin(options.managerUrl ?? DEFAULT_MANAGER_URL, '--manager-url');
 
   const durationSec = options.durationSec ?? d.durationSec;
   check(
     Number.isFinite(durationSec) && durationSec >= 1 && durationSec <= MAX_DURATION_SEC,
-    `duration must be from 1 to ${MAX_DURATION_SEC} seconds, got ${durationSec}`,
+    `--duration must be from 1 to ${MAX_DURATION_SEC} seconds, got ${durationSec}`,
   );
   const connections = options.connections ?? d.connections;
   check(
     Number.isInteger(connections) && connections >= 1 && connections <= MAX_CONNECTIONS,
-    `connections must be an integer from 1 to ${MAX_CONNECTIONS}, got ${connections}`,
+    `--connections must be an integer from 1 to ${MAX_CONNECTIONS}, got ${connections}`,
   );
   check(
     options.rate === undefined || scenario.usesRate,
@@ -94,22 +94,22 @@ export function resolveOptions(options: LoadOptions): ResolvedLoadOptions {
   const rate = options.rate ?? d.rate;
   check(
     Number.isInteger(rate) && rate >= 0 && rate <= MAX_RATE,
-    `rate must be an integer from 0 (unthrottled) to ${MAX_RATE}, got ${rate}`,
+    `--rate must be an integer from 0 (unthrottled) to ${MAX_RATE}, got ${rate}`,
   );
   const maxErrorRate = options.maxErrorRate ?? d.maxErrorRate;
   check(
     Number.isFinite(maxErrorRate) && maxErrorRate >= 0 && maxErrorRate <= 1,
-    `max error rate must be from 0 to 1, got ${maxErrorRate}`,
+    `--max-error-rate must be from 0 to 1, got ${maxErrorRate}`,
   );
   const maxP99Ms = options.maxP99Ms === undefined ? d.maxP99Ms : options.maxP99Ms;
   check(
     maxP99Ms === null || (Number.isFinite(maxP99Ms) && maxP99Ms > 0),
-    `max p99 must be a positive number of milliseconds, got ${maxP99Ms}`,
+    `--max-p99-ms must be a positive number of milliseconds, got ${maxP99Ms}`,
   );
   const timeoutSec = options.timeoutSec ?? 10;
   check(
     Number.isFinite(timeoutSec) && timeoutSec >= 1 && timeoutSec <= 120,
-    `timeout must be from 1 to 120 seconds, got ${timeoutSec}`,
+    `--timeout must be from 1 to 120 seconds, got ${timeoutSec}`,
   );
   const adminToken = options.adminToken === '' ? undefined : options.adminToken;
   check(

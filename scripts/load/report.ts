@@ -15,7 +15,7 @@ export function formatResult(result: LoadResult): string {
   const rate = result.rate > 0 ? `${result.rate} rps target` : 'unthrottled';
   lines.push(
     `scenario ${result.scenario} against ${result.url}: ${result.durationSec.toFixed(1)} s, ` +
-      `${result.connections} connections, ${rate}`,
+      `${result.connections} connection${result.connections === 1 ? '' : 's'}, ${rate}`,
     '',
   );
   lines.push(

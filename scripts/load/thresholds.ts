@@ -62,7 +62,9 @@ export function evaluateThresholds(figures: RunFigures, limits: ThresholdLimits)
       ok: figures.reload.completed,
       detail: figures.reload.completed
         ? 'every worker replaced during the run'
-        : 'workers not all replaced before traffic ended (try a longer --duration)',
+        : figures.reload.accepted
+          ? 'workers not all replaced before traffic ended (try a longer --duration)'
+          : 'no reload was started',
     });
   }
   return outcomes;

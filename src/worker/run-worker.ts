@@ -2,7 +2,7 @@
 // when the manager says so. The worker never decides its own fate beyond that: the manager
 // supervises, so a worker only exits when told to, when its manager is gone, or when it fails.
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { createApp } from '../app/create-app.js';
+import { createApp, handleClientError } from '../app/create-app.js';
 import { loadConfig, type Config } from '../config.js';
 import { createLogger, type Logger } from '../logger.js';
 import { createHttpMetrics } from '../metrics/http-metrics.js';
@@ -37,6 +37,8 @@ export async function runWorker(options: WorkerOptions = {}): Promise<void> {
     headersTimeoutMs: config.httpHeadersTimeoutMs,
     keepAliveTimeoutMs: config.httpKeepAliveTimeoutMs,
   });
+  // Requests Node's parser rejects get the API's JSON error shape too.
+  api.server.on('clientError', handleClientError);
   const stopHeartbeat = startHeartbeat(config.heartbeatIntervalMs, api.counters);
 
   let leaving = false;

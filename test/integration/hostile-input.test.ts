@@ -1,0 +1,158 @@
+// Issue 6, bad input against the real cluster, much of it below HTTP clients' politeness: raw
+// sockets for malformed requests, then every invalid-parameter class through fetch. Through it
+// all: no 5xx, no stack trace or file path, the JSON error shape, and no worker lost.
+import net from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCluster, type ClusterHandle } from '../helpers/cluster.js';
+
+/** Writes raw bytes, returns everything the server sent before it closed (or the deadline). */
+async function raw(
+  port: number,
+  chunks: (string | Buffer)[],
+  { gapMs = 0, waitMs = 5_000, endAfter = false } = {},
+): Promise<{ text: string; closedByServer: boolean; elapsedMs: number }> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    const started = Date.now();
+    let text = '';
+    let settled = false;
+    const finish = (closedByServer: boolean) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      socket.destroy();
+      resolve({ text, closedByServer, elapsedMs: Date.now() - started });
+    };
+    const timer = setTimeout(() => finish(false), waitMs);
+    socket.on('data', (data) => {
+      text += data.toString('latin1');
+      // A complete response (headers + Content-Length bytes) is all there is to wait for.
+      const split = text.indexOf('\r\n\r\n');
+      const length = /\r\ncontent-length: (\d+)/i.exec(text.slice(0, split))?.[1];
+      if (split >= 0 && length !== undefined && text.length - split - 4 >= Number(length)) {
+        finish(false);
+      }
+    });
+    socket.on('close', () => finish(true));
+    socket.on('error', () => finish(true));
+    socket.on('connect', async () => {
+      for (const chunk of chunks) {
+        if (socket.destroyed) return;
+        socket.write(chunk);
+        if (gapMs > 0) await new Promise((r) => setTimeout(r, gapMs));
+      }
+      if (endAfter) socket.end();
+    });
+  });
+}
+
+function statusOf(text: string): number {
+  return Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0);
+}
+
+function bodyOf(text: string): string {
+  return text.slice(text.indexOf('\r\n\r\n') + 4);
+}
+
+const LEAKS = [/\bat .+\(.*:\d+:\d+\)/, /\/work\//, /node_modules/, /\.ts\b/, /\.js:\d+/];
+
+function expectCleanJsonError(body: string, status: number) {
+  for (const leak of LEAKS) expect(body).not.toMatch(leak);
+  const parsed = JSON.parse(body) as { error?: { code?: unknown; message?: unknown } };
+  expect(typeof parsed.error?.code, `${status}: ${body}`).toBe('string');
+  expect(typeof parsed.error?.message).toBe('string');
+}
+
+describe('hostile input against the cluster', () => {
+  let cluster: ClusterHandle;
+  let pidsBefore: number[];
+  beforeAll(async () => {
+    cluster = await startCluster({ env: { WORKERS: '2', HTTP_HEADERS_TIMEOUT_MS: '2000' } });
+    pidsBefore = (await cluster.status()).workers.map((w) => w.pid).sort();
+  });
+  afterAll(async () => {
+    // Not one worker died or was replaced by anything above.
+    const after = await cluster.status();
+    expect(after.workers.map((w) => w.pid).sort()).toEqual(pidsBefore);
+    expect(after.workers.every((w) => w.restarts === 0)).toBe(true);
+    expect(await cluster.stop()).toBe(0);
+  });
+
+  it('answers a garbage request line with 400 JSON', async () => {
+    const r = await raw(cluster.apiPort, ['HELLO THERE\r\n\r\n']);
+    expect(statusOf(r.text)).toBe(400);
+    expectCleanJsonError(bodyOf(r.text), 400);
+  });
+
+  it('answers a 100 kB header with 431', async () => {
+    const r = await raw(cluster.apiPort, [
+      `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(100 * 1024)}\r\n\r\n`,
+    ]);
+    expect(statusOf(r.text)).toBe(431);
+    expectCleanJsonError(bodyOf(r.text), 431);
+  });
+
+  it('closes a connection whose headers arrive too slowly (slowloris)', async () => {
+    const drip = ['GET / HTTP/1.1\r\n', ...Array.from({ length: 40 }, (_, i) => `X-${i}: y\r\n`)];
+    const r = await raw(cluster.apiPort, drip, { gapMs: 250, waitMs: 15_000 });
+    expect(r.closedByServer).toBe(true);
+    expect(r.elapsedMs).toBeLessThan(8_000); // 2 s headers timeout, checked every second
+    expect([0, 408]).toContain(statusOf(r.text));
+  });
+
+  it('refuses a body over the limit with 413 before reading it', async () => {
+    const r = await raw(cluster.apiPort, [
+      'POST /api/hash HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 500000\r\n\r\n{"input":"',
+    ]);
+    expect(statusOf(r.text)).toBe(413);
+    expectCleanJsonError(bodyOf(r.text), 413);
+  });
+
+  it('survives a truncated body without a 5xx', async () => {
+    const r = await raw(
+      cluster.apiPort,
+      ['POST /api/hash HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"input":"ab'],
+      { endAfter: true, waitMs: 5_000 },
+    );
+    const status = statusOf(r.text);
+    expect(status === 0 || (status >= 400 && status < 500)).toBe(true);
+  });
+
+  it.each(['TRACE', 'CONNECT', 'PROPFIND', 'DELETE'])('does not serve %s', async (method) => {
+    const target = method === 'CONNECT' ? 'example.com:443' : '/api/hello';
+    const r = await raw(cluster.apiPort, [`${method} ${target} HTTP/1.1\r\nHost: x\r\n\r\n`]);
+    const status = statusOf(r.text);
+    // CONNECT has no handler: Node closes the socket; the others are 405 (or 400).
+    if (method === 'CONNECT') expect(status === 0 || status === 400 || status === 405).toBe(true);
+    else {
+      expect([400, 405]).toContain(status);
+      expectCleanJsonError(bodyOf(r.text), status);
+    }
+  });
+
+  const cases: [string, string, RequestInit | undefined, number][] = [
+    ['non-numeric ms', '/api/work?ms=abc', undefined, 400],
+    ['out-of-range ms', '/api/work?ms=999999', undefined, 400],
+    ['negative ms', '/api/delay?ms=-1', undefined, 400],
+    ['float ms', '/api/delay?ms=1.5', undefined, 400],
+    ['repeated ms', '/api/delay?ms=1&ms=2', undefined, 400],
+    ['missing ms', '/api/work', undefined, 400],
+    ['overlong name', `/api/hello?name=${'x'.repeat(5_000)}`, undefined, 400],
+    ['unicode name', `/api/hello?name=${encodeURIComponent('名前🙂\u202e')}`, undefined, 200],
+    ['path traversal', '/api/../../etc/passwd', undefined, 404],
+    ['encoded traversal', '/%2e%2e/%2e%2e/etc/passwd', undefined, 404],
+    ['invalid JSON', '/api/hash', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"input":' }, 400],
+    ['wrong content type', '/api/hash', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x' }, 415],
+    ['wrong JSON type', '/api/hash', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"input":42}' }, 400],
+    ['iterations out of range', '/api/hash', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"input":"a","iterations":0}' }, 400],
+    ['JSON array body', '/api/hash', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '[]' }, 400],
+  ];
+  it.each(cases)('%s -> %i', async (_name, path, init, status) => {
+    const response = await fetch(`${cluster.apiUrl}${path}`, init);
+    expect(response.status).toBe(status);
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(response.headers.get('x-powered-by')).toBeNull();
+    const body = await response.text();
+    if (status >= 400) expectCleanJsonError(body, status);
+  });
+});
