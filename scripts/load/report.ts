@@ -63,6 +63,9 @@ export function formatResult(result: LoadResult): string {
         `${mb(result.memory.endMaxRssBytes)}; worker restarts during the run: ${result.memory.restarts}`,
     );
   }
+  if (result.responses === 0 && result.errors > 0) {
+    lines.push(`hint:       no HTTP response at all: is the service listening on ${result.url}?`);
+  }
   lines.push('', 'thresholds:');
   for (const t of result.thresholds) lines.push(`  ${t.ok ? 'PASS' : 'FAIL'} ${t.name}: ${t.detail}`);
   lines.push('', result.aborted ? 'ABORTED' : result.ok ? 'PASSED' : 'FAILED');

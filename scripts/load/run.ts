@@ -296,6 +296,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const thresholds = evaluateThresholds(
     {
       requests,
+      responses: requests - errors,
       failures,
       p99Ms: latencyMs.p99,
       ...(reload === undefined ? {} : { reload: { accepted: reload.accepted, completed: reload.completed } }),

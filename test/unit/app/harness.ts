@@ -129,26 +129,6 @@ export function rawRequest(
   });
 }
 
-/** Resolves when the first complete header block arrives (the server need not close). */
-export function rawHead(
-  port: number,
-  request: string,
-): Promise<{ head: RawResponse; socket: net.Socket }> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(port, '127.0.0.1');
-    let received = '';
-    socket.on('error', reject);
-    socket.on('data', (chunk: Buffer) => {
-      received += chunk.toString();
-      if (received.includes('\r\n\r\n')) {
-        socket.removeAllListeners('data');
-        resolve({ head: parseRawResponse(received), socket });
-      }
-    });
-    socket.write(request);
-  });
-}
-
 /** All recorded series of http_request_duration_seconds, as their label sets with counts. */
 export async function durationSeries(
   registry: Registry,

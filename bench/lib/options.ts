@@ -1,0 +1,88 @@
+// Command line and environment -> the bench's settings. Pure: unit-tested.
+
+export const ROW_NAMES = ['scaling', 'overhead', 'scrape', 'kill', 'reload'] as const;
+export type RowName = (typeof ROW_NAMES)[number];
+
+export interface BenchOptions {
+  quick: boolean;
+  /** Exit 1 when a goal is missed (by default only a bench error exits non-zero). */
+  strict: boolean;
+  /** Rows to run; every row when null. A partial run prints its table but writes no results. */
+  only: ReadonlySet<RowName> | null;
+  /** Seconds of load per throughput run (rows 1-3). */
+  durationS: number;
+  /** Seconds of warm-up load per server before its first measured run. */
+  warmupS: number;
+  /** A/B rounds for cluster scaling (row 1) and for instrumentation overhead (rows 2-3). */
+  scalingRounds: number;
+  overheadRounds: number;
+  /** Connections of every throughput run. */
+  connections: number;
+  /** Measured scrapes per cluster (after `warmupScrapes`), row 4. */
+  scrapes: number;
+  warmupScrapes: number;
+  /** Synthetic histogram label sets per worker, row 4 (0 = the service's own series). */
+  syntheticLevels: number[];
+  workerCounts: number[];
+  /** SIGKILLs in row 5. */
+  kills: number;
+  /** Where results go, relative to the repository root. */
+  resultsDir: string;
+}
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export const USAGE = `usage: npm run bench [-- [--quick] [--strict] [--only=${ROW_NAMES.join(',')}]]
+
+  --quick    a ~1 minute smoke run (short runs, few rounds); results in bench/results/quick/
+  --strict   exit 1 when a goal is missed (default: print FAIL, exit 0)
+  --only=..  run some rows only (prints the table, writes no results)
+
+  BENCH_DURATION_S   seconds per throughput run (default 5, quick 1.5)`;
+
+export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): BenchOptions {
+  let quick = false;
+  let strict = false;
+  let only: Set<RowName> | null = null;
+  for (const arg of argv) {
+    if (arg === '--quick') quick = true;
+    else if (arg === '--strict') strict = true;
+    else if (arg.startsWith('--only=')) {
+      only = new Set();
+      for (const name of arg.slice('--only='.length).split(',')) {
+        if (!(ROW_NAMES as readonly string[]).includes(name)) {
+          throw new UsageError(`unknown row ${JSON.stringify(name)} (rows: ${ROW_NAMES.join(', ')})`);
+        }
+        only.add(name as RowName);
+      }
+    } else if (arg === '--help' || arg === '-h') throw new UsageError(USAGE);
+    else throw new UsageError(`unknown argument ${JSON.stringify(arg)}\n${USAGE}`);
+  }
+  let durationS = quick ? 1.5 : 5;
+  const rawDuration = env.BENCH_DURATION_S?.trim();
+  if (rawDuration) {
+    const parsed = Number(rawDuration);
+    if (!Number.isFinite(parsed) || parsed < 0.5 || parsed > 600) {
+      throw new UsageError(`BENCH_DURATION_S=${JSON.stringify(rawDuration)}: give seconds from 0.5 to 600`);
+    }
+    durationS = parsed;
+  }
+  return {
+    quick,
+    strict,
+    only,
+    durationS,
+    warmupS: Math.min(2, durationS),
+    scalingRounds: quick ? 2 : 3,
+    overheadRounds: quick ? 2 : 5,
+    connections: 16,
+    scrapes: quick ? 8 : 30,
+    warmupScrapes: quick ? 2 : 5,
+    syntheticLevels: quick ? [0, 1000] : [0, 250, 1000],
+    workerCounts: [2, 4],
+    kills: quick ? 3 : 5,
+    resultsDir: quick ? 'bench/results/quick' : 'bench/results',
+  };
+}
