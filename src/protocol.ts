@@ -61,11 +61,7 @@ export interface FinalMetricsMessage {
 }
 
 export type WorkerMessage =
-  | ReadyMessage
-  | BootFailedMessage
-  | HeartbeatMessage
-  | MetricsReplyMessage
-  | FinalMetricsMessage;
+  ReadyMessage | BootFailedMessage | HeartbeatMessage | MetricsReplyMessage | FinalMetricsMessage;
 
 // ---- manager -> worker -------------------------------------------------------------------
 
@@ -91,7 +87,13 @@ export type ManagerMessage = CollectMetricsMessage | DrainMessage | SetLogLevelM
 
 // ---- guards ------------------------------------------------------------------------------
 
-const WORKER_TYPES = new Set<string>(['ready', 'boot-failed', 'heartbeat', 'metrics', 'final-metrics']);
+const WORKER_TYPES = new Set<string>([
+  'ready',
+  'boot-failed',
+  'heartbeat',
+  'metrics',
+  'final-metrics',
+]);
 const MANAGER_TYPES = new Set<string>(['collect-metrics', 'drain', 'set-log-level']);
 
 function hasType(value: unknown): value is { type: string } {

@@ -14,14 +14,12 @@ export interface RenderedMetrics {
 
 /** OpenMetrics when the Accept header asks for it (Prometheus 2.x does), else Prometheus text. */
 export function negotiateContentType(accept: string | undefined): ContentType {
-  const wantsOpenMetrics = (accept ?? '')
-    .split(',')
-    .some((part) => {
-      const [type, ...params] = part.trim().split(';');
-      if (type?.trim().toLowerCase() !== 'application/openmetrics-text') return false;
-      const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
-      return q === undefined || Number(q.slice(2)) > 0;
-    });
+  const wantsOpenMetrics = (accept ?? '').split(',').some((part) => {
+    const [type, ...params] = part.trim().split(';');
+    if (type?.trim().toLowerCase() !== 'application/openmetrics-text') return false;
+    const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+    return q === undefined || Number(q.slice(2)) > 0;
+  });
   return wantsOpenMetrics ? Registry.OPENMETRICS_CONTENT_TYPE : Registry.PROMETHEUS_CONTENT_TYPE;
 }
 

@@ -81,7 +81,11 @@ export function createManagerServer(deps: ManagerServerDeps): http.Server {
   const requireAdmin = (req: http.IncomingMessage) => {
     const auth = checkAdminAuth(deps.adminToken, req.headers.authorization);
     if (auth === 'disabled') {
-      throw new HttpError(403, 'admin_disabled', 'admin endpoints are off: set ADMIN_TOKEN to enable them');
+      throw new HttpError(
+        403,
+        'admin_disabled',
+        'admin endpoints are off: set ADMIN_TOKEN to enable them',
+      );
     }
     if (auth === 'unauthorized') {
       throw new HttpError(401, 'unauthorized', 'missing or wrong bearer token', {
@@ -90,7 +94,8 @@ export function createManagerServer(deps: ManagerServerDeps): http.Server {
     }
   };
   const refuseWhileStopping = () => {
-    if (supervisor.shuttingDown) throw new HttpError(503, 'shutting_down', 'the cluster is shutting down');
+    if (supervisor.shuttingDown)
+      throw new HttpError(503, 'shutting_down', 'the cluster is shutting down');
   };
 
   const routes: Record<string, Partial<Record<string, Handler>>> = {

@@ -42,7 +42,9 @@ export async function runManager(): Promise<void> {
     },
     VERSION,
   );
-  const collector = new MetricsCollector(ledger, config.metricsCollectTimeoutMs, () => supervisor.list());
+  const collector = new MetricsCollector(ledger, config.metricsCollectTimeoutMs, () =>
+    supervisor.list(),
+  );
   const managerMetrics = new ManagerMetrics(supervisor);
   const clusterMetrics = new ClusterMetrics(ledger, collector, managerMetrics);
 

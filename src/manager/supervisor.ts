@@ -25,7 +25,11 @@ export type RestartReason = 'crash' | 'hung' | 'memory' | 'max_requests' | 'relo
 export interface SupervisorHooks {
   onMetrics(worker: ManagedWorker, message: MetricsReplyMessage): void;
   onFinalMetrics(worker: ManagedWorker, message: FinalMetricsMessage): void;
-  onHeartbeat(worker: ManagedWorker, message: HeartbeatMessage, previous: HeartbeatMessage | null): void;
+  onHeartbeat(
+    worker: ManagedWorker,
+    message: HeartbeatMessage,
+    previous: HeartbeatMessage | null,
+  ): void;
   /** The worker has exited and every message it sent has been delivered. */
   onWorkerGone(worker: ManagedWorker): Promise<void>;
   onRestart(slot: number, reason: RestartReason): void;
@@ -101,7 +105,11 @@ export class Supervisor {
   private spawn(slot: number): ManagedWorker {
     const { workerMaxRequests: max, workerMaxRequestsJitter: jitter } = this.config;
     const budget = max === undefined ? undefined : max + randomInt(0, jitter + 1);
-    const worker = new ManagedWorker(cluster.fork({ [WORKER_SLOT_ENV]: String(slot) }), slot, budget);
+    const worker = new ManagedWorker(
+      cluster.fork({ [WORKER_SLOT_ENV]: String(slot) }),
+      slot,
+      budget,
+    );
     this.workers.set(worker.id, worker);
     worker.worker.on('message', (message: unknown) => this.onMessage(worker, message));
     worker.worker.on('error', (error) =>
@@ -229,10 +237,16 @@ export class Supervisor {
         const beat = worker.heartbeat;
         if (!beat) continue;
         if (workerMaxRssMb !== undefined && beat.residentMemoryBytes > workerMaxRssMb * MIB) {
-          this.logger.warn({ ...log, rss: beat.residentMemoryBytes }, 'recycling: over WORKER_MAX_RSS_MB');
+          this.logger.warn(
+            { ...log, rss: beat.residentMemoryBytes },
+            'recycling: over WORKER_MAX_RSS_MB',
+          );
           void this.replace(worker.slot, 'memory');
         } else if (worker.maxRequests !== undefined && beat.requestsServed >= worker.maxRequests) {
-          this.logger.info({ ...log, served: beat.requestsServed }, 'recycling: request budget spent');
+          this.logger.info(
+            { ...log, served: beat.requestsServed },
+            'recycling: request budget spent',
+          );
           void this.replace(worker.slot, 'max_requests');
         }
       }
@@ -288,7 +302,10 @@ export class Supervisor {
       }
       // The worker gives up its own drain at timeoutMs; this is the backstop if it cannot.
       const backstop = setTimeout(() => {
-        this.logger.warn({ slot: worker.slot, workerPid: worker.pid }, 'worker did not exit in time; killing it');
+        this.logger.warn(
+          { slot: worker.slot, workerPid: worker.pid },
+          'worker did not exit in time; killing it',
+        );
         worker.kill('SIGKILL');
       }, timeoutMs + 2_000);
       void worker.exited.then(() => clearTimeout(backstop));
@@ -311,7 +328,10 @@ export class Supervisor {
         this.reloadAgain = false;
         for (let slot = 0; slot < this.desired && !this.shuttingDown; slot += 1) {
           if (!(await this.replace(slot, 'reload'))) {
-            this.logger.error({ slot }, 'rolling reload aborted; remaining workers left as they are');
+            this.logger.error(
+              { slot },
+              'rolling reload aborted; remaining workers left as they are',
+            );
             return;
           }
         }

@@ -4,7 +4,9 @@ import { execFileSync } from 'node:child_process';
 
 export function findTool(name: string): string | undefined {
   try {
-    return execFileSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).trim() || undefined;
+    return (
+      execFileSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).trim() || undefined
+    );
   } catch {
     return undefined;
   }

@@ -14,11 +14,7 @@ export interface Traffic {
   stop(): Promise<TrafficResult>;
 }
 
-export function startTraffic(
-  url: string,
-  connections: number,
-  maxDurationMs = 60_000,
-): Traffic {
+export function startTraffic(url: string, connections: number, maxDurationMs = 60_000): Traffic {
   const result: TrafficResult = {
     ok: 0,
     failed: 0,

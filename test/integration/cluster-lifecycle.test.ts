@@ -80,7 +80,9 @@ describe('a two-worker cluster', () => {
     const other = (await cluster.status()).workers.find((w) => w.slot === 0);
     expect(other?.restarts).toBe(0);
     const response = await fetch(`${cluster.managerUrl}/metrics`);
-    expect(await response.text()).toMatch(/cluster_worker_restarts_total\{slot="1",reason="crash"\} 1/);
+    expect(await response.text()).toMatch(
+      /cluster_worker_restarts_total\{slot="1",reason="crash"\} 1/,
+    );
   });
 });
 

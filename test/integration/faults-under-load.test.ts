@@ -57,7 +57,11 @@ describe('faults under load', () => {
       });
       const recoveredAt = Date.now();
       await cluster.waitForReady(2);
-      report('SIGKILL every 3 s', result, ` kills=${kills} recovered_ms=${Date.now() - recoveredAt}`);
+      report(
+        'SIGKILL every 3 s',
+        result,
+        ` kills=${kills} recovered_ms=${Date.now() - recoveredAt}`,
+      );
       expect(kills).toBeGreaterThanOrEqual(9);
       expect(decreases(result.totals)).toEqual([]);
       expect(result.failedScrapes).toBe(0);
@@ -73,7 +77,9 @@ describe('faults under load', () => {
   });
 
   it('SIGSTOP then SIGCONT: held requests complete, nothing fails', async () => {
-    const cluster = await startCluster({ env: { WORKERS: '2', METRICS_COLLECT_TIMEOUT_MS: '500' } });
+    const cluster = await startCluster({
+      env: { WORKERS: '2', METRICS_COLLECT_TIMEOUT_MS: '500' },
+    });
     try {
       const result = await underLoad(cluster, async () => {
         const victim = (await cluster.readyWorkers())[0]!;
@@ -146,21 +152,25 @@ describe('faults under load', () => {
     const cluster = await startCluster({ env: { WORKERS: '2' } });
     try {
       const oldPids = new Set((await cluster.status()).workers.map((w) => w.pid));
-      const result = await underLoad(cluster, async () => {
-        for (let i = 0; i < 3; i += 1) cluster.proc.kill('SIGHUP');
-        await waitUntil(
-          async () => {
-            const s = await cluster.status();
-            return (
-              !s.manager.reloading &&
-              s.workers.length === 2 &&
-              s.workers.every((w) => w.state === 'ready' && !oldPids.has(w.pid))
-            );
-          },
-          'the reloads to finish',
-          60_000,
-        );
-      }, '/');
+      const result = await underLoad(
+        cluster,
+        async () => {
+          for (let i = 0; i < 3; i += 1) cluster.proc.kill('SIGHUP');
+          await waitUntil(
+            async () => {
+              const s = await cluster.status();
+              return (
+                !s.manager.reloading &&
+                s.workers.length === 2 &&
+                s.workers.every((w) => w.state === 'ready' && !oldPids.has(w.pid))
+              );
+            },
+            'the reloads to finish',
+            60_000,
+          );
+        },
+        '/',
+      );
       report('3 x SIGHUP back to back', result);
       expect(result.traffic.failed).toBe(0);
       expect(decreases(result.totals)).toEqual([]);
@@ -193,7 +203,9 @@ describe('faults under load', () => {
     );
     cluster.proc.kill('SIGTERM');
     const statuses = await Promise.all(inFlight);
-    console.log(`[reliability] SIGTERM mid-load: sent=16 failed=${statuses.filter((s) => s !== 200).length}`);
+    console.log(
+      `[reliability] SIGTERM mid-load: sent=16 failed=${statuses.filter((s) => s !== 200).length}`,
+    );
     expect(statuses).toEqual(Array.from({ length: 16 }, () => 200));
     expect(await cluster.exited).toBe(0);
   });

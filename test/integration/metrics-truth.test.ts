@@ -58,8 +58,12 @@ describe('the manager’s /metrics', () => {
       expect(select(samples, 'cluster_worker_scrape_success', { slot })[0]?.[1]).toBe(1);
       expect(select(samples, 'cluster_worker_heartbeat_age_seconds', { slot })).toHaveLength(1);
       expect(select(samples, 'cluster_worker_event_loop_delay_seconds', { slot })).toHaveLength(1);
-      expect(select(samples, 'cluster_worker_resident_memory_bytes', { slot })[0]?.[1]).toBeGreaterThan(1e6);
-      expect(select(samples, 'cluster_worker_cpu_seconds_total', { slot })[0]?.[1]).toBeGreaterThan(0);
+      expect(
+        select(samples, 'cluster_worker_resident_memory_bytes', { slot })[0]?.[1],
+      ).toBeGreaterThan(1e6);
+      expect(select(samples, 'cluster_worker_cpu_seconds_total', { slot })[0]?.[1]).toBeGreaterThan(
+        0,
+      );
     }
     expect(samples.get('cluster_workers{state="ready"}')).toBe(2);
     expect(samples.get('cluster_workers_desired')).toBe(2);
@@ -75,7 +79,9 @@ describe('the manager’s /metrics', () => {
     for (let batch = 0; batch < 20; batch += 1) {
       await Promise.all(
         Array.from({ length: 100 }, () =>
-          fetch(`${cluster.apiUrl}/nope/${Math.random().toString(36).slice(2)}`).then((r) => r.text()),
+          fetch(`${cluster.apiUrl}/nope/${Math.random().toString(36).slice(2)}`).then((r) =>
+            r.text(),
+          ),
         ),
       );
     }
@@ -102,10 +108,16 @@ describe('the manager’s /metrics', () => {
         }
         totals.push(sumOf(await scrape(cluster.managerUrl), COUNT));
         const seen = traffic.result.ok;
-        await waitUntil(() => traffic.result.ok > seen + 20, 'more traffic between scrapes', 10_000);
+        await waitUntil(
+          () => traffic.result.ok > seen + 20,
+          'more traffic between scrapes',
+          10_000,
+        );
       }
       for (let i = 1; i < totals.length; i += 1) {
-        expect(totals[i], `scrape ${i}: ${totals.join(', ')}`).toBeGreaterThanOrEqual(totals[i - 1]!);
+        expect(totals[i], `scrape ${i}: ${totals.join(', ')}`).toBeGreaterThanOrEqual(
+          totals[i - 1]!,
+        );
       }
       expect(totals.at(-1)).toBeGreaterThan(totals[0]!);
     } finally {

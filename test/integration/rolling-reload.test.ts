@@ -11,7 +11,10 @@ describe('rolling reload', () => {
     try {
       const before = await cluster.status();
       const oldPids = new Set(before.workers.map((w) => w.pid));
-      const baseline = sumOf(await scrape(cluster.managerUrl), 'http_request_duration_seconds_count');
+      const baseline = sumOf(
+        await scrape(cluster.managerUrl),
+        'http_request_duration_seconds_count',
+      );
 
       const traffic = startTraffic(`${cluster.apiUrl}/`, 16);
       await waitUntil(() => traffic.result.ok > 200, 'traffic to flow', 10_000);
@@ -20,7 +23,9 @@ describe('rolling reload', () => {
         async () => {
           const s = await cluster.status();
           const settled =
-            !s.manager.reloading && s.workers.length === 2 && s.workers.every((w) => w.state === 'ready');
+            !s.manager.reloading &&
+            s.workers.length === 2 &&
+            s.workers.every((w) => w.state === 'ready');
           return settled && s.workers.every((w) => !oldPids.has(w.pid));
         },
         'every worker to be replaced',

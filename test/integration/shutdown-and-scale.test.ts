@@ -87,7 +87,11 @@ describe('scaling', () => {
   it('turns admin endpoints off without ADMIN_TOKEN', async () => {
     const cluster = await startCluster({ env: { WORKERS: '1', ADMIN_TOKEN: '' } });
     try {
-      const response = await post(`${cluster.managerUrl}/scale`, { workers: 2 }, 'anything-at-all-000');
+      const response = await post(
+        `${cluster.managerUrl}/scale`,
+        { workers: 2 },
+        'anything-at-all-000',
+      );
       expect(response.status).toBe(403);
       expect(await response.json()).toMatchObject({ error: { code: 'admin_disabled' } });
     } finally {

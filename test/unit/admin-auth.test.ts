@@ -11,8 +11,12 @@ describe('checkAdminAuth', () => {
     expect(checkAdminAuth(token, `Bearer ${token}`)).toBe('ok');
     expect(checkAdminAuth(token, `bearer ${token}`)).toBe('ok');
   });
-  it.each([undefined, '', 'Bearer', `Basic ${token}`, `Bearer ${token}x`, `Bearer ${token.slice(1)}`])(
-    'refuses %j',
-    (header) => expect(checkAdminAuth(token, header)).toBe('unauthorized'),
-  );
+  it.each([
+    undefined,
+    '',
+    'Bearer',
+    `Basic ${token}`,
+    `Bearer ${token}x`,
+    `Bearer ${token.slice(1)}`,
+  ])('refuses %j', (header) => expect(checkAdminAuth(token, header)).toBe('unauthorized'));
 });

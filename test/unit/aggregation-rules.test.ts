@@ -1,6 +1,10 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { AGGREGATION_RULES, applyAggregationRules, isCumulative } from '../../src/metrics/aggregation-rules.js';
+import {
+  AGGREGATION_RULES,
+  applyAggregationRules,
+  isCumulative,
+} from '../../src/metrics/aggregation-rules.js';
 import { createHttpMetrics } from '../../src/metrics/http-metrics.js';
 import { snapshotOf } from '../../src/metrics/snapshot.js';
 
@@ -22,7 +26,8 @@ describe('aggregation rules', () => {
 
   it('sum every cumulative metric, or carry-over would be wrong', async () => {
     for (const metric of applyAggregationRules(await workerSnapshot())) {
-      if (isCumulative(metric)) expect([metric.name, metric.aggregator]).toEqual([metric.name, 'sum']);
+      if (isCumulative(metric))
+        expect([metric.name, metric.aggregator]).toEqual([metric.name, 'sum']);
     }
   });
 

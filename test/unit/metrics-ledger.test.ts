@@ -100,7 +100,9 @@ describe('MetricsLedger', () => {
   it('applies the stated aggregation rules (max for event-loop lag, omitted *_total gauges)', async () => {
     const make = (lag: number) => {
       const registry = new Registry();
-      new Gauge({ name: 'nodejs_eventloop_lag_p99_seconds', help: 'h', registers: [registry] }).set(lag);
+      new Gauge({ name: 'nodejs_eventloop_lag_p99_seconds', help: 'h', registers: [registry] }).set(
+        lag,
+      );
       new Gauge({ name: 'nodejs_active_handles_total', help: 'h', registers: [registry] }).set(4);
       return registry;
     };

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { decideRestart, FRESH_HISTORY, type SlotHistory } from '../../src/manager/restart-policy.js';
+import {
+  decideRestart,
+  FRESH_HISTORY,
+  type SlotHistory,
+} from '../../src/manager/restart-policy.js';
 
 const policy = { backoffBaseMs: 100, backoffMaxMs: 1_000, crashLoopLimit: 3, minUptimeMs: 5_000 };
 
