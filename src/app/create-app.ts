@@ -34,11 +34,11 @@ export function createApp(deps: AppDeps): Koa<AppState, RouterExtras> {
   // Outermost first. Metrics wrap everything, so they see the status the error handler settles
   // on and always decrement in-flight. Request id and security headers are set before the error
   // handler runs, and it never rethrows, so error responses keep them.
+  app.use(httpMetrics(deps.metrics));
   app.use(requestId());
   app.use(accessLog(deps.logger));
   app.use(securityHeaders());
   app.use(errorHandler(deps.logger));
-  app.use(httpMetrics(deps.metrics));
   app.use(router.routes());
   app.use(routeFallback());
 

@@ -31,6 +31,8 @@ export interface ClusterHandle {
 
 export interface StartOptions {
   env?: Record<string, string>;
+  /** Variables to leave out entirely, so the service's own default applies. */
+  unset?: string[];
   /** Wait for this many ready workers before resolving (default: WORKERS or 2). 0: don't wait. */
   waitForWorkers?: number;
   timeoutMs?: number;
@@ -56,6 +58,7 @@ export async function startCluster(options: StartOptions = {}): Promise<ClusterH
     ADMIN_TOKEN,
     ...options.env,
   };
+  for (const name of options.unset ?? []) delete env[name];
   const proc = spawn(process.execPath, [MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(proc);
   let output = '';
