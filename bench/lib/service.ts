@@ -144,7 +144,11 @@ export async function startServer(
   await awaitReady(
     child,
     waitUntil(
-      async () => (await fetch(`${url}${probePath}`, { signal: AbortSignal.timeout(2_000) })).ok,
+      async () => {
+        const response = await fetch(`${url}${probePath}`, { signal: AbortSignal.timeout(2_000) });
+        await response.arrayBuffer();
+        return response.ok;
+      },
       `${label} to serve ${probePath}`,
       30_000,
     ),

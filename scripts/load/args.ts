@@ -109,7 +109,8 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}):
       },
     }));
   } catch (error) {
-    const message = error instanceof Error ? error.message.split('. To specify')[0] : String(error);
+    const text = error instanceof Error ? error.message : String(error);
+    const message = (text.split('. To specify')[0] ?? text).replace(/\s*\n\s*/g, ' ');
     throw new ArgsError(`${message} (see --help)`);
   }
   if (values.help === true) return { help: true };

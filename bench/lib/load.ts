@@ -1,0 +1,124 @@
+// Load generators: autocannon (as a library, in this process) for throughput, fetch loops on
+// keep-alive connections for "did anything fail" runs, and one-shot requests on fresh
+// connections. Loopback only: every URL is checked before a request is sent.
+import http from 'node:http';
+import autocannon from 'autocannon';
+
+export function assertLoopback(url: string): void {
+  const { hostname } = new URL(url);
+  if (hostname !== '127.0.0.1' && hostname !== 'localhost' && hostname !== '[::1]') {
+    throw new Error(`bench refuses to send load to ${hostname}: loopback only`);
+  }
+}
+
+export interface LoadResult {
+  /** 2xx responses per second over the run. */
+  rps: number;
+  ok: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  durationS: number;
+  latencyP50Ms: number;
+  latencyP99Ms: number;
+}
+
+export async function runLoad(
+  url: string,
+  options: { connections: number; durationS: number },
+): Promise<LoadResult> {
+  assertLoopback(url);
+  const result = await autocannon({
+    url,
+    connections: options.connections,
+    duration: options.durationS,
+    pipelining: 1,
+  });
+  const durationS = result.duration > 0 ? result.duration : options.durationS;
+  return {
+    rps: result['2xx'] / durationS,
+    ok: result['2xx'],
+    non2xx: result.non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    durationS,
+    latencyP50Ms: result.latency.p50,
+    latencyP99Ms: result.latency.p99,
+  };
+}
+
+export interface TrafficResult {
+  sent: number;
+  ok: number;
+  failed: number;
+  statuses: Record<string, number>;
+  /** The first few errors, for the note. */
+  errors: string[];
+}
+
+export interface Traffic {
+  result: TrafficResult;
+  /** Stops the loops and resolves once every in-flight request has settled. */
+  stop(): Promise<TrafficResult>;
+}
+
+/**
+ * `connections` loops of sequential requests; fetch (undici) keeps each loop on a keep-alive
+ * connection and honours `Connection: close`, as a well-behaved client does. Bounded by
+ * `maxDurationMs` even if nobody calls stop().
+ */
+export function startTraffic(url: string, connections: number, maxDurationMs: number): Traffic {
+  assertLoopback(url);
+  const result: TrafficResult = { sent: 0, ok: 0, failed: 0, statuses: {}, errors: [] };
+  let running = true;
+  const deadline = Date.now() + maxDurationMs;
+  const loop = async () => {
+    while (running && Date.now() < deadline) {
+      result.sent += 1;
+      try {
+        const response = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+        await response.arrayBuffer();
+        const key = String(response.status);
+        result.statuses[key] = (result.statuses[key] ?? 0) + 1;
+        if (response.status >= 200 && response.status < 400) result.ok += 1;
+        else result.failed += 1;
+      } catch (error) {
+        result.failed += 1;
+        const cause = (error as Error).cause ?? error;
+        if (result.errors.length < 10) result.errors.push(String(cause));
+      }
+    }
+  };
+  const loops = Array.from({ length: connections }, loop);
+  return {
+    result,
+    async stop() {
+      running = false;
+      await Promise.all(loops);
+      return result;
+    },
+  };
+}
+
+/** One GET on a fresh connection (`Connection: close`), so the cluster may pick any worker. */
+export function getOnce(
+  url: string,
+  timeoutMs = 2_000,
+): Promise<{ status: number; body: string }> {
+  assertLoopback(url);
+  return new Promise((resolve, reject) => {
+    const req = http.get(
+      url,
+      { agent: false, headers: { connection: 'close' }, timeout: timeoutMs },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (body += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`timeout after ${timeoutMs} ms`)));
+    req.on('error', reject);
+  });
+}
