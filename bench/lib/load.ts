@@ -101,10 +101,7 @@ export function startTraffic(url: string, connections: number, maxDurationMs: nu
 }
 
 /** One GET on a fresh connection (`Connection: close`), so the cluster may pick any worker. */
-export function getOnce(
-  url: string,
-  timeoutMs = 2_000,
-): Promise<{ status: number; body: string }> {
+export function getOnce(url: string, timeoutMs = 2_000): Promise<{ status: number; body: string }> {
   assertLoopback(url);
   return new Promise((resolve, reject) => {
     const req = http.get(

@@ -53,7 +53,9 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
       only = new Set();
       for (const name of arg.slice('--only='.length).split(',')) {
         if (!(ROW_NAMES as readonly string[]).includes(name)) {
-          throw new UsageError(`unknown row ${JSON.stringify(name)} (rows: ${ROW_NAMES.join(', ')})`);
+          throw new UsageError(
+            `unknown row ${JSON.stringify(name)} (rows: ${ROW_NAMES.join(', ')})`,
+          );
         }
         only.add(name as RowName);
       }
@@ -65,7 +67,9 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
   if (rawDuration) {
     const parsed = Number(rawDuration);
     if (!Number.isFinite(parsed) || parsed < 0.5 || parsed > 600) {
-      throw new UsageError(`BENCH_DURATION_S=${JSON.stringify(rawDuration)}: give seconds from 0.5 to 600`);
+      throw new UsageError(
+        `BENCH_DURATION_S=${JSON.stringify(rawDuration)}: give seconds from 0.5 to 600`,
+      );
     }
     durationS = parsed;
   }

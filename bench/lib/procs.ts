@@ -2,7 +2,7 @@
 // as the leader of its own process group (detached), so killing the group also takes the
 // cluster workers it forked, even when the leader is already gone. Only groups this process
 // started are ever signalled, by their id.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -50,7 +50,9 @@ export function installCleanupHandlers(): void {
     });
   }
   const crash = (error: unknown) => {
-    process.stderr.write(`bench crashed: ${error instanceof Error ? error.stack : String(error)}\n`);
+    process.stderr.write(
+      `bench crashed: ${error instanceof Error ? error.stack : String(error)}\n`,
+    );
     killAllChildren();
     process.exit(1);
   };
@@ -197,4 +199,23 @@ export async function waitUntil<T>(
     }
     await sleep(intervalMs);
   }
+}
+
+/**
+ * Pins this process (all its threads) to `cpus` (taskset list syntax, e.g. `0` or `0-1`);
+ * false when taskset is missing or refuses.
+ */
+export function pinSelf(cpus: string): boolean {
+  const result = spawnSync('taskset', ['-a', '-p', '-c', cpus, String(process.pid)], {
+    stdio: 'ignore',
+  });
+  return result.status === 0;
+}
+
+/** This process's CPU list (taskset syntax), to restore after pinSelf; undefined if unknown. */
+export function selfAffinity(): string | undefined {
+  const result = spawnSync('taskset', ['-c', '-p', String(process.pid)], { encoding: 'utf8' });
+  if (result.status !== 0) return undefined;
+  const match = /list:\s*(\S+)/.exec(result.stdout);
+  return match?.[1];
 }

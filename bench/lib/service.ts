@@ -72,8 +72,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     waitUntil(
       async () => {
         const s = await status();
-        const settled =
-          s.workers.length === count && s.workers.every((w) => w.state === 'ready');
+        const settled = s.workers.length === count && s.workers.every((w) => w.state === 'ready');
         return settled ? s : undefined;
       },
       `${options.label}: ${count} ready workers`,
@@ -110,7 +109,8 @@ export async function startStockCluster(options: ClusterOptions): Promise<Servic
   await awaitReady(
     child,
     waitUntil(
-      async () => (await getJson<{ ready: number }>(`${managerUrl}/status`)).ready === options.workers,
+      async () =>
+        (await getJson<{ ready: number }>(`${managerUrl}/status`)).ready === options.workers,
       `${options.label}: ${options.workers} listening workers`,
       options.timeoutMs ?? 60_000,
     ),

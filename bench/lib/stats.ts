@@ -58,7 +58,10 @@ export function summarize(values: readonly number[]): Summary {
  * a noisy machine (another job starting, thermal throttling) hits both sides of a round alike,
  * so the paired ratio is steadier than the ratio of two medians.
  */
-export function pairedRatio(a: readonly number[], b: readonly number[]): {
+export function pairedRatio(
+  a: readonly number[],
+  b: readonly number[],
+): {
   ratios: number[];
   median: number;
 } {

@@ -64,7 +64,9 @@ export function buildLineChart(series: readonly ChartSeries[], options: ChartOpt
   const margin = { top: options.subtitle ? 70 : 52, right: 30, bottom: 58, left: 72 };
   const plotW = width - margin.left - margin.right;
   const plotH = height - margin.top - margin.bottom;
-  const all = series.flatMap((s) => s.points).filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y));
+  const all = series
+    .flatMap((s) => s.points)
+    .filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y));
   const xTicks = niceTicks(Math.max(0, ...all.map((p) => p.x)), 6);
   const yTicks = niceTicks(Math.max(0, ...all.map((p) => p.y)), 5);
   const xMax = xTicks[xTicks.length - 1] as number;

@@ -54,7 +54,10 @@ if (variant === 'none') {
 }
 
 // The same wrapper and timeouts as a worker (src/worker/run-worker.ts, config defaults).
-const api = createApiServer(app.callback(), { headersTimeoutMs: 10_000, keepAliveTimeoutMs: 5_000 });
+const api = createApiServer(app.callback(), {
+  headersTimeoutMs: 10_000,
+  keepAliveTimeoutMs: 5_000,
+});
 api.server.listen(port, host, () => {
   process.stdout.write(`app-server (${variant}) listening on ${host}:${port}\n`);
 });

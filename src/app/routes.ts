@@ -5,6 +5,7 @@ import type { AppDeps } from './types.js';
 import type { AppContext, AppState, RouterExtras } from './context.js';
 import { errorBody } from './http-error.js';
 import { readJsonBody } from './json-body.js';
+import { queryOf } from './query.js';
 import { delayQuery, hashBody, helloQuery, validate, workQuery } from './validation.js';
 import { busyLoop, hashInput, wait } from './workloads.js';
 
@@ -49,17 +50,17 @@ export function createRouter(deps: AppDeps): Router<AppState, RouterExtras> {
   });
 
   router.get('/api/hello', (ctx) => {
-    const { name } = validate(helloQuery, ctx.query, 'query');
+    const { name } = validate(helloQuery, queryOf(ctx), 'query');
     ctx.body = { message: `hello, ${name}` };
   });
 
   router.get('/api/work', (ctx) => {
-    const { ms } = validate(workQuery, ctx.query, 'query');
+    const { ms } = validate(workQuery, queryOf(ctx), 'query');
     ctx.body = { ms, iterations: busyLoop(ms) };
   });
 
   router.get('/api/delay', async (ctx) => {
-    const { ms } = validate(delayQuery, ctx.query, 'query');
+    const { ms } = validate(delayQuery, queryOf(ctx), 'query');
     const disconnect = clientDisconnect(ctx);
     try {
       await wait(ms, disconnect.signal);

@@ -1,6 +1,6 @@
 // Every input the API accepts, as zod schemas, and the one place a failed parse becomes a 400.
-// Koa parses the query string into `string | string[]` per key (a key given twice is an array),
-// so query schemas take that type as input and reject arrays explicitly instead of crashing on them.
+// Query strings arrive as `string | string[]` per key (a key given twice is an array, see
+// query.ts), so query schemas take that type and reject arrays explicitly instead of crashing.
 import { z } from 'zod';
 import { invalidInput, type HttpError } from './http-error.js';
 

@@ -76,11 +76,13 @@ export function checkTools(names: string[], what: string): ToolCheck {
     missing.length === 0
       ? ''
       : `${what} needs ${missing.join(', ')}, not found on this machine. ` +
-        'Install Debian\'s packages: `sudo apt-get install prometheus docker-compose` ' +
+        "Install Debian's packages: `sudo apt-get install prometheus docker-compose` " +
         '(or point PROMETHEUS_BIN / PROMTOOL_BIN / DOCKER_COMPOSE_BIN at the binaries).';
   if (missing.length > 0 && !ci) {
     const bar = '!'.repeat(100);
-    console.warn(`\n${bar}\n!! SKIPPED: ${message}\n!! In CI (CI=true) this is a failure.\n${bar}\n`);
+    console.warn(
+      `\n${bar}\n!! SKIPPED: ${message}\n!! In CI (CI=true) this is a failure.\n${bar}\n`,
+    );
   }
   return {
     paths,
@@ -196,7 +198,9 @@ export function deriveConfig(options: DeriveOptions): string {
     jobs.push(derived);
   }
   if (clusterJobs !== 1) {
-    throw new Error(`prometheus.yml must have exactly one job named \`cluster\` (found ${clusterJobs})`);
+    throw new Error(
+      `prometheus.yml must have exactly one job named \`cluster\` (found ${clusterJobs})`,
+    );
   }
   config.scrape_configs = jobs;
   return YAML.stringify(config);
@@ -288,7 +292,11 @@ export async function startPrometheus(options: StartPrometheusOptions): Promise<
 
   const url = `http://${address}`;
 
-  async function api<T>(endpoint: string, params: Record<string, string>, expr: string): Promise<T> {
+  async function api<T>(
+    endpoint: string,
+    params: Record<string, string>,
+    expr: string,
+  ): Promise<T> {
     const response = await fetch(`${url}${endpoint}`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -302,7 +310,11 @@ export async function startPrometheus(options: StartPrometheusOptions): Promise<
       error?: string;
     };
     if (body.status !== 'success' || !body.data) {
-      throw new PrometheusQueryError(expr, body.errorType ?? String(response.status), body.error ?? '');
+      throw new PrometheusQueryError(
+        expr,
+        body.errorType ?? String(response.status),
+        body.error ?? '',
+      );
     }
     return body.data.result;
   }

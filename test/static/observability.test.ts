@@ -79,11 +79,14 @@ describe('Prometheus config and rules (promtool)', () => {
     expectSuccess(run(tool, ['check', 'rules', ...files]));
   });
 
-  it.skipIf(promtool.skip || promtool.fail)('promtool test rules: every alert unit test passes', () => {
-    const files = ruleTestFiles();
-    expect(files.length).toBeGreaterThan(0);
-    expectSuccess(run(tool, ['test', 'rules', ...files], { cwd: RULE_TESTS_DIR }));
-  });
+  it.skipIf(promtool.skip || promtool.fail)(
+    'promtool test rules: every alert unit test passes',
+    () => {
+      const files = ruleTestFiles();
+      expect(files.length).toBeGreaterThan(0);
+      expectSuccess(run(tool, ['test', 'rules', ...files], { cwd: RULE_TESTS_DIR }));
+    },
+  );
 
   it.skipIf(promtool.skip || promtool.fail)(
     'every dashboard expression is valid PromQL (k6 panels included)',
@@ -198,9 +201,10 @@ describe('docker-compose.yml', () => {
   it.skipIf(compose.skip || compose.fail)(
     'docker-compose config -q passes with no environment and no .env file',
     () => {
-      expect(fs.existsSync(path.join(ROOT, '.env')), 'a .env file would hide missing defaults').toBe(
-        false,
-      );
+      expect(
+        fs.existsSync(path.join(ROOT, '.env')),
+        'a .env file would hide missing defaults',
+      ).toBe(false);
       const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: tmp };
       expectSuccess(
         run(compose.paths['docker-compose'] as string, ['config', '-q'], { env, cwd: ROOT }),
@@ -266,7 +270,9 @@ describe('docker-compose.yml', () => {
     const grafana = services.grafana as Service;
     expect(grafana.environment?.GF_AUTH_ANONYMOUS_ENABLED).toBe('true');
     expect(grafana.environment?.GF_AUTH_ANONYMOUS_ORG_ROLE).toBe('Viewer');
-    expect(grafana.environment?.GF_SECURITY_ADMIN_PASSWORD).toMatch(/^\$\{GRAFANA_ADMIN_PASSWORD:-.+\}$/);
+    expect(grafana.environment?.GF_SECURITY_ADMIN_PASSWORD).toMatch(
+      /^\$\{GRAFANA_ADMIN_PASSWORD:-.+\}$/,
+    );
     expect(grafana.depends_on?.prometheus?.condition).toBe('service_healthy');
     expect(grafana.volumes).toEqual(
       expect.arrayContaining([
@@ -362,7 +368,9 @@ describe('Grafana dashboards and provisioning', () => {
             const anywhere = new RegExp(`\\$\\{?${variable}\\b`, 'g');
             const total = raw.match(anywhere)?.length ?? 0;
             const regexUses = raw.match(new RegExp(inRegex.source, 'g'))?.length ?? 0;
-            expect(regexUses, `${name} / ${where}: $${variable} outside a regex matcher`).toBe(total);
+            expect(regexUses, `${name} / ${where}: $${variable} outside a regex matcher`).toBe(
+              total,
+            );
           }
           expect(substituteVariables(raw)).not.toMatch(/\$\w|\[\[/);
         }
