@@ -34,7 +34,7 @@ export function lostRequestTracker(
     }
     // A connection error is already counted by autocannon: realign, but do not count it again.
     let errored = false;
-    client.on('connError' as never, () => {
+    (client as unknown as NodeJS.EventEmitter).on('connError', () => {
       errored = true;
     });
     c._connect = function reconnect(this: InternalClient) {

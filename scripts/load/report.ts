@@ -45,7 +45,7 @@ export function formatResult(result: LoadResult): string {
   lines.push(
     `requests:   ${result.requests} (${result.responses} responses${codes === '' ? '' : `; ${codes}`})`,
     `non-2xx:    ${result.non2xx}`,
-    `errors:     ${result.errors} (timeouts: ${result.timeouts})` +
+    `errors:     ${result.errors} (timeouts: ${result.timeouts}, lost: ${result.lostRequests})` +
       (result.errorSamples.length > 0 ? ` e.g. ${result.errorSamples.join(', ')}` : ''),
     `error rate: ${(result.errorRate * 100).toFixed(3)} %`,
     `latency ms: p50 ${ms(result.latencyMs.p50)}  p90 ${ms(result.latencyMs.p90)}  ` +

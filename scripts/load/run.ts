@@ -6,6 +6,7 @@ import { pathWithQuery, requestBody } from '../../k6/lib/endpoints.js';
 import type { StatusSnapshot } from '../../k6/lib/status.js';
 import { fetchStatus, maxWorkerRss, triggerReload, tryFetchStatus, waitForReload } from './admin.js';
 import { LatencyHistogram, type LatencySummary } from './histogram.js';
+import { lostRequestTracker } from './lost-requests.js';
 import { resolveOptions, type LoadOptions, type ResolvedLoadOptions } from './options.js';
 import type { PhasePlan, ScenarioName } from './scenarios.js';
 import { errorRate, evaluateThresholds, type ThresholdOutcome } from './thresholds.js';
@@ -20,8 +21,11 @@ export interface PhaseResult {
   /** Responses plus connection errors. */
   requests: number;
   non2xx: number;
+  /** Connection errors, timeouts and lost requests. */
   errors: number;
   timeouts: number;
+  /** Requests in flight on a connection the server closed without answering (part of errors). */
+  lostRequests: number;
   rps: number;
   latencyMs: LatencySummary;
 }
@@ -59,9 +63,11 @@ export interface LoadResult {
   requests: number;
   responses: number;
   non2xx: number;
-  /** Connection errors, including timeouts. */
+  /** Connection errors, including timeouts and lost requests. */
   errors: number;
   timeouts: number;
+  /** Requests in flight on a connection the server closed without answering (part of errors). */
+  lostRequests: number;
   /** Responses by status code. */
   statusCodes: Record<string, number>;
   /** (non2xx + errors) / requests. */
@@ -83,7 +89,10 @@ interface Collector {
   histogram: LatencyHistogram;
   statusCodes: Record<string, number>;
   errorSamples: Set<string>;
+  onUnsupported: () => void;
 }
+
+const LOST = 'request lost: the server closed the connection without answering';
 
 function toRequests(r: ResolvedLoadOptions): autocannon.Request[] {
   return r.scenario.mix.map(({ endpoint, query }) => {
@@ -104,6 +113,11 @@ function runPhase(
   const histogram = new LatencyHistogram();
   let non2xx = 0;
   let responses = 0;
+  let lost = 0;
+  const setupClient = lostRequestTracker((count) => {
+    lost += count;
+    if (collector.errorSamples.size < 5) collector.errorSamples.add(LOST);
+  }, collector.onUnsupported);
   return new Promise((resolve, reject) => {
     let watchdog: NodeJS.Timeout | undefined;
     const onAbort = () => instance.stop();
@@ -116,6 +130,7 @@ function runPhase(
         requests: toRequests(r),
         timeout: r.timeoutSec,
         sampleInt: 100,
+        setupClient,
       },
       (error: unknown, result: autocannon.Result) => {
         clearTimeout(watchdog);
@@ -124,7 +139,8 @@ function runPhase(
           reject(error instanceof Error ? error : new Error(String(error)));
           return;
         }
-        const requests = responses + result.errors;
+        const errors = result.errors + lost;
+        const requests = responses + errors;
         collector.histogram.merge(histogram);
         resolve({
           label: plan.label,
@@ -133,8 +149,9 @@ function runPhase(
           rate: plan.rate,
           requests,
           non2xx,
-          errors: result.errors,
+          errors,
           timeouts: result.timeouts,
+          lostRequests: lost,
           rps: result.duration > 0 ? requests / result.duration : 0,
           latencyMs: histogram.summary(),
         });
@@ -213,10 +230,15 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     connections: r.connections,
     rate: r.rate,
   });
+  let warned = false;
   const collector: Collector = {
     histogram: new LatencyHistogram(),
     statusCodes: {},
     errorSamples: new Set(),
+    onUnsupported: () => {
+      if (!warned) r.onProgress('warning: this autocannon version hides lost requests');
+      warned = true;
+    },
   };
 
   // Before any traffic: what the reload and memory watch compare against.
@@ -316,6 +338,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     non2xx,
     errors,
     timeouts: sum((p) => p.timeouts),
+    lostRequests: sum((p) => p.lostRequests),
     statusCodes: collector.statusCodes,
     errorRate: errorRate({ requests, failures }),
     rps: durationSec > 0 ? requests / durationSec : 0,
