@@ -23,6 +23,7 @@ export default defineConfig({
           hookTimeout: 120_000,
           fileParallelism: false,
           globalSetup: ['test/helpers/global-setup.ts'],
+          setupFiles: ['test/helpers/cleanup.ts'],
         },
       },
     ],

@@ -39,6 +39,7 @@ if (MANAGER_URL !== undefined) {
     exec: 'sampleMemory',
     vus: 1,
     duration: DURATION,
+    gracefulStop: '0s', // do not keep the run alive for a sampler's sleep
   };
 }
 

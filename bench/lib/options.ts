@@ -11,11 +11,15 @@ export interface BenchOptions {
   only: ReadonlySet<RowName> | null;
   /** Seconds of load per throughput run (rows 1-3). */
   durationS: number;
+  /** Seconds per run of rows 2-3 (shorter runs, more rounds: pairs closer in time). */
+  overheadRunS: number;
   /** Seconds of warm-up load per server before its first measured run. */
   warmupS: number;
   /** A/B rounds for cluster scaling (row 1) and for instrumentation overhead (rows 2-3). */
   scalingRounds: number;
   overheadRounds: number;
+  /** Rounds of the ceiling comparison (row 3: real vs bare, one after the other). */
+  ceilingRounds: number;
   /** Connections of every throughput run. */
   connections: number;
   /** Measured scrapes per cluster (after `warmupScrapes`), row 4. */
@@ -78,9 +82,11 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
     strict,
     only,
     durationS,
-    warmupS: Math.min(2, durationS),
+    overheadRunS: Math.max(1, durationS / 2),
+    warmupS: Math.min(3, durationS),
     scalingRounds: quick ? 2 : 3,
-    overheadRounds: quick ? 2 : 5,
+    overheadRounds: quick ? 3 : 12,
+    ceilingRounds: quick ? 1 : 3,
     connections: 16,
     scrapes: quick ? 8 : 30,
     warmupScrapes: quick ? 2 : 5,

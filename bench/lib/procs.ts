@@ -3,6 +3,7 @@
 // cluster workers it forked, even when the leader is already gone. Only groups this process
 // started are ever signalled, by their id.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -218,4 +219,24 @@ export function selfAffinity(): string | undefined {
   if (result.status !== 0) return undefined;
   const match = /list:\s*(\S+)/.exec(result.stdout);
   return match?.[1];
+}
+
+let clockTicks: number | undefined;
+
+/**
+ * CPU time (user + system, seconds) a process has used so far, from /proc (Linux); NaN where
+ * unavailable. Clock-tick resolution (usually 10 ms): meaningful over runs of seconds.
+ */
+export function cpuSecondsOf(pid: number): number {
+  try {
+    clockTicks ??= Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may contain spaces) start at field 3 (state).
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const utime = Number(fields[11]);
+    const stime = Number(fields[12]);
+    return (utime + stime) / clockTicks;
+  } catch {
+    return NaN;
+  }
 }

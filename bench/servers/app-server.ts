@@ -3,9 +3,12 @@
 //   real  createHttpMetrics(new Registry()): what a worker runs
 //   noop  the same middleware, handed metric stand-ins whose methods do nothing (prom-client's cost)
 //   none  the metrics middleware removed from the chain (the whole middleware's cost)
+//   histogram-only, gauge-only  one real metric, the other a stand-in (diagnostics, not in the table)
+//   gauge-collect  real histogram; in-flight kept in a plain number that the real Gauge reads in
+//                  its collect() at scrape time (diagnostics: a cheaper shape for the gauge)
 // Run: PORT=... BENCH_METRICS=real node --import tsx bench/servers/app-server.ts
-import type { Gauge, Histogram } from 'prom-client';
-import { Registry } from 'prom-client';
+import type { Histogram } from 'prom-client';
+import { Gauge, Registry } from 'prom-client';
 import { createApp } from '../../src/app/create-app.js';
 import { createLogger } from '../../src/logger.js';
 import {
@@ -16,7 +19,8 @@ import {
 import { createApiServer } from '../../src/worker/api-server.js';
 import { VERSION } from '../../src/version.js';
 
-type Variant = 'real' | 'noop' | 'none';
+type Variant = 'real' | 'noop' | 'none' | 'histogram-only' | 'gauge-only' | 'gauge-collect';
+const VARIANTS: readonly string[] = ['real', 'noop', 'none', 'histogram-only', 'gauge-only', 'gauge-collect'];
 
 /** The methods src/app/metrics-middleware.ts calls: observe(labels, value), inc(), dec(). */
 export function noopHttpMetrics(): HttpMetrics {
@@ -28,13 +32,35 @@ export function noopHttpMetrics(): HttpMetrics {
 }
 
 const variant = (process.env.BENCH_METRICS ?? 'real') as Variant;
-if (!['real', 'noop', 'none'].includes(variant)) {
-  throw new Error(`BENCH_METRICS=${variant}: expected real, noop or none`);
+if (!VARIANTS.includes(variant)) {
+  throw new Error(`BENCH_METRICS=${variant}: expected one of ${VARIANTS.join(', ')}`);
 }
 const port = Number(process.env.PORT ?? '0');
 const host = process.env.HOST ?? '127.0.0.1';
 
-const metrics = variant === 'real' ? createHttpMetrics(new Registry()) : noopHttpMetrics();
+function metricsFor(v: Variant): HttpMetrics {
+  const real = createHttpMetrics(new Registry());
+  const noop = noopHttpMetrics();
+  if (v === 'real') return real;
+  if (v === 'histogram-only') return { ...noop, requestDuration: real.requestDuration };
+  if (v === 'gauge-only') return { ...noop, requestsInFlight: real.requestsInFlight };
+  if (v === 'gauge-collect') {
+    let inFlight = 0;
+    const gauge = new Gauge({
+      name: 'http_requests_in_flight_collected',
+      help: 'In-flight requests, read at collection time.',
+      registers: [new Registry()],
+      collect() {
+        this.set(inFlight);
+      },
+    });
+    void gauge;
+    const counter = { inc: () => void (inFlight += 1), dec: () => void (inFlight -= 1) };
+    return { requestDuration: real.requestDuration, requestsInFlight: counter as unknown as Gauge };
+  }
+  return noop;
+}
+const metrics = metricsFor(variant);
 const logger = createLogger('warn', { role: 'bench-app', variant });
 const app = createApp({
   config: { serviceName: 'koa-cluster-service' },
@@ -61,3 +87,5 @@ const api = createApiServer(app.callback(), {
 api.server.listen(port, host, () => {
   process.stdout.write(`app-server (${variant}) listening on ${host}:${port}\n`);
 });
+// Exit through process.exit so --cpu-prof and exit hooks run when the bench stops this server.
+for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => process.exit(0));

@@ -24,3 +24,5 @@ server.keepAliveTimeout = 5_000;
 server.listen(port, host, () => {
   process.stdout.write(`bare-server listening on ${host}:${port}\n`);
 });
+// Exit through process.exit so --cpu-prof and exit hooks run when the bench stops this server.
+for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => process.exit(0));

@@ -220,11 +220,7 @@ export function bodyProblems(e: Endpoint, status: number, body: string | null): 
     }
     if (status >= 400) {
       const error = parsed.error;
-      if (
-        !isObject(error) ||
-        typeof error.code !== 'string' ||
-        typeof error.message !== 'string'
-      ) {
+      if (!isObject(error) || typeof error.code !== 'string' || typeof error.message !== 'string') {
         problems.push('error body is not {"error":{"code":string,"message":string}}');
       }
     }

@@ -24,7 +24,8 @@ export function originOf(e: Endpoint): string {
 }
 
 export function call(e: Endpoint, options: CallOptions = {}): RefinedResponse<'text'> {
-  const headers: Record<string, string> = { Accept: 'application/json' };
+  const headers: Record<string, string> = {};
+  if (e.response === 'json') headers.Accept = 'application/json';
   const body = requestBody(e);
   if (body !== null) headers['Content-Type'] = 'application/json';
   if (e.auth === true) headers.Authorization = `Bearer ${ADMIN_TOKEN}`;
@@ -42,5 +43,8 @@ export function call(e: Endpoint, options: CallOptions = {}): RefinedResponse<'t
 
 /** Calls one item of a traffic mix. */
 export function callItem(item: MixItem, options: CallOptions = {}): RefinedResponse<'text'> {
-  return call(item.endpoint, item.query === undefined ? options : { ...options, query: item.query });
+  return call(
+    item.endpoint,
+    item.query === undefined ? options : { ...options, query: item.query },
+  );
 }

@@ -38,8 +38,7 @@ export function parseStatus(text: string | null): StatusSnapshot | undefined {
       pid: w.pid,
       state: w.state,
       restarts: typeof w.restarts === 'number' ? w.restarts : 0,
-      residentMemoryBytes:
-        typeof w.residentMemoryBytes === 'number' ? w.residentMemoryBytes : null,
+      residentMemoryBytes: typeof w.residentMemoryBytes === 'number' ? w.residentMemoryBytes : null,
     });
   }
   const manager = isObject(parsed.manager) ? parsed.manager : {};

@@ -84,14 +84,18 @@ export function textSummary(scenario: string, data: SummaryData): string {
     }
   }
   const seconds = (data.state.testRunDurationMs / 1000).toFixed(1);
-  lines.push(`k6 scenario "${scenario}": ${failed.length === 0 ? 'PASSED' : 'FAILED'} in ${seconds}s`);
+  lines.push(
+    `k6 scenario "${scenario}": ${failed.length === 0 ? 'PASSED' : 'FAILED'} in ${seconds}s`,
+  );
   lines.push('', 'thresholds:', ...(thresholdLines.length > 0 ? thresholdLines : ['  (none)']));
 
   const checks = collectChecks(data.root_group);
   if (checks.length > 0) {
     lines.push('', 'checks:');
     for (const c of checks) {
-      lines.push(`  ${c.fails === 0 ? 'ok  ' : 'FAIL'} ${c.name}: ${c.passes} passed, ${c.fails} failed`);
+      lines.push(
+        `  ${c.fails === 0 ? 'ok  ' : 'FAIL'} ${c.name}: ${c.passes} passed, ${c.fails} failed`,
+      );
     }
   }
 

@@ -31,7 +31,10 @@ export interface ReloadTrigger {
   body: string;
 }
 
-export async function triggerReload(managerUrl: string, adminToken: string): Promise<ReloadTrigger> {
+export async function triggerReload(
+  managerUrl: string,
+  adminToken: string,
+): Promise<ReloadTrigger> {
   const response = await fetch(`${managerUrl}${ENDPOINTS.reload.path}`, {
     method: ENDPOINTS.reload.method,
     headers: { authorization: `Bearer ${adminToken}` },

@@ -33,7 +33,8 @@ export class LatencyHistogram {
   }
 
   merge(other: LatencyHistogram): void {
-    for (const [index, n] of other.buckets) this.buckets.set(index, (this.buckets.get(index) ?? 0) + n);
+    for (const [index, n] of other.buckets)
+      this.buckets.set(index, (this.buckets.get(index) ?? 0) + n);
     this.count += other.count;
     this.sum += other.sum;
     this.max = Math.max(this.max, other.max);

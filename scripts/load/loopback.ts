@@ -24,10 +24,14 @@ export function loopbackOrigin(raw: string, label: string): string {
   try {
     url = new URL(raw);
   } catch {
-    throw new TargetError(`${label} ${JSON.stringify(raw)} is not a URL (e.g. http://127.0.0.1:8080)`);
+    throw new TargetError(
+      `${label} ${JSON.stringify(raw)} is not a URL (e.g. http://127.0.0.1:8080)`,
+    );
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new TargetError(`${label} ${JSON.stringify(raw)}: only http:// and https:// are supported`);
+    throw new TargetError(
+      `${label} ${JSON.stringify(raw)}: only http:// and https:// are supported`,
+    );
   }
   if (!isLoopbackHost(url.hostname)) {
     throw new TargetError(
@@ -36,7 +40,9 @@ export function loopbackOrigin(raw: string, label: string): string {
     );
   }
   if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') {
-    throw new TargetError(`${label} ${JSON.stringify(raw)}: give an origin only, no credentials or query`);
+    throw new TargetError(
+      `${label} ${JSON.stringify(raw)}: give an origin only, no credentials or query`,
+    );
   }
   if (url.pathname !== '/') {
     throw new TargetError(

@@ -6,7 +6,9 @@ const ms = (n: number) => n.toFixed(1);
 function table(rows: string[][]): string[] {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
   return rows.map((r) =>
-    r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  '),
+    r
+      .map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0)))
+      .join('  '),
   );
 }
 
@@ -20,7 +22,20 @@ export function formatResult(result: LoadResult): string {
   );
   lines.push(
     ...table([
-      ['phase', 'secs', 'conns', 'rate', 'requests', 'rps', 'p50', 'p90', 'p99', 'max', 'non2xx', 'errors'],
+      [
+        'phase',
+        'secs',
+        'conns',
+        'rate',
+        'requests',
+        'rps',
+        'p50',
+        'p90',
+        'p99',
+        'max',
+        'non2xx',
+        'errors',
+      ],
       ...result.phases.map((p) => [
         p.label,
         p.durationSec.toFixed(1),
@@ -47,13 +62,21 @@ export function formatResult(result: LoadResult): string {
     `non-2xx:    ${result.non2xx}`,
     `errors:     ${result.errors} (timeouts: ${result.timeouts}, lost: ${result.lostRequests})` +
       (result.errorSamples.length > 0 ? ` e.g. ${result.errorSamples.join(', ')}` : ''),
+    ...(result.discarded > 0
+      ? [
+          `discarded:  ${result.discarded} (written after a "Connection: close" answer; not counted)`,
+        ]
+      : []),
     `error rate: ${(result.errorRate * 100).toFixed(3)} %`,
     `latency ms: p50 ${ms(result.latencyMs.p50)}  p90 ${ms(result.latencyMs.p90)}  ` +
       `p99 ${ms(result.latencyMs.p99)}  max ${ms(result.latencyMs.max)}`,
     `rps:        ${result.rps.toFixed(1)}`,
   );
   if (result.reload !== undefined) {
-    const at = result.reload.triggeredAtSec === null ? 'never sent' : `at ${result.reload.triggeredAtSec.toFixed(1)} s`;
+    const at =
+      result.reload.triggeredAtSec === null
+        ? 'never sent'
+        : `at ${result.reload.triggeredAtSec.toFixed(1)} s`;
     lines.push(`reload:     POST /reload ${at}: ${result.reload.message}`);
   }
   if (result.memory !== undefined) {
@@ -67,7 +90,8 @@ export function formatResult(result: LoadResult): string {
     lines.push(`hint:       no HTTP response at all: is the service listening on ${result.url}?`);
   }
   lines.push('', 'thresholds:');
-  for (const t of result.thresholds) lines.push(`  ${t.ok ? 'PASS' : 'FAIL'} ${t.name}: ${t.detail}`);
+  for (const t of result.thresholds)
+    lines.push(`  ${t.ok ? 'PASS' : 'FAIL'} ${t.name}: ${t.detail}`);
   lines.push('', result.aborted ? 'ABORTED' : result.ok ? 'PASSED' : 'FAILED');
   return `${lines.join('\n')}\n`;
 }

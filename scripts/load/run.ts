@@ -4,7 +4,13 @@
 import autocannon from 'autocannon';
 import { pathWithQuery, requestBody } from '../../k6/lib/endpoints.js';
 import type { StatusSnapshot } from '../../k6/lib/status.js';
-import { fetchStatus, maxWorkerRss, triggerReload, tryFetchStatus, waitForReload } from './admin.js';
+import {
+  fetchStatus,
+  maxWorkerRss,
+  triggerReload,
+  tryFetchStatus,
+  waitForReload,
+} from './admin.js';
 import { LatencyHistogram, type LatencySummary } from './histogram.js';
 import { lostRequestTracker } from './lost-requests.js';
 import { resolveOptions, type LoadOptions, type ResolvedLoadOptions } from './options.js';
@@ -26,6 +32,11 @@ export interface PhaseResult {
   timeouts: number;
   /** Requests in flight on a connection the server closed without answering (part of errors). */
   lostRequests: number;
+  /**
+   * Requests autocannon wrote on a connection after the server's `Connection: close` answer (a
+   * real client would have used a new connection): neither answered nor failed, not counted.
+   */
+  discarded: number;
   rps: number;
   latencyMs: LatencySummary;
 }
@@ -68,6 +79,8 @@ export interface LoadResult {
   timeouts: number;
   /** Requests in flight on a connection the server closed without answering (part of errors). */
   lostRequests: number;
+  /** Requests written after a `Connection: close` answer; not counted (see PhaseResult). */
+  discarded: number;
   /** Responses by status code. */
   statusCodes: Record<string, number>;
   /** (non2xx + errors) / requests. */
@@ -114,12 +127,18 @@ function runPhase(
   let non2xx = 0;
   let responses = 0;
   let lost = 0;
-  const setupClient = lostRequestTracker((count) => {
-    lost += count;
-    if (collector.errorSamples.size < 5) collector.errorSamples.add(LOST);
-  }, collector.onUnsupported);
+  let discarded = 0;
+  const setupClient = lostRequestTracker({
+    onLost: (count) => {
+      lost += count;
+      if (collector.errorSamples.size < 5) collector.errorSamples.add(LOST);
+    },
+    onDiscarded: (count) => {
+      discarded += count;
+    },
+    onUnsupported: collector.onUnsupported,
+  });
   return new Promise((resolve, reject) => {
-    let watchdog: NodeJS.Timeout | undefined;
     const onAbort = () => instance.stop();
     const instance = autocannon(
       {
@@ -152,6 +171,7 @@ function runPhase(
           errors,
           timeouts: result.timeouts,
           lostRequests: lost,
+          discarded,
           rps: result.duration > 0 ? requests / result.duration : 0,
           latencyMs: histogram.summary(),
         });
@@ -170,7 +190,10 @@ function runPhase(
       collector.errorSamples.add(e.code ?? e.message ?? String(error));
     });
     // Bounded whatever happens: the phase, one request timeout, and some slack.
-    watchdog = setTimeout(() => instance.stop(), (plan.durationSec + r.timeoutSec + 5) * 1000);
+    const watchdog = setTimeout(
+      () => instance.stop(),
+      (plan.durationSec + r.timeoutSec + 5) * 1000,
+    );
     if (r.signal?.aborted === true) instance.stop();
     else r.signal?.addEventListener('abort', onAbort, { once: true });
   });
@@ -196,12 +219,26 @@ async function reloadDuringTraffic(
     trigger = await triggerReload(r.managerUrl, r.adminToken ?? '');
   } catch (error) {
     const message = `POST /reload failed: ${error instanceof Error ? error.message : String(error)}`;
-    return { ...base, status: 0, accepted: false, completed: false, completedAfterSec: null, message };
+    return {
+      ...base,
+      status: 0,
+      accepted: false,
+      completed: false,
+      completedAfterSec: null,
+      message,
+    };
   }
   r.onProgress(`reload: POST /reload answered ${trigger.status}`);
   if (trigger.status !== 202) {
     const message = `POST /reload answered ${trigger.status}: ${trigger.body}`;
-    return { ...base, status: trigger.status, accepted: false, completed: false, completedAfterSec: null, message };
+    return {
+      ...base,
+      status: trigger.status,
+      accepted: false,
+      completed: false,
+      completedAfterSec: null,
+      message,
+    };
   }
   // Bounded by the end of traffic (trafficDone) and, in any case, by the planned run plus slack.
   const deadline = runStart + (r.durationSec + r.timeoutSec + 10) * 1000;
@@ -321,7 +358,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       responses: requests - errors,
       failures,
       p99Ms: latencyMs.p99,
-      ...(reload === undefined ? {} : { reload: { accepted: reload.accepted, completed: reload.completed } }),
+      ...(reload === undefined
+        ? {}
+        : { reload: { accepted: reload.accepted, completed: reload.completed } }),
     },
     { maxErrorRate: r.maxErrorRate, maxP99Ms: r.maxP99Ms },
   );
@@ -339,6 +378,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     errors,
     timeouts: sum((p) => p.timeouts),
     lostRequests: sum((p) => p.lostRequests),
+    discarded: sum((p) => p.discarded),
     statusCodes: collector.statusCodes,
     errorRate: errorRate({ requests, failures }),
     rps: durationSec > 0 ? requests / durationSec : 0,

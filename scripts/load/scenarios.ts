@@ -54,7 +54,8 @@ function dropTiny(phases: PhasePlan[]): PhasePlan[] {
   const out: PhasePlan[] = [];
   for (const p of phases) {
     const last = out[out.length - 1];
-    if (p.durationSec < 0.5 && last !== undefined) last.durationSec = round(last.durationSec + p.durationSec);
+    if (p.durationSec < 0.5 && last !== undefined)
+      last.durationSec = round(last.durationSec + p.durationSec);
     else out.push({ ...p });
   }
   const first = out[0];
@@ -76,7 +77,13 @@ export const SCENARIOS: Readonly<Record<ScenarioName, ScenarioDefinition>> = {
   smoke: {
     name: 'smoke',
     description: 'one connection, every 2xx endpoint in turn, gently (k6/smoke.ts)',
-    defaults: { durationSec: 5, connections: 1, rate: 20, maxErrorRate: 0, maxP99Ms: SLO.p99FastMs },
+    defaults: {
+      durationSec: 5,
+      connections: 1,
+      rate: 20,
+      maxErrorRate: 0,
+      maxP99Ms: SLO.p99FastMs,
+    },
     usesRate: true,
     mix: SMOKE_API.map((endpoint) => ({ endpoint })),
     plan: single('smoke'),
@@ -114,12 +121,19 @@ export const SCENARIOS: Readonly<Record<ScenarioName, ScenarioDefinition>> = {
     description:
       'unthrottled, connections double each step up to --connections: ' +
       'the step where RPS stops growing and p99 climbs is the knee (k6/stress.ts)',
-    defaults: { durationSec: 40, connections: 64, rate: 0, maxErrorRate: SLO.maxErrorRate, maxP99Ms: null },
+    defaults: {
+      durationSec: 40,
+      connections: 64,
+      rate: 0,
+      maxErrorRate: SLO.maxErrorRate,
+      maxP99Ms: null,
+    },
     usesRate: false,
     mix: STRESS_MIX,
     plan({ durationSec, connections }) {
       const counts: number[] = [];
-      for (let c = connections; c >= 1 && counts.length < 5; c = Math.floor(c / 2)) counts.unshift(c);
+      for (let c = connections; c >= 1 && counts.length < 5; c = Math.floor(c / 2))
+        counts.unshift(c);
       return dropTiny(
         counts.map((c, i) =>
           phase(`step ${i + 1}/${counts.length}`, durationSec / counts.length, c, 0),
@@ -169,7 +183,13 @@ export const SCENARIOS: Readonly<Record<ScenarioName, ScenarioDefinition>> = {
     name: 'reload',
     description:
       'a steady --rate while POST /reload replaces every worker; zero failed requests (k6/reload.ts)',
-    defaults: { durationSec: 20, connections: 8, rate: 100, maxErrorRate: 0, maxP99Ms: SLO.p99FastMs },
+    defaults: {
+      durationSec: 20,
+      connections: 8,
+      rate: 100,
+      maxErrorRate: 0,
+      maxP99Ms: SLO.p99FastMs,
+    },
     usesRate: true,
     mix: LOAD_MIX,
     plan: single('steady traffic'),

@@ -32,7 +32,10 @@ export function errorRate(figures: Pick<RunFigures, 'requests' | 'failures'>): n
   return figures.requests === 0 ? 0 : figures.failures / figures.requests;
 }
 
-export function evaluateThresholds(figures: RunFigures, limits: ThresholdLimits): ThresholdOutcome[] {
+export function evaluateThresholds(
+  figures: RunFigures,
+  limits: ThresholdLimits,
+): ThresholdOutcome[] {
   const outcomes: ThresholdOutcome[] = [
     {
       name: 'responses',
@@ -57,7 +60,9 @@ export function evaluateThresholds(figures: RunFigures, limits: ThresholdLimits)
     outcomes.push({
       name: 'reload accepted',
       ok: figures.reload.accepted,
-      detail: figures.reload.accepted ? 'POST /reload answered 202' : 'POST /reload was not accepted',
+      detail: figures.reload.accepted
+        ? 'POST /reload answered 202'
+        : 'POST /reload was not accepted',
     });
     outcomes.push({
       name: 'reload completed',

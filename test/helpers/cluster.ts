@@ -39,9 +39,13 @@ export interface StartOptions {
 }
 
 const running = new Set<ChildProcess>();
-process.once('exit', () => {
+
+/** Kills every cluster this test file started and did not stop (a failed test's leftovers). */
+export function killAllClusters(): void {
   for (const proc of running) proc.kill('SIGKILL');
-});
+  running.clear();
+}
+process.once('exit', killAllClusters);
 
 export async function startCluster(options: StartOptions = {}): Promise<ClusterHandle> {
   const apiPort = Number(options.env?.PORT ?? (await freePort()));

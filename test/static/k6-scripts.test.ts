@@ -92,8 +92,10 @@ describe('k6 scripts', () => {
 
   it('state the SLO thresholds', () => {
     const text = source(path.join(K6, 'lib/thresholds.ts'));
-    expect(text).toContain("http_req_failed: [`rate<${SLO.maxErrorRate}`]");
-    expect(text).toContain("'http_req_duration{expected_latency:fast}': [`p(99)<${SLO.p99FastMs}`]");
+    expect(text).toContain('http_req_failed: [`rate<${SLO.maxErrorRate}`]');
+    expect(text).toContain(
+      "'http_req_duration{expected_latency:fast}': [`p(99)<${SLO.p99FastMs}`]",
+    );
     expect(text).toContain("http_req_failed: ['rate<=0']");
     expect(source(path.join(K6, 'reload.ts'))).toContain('ZERO_FAILURE_THRESHOLDS');
   });
@@ -123,7 +125,9 @@ describe('k6/run.sh', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('k6 is not installed');
     expect(result.stderr).toContain('https://grafana.com/docs/k6/latest/set-up/install-k6/');
-    expect(result.stderr).toContain('docker compose --profile load run --rm k6 run /scripts/smoke.ts');
+    expect(result.stderr).toContain(
+      'docker compose --profile load run --rm k6 run /scripts/smoke.ts',
+    );
     expect(result.stderr).toContain('npm run load -- --scenario smoke');
   });
 
@@ -135,7 +139,10 @@ describe('k6/run.sh', () => {
 
   it('with k6 runs k6/<scenario>.ts from the repository root, extra args first', async () => {
     const fake = path.join(scratch, 'k6');
-    writeFileSync(fake, '#!/usr/bin/env bash\necho "cwd=$PWD"\necho "args=$*"\necho "dir=$SUMMARY_DIR"\n');
+    writeFileSync(
+      fake,
+      '#!/usr/bin/env bash\necho "cwd=$PWD"\necho "args=$*"\necho "dir=$SUMMARY_DIR"\n',
+    );
     chmodSync(fake, 0o755);
     const summaryDir = path.join(scratch, 'reports');
     const result = await run(['reload', '--vus', '2'], { K6_BIN: fake, SUMMARY_DIR: summaryDir });
@@ -145,5 +152,4 @@ describe('k6/run.sh', () => {
     expect(result.stdout).toContain(`dir=${summaryDir}`);
     expect(existsSync(summaryDir)).toBe(true);
   });
-
 });

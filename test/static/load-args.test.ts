@@ -181,10 +181,15 @@ describe('loopback rule', () => {
     '%s is loopback',
     (host) => expect(isLoopbackHost(host)).toBe(true),
   );
-  it.each(['0.0.0.0', '10.0.0.1', '128.0.0.1', 'example.com', 'localhost.example.com', '[::2]', ''])(
-    '%s is not loopback',
-    (host) => expect(isLoopbackHost(host)).toBe(false),
-  );
+  it.each([
+    '0.0.0.0',
+    '10.0.0.1',
+    '128.0.0.1',
+    'example.com',
+    'localhost.example.com',
+    '[::2]',
+    '',
+  ])('%s is not loopback', (host) => expect(isLoopbackHost(host)).toBe(false));
   it('normalises the origin and throws TargetError otherwise', () => {
     expect(loopbackOrigin('http://127.1:8080/', '--url')).toBe('http://127.0.0.1:8080');
     expect(() => loopbackOrigin('http://example.com', '--url')).toThrow(TargetError);
@@ -238,7 +243,10 @@ describe('evaluateThresholds', () => {
   });
 
   it('says what it compared', () => {
-    const [, rate] = evaluateThresholds({ ...good, failures: 3 }, { maxErrorRate: 0, maxP99Ms: 500 });
+    const [, rate] = evaluateThresholds(
+      { ...good, failures: 3 },
+      { maxErrorRate: 0, maxP99Ms: 500 },
+    );
     expect(rate?.detail).toBe('0.0030 (3/1000) <= 0');
   });
 });

@@ -13,6 +13,11 @@ interface Fake {
   managerUrl: string;
   /** Status the API answers for /api/hello (to inject failures). */
   helloStatus: number;
+  /** When > 0, every n-th /api/hello is dropped: the socket is closed without an answer. */
+  dropEvery: number;
+  /** When > 0, every n-th /api/hello is answered with `Connection: close`. */
+  closeEvery: number;
+  hellos: number;
   reloads: number;
   close(): Promise<void>;
 }
@@ -25,12 +30,22 @@ async function listen(server: http.Server): Promise<string> {
 async function startFake(): Promise<Fake> {
   let pids = [101, 102];
   let reloading = false;
-  const fake = { helloStatus: 200, reloads: 0 } as Fake;
+  const fake = { helloStatus: 200, dropEvery: 0, closeEvery: 0, hellos: 0, reloads: 0 } as Fake;
   const api = http.createServer((req, res) => {
     const { pathname } = new URL(req.url ?? '/', 'http://x');
     res.setHeader('content-type', 'application/json');
     req.resume();
-    if (pathname === '/api/hello' && fake.helloStatus !== 200) {
+    if (pathname === '/api/hello') fake.hellos += 1;
+    if (pathname === '/api/hello' && fake.dropEvery > 0 && fake.hellos % fake.dropEvery === 0) {
+      req.socket.end(); // what a draining server racing a keep-alive request looks like
+    } else if (
+      pathname === '/api/hello' &&
+      fake.closeEvery > 0 &&
+      fake.hellos % fake.closeEvery === 0
+    ) {
+      res.setHeader('connection', 'close'); // what a draining worker answers; then it closes
+      res.end('{"ok":true}');
+    } else if (pathname === '/api/hello' && fake.helloStatus !== 200) {
       res.statusCode = fake.helloStatus;
       res.end('{"error":{"code":"injected","message":"injected failure"}}');
     } else if (pathname === '/api/delay') {
@@ -139,6 +154,50 @@ describe('runLoad', () => {
     }
   });
 
+  it('counts requests the server dropped with the connection as errors, timing the rest right', async () => {
+    fake.dropEvery = 25;
+    try {
+      const result = await runLoad({
+        scenario: 'load',
+        url: fake.url,
+        durationSec: 2,
+        connections: 2,
+        rate: 100,
+        maxErrorRate: 0,
+      });
+      expect(result.lostRequests).toBeGreaterThan(0);
+      expect(result.errors).toBe(result.lostRequests);
+      expect(result.errorSamples[0]).toMatch(/server closed the connection without answering/);
+      expect(result.ok).toBe(false);
+      // Without realigning autocannon's queue, every later response on a connection would be
+      // timed from the request before it (tens to hundreds of ms here).
+      expect(result.latencyMs.p90).toBeLessThan(15);
+    } finally {
+      fake.dropEvery = 0;
+    }
+  });
+
+  it('does not blame the server for requests written after its "Connection: close"', async () => {
+    fake.closeEvery = 10;
+    try {
+      const result = await runLoad({
+        scenario: 'load',
+        url: fake.url,
+        durationSec: 1,
+        connections: 2,
+        rate: 0, // unthrottled: autocannon writes the next request the moment an answer arrives
+        maxErrorRate: 0,
+      });
+      expect(result.discarded).toBeGreaterThan(0);
+      expect(result.errors).toBe(0);
+      expect(result.lostRequests).toBe(0);
+      expect(result.ok).toBe(true);
+      expect(formatResult(result)).toContain('discarded:');
+    } finally {
+      fake.closeEvery = 0;
+    }
+  });
+
   it('counts connection errors when nothing listens, and says so', async () => {
     const closed = http.createServer();
     const url = await listen(closed);
@@ -158,14 +217,14 @@ describe('runLoad', () => {
       url: fake.url,
       managerUrl: fake.managerUrl,
       adminToken: TOKEN,
-      durationSec: 3,
+      durationSec: 2,
       connections: 2,
       rate: 50,
     });
     expect(fake.reloads).toBe(reloadsBefore + 1);
     expect(result.reload).toMatchObject({ status: 202, accepted: true, completed: true });
-    expect(result.reload?.triggeredAtSec).toBeGreaterThan(0.5);
-    expect(result.reload?.triggeredAtSec).toBeLessThan(1.5);
+    expect(result.reload?.triggeredAtSec).toBeGreaterThanOrEqual(0.4); // 25 % of 2 s
+    expect(result.reload?.triggeredAtSec).toBeLessThan(1.2);
     expect(result.reload?.completedAfterSec).toBeGreaterThan(0);
     expect(result.errors + result.non2xx).toBe(0);
     expect(result.ok).toBe(true);
@@ -177,7 +236,7 @@ describe('runLoad', () => {
       url: fake.url,
       managerUrl: fake.managerUrl,
       adminToken: 'wrong-token-0123456789',
-      durationSec: 2,
+      durationSec: 1,
       connections: 2,
       rate: 50,
     });

@@ -116,7 +116,7 @@ describe('LatencyHistogram', () => {
     const h = new LatencyHistogram();
     const values: number[] = [];
     for (let i = 1; i <= 10_000; i += 1) {
-      const v = (i * 7919) % 10_000 / 10 + 0.05; // 0.05 .. 999.95 ms, shuffled
+      const v = ((i * 7919) % 10_000) / 10 + 0.05; // 0.05 .. 999.95 ms, shuffled
       values.push(v);
       h.record(v);
     }

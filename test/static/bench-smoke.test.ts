@@ -1,0 +1,268 @@
+// The benchmark's pure helpers (bench/lib): statistics, the table, the SVG chart, the options.
+// Fast and in-process: the bench itself (`npm run bench`) is never run here.
+import { describe, expect, it } from 'vitest';
+import { parseOptions, UsageError } from '../../bench/lib/options.js';
+import {
+  interleavedOrder,
+  max,
+  median,
+  min,
+  pairedRatio,
+  percentile,
+  rotatedOrder,
+  summarize,
+} from '../../bench/lib/stats.js';
+import { buildLineChart, escapeXml, niceStep, niceTicks } from '../../bench/lib/svg.js';
+import {
+  escapeCell,
+  fmtMs,
+  fmtPercent,
+  fmtRatio,
+  formatTable,
+  judge,
+  type TableRow,
+} from '../../bench/lib/table.js';
+import {
+  countSamples,
+  isPartialScrape,
+  scrapeChart,
+  type ScrapeCase,
+} from '../../bench/rows/scrape.js';
+import { parsePhasesLine, PHASES_PREFIX } from '../../bench/fixtures/phases.js';
+
+describe('bench statistics', () => {
+  it('median of odd and even samples, unsorted input', () => {
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+    expect(median([7])).toBe(7);
+  });
+
+  it('percentile interpolates between closest ranks', () => {
+    const values = Array.from({ length: 101 }, (_, i) => i); // 0..100
+    expect(percentile(values, 99)).toBe(99);
+    expect(percentile(values, 0)).toBe(0);
+    expect(percentile(values, 100)).toBe(100);
+    expect(percentile([10, 20], 50)).toBe(15);
+    expect(percentile([1, 2, 3, 4], 99)).toBeCloseTo(3.97, 10);
+  });
+
+  it('empty or failed samples give NaN, not a crash; NaN values are ignored', () => {
+    expect(median([])).toBeNaN();
+    expect(min([])).toBeNaN();
+    expect(max([])).toBeNaN();
+    expect(median([NaN, 5, NaN])).toBe(5);
+    expect(() => percentile([1], 101)).toThrow(RangeError);
+  });
+
+  it('summarize reports n, median, p99, min and max', () => {
+    const s = summarize([5, 1, 9, 3]);
+    expect(s).toMatchObject({ n: 4, median: 4, min: 1, max: 9 });
+    expect(s.p99).toBeCloseTo(8.88, 10);
+  });
+
+  it('paired ratios are per round, and their median resists one outlier round', () => {
+    const a = [100, 100, 100, 100, 100];
+    const b = [190, 185, 188, 20, 191];
+    const r = pairedRatio(a, b);
+    expect(r.ratios).toEqual([1.9, 1.85, 1.88, 0.2, 1.91]);
+    expect(r.median).toBe(1.88);
+    expect(() => pairedRatio([1], [1, 2])).toThrow(RangeError);
+  });
+
+  it('interleaving alternates which side goes first; rotation visits every start', () => {
+    expect([0, 1, 2, 3].map((r) => interleavedOrder(r, 'A', 'B').join(''))).toEqual([
+      'AB',
+      'BA',
+      'AB',
+      'BA',
+    ]);
+    expect([0, 1, 2, 3].map((r) => rotatedOrder(r, ['a', 'b', 'c']).join(''))).toEqual([
+      'abc',
+      'bca',
+      'cab',
+      'abc',
+    ]);
+    expect(rotatedOrder(3, [])).toEqual([]);
+  });
+});
+
+describe('bench table', () => {
+  const rows: TableRow[] = [
+    {
+      id: '1 scaling',
+      what: 'WORKERS=2 vs 1',
+      measured: '390 req/s vs 200 req/s',
+      ratio: fmtRatio(1.95),
+      goal: '>= 1.8x',
+      status: judge(1.95, { atLeast: 1.8 }),
+    },
+    {
+      id: '6 reload',
+      what: 'a | pipe\nand a newline',
+      measured: '0 failed',
+      ratio: 'n/a',
+      goal: '0 failed',
+      status: 'pass',
+    },
+  ];
+
+  it('renders an aligned markdown table with a header, a rule and one line per row', () => {
+    const table = formatTable(rows);
+    const lines = table.split('\n');
+    expect(lines).toHaveLength(4);
+    expect(lines[0]).toMatch(/^\| # +\| what +\| measured +\| ratio +\| goal +\| result +\|$/);
+    expect(lines[1]).toMatch(/^\| -+ \| -+ \| -+ \| -+ \| -+ \| -+ \|$/);
+    expect(lines[2]).toContain('| 1.95x ');
+    expect(lines[2]).toContain('| pass ');
+    // Every line has the same length: columns are padded.
+    expect(new Set(lines.map((l) => l.length)).size).toBe(1);
+    // A pipe or newline inside a cell cannot break the table.
+    expect(lines[3]).toContain('a \\| pipe and a newline');
+    expect(lines[3]?.split(/(?<!\\)\|/)).toHaveLength(8);
+  });
+
+  it('formats numbers and judges goals', () => {
+    expect(fmtRatio(1.8349)).toBe('1.83x');
+    expect(fmtRatio(NaN)).toBe('n/a');
+    expect(fmtMs(1234.5)).toBe('1235 ms');
+    expect(fmtMs(12.345)).toBe('12.3 ms');
+    expect(fmtMs(1.2345)).toBe('1.23 ms');
+    expect(fmtPercent(0.0213)).toBe('+2.1%');
+    expect(fmtPercent(-0.004)).toBe('-0.4%');
+    expect(escapeCell('a|b')).toBe('a\\|b');
+    expect(judge(1.79, { atLeast: 1.8 })).toBe('FAIL');
+    expect(judge(0.03, { atMost: 0.03 })).toBe('pass');
+    expect(judge(0.031, { atMost: 0.03 })).toBe('FAIL');
+    expect(judge(NaN, { atMost: 0.03 })).toBe('ERROR');
+  });
+});
+
+describe('bench SVG chart', () => {
+  it('nice ticks start at 0 and cover the maximum on a 1/2/5 step', () => {
+    expect(niceStep(100, 5)).toBe(20);
+    expect(niceStep(7, 5)).toBe(2);
+    expect(niceTicks(93, 5)).toEqual([0, 20, 40, 60, 80, 100]);
+    expect(niceTicks(0)).toEqual([0, 0.2, 0.4, 0.6, 0.8, 1]);
+    const ticks = niceTicks(15_225, 6);
+    expect(ticks[0]).toBe(0);
+    expect(ticks[ticks.length - 1]).toBeGreaterThanOrEqual(15_225);
+  });
+
+  it('builds a well-formed SVG with one polyline per series and a marker per point', () => {
+    const svg = buildLineChart(
+      [
+        {
+          name: 'ours <2 workers>',
+          color: '#1f77b4',
+          points: [
+            { x: 200, y: 6 },
+            { x: 15_000, y: 220 },
+          ],
+        },
+        {
+          name: 'stock & co',
+          color: '#d62728',
+          dashed: true,
+          points: [
+            { x: 70, y: 4 },
+            { x: 15_100, y: 190 },
+            { x: 7_000, y: 90 },
+          ],
+        },
+      ],
+      { title: 'scrape latency', xLabel: 'samples', yLabel: 'ms', pointLabel: (p) => `${p.y} ms` },
+    );
+    expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
+    expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
+    expect(svg.match(/<polyline /g)).toHaveLength(2);
+    expect(svg.match(/<circle /g)).toHaveLength(5);
+    expect(svg).toContain('stroke-dasharray');
+    // Text is escaped, so the document stays XML.
+    expect(svg).toContain('ours &lt;2 workers&gt;');
+    expect(svg).toContain('stock &amp; co');
+    expect(svg).not.toMatch(/&(?!amp;|lt;|gt;|quot;|apos;)/);
+    expect(svg).toContain('>220 ms<');
+    // Every opened element is closed (self-closing or paired).
+    const opened = (svg.match(/<(?!\/)[a-z]+[^>]*[^/]>/g) ?? []).length;
+    const closed = (svg.match(/<\/[a-z]+>/g) ?? []).length;
+    expect(opened).toBe(closed);
+    // Points are sorted by x within a polyline, and all coordinates are finite numbers.
+    const stock = /data-name="stock &amp; co"[^>]*points="([^"]+)"/.exec(svg)?.[1] ?? '';
+    const xs = stock.split(' ').map((pair) => Number(pair.split(',')[0]));
+    expect(xs).toEqual([...xs].sort((a, b) => a - b));
+    expect(stock.split(/[ ,]/).every((n) => Number.isFinite(Number(n)))).toBe(true);
+  });
+
+  it('escapes XML metacharacters', () => {
+    expect(escapeXml(`<a href="x">'&'</a>`)).toBe(
+      '&lt;a href=&quot;x&quot;&gt;&apos;&amp;&apos;&lt;/a&gt;',
+    );
+  });
+
+  it('the scrape chart has ours and stock for each worker count, at their series counts', () => {
+    const side = (series: number, medianMs: number) => ({
+      latenciesMs: [medianMs],
+      summary: summarize([medianMs]),
+      series,
+      bytes: 0,
+      failures: 0,
+      partial: 0,
+      phases: null,
+    });
+    const cases: ScrapeCase[] = [2, 4].flatMap((workers) =>
+      [0, 1000].map((labelSets) => ({
+        workers,
+        labelSets,
+        ours: side(200 + labelSets * 15, 5 + labelSets / 5),
+        stock: side(70 + labelSets * 15, 4 + labelSets / 4),
+        ratio: 1,
+      })),
+    );
+    const svg = scrapeChart(cases);
+    expect(svg.match(/<polyline /g)).toHaveLength(4);
+    expect(svg.match(/<circle /g)).toHaveLength(8);
+    expect(svg).toContain('4 workers');
+  });
+});
+
+describe('bench scrape helpers', () => {
+  it('counts samples, not comments or blank lines', () => {
+    const body = '# HELP a x\n# TYPE a counter\na_total 1\nb{x="1"} 2\n\n';
+    expect(countSamples(body)).toBe(2);
+  });
+
+  it('recognises a partial scrape of ours', () => {
+    expect(isPartialScrape('cluster_worker_scrape_success{slot="0"} 1\n')).toBe(false);
+    expect(isPartialScrape('x 1\ncluster_worker_scrape_success{slot="1"} 0\n')).toBe(true);
+  });
+
+  it('parses the fixtures phase lines and ignores everything else', () => {
+    const line = `${PHASES_PREFIX}{"side":"ours","totalMs":3,"collectMs":1,"recordMs":0,"mergeMs":1,"renderMs":1,"bytes":9}`;
+    expect(parsePhasesLine(line)?.totalMs).toBe(3);
+    expect(parsePhasesLine('{"level":"warn"}')).toBeUndefined();
+    expect(parsePhasesLine(`${PHASES_PREFIX}{broken`)).toBeUndefined();
+  });
+});
+
+describe('bench options', () => {
+  it('defaults to the full run; --quick shortens it; BENCH_DURATION_S overrides the run length', () => {
+    const full = parseOptions([], {});
+    expect(full.quick).toBe(false);
+    expect(full.durationS).toBe(5);
+    expect(full.scrapes).toBe(30);
+    expect(full.resultsDir).toBe('bench/results');
+    const quick = parseOptions(['--quick', '--strict'], { BENCH_DURATION_S: '2' });
+    expect(quick.quick).toBe(true);
+    expect(quick.strict).toBe(true);
+    expect(quick.durationS).toBe(2);
+    expect(quick.resultsDir).toBe('bench/results/quick');
+    expect([...(parseOptions(['--only=scrape,kill'], {}).only ?? [])]).toEqual(['scrape', 'kill']);
+  });
+
+  it('rejects unknown arguments, rows and bad durations', () => {
+    expect(() => parseOptions(['--fast'], {})).toThrow(UsageError);
+    expect(() => parseOptions(['--only=nope'], {})).toThrow(/unknown row/);
+    expect(() => parseOptions([], { BENCH_DURATION_S: 'abc' })).toThrow(/BENCH_DURATION_S/);
+    expect(() => parseOptions([], { BENCH_DURATION_S: '0.1' })).toThrow(/BENCH_DURATION_S/);
+  });
+});
