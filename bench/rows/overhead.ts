@@ -5,6 +5,8 @@
 //   noop  the same app, metric stand-ins that do nothing (the cost of prom-client's calls)
 //   none  the same app without the metrics middleware (the cost of the whole middleware)
 //   bare  node:http answering the same JSON (the ceiling)
+//   gauge-collect  diagnostics (a note, not a row): real histogram, in-flight count kept in a
+//         plain number that the Gauge reads in collect()
 //
 // Rows 2/2b load real, noop and none AT THE SAME TIME, each with its own connections: the three
 // share one core, so whatever else the machine does in that moment hits all three alike, and
@@ -23,9 +25,9 @@ import type { BenchContext, RowOutcome } from '../lib/types.js';
 
 export const OVERHEAD_GOAL = 0.03;
 const PATH = '/api/hello?name=bench';
-const VARIANTS = ['real', 'noop', 'none', 'bare'] as const;
+const VARIANTS = ['real', 'noop', 'none', 'gauge-collect', 'bare'] as const;
 type Variant = (typeof VARIANTS)[number];
-const SHARED = ['real', 'noop', 'none'] as const;
+const SHARED = ['real', 'noop', 'none', 'gauge-collect'] as const;
 
 interface Run {
   load: LoadResult;
@@ -78,7 +80,12 @@ export async function overheadRows(ctx: BenchContext): Promise<RowOutcome> {
     for (const v of VARIANTS) await measure(server(v), connections, options.warmupS);
 
     // Rows 2/2b: real, noop and none loaded together, several rounds.
-    const shared: Record<(typeof SHARED)[number], Run[]> = { real: [], noop: [], none: [] };
+    const shared: Record<(typeof SHARED)[number], Run[]> = {
+      real: [],
+      noop: [],
+      none: [],
+      'gauge-collect': [],
+    };
     for (let round = 0; round < options.overheadRounds; round += 1) {
       const runs = await Promise.all(SHARED.map((v) => measure(server(v), connections, runS)));
       SHARED.forEach((v, i) => shared[v].push(runs[i] as Run));
@@ -105,6 +112,8 @@ export async function overheadRows(ctx: BenchContext): Promise<RowOutcome> {
     const vsBare = pairedRatio(rps(alone.bare), rps(alone.real));
     const costNoop = throughputCost(vsNoop.ratios);
     const costNone = throughputCost(vsNone.ratios);
+    const collectVsNoop = pairedRatio(rps(shared.noop), rps(shared['gauge-collect']));
+    const costCollect = throughputCost(collectVsNoop.ratios);
     const cpuCostNoop = pairedRatio(cpuUs(shared.noop), cpuUs(shared.real)).median - 1;
     const cpuCostNone = pairedRatio(cpuUs(shared.none), cpuUs(shared.real)).median - 1;
     const cpuBare = pairedRatio(cpuUs(alone.real), cpuUs(alone.bare)).median;
@@ -119,15 +128,21 @@ export async function overheadRows(ctx: BenchContext): Promise<RowOutcome> {
     const notes = [
       `Rows 2-2b: ${options.overheadRounds} rounds of ${runS}s; in each, the real, no-op and ` +
         `no-middleware servers are loaded at the same time (${connections} connections each) ` +
-        'while sharing one core: their throughput ratio is their CPU cost ratio, and noise from ' +
-        'the rest of the machine hits all three alike. Cost = 1 - median of per-round ' +
+        '(and a diagnostic fourth, below) while sharing one core: their throughput ratio is their ' +
+        'CPU cost ratio, and noise from the rest of the machine hits all alike. Cost = 1 - median of per-round ' +
         `throughput ratios (${spread(costNoop)} for no-op, ${spread(costNone)} for none). ` +
         "The server's CPU time per request (from /proc) is the cross-check.",
       `Row 3: ${options.ceilingRounds} rounds of ${runS}s, real and bare each loaded alone ` +
         `(ABBA order), ${connections} connections; ratio = median of per-round ratios. By CPU ` +
         `time per request the service costs ${cpuBare.toFixed(1)}x the bare server.`,
       `Rows 2-3, server CPU per request (median): real ${us(shared.real)}, no-op ${us(shared.noop)}, ` +
-        `none ${us(shared.none)} (sharing a core); real ${us(alone.real)}, bare ${us(alone.bare)} (alone).`,
+        `none ${us(shared.none)}, gauge-collect ${us(shared['gauge-collect'])} (sharing a core); ` +
+        `real ${us(alone.real)}, bare ${us(alone.bare)} (alone).`,
+      'Row 2 diagnostics, measured in the same rounds: the same app with the real histogram but ' +
+        'the in-flight count kept in a plain number that a Gauge reads in collect() at scrape time ' +
+        `costs ${fmtPercent(costCollect.cost)} vs no-op (${spread(costCollect)}). ` +
+        'bench/README.md explains why (the real histogram alone and the real gauge alone each cost ' +
+        'about nothing; together they do).',
       pin
         ? `Rows 2-3: servers pinned to CPU ${serverCpu} (taskset), the load generator to the ` +
           `other core${pinnedSelf ? '' : ' (pinning the bench itself failed)'}.`
@@ -191,6 +206,8 @@ export async function overheadRows(ctx: BenchContext): Promise<RowOutcome> {
         realVsBare: vsBare,
         costNoop,
         costNone,
+        gaugeCollectVsNoop: collectVsNoop,
+        costGaugeCollect: costCollect,
         cpuCostNoop,
         cpuCostNone,
         cpuRealOverBare: cpuBare,

@@ -20,7 +20,14 @@ import { createApiServer } from '../../src/worker/api-server.js';
 import { VERSION } from '../../src/version.js';
 
 type Variant = 'real' | 'noop' | 'none' | 'histogram-only' | 'gauge-only' | 'gauge-collect';
-const VARIANTS: readonly string[] = ['real', 'noop', 'none', 'histogram-only', 'gauge-only', 'gauge-collect'];
+const VARIANTS: readonly string[] = [
+  'real',
+  'noop',
+  'none',
+  'histogram-only',
+  'gauge-only',
+  'gauge-collect',
+];
 
 /** The methods src/app/metrics-middleware.ts calls: observe(labels, value), inc(), dec(). */
 export function noopHttpMetrics(): HttpMetrics {

@@ -23,3 +23,5 @@ export { isLoopbackHost, loopbackOrigin, TargetError } from './loopback.js';
 export { LatencyHistogram } from './histogram.js';
 export type { LatencySummary } from './histogram.js';
 export { formatResult } from './report.js';
+export { lostRequestTracker } from './lost-requests.js';
+export type { LostRequestHandlers } from './lost-requests.js';
