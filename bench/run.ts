@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import * as prettier from 'prettier';
 import { parseOptions, UsageError, type RowName } from './lib/options.js';
 import { canPin, installCleanupHandlers, killAllChildren, ROOT } from './lib/procs.js';
 import { machineFacts, renderMarkdown } from './lib/report.js';
@@ -42,6 +43,18 @@ const ROWS: RowSpec[] = [
   { name: 'kill', id: '5 SIGKILL', what: 'SIGKILL -> replacement serving', run: killRow },
   { name: 'reload', id: '6 reload', what: 'failed requests during reload', run: reloadRow },
 ];
+
+/** Writes a result file as the repository's prettier would, so `npm run lint` stays clean. */
+async function writeFormatted(file: string, text: string): Promise<void> {
+  let out = text;
+  try {
+    const config = (await prettier.resolveConfig(file)) ?? {};
+    out = await prettier.format(text, { ...config, filepath: file });
+  } catch {
+    // Unformatted but correct beats nothing.
+  }
+  await writeFile(file, out);
+}
 
 async function main(): Promise<number> {
   let options;
@@ -118,7 +131,7 @@ async function main(): Promise<number> {
     const dir = path.join(ROOT, options.resultsDir);
     await mkdir(dir, { recursive: true });
     const mode = options.quick ? 'quick smoke run' : 'full run';
-    await writeFile(
+    await writeFormatted(
       path.join(dir, 'latest.md'),
       renderMarkdown({
         facts,
@@ -130,7 +143,7 @@ async function main(): Promise<number> {
         ...(chart ? { chartFile: CHART_FILE } : {}),
       }),
     );
-    await writeFile(
+    await writeFormatted(
       path.join(dir, 'latest.json'),
       `${JSON.stringify({ mode, options: { ...options, only: null }, facts, elapsedS, rows, notes, data }, null, 2)}\n`,
     );

@@ -13,6 +13,8 @@ export interface BenchOptions {
   durationS: number;
   /** Seconds per run of rows 2-3 (shorter runs, more rounds: pairs closer in time). */
   overheadRunS: number;
+  /** Seconds of shared warm-up of each round's fresh servers in rows 2/2b. */
+  overheadWarmupS: number;
   /** Seconds of warm-up load per server before its first measured run. */
   warmupS: number;
   /** A/B rounds for cluster scaling (row 1) and for instrumentation overhead (rows 2-3). */
@@ -44,7 +46,8 @@ export const USAGE = `usage: npm run bench [-- [--quick] [--strict] [--only=${RO
   --strict   exit 1 when a goal is missed (default: print FAIL, exit 0)
   --only=..  run some rows only (prints the table, writes no results)
 
-  BENCH_DURATION_S   seconds per throughput run (default 5, quick 1.5)`;
+  BENCH_DURATION_S     seconds per throughput run (default 5, quick 1.5)
+  BENCH_OVERHEAD_DIAG  1: rows 2-3 also load diagnostic variants (see bench/README.md)`;
 
 export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): BenchOptions {
   let quick = false;
@@ -83,9 +86,10 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
     only,
     durationS,
     overheadRunS: Math.max(1, durationS / 2),
+    overheadWarmupS: quick ? 1.5 : 4,
     warmupS: Math.min(3, durationS),
     scalingRounds: quick ? 2 : 3,
-    overheadRounds: quick ? 3 : 12,
+    overheadRounds: quick ? 2 : 10,
     ceilingRounds: quick ? 1 : 3,
     connections: 16,
     scrapes: quick ? 8 : 30,

@@ -10,6 +10,8 @@ export interface ChartSeries {
   name: string;
   color: string;
   dashed?: boolean;
+  /** Where point labels go (default above), so two close series do not write over each other. */
+  labelBelow?: boolean;
   points: ChartPoint[];
 }
 
@@ -131,11 +133,11 @@ export function buildLineChart(series: readonly ChartSeries[], options: ChartOpt
     );
     for (const p of points) {
       out.push(
-        `<circle cx="${sx(p.x)}" cy="${sy(p.y)}" r="4" fill="${s.color}"><title>${escapeXml(`${s.name}: x=${p.x}, y=${p.y}`)}</title></circle>`,
+        `<circle cx="${sx(p.x)}" cy="${sy(p.y)}" r="4" fill="${s.color}"><title>${escapeXml(`${s.name}: x=${r1(p.x)}, y=${r1(p.y)}`)}</title></circle>`,
       );
       if (options.pointLabel) {
         out.push(
-          `<text x="${sx(p.x) + 6}" y="${sy(p.y) - 6}" font-size="10" fill="${s.color}">${escapeXml(options.pointLabel(p))}</text>`,
+          `<text x="${sx(p.x) + 6}" y="${sy(p.y) + (s.labelBelow ? 14 : -6)}" font-size="10" fill="${s.color}">${escapeXml(options.pointLabel(p))}</text>`,
         );
       }
     }

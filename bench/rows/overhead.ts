@@ -1,33 +1,45 @@
 // Rows 2 and 3: what the metrics middleware costs, and how far the service is from a bare
-// node:http hello. Four single-process servers, all pinned to the same core (the bench's load
-// generator pinned to the other one), GET /api/hello?name=bench:
+// node:http hello. Single-process servers pinned to the same core (the bench's load generator
+// pinned to the other one), GET /api/hello?name=bench:
 //   real  the service's Koa app with createHttpMetrics(new Registry())
 //   noop  the same app, metric stand-ins that do nothing (the cost of prom-client's calls)
 //   none  the same app without the metrics middleware (the cost of the whole middleware)
+//   twin  a second noop server: the A/A control, i.e. the noise floor of the method
 //   bare  node:http answering the same JSON (the ceiling)
-//   gauge-collect  diagnostics (a note, not a row): real histogram, in-flight count kept in a
-//         plain number that the Gauge reads in collect()
+// (BENCH_OVERHEAD_DIAG=1 adds the diagnostic variants of servers/app-server.ts to rows 2/2b.)
 //
-// Rows 2/2b load real, noop and none AT THE SAME TIME, each with its own connections: the three
-// share one core, so whatever else the machine does in that moment hits all three alike, and
-// each one's share of the requests is inversely proportional to its CPU cost per request. On a
-// busy 2-core box this is far steadier than running them one after another (a test suite
-// starting elsewhere moves sequential runs by 20-40%). Row 3 (bare serves ~3x more requests
-// than the app, too many for a shared generator to keep up with while sharing) runs real and
-// bare one after the other, ABBA, instead.
+// Rows 2/2b load real, noop, none and twin AT THE SAME TIME, each on its own
+// connections: sharing one core, each one's throughput is inversely proportional to its CPU cost
+// per request, and whatever else the machine does in that moment hits all of them alike (run one
+// after the other, the same server moved by 20-40% between runs on this machine). Identical
+// processes still differ by several percent (JIT and memory layout luck, fixed for a process's
+// life), so every round starts FRESH processes, in rotated order, and the twin shows how much of
+// a difference is noise. Row 3 (bare serves ~3x more requests than the app, too many for a
+// shared generator) loads real and bare alone, one after the other, ABBA.
 import os from 'node:os';
 import { cpuSecondsOf, pinSelf, selfAffinity } from '../lib/procs.js';
 import { runLoad, type LoadResult } from '../lib/load.js';
 import { startServer, stopAll, type Server } from '../lib/service.js';
-import { interleavedOrder, median, pairedRatio, percentile } from '../lib/stats.js';
+import { interleavedOrder, median, pairedRatio, percentile, rotatedOrder } from '../lib/stats.js';
 import { fmtPercent, fmtRatio, fmtRps, judge } from '../lib/table.js';
 import type { BenchContext, RowOutcome } from '../lib/types.js';
 
 export const OVERHEAD_GOAL = 0.03;
 const PATH = '/api/hello?name=bench';
-const VARIANTS = ['real', 'noop', 'none', 'gauge-collect', 'bare'] as const;
-type Variant = (typeof VARIANTS)[number];
-const SHARED = ['real', 'noop', 'none', 'gauge-collect'] as const;
+const BASE = ['real', 'noop', 'none', 'twin'] as const;
+/** BENCH_OVERHEAD_DIAG=1 adds these (see servers/app-server.ts): notes only. */
+const DIAG = ['gauge-collect', 'histogram-only', 'gauge-only'] as const;
+type Shared = (typeof BASE)[number] | (typeof DIAG)[number];
+/** BENCH_METRICS of app-server.ts for each shared variant. */
+const APP_VARIANT: Record<Shared, string> = {
+  real: 'real',
+  noop: 'noop',
+  none: 'none',
+  twin: 'noop',
+  'gauge-collect': 'gauge-collect',
+  'histogram-only': 'histogram-only',
+  'gauge-only': 'gauge-only',
+};
 
 interface Run {
   load: LoadResult;
@@ -40,6 +52,8 @@ async function measure(server: Server, connections: number, durationS: number): 
   const load = await runLoad(`${server.url}${PATH}`, { connections, durationS });
   return { load, cpuS: cpuSecondsOf(server.child.pid) - before };
 }
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /** Cost of `a` relative to `b` from per-round ratios a/b of throughput: median and quartiles. */
 function throughputCost(ratios: readonly number[]): { cost: number; q1: number; q3: number } {
@@ -56,53 +70,65 @@ export async function overheadRows(ctx: BenchContext): Promise<RowOutcome> {
   const cpuCount = os.cpus().length;
   const pin = ctx.canPin && cpuCount >= 2;
   const serverCpu = pin ? String(cpuCount - 1) : undefined;
-  const servers = new Map<Variant, Server>();
+  const running = new Set<Server>();
   let pinnedSelf = false;
   const originalAffinity = pin ? selfAffinity() : undefined;
+  const start = async (label: string, script: string, env: Record<string, string>) => {
+    const server = await startServer(label, script, env, PATH, serverCpu);
+    running.add(server);
+    return server;
+  };
+  const stop = async (servers: Server[]) => {
+    await stopAll(servers);
+    for (const s of servers) running.delete(s);
+  };
   try {
-    for (const variant of VARIANTS) {
-      const server =
-        variant === 'bare'
-          ? await startServer('bare-server', 'bench/servers/bare-server.ts', {}, PATH, serverCpu)
-          : await startServer(
-              `app-server (${variant})`,
-              'bench/servers/app-server.ts',
-              { BENCH_METRICS: variant },
-              PATH,
-              serverCpu,
-            );
-      servers.set(variant, server);
-    }
     if (pin && originalAffinity !== undefined) pinnedSelf = pinSelf(`0-${cpuCount - 2}`);
-    const server = (v: Variant) => servers.get(v) as Server;
-    const { connections, overheadRunS: runS } = options;
-    ctx.log(`overhead: warm-up ${options.warmupS}s each`);
-    for (const v of VARIANTS) await measure(server(v), connections, options.warmupS);
+    const { connections, overheadRunS: runS, overheadWarmupS: warmS } = options;
 
-    // Rows 2/2b: real, noop and none loaded together, several rounds.
-    const shared: Record<(typeof SHARED)[number], Run[]> = {
-      real: [],
-      noop: [],
-      none: [],
-      'gauge-collect': [],
-    };
+    // Rows 2/2b: fresh servers every round, started in rotated order, warmed up and measured
+    // together.
+    const SHARED: Shared[] = [...BASE, ...(process.env.BENCH_OVERHEAD_DIAG === '1' ? DIAG : [])];
+    const shared = Object.fromEntries(SHARED.map((v) => [v, [] as Run[]])) as Record<Shared, Run[]>;
     for (let round = 0; round < options.overheadRounds; round += 1) {
-      const runs = await Promise.all(SHARED.map((v) => measure(server(v), connections, runS)));
+      const servers = new Map<Shared, Server>();
+      for (const v of rotatedOrder(round, SHARED)) {
+        servers.set(
+          v,
+          await start(`app-server (${v})`, 'bench/servers/app-server.ts', {
+            BENCH_METRICS: APP_VARIANT[v],
+          }),
+        );
+      }
+      const all = SHARED.map((v) => servers.get(v) as Server);
+      await Promise.all(all.map((s) => measure(s, connections, warmS)));
+      const runs = await Promise.all(all.map((s) => measure(s, connections, runS)));
       SHARED.forEach((v, i) => shared[v].push(runs[i] as Run));
+      await stop(all);
       ctx.log(
         `overhead: round ${round + 1} (together): ` +
           SHARED.map((v, i) => `${v} ${fmtRps((runs[i] as Run).load.rps)}`).join(', '),
       );
     }
-    // Row 3: real vs bare, one after the other.
+
+    // Row 3: real vs bare, each alone, ABBA.
+    const ceiling = {
+      real: await start('app-server (real)', 'bench/servers/app-server.ts', {
+        BENCH_METRICS: 'real',
+      }),
+      bare: await start('bare-server', 'bench/servers/bare-server.ts', {}),
+    };
+    for (const v of ['real', 'bare'] as const)
+      await measure(ceiling[v], connections, options.warmupS);
     const alone: Record<'real' | 'bare', Run[]> = { real: [], bare: [] };
     for (let round = 0; round < options.ceilingRounds; round += 1) {
       for (const v of interleavedOrder(round, 'real' as const, 'bare' as const)) {
-        const run = await measure(server(v), connections, runS);
+        const run = await measure(ceiling[v], connections, runS);
         alone[v].push(run);
         ctx.log(`overhead: ceiling round ${round + 1} ${v} (alone): ${fmtRps(run.load.rps)}`);
       }
     }
+    await stop([ceiling.real, ceiling.bare]);
 
     const rps = (runs: Run[]) => runs.map((r) => r.load.rps);
     const cpuUs = (runs: Run[]) =>
@@ -112,11 +138,11 @@ export async function overheadRows(ctx: BenchContext): Promise<RowOutcome> {
     const vsBare = pairedRatio(rps(alone.bare), rps(alone.real));
     const costNoop = throughputCost(vsNoop.ratios);
     const costNone = throughputCost(vsNone.ratios);
-    const collectVsNoop = pairedRatio(rps(shared.noop), rps(shared['gauge-collect']));
-    const costCollect = throughputCost(collectVsNoop.ratios);
+    const twinVsNoop = pairedRatio(rps(shared.noop), rps(shared.twin));
+    const costTwin = throughputCost(twinVsNoop.ratios);
     const cpuCostNoop = pairedRatio(cpuUs(shared.noop), cpuUs(shared.real)).median - 1;
     const cpuCostNone = pairedRatio(cpuUs(shared.none), cpuUs(shared.real)).median - 1;
-    const cpuBare = pairedRatio(cpuUs(alone.real), cpuUs(alone.bare)).median;
+    const cpuBare = pairedRatio(cpuUs(alone.bare), cpuUs(alone.real)).median;
     const failures = [...Object.values(shared), ...Object.values(alone)]
       .flat()
       .reduce((sum, r) => sum + r.load.non2xx + r.load.errors + r.load.timeouts, 0);
@@ -126,23 +152,21 @@ export async function overheadRows(ctx: BenchContext): Promise<RowOutcome> {
       `quartiles ${fmtPercent(c.q1)}..${fmtPercent(c.q3)}`;
 
     const notes = [
-      `Rows 2-2b: ${options.overheadRounds} rounds of ${runS}s; in each, the real, no-op and ` +
-        `no-middleware servers are loaded at the same time (${connections} connections each) ` +
-        '(and a diagnostic fourth, below) while sharing one core: their throughput ratio is their ' +
-        'CPU cost ratio, and noise from the rest of the machine hits all alike. Cost = 1 - median of per-round ' +
-        `throughput ratios (${spread(costNoop)} for no-op, ${spread(costNone)} for none). ` +
+      `Rows 2-2b: ${plural(options.overheadRounds, 'round')}; each starts fresh real, no-op, ` +
+        'no-middleware and twin (a second no-op) servers in rotated order, warms ' +
+        `them up together for ${warmS}s, then loads them together for ${runS}s ` +
+        `(${connections} connections each) while they share one core: their throughput ratio is ` +
+        'their CPU cost ratio, and noise from the rest of the machine hits all alike. Cost = 1 - ' +
+        `median of per-round throughput ratios (${spread(costNoop)} for no-op, ${spread(costNone)} ` +
+        `for none). The A/A control (twin vs no-op, identical code) came out at ` +
+        `${fmtPercent(costTwin.cost)} (${spread(costTwin)}): differences of that size are noise. ` +
         "The server's CPU time per request (from /proc) is the cross-check.",
-      `Row 3: ${options.ceilingRounds} rounds of ${runS}s, real and bare each loaded alone ` +
+      `Row 3: ${plural(options.ceilingRounds, 'round')} of ${runS}s, real and bare each loaded alone ` +
         `(ABBA order), ${connections} connections; ratio = median of per-round ratios. By CPU ` +
         `time per request the service costs ${cpuBare.toFixed(1)}x the bare server.`,
       `Rows 2-3, server CPU per request (median): real ${us(shared.real)}, no-op ${us(shared.noop)}, ` +
-        `none ${us(shared.none)}, gauge-collect ${us(shared['gauge-collect'])} (sharing a core); ` +
+        `none ${us(shared.none)}, twin ${us(shared.twin)} (sharing a core); ` +
         `real ${us(alone.real)}, bare ${us(alone.bare)} (alone).`,
-      'Row 2 diagnostics, measured in the same rounds: the same app with the real histogram but ' +
-        'the in-flight count kept in a plain number that a Gauge reads in collect() at scrape time ' +
-        `costs ${fmtPercent(costCollect.cost)} vs no-op (${spread(costCollect)}). ` +
-        'bench/README.md explains why (the real histogram alone and the real gauge alone each cost ' +
-        'about nothing; together they do).',
       pin
         ? `Rows 2-3: servers pinned to CPU ${serverCpu} (taskset), the load generator to the ` +
           `other core${pinnedSelf ? '' : ' (pinning the bench itself failed)'}.`
@@ -152,6 +176,12 @@ export async function overheadRows(ctx: BenchContext): Promise<RowOutcome> {
         "middleware's cost: labels, timer, closure). Default process metrics " +
         '(collectDefaultMetrics) are in neither: they cost nothing per request.',
     ];
+    for (const v of SHARED.filter((x) => (DIAG as readonly string[]).includes(x))) {
+      const c = throughputCost(pairedRatio(rps(shared.noop), rps(shared[v])).ratios);
+      notes.push(
+        `Row 2 diagnostics (BENCH_OVERHEAD_DIAG): ${v} costs ${fmtPercent(c.cost)} vs no-op (${spread(c)}).`,
+      );
+    }
     if (failures > 0) notes.push(`Rows 2-3: ${failures} non-2xx/errors/timeouts during the runs.`);
     const status = (cost: number) =>
       failures > 0 ? ('FAIL' as const) : judge(cost, { atMost: OVERHEAD_GOAL });
@@ -176,6 +206,14 @@ export async function overheadRows(ctx: BenchContext): Promise<RowOutcome> {
           ratio: fmtRatio(vsNone.median, 3),
           goal: `cost <= ${OVERHEAD_GOAL * 100}%`,
           status: status(costNone.cost),
+        },
+        {
+          id: '2 A/A',
+          what: 'control: no-op vs an identical no-op server, same rounds (the noise floor)',
+          measured: `${med(shared.twin)} vs ${med(shared.noop)}: ${fmtPercent(costTwin.cost)}`,
+          ratio: fmtRatio(twinVsNoop.median, 3),
+          goal: 'about 0%',
+          status: 'info',
         },
         {
           id: '3 ceiling',
@@ -206,8 +244,8 @@ export async function overheadRows(ctx: BenchContext): Promise<RowOutcome> {
         realVsBare: vsBare,
         costNoop,
         costNone,
-        gaugeCollectVsNoop: collectVsNoop,
-        costGaugeCollect: costCollect,
+        twinVsNoop,
+        costTwin,
         cpuCostNoop,
         cpuCostNone,
         cpuRealOverBare: cpuBare,
@@ -216,6 +254,6 @@ export async function overheadRows(ctx: BenchContext): Promise<RowOutcome> {
     };
   } finally {
     if (pinnedSelf && originalAffinity !== undefined) pinSelf(originalAffinity);
-    await stopAll([...servers.values()]);
+    await stopAll([...running]);
   }
 }

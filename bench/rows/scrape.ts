@@ -170,6 +170,7 @@ export function scrapeChart(cases: readonly ScrapeCase[]): string {
         name: `${side === 'ours' ? 'ours (manager /metrics)' : 'stock clusterMetrics()'}, ${workers} workers`,
         color: colors[side],
         dashed: i > 0,
+        labelBelow: side === 'stock',
         points: cases
           .filter((c) => c.workers === workers)
           .map((c) => ({ x: c[side].series, y: c[side].summary.median })),
@@ -231,7 +232,7 @@ export async function scrapeRows(ctx: BenchContext): Promise<RowOutcome & { char
       measured:
         `ours p50 ${fmtMs(c.ours.summary.median)} p99 ${fmtMs(c.ours.summary.p99)}; ` +
         `stock p50 ${fmtMs(c.stock.summary.median)} p99 ${fmtMs(c.stock.summary.p99)}`,
-      ratio: fmtRatio(c.ratio),
+      ratio: fmtRatio(c.ratio, 3),
       goal: `stock/ours >= ${SCRAPE_GOAL.toFixed(1)}x`,
       status: failures > 0 ? 'FAIL' : judge(c.ratio, { atLeast: SCRAPE_GOAL }),
     });
