@@ -5,6 +5,9 @@ import type { Worker } from 'node:cluster';
 import type { HeartbeatMessage, ManagerMessage, StopReason } from '../protocol.js';
 import type { WorkerState, WorkerStatus } from './status-types.js';
 
+/** How long after a worker's exit its IPC 'disconnect' is waited for (see the constructor). */
+const DISCONNECT_GRACE_MS = 1_000;
+
 export type KillReason = 'hung' | 'boot_timeout';
 
 export interface WorkerExit {
@@ -44,7 +47,20 @@ export class ManagedWorker {
       if (!worker.isConnected()) return resolve();
       worker.once('disconnect', () => resolve());
     });
-    this.exited = Promise.all([exit, disconnect]).then(([result]) => result);
+    // Node can miss 'disconnect' for good: a worker killed while the manager was handing it a
+    // connection leaves its IPC channel waiting for an acknowledgement that never comes, and
+    // the event never fires (Node 20's child_process postpones it until then). Once the process
+    // has exited, the pipe has delivered all it ever will, so 'disconnect' is waited for only
+    // briefly; without this a SIGKILLed worker could go unreaped, unreplaced, and block shutdown.
+    this.exited = exit.then(async (result) => {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        disconnect,
+        new Promise((resolve) => (timer = setTimeout(resolve, DISCONNECT_GRACE_MS))),
+      ]);
+      clearTimeout(timer);
+      return result;
+    });
     this.readyOrGone = new Promise<boolean>((resolve) => (this.resolveReady = resolve));
     void exit.then(() => this.resolveReady(false));
   }

@@ -1,5 +1,7 @@
 // A bounded keep-alive load generator for tests: `connections` loops of sequential requests
 // (fetch reuses connections), stopped by `stop()` or a hard deadline, counting every outcome.
+const REQUEST_TIMEOUT_MS = 10_000;
+
 export interface TrafficResult {
   ok: number;
   failed: number;
@@ -27,7 +29,8 @@ export function startTraffic(url: string, connections: number, maxDurationMs = 6
   const loop = async () => {
     while (running && Date.now() < deadline) {
       try {
-        const response = await fetch(url);
+        // Bounded: a connection stranded by a SIGKILLed worker would otherwise hang the loop.
+        const response = await fetch(url, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
         const body = await response.text();
         result.statuses.set(response.status, (result.statuses.get(response.status) ?? 0) + 1);
         if (response.status >= 200 && response.status < 400) {

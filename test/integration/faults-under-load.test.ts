@@ -48,8 +48,12 @@ describe('faults under load', () => {
           const ready = await cluster.readyWorkers();
           const victim = ready[kills % ready.length];
           if (victim) {
-            process.kill(victim.pid, 'SIGKILL');
-            kills += 1;
+            try {
+              process.kill(victim.pid, 'SIGKILL');
+              kills += 1;
+            } catch {
+              // Already dead: /status had not caught up yet.
+            }
           }
           const deadline = Date.now() + 3_000;
           await waitUntil(() => Date.now() >= deadline, 'the next kill', 5_000, 100);
