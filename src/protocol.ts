@@ -48,10 +48,22 @@ export interface HeartbeatMessage {
   requestsInFlight: number;
 }
 
+/**
+ * One family in a metrics reply: its JSON, or only its name when it is unchanged since the
+ * reply the manager holds (see MetricsReplyMessage.base).
+ */
+export type FamilyUpdate = { json: string } | { same: string };
+
+/**
+ * A worker's registry, as a delta when it can be: when `base` is the request id of the reply
+ * the manager says it holds, families whose JSON did not change since then are sent by name
+ * only. Idle series (most of a large registry) then cost the manager nothing to parse.
+ */
 export interface MetricsReplyMessage {
   type: 'metrics';
   requestId: number;
-  metrics: MetricsSnapshot;
+  base: number | null;
+  families: FamilyUpdate[];
 }
 
 /** Sent by a worker leaving on purpose, just before it exits, so nothing it counted is lost. */
@@ -68,6 +80,8 @@ export type WorkerMessage =
 export interface CollectMetricsMessage {
   type: 'collect-metrics';
   requestId: number;
+  /** The request id of this worker's reply the manager holds, or null: send everything. */
+  have: number | null;
 }
 
 /** Stop accepting, finish in-flight requests, send final metrics, exit 0. */

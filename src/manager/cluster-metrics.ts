@@ -39,7 +39,6 @@ export class ClusterMetrics {
     const own = (await snapshotOf(this.managerMetrics.registry)).filter(
       (metric) => metric.type === 'counter' || !metric.name.endsWith('_total'),
     );
-    const registry = this.ledger.merge(collection.answered, own, contentType);
-    return { contentType, body: await registry.metrics() };
+    return { contentType, body: await this.ledger.render(collection.answered, own, contentType) };
   }
 }

@@ -44,8 +44,7 @@ export class MetricsCollector {
     if (!pending || pending.requestId !== message.requestId) return;
     const done = pending.waiting.get(worker.id);
     if (!done) return;
-    this.ledger.record(worker.id, message.metrics);
-    done('answered');
+    done(this.ledger.recordReply(worker.id, message) ? 'answered' : 'unreachable');
   }
 
   /** The worker is gone: stop waiting for it (its final snapshot, if any, is already recorded). */
@@ -72,7 +71,8 @@ export class MetricsCollector {
     );
     this.pending = { requestId, waiting };
     for (const worker of targets) {
-      if (!worker.send({ type: 'collect-metrics', requestId })) {
+      const have = this.ledger.baseFor(worker.id);
+      if (!worker.send({ type: 'collect-metrics', requestId, have })) {
         waiting.get(worker.id)?.('unreachable');
       }
     }

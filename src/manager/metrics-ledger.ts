@@ -2,10 +2,14 @@
 // cumulative series (counters, histograms) of workers that left are carried in a retired total,
 // so the cluster's sums never go down while the manager lives; gauges of absent or silent
 // workers are dropped instead of being reported stale.
+//
+// Cost scales with what changed, not with what exists: workers send unchanged families by name
+// (metrics-encoder.ts), the ledger keeps the very same family objects for them, and a family
+// whose inputs are all the same objects as at the last scrape is not merged or rendered again.
 import { Registry } from 'prom-client';
 import { applyAggregationRules, isCumulative } from '../metrics/aggregation-rules.js';
 import { aggregate, snapshotOf, type ContentType } from '../metrics/snapshot.js';
-import type { MetricsSnapshot } from '../protocol.js';
+import type { MetricFamily, MetricsReplyMessage, MetricsSnapshot } from '../protocol.js';
 
 function cumulativeOnly(snapshot: MetricsSnapshot): MetricsSnapshot {
   return snapshot.filter(isCumulative);
@@ -17,19 +21,60 @@ function cumulativeOnly(snapshot: MetricsSnapshot): MetricsSnapshot {
  * metric objects, not from aggregate()'s output, which would print `x_total_total`: strip it
  * here so the renderer's suffix lands once.
  */
-function forOpenMetrics(snapshot: MetricsSnapshot): MetricsSnapshot {
-  return snapshot.map((metric) =>
-    metric.type === 'counter' ? { ...metric, name: metric.name.replace(/_total$/, '') } : metric,
-  );
+function forOpenMetrics(family: MetricFamily): MetricFamily {
+  return family.type === 'counter' ? { ...family, name: family.name.replace(/_total$/, '') } : family;
+}
+
+interface Held {
+  /** The collection this snapshot answered; null for final words (no delta can build on it). */
+  requestId: number | null;
+  snapshot: MetricsSnapshot;
+}
+
+interface Rendered {
+  inputs: MetricFamily[];
+  text: string;
+}
+
+function sameInputs(a: MetricFamily[], b: MetricFamily[]): boolean {
+  return a.length === b.length && a.every((family, i) => family === b[i]);
 }
 
 export class MetricsLedger {
   private retired: MetricsSnapshot = [];
-  private readonly latest = new Map<number, MetricsSnapshot>();
+  private readonly latest = new Map<number, Held>();
+  private readonly rendered = new Map<ContentType, Map<string, Rendered>>();
 
-  /** Stores a worker's newest snapshot (replacing the previous one: it only grows). */
+  /** Stores a worker's full snapshot (its final words, or a test's). */
   record(workerId: number, snapshot: MetricsSnapshot): void {
-    this.latest.set(workerId, applyAggregationRules(snapshot));
+    this.latest.set(workerId, { requestId: null, snapshot: applyAggregationRules(snapshot) });
+  }
+
+  /** The request id of the reply held for this worker: the base a delta may build on. */
+  baseFor(workerId: number): number | null {
+    return this.latest.get(workerId)?.requestId ?? null;
+  }
+
+  /**
+   * Stores a collection reply, resolving unchanged families against the held snapshot. Returns
+   * false (and keeps what it had) for a delta whose base is not what is held.
+   */
+  recordReply(workerId: number, reply: MetricsReplyMessage): boolean {
+    const held = this.latest.get(workerId);
+    if (reply.base !== null && (held === undefined || held.requestId !== reply.base)) return false;
+    const previous = new Map(held?.snapshot.map((family) => [family.name, family]));
+    const snapshot: MetricsSnapshot = [];
+    for (const update of reply.families) {
+      if ('same' in update) {
+        const family = previous.get(update.same);
+        if (family === undefined) return false;
+        snapshot.push(family);
+      } else {
+        snapshot.push(...applyAggregationRules([JSON.parse(update.json) as MetricFamily]));
+      }
+    }
+    this.latest.set(workerId, { requestId: reply.requestId, snapshot });
+    return true;
   }
 
   has(workerId: number): boolean {
@@ -41,23 +86,48 @@ export class MetricsLedger {
     const last = this.latest.get(workerId);
     this.latest.delete(workerId);
     if (!last) return;
-    this.retired = await snapshotOf(aggregate([this.retired, cumulativeOnly(last)]));
+    this.retired = await snapshotOf(aggregate([this.retired, cumulativeOnly(last.snapshot)]));
   }
 
   /**
-   * One registry for the whole cluster: retired totals + every known worker's newest snapshot
-   * (whole if it answered this collection, cumulative-only if it did not) + `extra` (the
-   * manager's own metrics, passed through unchanged).
+   * The whole cluster as exposition text: retired totals + every known worker's newest
+   * snapshot (whole if it answered this collection, cumulative-only if it did not) + `extra`
+   * (the manager's own metrics, passed through unchanged). Each family is merged with
+   * prom-client's aggregate() and rendered by prom-client's registry.
    */
-  merge(answered: ReadonlySet<number>, extra: MetricsSnapshot, contentType: ContentType): Registry {
-    const parts: MetricsSnapshot[] = [this.retired];
-    for (const [workerId, snapshot] of this.latest) {
-      parts.push(answered.has(workerId) ? snapshot : cumulativeOnly(snapshot));
+  async render(
+    answered: ReadonlySet<number>,
+    extra: MetricsSnapshot,
+    contentType: ContentType,
+  ): Promise<string> {
+    const byName = new Map<string, MetricFamily[]>();
+    const add = (family: MetricFamily) => {
+      const list = byName.get(family.name);
+      if (list) list.push(family);
+      else byName.set(family.name, [family]);
+    };
+    this.retired.forEach(add);
+    for (const [workerId, held] of this.latest) {
+      (answered.has(workerId) ? held.snapshot : cumulativeOnly(held.snapshot)).forEach(add);
     }
-    parts.push(extra.map((metric) => ({ ...metric, aggregator: 'first' as const })));
-    return aggregate(
-      contentType === Registry.OPENMETRICS_CONTENT_TYPE ? parts.map(forOpenMetrics) : parts,
-      contentType,
-    );
+    for (const family of extra) add({ ...family, aggregator: 'first' });
+
+    const openMetrics = contentType === Registry.OPENMETRICS_CONTENT_TYPE;
+    const previous = this.rendered.get(contentType) ?? new Map<string, Rendered>();
+    const next = new Map<string, Rendered>();
+    const texts: string[] = [];
+    for (const [name, inputs] of byName) {
+      let entry = previous.get(name);
+      if (entry === undefined || !sameInputs(entry.inputs, inputs)) {
+        const parts = inputs.map((family) => [openMetrics ? forOpenMetrics(family) : family]);
+        const text = await aggregate(parts, contentType).metrics();
+        // One family rendered alone: drop the document's trailer, joined again below.
+        entry = { inputs, text: openMetrics ? text.replace(/\n# EOF\n$/, '') : text.trimEnd() };
+      }
+      next.set(name, entry);
+      if (entry.text !== '') texts.push(entry.text);
+    }
+    this.rendered.set(contentType, next);
+    return openMetrics ? `${texts.join('\n')}\n# EOF\n` : `${texts.join('\n\n')}\n`;
   }
 }

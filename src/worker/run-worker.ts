@@ -11,6 +11,7 @@ import { WORKER_SLOT_ENV, type DrainMessage, type StopReason } from '../protocol
 import { VERSION } from '../version.js';
 import { createApiServer, type ApiServer } from './api-server.js';
 import { startHeartbeat } from './heartbeat.js';
+import { MetricsEncoder } from './metrics-encoder.js';
 import { onManagerMessage, sendToManager } from './ipc.js';
 
 export interface WorkerOptions {
@@ -31,6 +32,7 @@ export async function runWorker(options: WorkerOptions = {}): Promise<void> {
   collectDefaultMetrics({ register: registry });
   const metrics = createHttpMetrics(registry);
   options.extendRegistry?.(registry);
+  const encoder = new MetricsEncoder(registry);
   const lifecycle = { draining: false };
   const app = createApp({ config, logger, metrics, lifecycle, slot, version: VERSION });
   const api = createApiServer(app.callback(), {
@@ -59,9 +61,7 @@ export async function runWorker(options: WorkerOptions = {}): Promise<void> {
   onManagerMessage((message) => {
     switch (message.type) {
       case 'collect-metrics':
-        void snapshotOf(registry).then((snapshot) =>
-          sendToManager({ type: 'metrics', requestId: message.requestId, metrics: snapshot }),
-        );
+        void encoder.encode(message.requestId, message.have).then(sendToManager);
         return;
       case 'drain':
         void leave(message.reason, message.timeoutMs);

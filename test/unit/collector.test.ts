@@ -13,6 +13,10 @@ async function snapshot(count: number): Promise<MetricsSnapshot> {
   return snapshotOf(registry);
 }
 
+function fullReply(metrics: MetricsSnapshot) {
+  return { base: null, families: metrics.map((family) => ({ json: JSON.stringify(family) })) };
+}
+
 function standIn(id: number, slot: number) {
   const received: ManagerMessage[] = [];
   const worker = {
@@ -43,7 +47,7 @@ describe('MetricsCollector', () => {
     collector.onReply(a.worker, {
       type: 'metrics',
       requestId: requestIdOf(a.received),
-      metrics: await snapshot(1),
+      ...fullReply(await snapshot(1)),
     });
     const [x, y] = await Promise.all([first, second]);
     expect(x).toBe(y);
@@ -61,7 +65,7 @@ describe('MetricsCollector', () => {
     collector.onReply(a.worker, {
       type: 'metrics',
       requestId: requestIdOf(a.received),
-      metrics: await snapshot(1),
+      ...fullReply(await snapshot(1)),
     });
     const result = await pending;
     expect(Date.now() - started).toBeGreaterThanOrEqual(140);
@@ -78,12 +82,16 @@ describe('MetricsCollector', () => {
     await collector.collect(); // times out
     const stale = requestIdOf(a.received);
     const next = collector.collect();
-    collector.onReply(a.worker, { type: 'metrics', requestId: stale, metrics: await snapshot(99) });
+    collector.onReply(a.worker, {
+      type: 'metrics',
+      requestId: stale,
+      ...fullReply(await snapshot(99)),
+    });
     expect(ledger.has(1)).toBe(false);
     collector.onReply(a.worker, {
       type: 'metrics',
       requestId: requestIdOf(a.received),
-      metrics: await snapshot(5),
+      ...fullReply(await snapshot(5)),
     });
     expect((await next).answered.has(1)).toBe(true);
   });

@@ -31,7 +31,7 @@ function sample(text: string, series: string): number | undefined {
 }
 
 async function render(ledger: MetricsLedger, answered: number[]): Promise<string> {
-  return ledger.merge(new Set(answered), [], negotiateContentType(undefined)).metrics();
+  return ledger.render(new Set(answered), [], negotiateContentType(undefined));
 }
 
 describe('MetricsLedger', () => {
@@ -123,7 +123,7 @@ describe('MetricsLedger', () => {
       'application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5,*/*;q=0.1',
     );
     expect(type).toMatch(/^application\/openmetrics-text/);
-    const text = await ledger.merge(new Set([1]), [], type).metrics();
+    const text = await ledger.render(new Set([1]), [], type);
     expect(text.trimEnd().endsWith('# EOF')).toBe(true);
     expect(text.match(/# EOF/g)).toHaveLength(1);
     expect(text).toContain('demo_requests_total{route="/x"} 2');
