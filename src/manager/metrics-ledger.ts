@@ -22,7 +22,9 @@ function cumulativeOnly(snapshot: MetricsSnapshot): MetricsSnapshot {
  * here so the renderer's suffix lands once.
  */
 function forOpenMetrics(family: MetricFamily): MetricFamily {
-  return family.type === 'counter' ? { ...family, name: family.name.replace(/_total$/, '') } : family;
+  return family.type === 'counter'
+    ? { ...family, name: family.name.replace(/_total$/, '') }
+    : family;
 }
 
 interface Held {
