@@ -2,10 +2,10 @@
 // slot, memory drift, event-loop delay and errors. Starts its own cluster (dist/main.js) on free
 // loopback ports unless --url/--manager-url point at a running one. Not part of CI: it is long.
 import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { freePort } from './lib/free-port.js';
 import { loopbackOrigin, runLoad } from './load/index.js';
 
 interface Sample {
@@ -30,21 +30,6 @@ const HELP = `npm run soak -- [--minutes N] [--workers N] [--connections N] [--r
                   [--url http://127.0.0.1:8080 --manager-url http://127.0.0.1:9464]
 Holds load for N minutes (default 10) and reports per-slot memory drift, event-loop delay
 and errors. Without --url it starts its own cluster from dist/main.js (run npm run build).`;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address
-          ? resolve(address.port)
-          : reject(new Error('no port')),
-      );
-    });
-  });
-}
 
 async function status(managerUrl: string): Promise<StatusBody | undefined> {
   try {
