@@ -7,15 +7,10 @@
 //   gauge-collect  real histogram; in-flight kept in a plain number that the real Gauge reads in
 //                  its collect() at scrape time (diagnostics: a cheaper shape for the gauge)
 // Run: PORT=... BENCH_METRICS=real node --import tsx bench/servers/app-server.ts
-import type { Histogram } from 'prom-client';
 import { Gauge, Registry } from 'prom-client';
 import { createApp } from '../../src/app/create-app.js';
 import { createLogger } from '../../src/logger.js';
-import {
-  createHttpMetrics,
-  type HttpLabel,
-  type HttpMetrics,
-} from '../../src/metrics/http-metrics.js';
+import { createHttpMetrics, type HttpMetrics } from '../../src/metrics/http-metrics.js';
 import { createApiServer } from '../../src/worker/api-server.js';
 import { VERSION } from '../../src/version.js';
 
@@ -33,8 +28,8 @@ const VARIANTS: readonly string[] = [
 export function noopHttpMetrics(): HttpMetrics {
   const nothing = () => undefined;
   return {
-    requestDuration: { observe: nothing } as unknown as Histogram<HttpLabel>,
-    requestsInFlight: { inc: nothing, dec: nothing } as unknown as Gauge,
+    requestDuration: { observe: nothing } as unknown as HttpMetrics['requestDuration'],
+    requestsInFlight: { inc: nothing, dec: nothing },
   };
 }
 
@@ -63,7 +58,7 @@ function metricsFor(v: Variant): HttpMetrics {
     });
     void gauge;
     const counter = { inc: () => void (inFlight += 1), dec: () => void (inFlight -= 1) };
-    return { requestDuration: real.requestDuration, requestsInFlight: counter as unknown as Gauge };
+    return { requestDuration: real.requestDuration, requestsInFlight: counter };
   }
   return noop;
 }

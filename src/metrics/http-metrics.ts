@@ -1,6 +1,7 @@
 // The service's HTTP metrics, defined once by name. Workers register them; the manager only sees
 // them as data, and aggregates them by the rules in aggregation-rules.ts.
-import { Gauge, Histogram, type Registry } from 'prom-client';
+import { Gauge, type Registry } from 'prom-client';
+import { LeanHistogram } from './lean-histogram.js';
 
 /**
  * Seconds. Dense from 5 ms to 1 s, where a JSON API's latency objectives live (the p99 SLO is
@@ -26,9 +27,15 @@ export const UNMATCHED_ROUTE = 'unmatched';
 
 export type HttpLabel = 'method' | 'route' | 'status_code';
 
+/** Requests in flight: a plain number on the hot path, read by the gauge when scraped. */
+export interface InFlightCounter {
+  inc(): void;
+  dec(): void;
+}
+
 export interface HttpMetrics {
-  requestDuration: Histogram<HttpLabel>;
-  requestsInFlight: Gauge;
+  requestDuration: LeanHistogram<HttpLabel>;
+  requestsInFlight: InFlightCounter;
 }
 
 export function methodLabel(method: string): string {
@@ -37,18 +44,26 @@ export function methodLabel(method: string): string {
 }
 
 export function createHttpMetrics(registry: Registry): HttpMetrics {
+  let inFlight = 0;
+  new Gauge({
+    name: 'http_requests_in_flight',
+    help: 'HTTP requests currently being served by the API.',
+    registers: [registry],
+    collect() {
+      this.set(inFlight);
+    },
+  });
   return {
-    requestDuration: new Histogram({
+    requestDuration: new LeanHistogram({
       name: 'http_request_duration_seconds',
       help: 'Duration of HTTP requests served by the API, from first byte in to response finished.',
       labelNames: ['method', 'route', 'status_code'],
-      buckets: [...HTTP_DURATION_BUCKETS],
+      buckets: HTTP_DURATION_BUCKETS,
       registers: [registry],
     }),
-    requestsInFlight: new Gauge({
-      name: 'http_requests_in_flight',
-      help: 'HTTP requests currently being served by the API.',
-      registers: [registry],
-    }),
+    requestsInFlight: {
+      inc: () => void (inFlight += 1),
+      dec: () => void (inFlight -= 1),
+    },
   };
 }

@@ -1,0 +1,99 @@
+// A histogram for the one hot path of the service (every API request), registered in a
+// prom-client Registry through the registry's metric interface (`name`, `help`, `type`,
+// `aggregator`, `get()`), and exported exactly as prom-client's own Histogram would export it (a
+// unit test compares both on random observations). Why not prom-client's Histogram: its
+// observe() allocates a closure, validates and hashes the label object on every call, which
+// measured at several times the cost of this one and put the instrumentation over its 3% budget.
+import type { Registry } from 'prom-client';
+import type { MetricFamily } from '../protocol.js';
+
+interface Series {
+  labels: Record<string, string | number>;
+  /** Non-cumulative counts per bucket; the last slot is +Inf. */
+  counts: Float64Array;
+  sum: number;
+  count: number;
+}
+
+export interface LeanHistogramOptions<L extends string> {
+  name: string;
+  help: string;
+  labelNames: readonly L[];
+  buckets: readonly number[];
+  registers: Registry[];
+}
+
+export class LeanHistogram<L extends string> {
+  readonly name: string;
+  readonly help: string;
+  readonly type = 'histogram';
+  readonly aggregator = 'sum';
+  private readonly labelNames: readonly L[];
+  private readonly upperBounds: readonly number[];
+  private readonly series = new Map<string, Series>();
+
+  constructor(options: LeanHistogramOptions<L>) {
+    this.name = options.name;
+    this.help = options.help;
+    this.labelNames = options.labelNames;
+    this.upperBounds = [...options.buckets].sort((a, b) => a - b);
+    for (const registry of options.registers) {
+      // The registry's own extension point; prom-client's aggregate() registers plain objects too.
+      registry.registerMetric(this as unknown as Parameters<Registry['registerMetric']>[0]);
+    }
+  }
+
+  observe(labels: Record<L, string | number>, value: number): void {
+    if (!Number.isFinite(value)) throw new TypeError(`${this.name}: not a finite value: ${value}`);
+    let key = '';
+    for (const name of this.labelNames) key += `${labels[name]}\u0000`;
+    let series = this.series.get(key);
+    if (series === undefined) {
+      const copy: Record<string, string | number> = {};
+      for (const name of this.labelNames) {
+        if (labels[name] === undefined) throw new Error(`${this.name}: label ${name} missing`);
+        copy[name] = labels[name];
+      }
+      series = {
+        labels: copy,
+        counts: new Float64Array(this.upperBounds.length + 1),
+        sum: 0,
+        count: 0,
+      };
+      this.series.set(key, series);
+    }
+    let bucket = 0;
+    while (bucket < this.upperBounds.length && value > this.upperBounds[bucket]!) bucket += 1;
+    series.counts[bucket]! += 1;
+    series.sum += value;
+    series.count += 1;
+  }
+
+  reset(): void {
+    this.series.clear();
+  }
+
+  /** The same JSON prom-client's Histogram.get() returns: cumulative buckets, +Inf, sum, count. */
+  async get(): Promise<MetricFamily> {
+    const values: MetricFamily['values'] = [];
+    for (const { labels, counts, sum, count } of this.series.values()) {
+      let cumulative = 0;
+      this.upperBounds.forEach((le, i) => {
+        cumulative += counts[i]!;
+        values.push({
+          labels: { le, ...labels },
+          value: cumulative,
+          metricName: `${this.name}_bucket`,
+        });
+      });
+      values.push({
+        labels: { le: '+Inf', ...labels },
+        value: count,
+        metricName: `${this.name}_bucket`,
+      });
+      values.push({ labels: { ...labels }, value: sum, metricName: `${this.name}_sum` });
+      values.push({ labels: { ...labels }, value: count, metricName: `${this.name}_count` });
+    }
+    return { name: this.name, help: this.help, type: 'histogram', aggregator: 'sum', values };
+  }
+}
