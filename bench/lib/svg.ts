@@ -24,6 +24,31 @@ export interface ChartOptions {
   height?: number;
   /** Writes each point's y value beside its marker, formatted by this. */
   pointLabel?: (point: ChartPoint) => string;
+  /**
+   * Which points get a label: every one (default), or only each series' last (rightmost) point,
+   * moved apart vertically where they would overlap: for many series that end close together.
+   */
+  labelPoints?: 'all' | 'last';
+}
+
+interface PlacedLabel {
+  x: number;
+  y: number;
+  text: string;
+  color: string;
+}
+
+/** Moves labels down (in screen space) until no two near the same x are closer than `gap`. */
+export function spreadLabels(labels: readonly PlacedLabel[], gap = 12, nearX = 60): PlacedLabel[] {
+  const placed: PlacedLabel[] = [];
+  for (const label of [...labels].sort((a, b) => a.y - b.y)) {
+    let y = label.y;
+    for (const other of placed) {
+      if (Math.abs(other.x - label.x) < nearX && y < other.y + gap) y = other.y + gap;
+    }
+    placed.push({ ...label, y });
+  }
+  return placed;
 }
 
 export function escapeXml(text: string): string {
@@ -122,6 +147,7 @@ export function buildLineChart(series: readonly ChartSeries[], options: ChartOpt
     `<text x="18" y="${margin.top + plotH / 2}" text-anchor="middle" transform="rotate(-90 18 ${margin.top + plotH / 2})">${escapeXml(options.yLabel)}</text>`,
   );
   // Series.
+  const lastLabels: PlacedLabel[] = [];
   for (const s of series) {
     const points = s.points
       .filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y))
@@ -135,12 +161,26 @@ export function buildLineChart(series: readonly ChartSeries[], options: ChartOpt
       out.push(
         `<circle cx="${sx(p.x)}" cy="${sy(p.y)}" r="4" fill="${s.color}"><title>${escapeXml(`${s.name}: x=${r1(p.x)}, y=${r1(p.y)}`)}</title></circle>`,
       );
-      if (options.pointLabel) {
+      if (options.pointLabel && options.labelPoints !== 'last') {
         out.push(
           `<text x="${sx(p.x) + 6}" y="${sy(p.y) + (s.labelBelow ? 14 : -6)}" font-size="10" fill="${s.color}">${escapeXml(options.pointLabel(p))}</text>`,
         );
       }
     }
+    const last = points[points.length - 1];
+    if (options.pointLabel && options.labelPoints === 'last' && last) {
+      lastLabels.push({
+        x: sx(last.x) + 8,
+        y: sy(last.y) + 4,
+        text: options.pointLabel(last),
+        color: s.color,
+      });
+    }
+  }
+  for (const label of spreadLabels(lastLabels)) {
+    out.push(
+      `<text x="${label.x}" y="${r1(label.y)}" font-size="10" fill="${label.color}">${escapeXml(label.text)}</text>`,
+    );
   }
   // Legend, top left inside the plot.
   series.forEach((s, i) => {

@@ -12,7 +12,13 @@ import {
   rotatedOrder,
   summarize,
 } from '../../bench/lib/stats.js';
-import { buildLineChart, escapeXml, niceStep, niceTicks } from '../../bench/lib/svg.js';
+import {
+  buildLineChart,
+  escapeXml,
+  niceStep,
+  niceTicks,
+  spreadLabels,
+} from '../../bench/lib/svg.js';
 import {
   escapeCell,
   fmtMs,
@@ -23,12 +29,21 @@ import {
   type TableRow,
 } from '../../bench/lib/table.js';
 import {
+  changedShare,
   countSamples,
   isPartialScrape,
   scrapeChart,
+  syntheticCounts,
   type ScrapeCase,
 } from '../../bench/rows/scrape.js';
-import { parsePhasesLine, PHASES_PREFIX } from '../../bench/fixtures/phases.js';
+import {
+  blankPhases,
+  parsePhasesLine,
+  parseWorkerLine,
+  PHASES_PREFIX,
+  WORKER_PREFIX,
+} from '../../bench/fixtures/phases.js';
+import { SYNTHETIC_METRIC } from '../../bench/fixtures/synthetic.js';
 
 describe('bench statistics', () => {
   it('median of odd and even samples, unsorted input', () => {
@@ -193,6 +208,41 @@ describe('bench SVG chart', () => {
     expect(stock.split(/[ ,]/).every((n) => Number.isFinite(Number(n)))).toBe(true);
   });
 
+  it('can label only the last point of each series, moved apart where they would overlap', () => {
+    const svg = buildLineChart(
+      [
+        {
+          name: 'a',
+          color: '#000001',
+          points: [
+            { x: 1, y: 1 },
+            { x: 100, y: 50 },
+          ],
+        },
+        {
+          name: 'b',
+          color: '#000002',
+          points: [
+            { x: 1, y: 1 },
+            { x: 100, y: 50.5 },
+          ],
+        },
+      ],
+      { title: 't', xLabel: 'x', yLabel: 'y', pointLabel: (p) => `${p.y} ms`, labelPoints: 'last' },
+    );
+    const labels = [...svg.matchAll(/<text x="[^"]+" y="([^"]+)" font-size="10"[^>]*>([^<]*)</g)];
+    expect(labels.map((m) => m[2])).toEqual(expect.arrayContaining(['50 ms', '50.5 ms']));
+    expect(labels).toHaveLength(2);
+    const [y1, y2] = labels.map((m) => Number(m[1]));
+    expect(Math.abs((y1 ?? 0) - (y2 ?? 0))).toBeGreaterThanOrEqual(12);
+    // Far apart in x: left alone.
+    const spread = spreadLabels([
+      { x: 0, y: 10, text: 'a', color: 'c' },
+      { x: 500, y: 11, text: 'b', color: 'c' },
+    ]);
+    expect(spread.map((l) => l.y)).toEqual([10, 11]);
+  });
+
   it('escapes XML metacharacters', () => {
     expect(escapeXml(`<a href="x">'&'</a>`)).toBe(
       '&lt;a href=&quot;x&quot;&gt;&apos;&amp;&apos;&lt;/a&gt;',
@@ -208,20 +258,35 @@ describe('bench SVG chart', () => {
       failures: 0,
       partial: 0,
       phases: null,
+      workerPhases: null,
+      changedShare: [],
     });
     const cases: ScrapeCase[] = [2, 4].flatMap((workers) =>
-      [0, 1000].map((labelSets) => ({
+      (
+        [
+          [0, 'idle'],
+          [1000, 'idle'],
+          [1000, 'churn'],
+        ] as const
+      ).map(([labelSets, mode]) => ({
         workers,
         labelSets,
-        ours: side(200 + labelSets * 15, 5 + labelSets / 5),
+        mode,
+        ours: side(200 + labelSets * 15, 5 + labelSets / (mode === 'idle' ? 50 : 5)),
         stock: side(70 + labelSets * 15, 4 + labelSets / 4),
         ratio: 1,
       })),
     );
     const svg = scrapeChart(cases);
-    expect(svg.match(/<polyline /g)).toHaveLength(4);
-    expect(svg.match(/<circle /g)).toHaveLength(8);
+    // ours and stock, idle and churn, per worker count; churn lines start at the own-series case.
+    expect(svg.match(/<polyline /g)).toHaveLength(8);
+    expect(svg.match(/<circle /g)).toHaveLength(16);
     expect(svg).toContain('4 workers');
+    expect(svg).toContain('stock clusterMetrics(), churn, 2 workers');
+    // Without churn cases, no churn lines.
+    const idleOnly = scrapeChart(cases.filter((c) => c.mode === 'idle'));
+    expect(idleOnly.match(/<polyline /g)).toHaveLength(4);
+    expect(idleOnly).not.toContain('churn,');
   });
 });
 
@@ -237,10 +302,29 @@ describe('bench scrape helpers', () => {
   });
 
   it('parses the fixtures phase lines and ignores everything else', () => {
-    const line = `${PHASES_PREFIX}{"side":"ours","totalMs":3,"collectMs":1,"recordMs":0,"mergeMs":1,"renderMs":1,"bytes":9}`;
+    const line = `${PHASES_PREFIX}${JSON.stringify({ ...blankPhases('ours'), totalMs: 3 })}`;
     expect(parsePhasesLine(line)?.totalMs).toBe(3);
     expect(parsePhasesLine('{"level":"warn"}')).toBeUndefined();
     expect(parsePhasesLine(`${PHASES_PREFIX}{broken`)).toBeUndefined();
+    const worker = `${WORKER_PREFIX}{"side":"stock","encodeMs":2,"snapshotMs":2,"sendMs":1}`;
+    expect(parseWorkerLine(worker)?.sendMs).toBe(1);
+    expect(parseWorkerLine(line)).toBeUndefined();
+    expect(parsePhasesLine(worker)).toBeUndefined();
+  });
+
+  it('reads the synthetic counts from a body and tells which label sets changed', () => {
+    const body = (a: number, b: number) =>
+      `# TYPE ${SYNTHETIC_METRIC} histogram\n` +
+      `${SYNTHETIC_METRIC}_bucket{le="+Inf",route="/s/0",status_code="200"} ${a}\n` +
+      `${SYNTHETIC_METRIC}_count{route="/s/0",status_code="200"} ${a}\n` +
+      `${SYNTHETIC_METRIC}_count{route="/s/0",status_code="201"} ${b}\n` +
+      `${SYNTHETIC_METRIC}_sum{route="/s/0",status_code="201"} 0.5\n`;
+    const first = syntheticCounts(body(2, 2));
+    expect([...first.values()]).toEqual([2, 2]);
+    expect(changedShare(first, syntheticCounts(body(2, 2)))).toBe(0);
+    expect(changedShare(first, syntheticCounts(body(3, 2)))).toBe(0.5);
+    expect(changedShare(first, syntheticCounts(body(4, 4)))).toBe(1);
+    expect(changedShare(new Map(), first)).toBe(0);
   });
 });
 
