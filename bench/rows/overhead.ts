@@ -3,7 +3,8 @@
 // pinned to the other one), GET /api/hello?name=bench:
 //   real  the service's Koa app with createHttpMetrics(new Registry())
 //   noop  the same app, metric stand-ins that do nothing (the cost of prom-client's calls)
-//   none  the same app without the metrics middleware (the cost of the whole middleware)
+//   none  the same app created without HTTP metrics (the whole instrumentation's cost: timer,
+//         labels and metric calls; the app adds no middleware layer for them)
 //   twin  a second noop server: the A/A control, i.e. the noise floor of the method
 //   bare  node:http answering the same JSON (the ceiling)
 // (BENCH_OVERHEAD_DIAG=1 adds the diagnostic variants of servers/app-server.ts to rows 2/2b.)
@@ -189,7 +190,7 @@ export async function overheadRows(ctx: BenchContext): Promise<RowOutcome> {
       rows: [
         {
           id: '2 overhead',
-          what: 'metrics middleware, prom-client calls: real vs no-op metrics (GET /api/hello, sharing a core)',
+          what: 'instrumentation, metric calls only: real vs no-op metrics (GET /api/hello, sharing a core)',
           measured:
             `${med(shared.real)} vs ${med(shared.noop)}: cost ${fmtPercent(costNoop.cost)} ` +
             `(CPU/request ${fmtPercent(cpuCostNoop)})`,
@@ -199,7 +200,7 @@ export async function overheadRows(ctx: BenchContext): Promise<RowOutcome> {
         },
         {
           id: '2b overhead',
-          what: 'whole metrics middleware: with vs removed from the chain (sharing a core)',
+          what: 'whole instrumentation: app with vs without HTTP metrics (sharing a core)',
           measured:
             `${med(shared.real)} vs ${med(shared.none)}: cost ${fmtPercent(costNone.cost)} ` +
             `(CPU/request ${fmtPercent(cpuCostNone)})`,

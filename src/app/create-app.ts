@@ -1,14 +1,11 @@
 // The Koa application the worker serves: middlewares in the order that makes each one see what it
 // needs, then the routes. The worker owns the HTTP server around it (timeouts, drain, counting).
 import Koa from 'koa';
-import { accessLog } from './access-log.js';
 import type { AppState, RouterExtras } from './context.js';
 import { errorHandler } from './error-handler.js';
-import { httpMetrics } from './metrics-middleware.js';
-import { requestId } from './request-id.js';
+import { requestEnvelope } from './request-envelope.js';
 import { routeFallback } from './route-fallback.js';
 import { createRouter } from './routes.js';
-import { securityHeaders } from './security-headers.js';
 import type { AppDeps } from './types.js';
 
 export type { AppDeps, Lifecycle } from './types.js';
@@ -31,13 +28,10 @@ export function createApp(deps: AppDeps): Koa<AppState, RouterExtras> {
   const app = new Koa<AppState, RouterExtras>({ proxy: false });
   const router = createRouter(deps);
 
-  // Outermost first. Metrics wrap everything, so they see the status the error handler settles
-  // on and always decrement in-flight. Request id and security headers are set before the error
-  // handler runs, and it never rethrows, so error responses keep them.
-  app.use(httpMetrics(deps.metrics));
-  app.use(requestId());
-  app.use(accessLog(deps.logger));
-  app.use(securityHeaders());
+  // Outermost first. The envelope wraps everything: metrics see the status the error handler
+  // settles on and always decrement in-flight; request id and security headers are set before
+  // the error handler runs, and it never rethrows, so error responses keep them.
+  app.use(requestEnvelope(deps.logger, deps.metrics));
   app.use(errorHandler(deps.logger));
   app.use(router.routes());
   app.use(routeFallback());

@@ -2,7 +2,7 @@
 // id (e.g. from a proxy) is kept so logs can be joined across services, but only when it is
 // short and plain: a header value goes into logs verbatim, and newlines or megabytes must not.
 import { randomUUID } from 'node:crypto';
-import type { AppMiddleware } from './context.js';
+import type { AppContext } from './context.js';
 
 export const REQUEST_ID_HEADER = 'X-Request-Id';
 
@@ -13,13 +13,11 @@ export function chooseRequestId(incoming: string | undefined): string {
   return incoming !== undefined && SANE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
 }
 
-export function requestId(): AppMiddleware {
-  return (ctx, next) => {
-    // Raw header read: ctx.get() lower-cases and joins too, but this is the hot path.
-    const header = ctx.req.headers['x-request-id'];
-    const id = chooseRequestId(typeof header === 'string' ? header : undefined);
-    ctx.state.requestId = id;
-    ctx.set(REQUEST_ID_HEADER, id);
-    return next();
-  };
+/** Gives the request its id (state and response header); the request envelope calls it first. */
+export function assignRequestId(ctx: AppContext): void {
+  // Raw header read: ctx.get() lower-cases and joins too, but this is the hot path.
+  const header = ctx.req.headers['x-request-id'];
+  const id = chooseRequestId(typeof header === 'string' ? header : undefined);
+  ctx.state.requestId = id;
+  ctx.set(REQUEST_ID_HEADER, id);
 }

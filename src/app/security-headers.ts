@@ -1,6 +1,6 @@
 // Headers every response carries, errors included: this is a JSON API, so nothing it sends should
 // be sniffed as HTML, framed, cached by a shared cache, or embedded cross-origin.
-import type { AppMiddleware } from './context.js';
+import type { AppContext } from './context.js';
 
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'X-Content-Type-Options': 'nosniff',
@@ -20,9 +20,6 @@ const ENTRIES = Object.entries(SECURITY_HEADERS);
  * error responses keep them. (Koa's own last-resort handler does clear them, which is why ours
  * must never let an error escape.)
  */
-export function securityHeaders(): AppMiddleware {
-  return (ctx, next) => {
-    for (const [name, value] of ENTRIES) ctx.res.setHeader(name, value);
-    return next();
-  };
+export function setSecurityHeaders(ctx: AppContext): void {
+  for (const [name, value] of ENTRIES) ctx.res.setHeader(name, value);
 }

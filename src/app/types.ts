@@ -12,7 +12,8 @@ export interface Lifecycle {
 export interface AppDeps {
   config: Pick<Config, 'serviceName'>;
   logger: Logger;
-  metrics: HttpMetrics;
+  /** HTTP metrics; omitted, the app records none (the benchmark's uninstrumented baseline). */
+  metrics?: HttpMetrics;
   lifecycle: Lifecycle;
   /** The slot the manager gave this worker (stable across replacements). */
   slot: number;

@@ -39,6 +39,8 @@ export interface HttpMetrics {
 }
 
 export function methodLabel(method: string): string {
+  // Node hands methods over upper-cased already: the common case allocates nothing.
+  if (STANDARD_METHODS.has(method)) return method;
   const upper = method.toUpperCase();
   return STANDARD_METHODS.has(upper) ? upper : 'other';
 }

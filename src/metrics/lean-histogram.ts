@@ -30,7 +30,9 @@ export class LeanHistogram<L extends string> {
   readonly aggregator = 'sum';
   private readonly labelNames: readonly L[];
   private readonly upperBounds: readonly number[];
-  private readonly series = new Map<string, Series>();
+  /** Nested maps, one level per label name, leaves are series. */
+  private readonly index = new Map<unknown, unknown>();
+  private readonly series: Series[] = [];
 
   constructor(options: LeanHistogramOptions<L>) {
     this.name = options.name;
@@ -45,22 +47,23 @@ export class LeanHistogram<L extends string> {
 
   observe(labels: Record<L, string | number>, value: number): void {
     if (!Number.isFinite(value)) throw new TypeError(`${this.name}: not a finite value: ${value}`);
-    let key = '';
-    for (const name of this.labelNames) key += `${labels[name]}\u0000`;
-    let series = this.series.get(key);
-    if (series === undefined) {
-      const copy: Record<string, string | number> = {};
-      for (const name of this.labelNames) {
-        if (labels[name] === undefined) throw new Error(`${this.name}: label ${name} missing`);
-        copy[name] = labels[name];
+    // One map level per label: no key string to build (and hash) on every call.
+    let node: Map<unknown, unknown> = this.index;
+    const last = this.labelNames.length - 1;
+    for (let i = 0; i < last; i += 1) {
+      const labelValue = labels[this.labelNames[i]!];
+      let child = node.get(labelValue) as Map<unknown, unknown> | undefined;
+      if (child === undefined) {
+        child = new Map();
+        node.set(labelValue, child);
       }
-      series = {
-        labels: copy,
-        counts: new Float64Array(this.upperBounds.length + 1),
-        sum: 0,
-        count: 0,
-      };
-      this.series.set(key, series);
+      node = child;
+    }
+    const leafValue = last < 0 ? '' : labels[this.labelNames[last]!];
+    let series = node.get(leafValue) as Series | undefined;
+    if (series === undefined) {
+      series = this.createSeries(labels);
+      node.set(leafValue, series);
     }
     let bucket = 0;
     while (bucket < this.upperBounds.length && value > this.upperBounds[bucket]!) bucket += 1;
@@ -69,14 +72,32 @@ export class LeanHistogram<L extends string> {
     series.count += 1;
   }
 
+  private createSeries(labels: Record<L, string | number>): Series {
+    const copy: Record<string, string | number> = {};
+    for (const name of this.labelNames) {
+      if (labels[name] === undefined) throw new Error(`${this.name}: label ${name} missing`);
+      copy[name] = labels[name];
+    }
+    const series = {
+      labels: copy,
+      counts: new Float64Array(this.upperBounds.length + 1),
+      sum: 0,
+      count: 0,
+    };
+    // Export order: first observed first, as prom-client does.
+    this.series.push(series);
+    return series;
+  }
+
   reset(): void {
-    this.series.clear();
+    this.index.clear();
+    this.series.length = 0;
   }
 
   /** The same JSON prom-client's Histogram.get() returns: cumulative buckets, +Inf, sum, count. */
   async get(): Promise<MetricFamily> {
     const values: MetricFamily['values'] = [];
-    for (const { labels, counts, sum, count } of this.series.values()) {
+    for (const { labels, counts, sum, count } of this.series) {
       let cumulative = 0;
       this.upperBounds.forEach((le, i) => {
         cumulative += counts[i]!;

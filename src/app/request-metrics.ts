@@ -1,0 +1,37 @@
+// HTTP metrics for every request: duration by method, route template and final status, and the
+// number in flight. Called by the request envelope, around everything else, so the status it
+// records is the one the error handler settled on; it runs once per request, so it stays
+// allocation-light.
+import { methodLabel, UNMATCHED_ROUTE, type HttpMetrics } from '../metrics/http-metrics.js';
+import { clientGone, type AppContext } from './context.js';
+
+/**
+ * Status label for a request whose client disconnected before it was answered (nginx's
+ * convention): no status was ever sent, and counting it as a 500 would page someone for a
+ * client's impatience. Only requests the client abandons get it, so the label set stays bounded.
+ */
+export const CLIENT_CLOSED_STATUS = '499';
+
+/** The router's template for the request (never the raw path, which is unbounded). */
+export function routeLabel(ctx: AppContext): string {
+  const matched = ctx._matchedRoute ?? ctx.state.routeTemplate;
+  return typeof matched === 'string' ? matched : UNMATCHED_ROUTE;
+}
+
+/**
+ * Records one finished request. `threw`: an error escaped the chain (the error handler should
+ * make that impossible; Koa then answers 500, so 500 is recorded).
+ */
+export function recordRequest(
+  metrics: HttpMetrics,
+  ctx: AppContext,
+  seconds: number,
+  threw: boolean,
+): void {
+  metrics.requestsInFlight.dec();
+  const status = threw ? '500' : clientGone(ctx) ? CLIENT_CLOSED_STATUS : String(ctx.status);
+  metrics.requestDuration.observe(
+    { method: methodLabel(ctx.method), route: routeLabel(ctx), status_code: status },
+    seconds,
+  );
+}
