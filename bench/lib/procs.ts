@@ -4,7 +4,6 @@
 // started are ever signalled, by their id.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -163,44 +162,7 @@ export async function canPin(): Promise<boolean> {
   });
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      if (address === null || typeof address === 'string') return reject(new Error('no port'));
-      server.close(() => resolve(address.port));
-    });
-  });
-}
-
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** Polls `probe` until it returns a value (not undefined/false), or throws after `timeoutMs`. */
-export async function waitUntil<T>(
-  probe: () => Promise<T | undefined | false> | T | undefined | false,
-  description: string,
-  timeoutMs = 30_000,
-  intervalMs = 50,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined && value !== false) return value;
-    } catch (error) {
-      lastError = error;
-    }
-    if (Date.now() > deadline) {
-      const why = lastError instanceof Error ? ` (last error: ${lastError.message})` : '';
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${description}${why}`);
-    }
-    await sleep(intervalMs);
-  }
-}
 
 /**
  * Pins this process (all its threads) to `cpus` (taskset list syntax, e.g. `0` or `0-1`);
@@ -241,3 +203,7 @@ export function cpuSecondsOf(pid: number): number {
     return NaN;
   }
 }
+
+// Shared with the tests and scripts.
+export { freePort } from '../../scripts/lib/free-port.js';
+export { waitUntil } from '../../scripts/lib/wait.js';
