@@ -26,8 +26,6 @@ export function createRouter(deps: AppDeps): Router<AppState, RouterExtras> {
     version: deps.version,
     slot: deps.slot,
     pid: process.pid,
-    // Issue #2 names the serving worker this way; the flat fields are kept for DESIGN.md readers.
-    worker: { slot: deps.slot, pid: process.pid },
   };
 
   router.get('/', (ctx) => {

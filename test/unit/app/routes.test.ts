@@ -33,7 +33,6 @@ describe('GET /', () => {
       version: VERSION,
       slot: SLOT,
       pid: process.pid,
-      worker: { slot: SLOT, pid: process.pid },
     });
   });
 });
