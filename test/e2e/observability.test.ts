@@ -36,6 +36,9 @@ interface Traffic {
  * (/api/delay?ms=600, above the 0.5 s SLO bucket) on a client of their own.
  */
 function startTraffic(apiUrl: string): Traffic {
+  // Bounded: a connection stranded by the SIGKILLed worker must not hang the test.
+  const fetch = (url: string, init: RequestInit = {}) =>
+    globalThis.fetch(url, { ...init, signal: AbortSignal.timeout(10_000) });
   const counts = new Map<string, number>();
   let stopped = false;
   const traffic = { counts, errors: 0 } as Traffic;
