@@ -49,10 +49,10 @@ export interface HeartbeatMessage {
 }
 
 /**
- * One family in a metrics reply: its JSON, or only its name when it is unchanged since the
- * reply the manager holds (see MetricsReplyMessage.base).
+ * One family in a metrics reply: the whole family, or only its name when it is unchanged since
+ * the reply the manager holds (see MetricsReplyMessage.base).
  */
-export type FamilyUpdate = { json: string } | { same: string };
+export type FamilyUpdate = { family: MetricFamily } | { same: string };
 
 /**
  * A worker's registry, as a delta when it can be: when `base` is the request id of the reply

@@ -72,7 +72,7 @@ export class MetricsLedger {
         if (family === undefined) return false;
         snapshot.push(family);
       } else {
-        snapshot.push(...applyAggregationRules([JSON.parse(update.json) as MetricFamily]));
+        snapshot.push(...applyAggregationRules([update.family]));
       }
     }
     this.latest.set(workerId, { requestId: reply.requestId, snapshot });

@@ -1,4 +1,4 @@
-// Encodes the worker's registry for a metrics collection: every family's JSON, except families
+// Encodes the worker's registry for a metrics collection: every family, except families
 // unchanged since the last reply when the manager says it holds that reply. The comparison is
 // exact (every sample's name, labels and value), so a delta never hides a change; it allocates
 // nothing, so an idle registry costs little more than prom-client's own getMetricsAsJSON().
@@ -45,9 +45,7 @@ export class MetricsEncoder {
       families.set(family.name, family);
       const before = base?.get(family.name);
       updates.push(
-        before !== undefined && sameFamily(before, family)
-          ? { same: family.name }
-          : { json: JSON.stringify(family) },
+        before !== undefined && sameFamily(before, family) ? { same: family.name } : { family },
       );
     }
     this.last = { requestId, families };

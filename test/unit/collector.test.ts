@@ -14,7 +14,7 @@ async function snapshot(count: number): Promise<MetricsSnapshot> {
 }
 
 function fullReply(metrics: MetricsSnapshot) {
-  return { base: null, families: metrics.map((family) => ({ json: JSON.stringify(family) })) };
+  return { base: null, families: metrics.map((family) => ({ family })) };
 }
 
 function standIn(id: number, slot: number) {
