@@ -3,6 +3,7 @@
 // connections. Loopback only: every URL is checked before a request is sent.
 import http from 'node:http';
 import autocannon from 'autocannon';
+import { startTraffic as startSharedTraffic, type Traffic } from '../../scripts/lib/traffic.js';
 
 export function assertLoopback(url: string): void {
   const { hostname } = new URL(url);
@@ -47,57 +48,10 @@ export async function runLoad(
   };
 }
 
-export interface TrafficResult {
-  sent: number;
-  ok: number;
-  failed: number;
-  statuses: Record<string, number>;
-  /** The first few errors, for the note. */
-  errors: string[];
-}
-
-export interface Traffic {
-  result: TrafficResult;
-  /** Stops the loops and resolves once every in-flight request has settled. */
-  stop(): Promise<TrafficResult>;
-}
-
-/**
- * `connections` loops of sequential requests; fetch (undici) keeps each loop on a keep-alive
- * connection and honours `Connection: close`, as a well-behaved client does. Bounded by
- * `maxDurationMs` even if nobody calls stop().
- */
+/** Keep-alive client loops, bounded in time (shared with the tests); loopback only. */
 export function startTraffic(url: string, connections: number, maxDurationMs: number): Traffic {
   assertLoopback(url);
-  const result: TrafficResult = { sent: 0, ok: 0, failed: 0, statuses: {}, errors: [] };
-  let running = true;
-  const deadline = Date.now() + maxDurationMs;
-  const loop = async () => {
-    while (running && Date.now() < deadline) {
-      result.sent += 1;
-      try {
-        const response = await fetch(url, { signal: AbortSignal.timeout(10_000) });
-        await response.arrayBuffer();
-        const key = String(response.status);
-        result.statuses[key] = (result.statuses[key] ?? 0) + 1;
-        if (response.status >= 200 && response.status < 400) result.ok += 1;
-        else result.failed += 1;
-      } catch (error) {
-        result.failed += 1;
-        const cause = (error as Error).cause ?? error;
-        if (result.errors.length < 10) result.errors.push(String(cause));
-      }
-    }
-  };
-  const loops = Array.from({ length: connections }, loop);
-  return {
-    result,
-    async stop() {
-      running = false;
-      await Promise.all(loops);
-      return result;
-    },
-  };
+  return startSharedTraffic(url, connections, maxDurationMs);
 }
 
 /** One GET on a fresh connection (`Connection: close`), so the cluster may pick any worker. */
