@@ -79,10 +79,6 @@ export class MetricsLedger {
     return true;
   }
 
-  has(workerId: number): boolean {
-    return this.latest.has(workerId);
-  }
-
   /** The worker is gone: fold its last cumulative series into the retired total. */
   async retire(workerId: number): Promise<void> {
     const last = this.latest.get(workerId);

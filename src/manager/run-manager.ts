@@ -77,10 +77,13 @@ export async function runManager(): Promise<void> {
     logger.info({ exitCode: supervisor.exitCode }, 'manager exiting');
     process.exit(supervisor.exitCode);
   };
-  installSignals(supervisor, logger, config, finish);
+  // Every way out (signal, crash loop, fatal error) starts the supervisor's shutdown; this ends
+  // the process once it has drained.
+  void supervisor.shutdownBegun.then(finish);
+  installSignals(supervisor, logger, config);
   process.on('uncaughtException', (error) => {
     logger.fatal({ err: error }, 'manager crashed; shutting down the workers');
-    void supervisor.shutdown(1).then(finish);
+    void supervisor.shutdown(1);
   });
 
   logger.info(
@@ -94,21 +97,9 @@ export async function runManager(): Promise<void> {
     'manager started',
   );
   supervisor.start();
-  // A crash loop ends the supervisor on its own; exit once it has.
-  const poll = setInterval(() => {
-    if (supervisor.shuttingDown) {
-      clearInterval(poll);
-      void finish();
-    }
-  }, 100);
 }
 
-function installSignals(
-  supervisor: Supervisor,
-  logger: Logger,
-  config: Config,
-  finish: () => Promise<void>,
-): void {
+function installSignals(supervisor: Supervisor, logger: Logger, config: Config): void {
   let interrupts = 0;
   const stop = (signal: NodeJS.Signals) => {
     if (signal === 'SIGINT') interrupts += 1;
@@ -119,7 +110,7 @@ function installSignals(
       process.exit(1);
     }
     logger.info({ signal, timeoutMs: config.shutdownTimeoutMs }, 'graceful shutdown requested');
-    void finish();
+    void supervisor.shutdown();
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);

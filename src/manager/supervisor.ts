@@ -48,6 +48,9 @@ export class Supervisor {
   private reloadRun: Promise<void> | null = null;
   private reloadAgain = false;
   private shutdownRun: Promise<void> | null = null;
+  private announceShutdown: () => void = () => undefined;
+  /** Settles when shutdown begins, whoever began it: a signal, a crash loop, a fatal error. */
+  readonly shutdownBegun = new Promise<void>((resolve) => (this.announceShutdown = resolve));
   private readonly startedAt = Date.now();
   exitCode = 0;
 
@@ -93,7 +96,7 @@ export class Supervisor {
         uptimeSeconds: (now - this.startedAt) / 1000,
         desiredWorkers: this.desired,
         readyWorkers: workers.filter((w) => w.state === 'ready').length,
-        reloading: this.reloadRun !== null,
+        reloading: this.reloading,
         shuttingDown: this.shuttingDown,
       },
       workers,
@@ -376,6 +379,7 @@ export class Supervisor {
     for (const timer of this.pendingSpawns.values()) clearTimeout(timer);
     this.pendingSpawns.clear();
     this.logger.info({ workers: this.workers.size }, 'shutting down: draining workers');
+    this.announceShutdown();
     this.shutdownRun = Promise.all(this.list().map((w) => this.stopWorker(w, 'shutdown'))).then(
       () => this.logger.info('all workers gone'),
     );

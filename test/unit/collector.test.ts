@@ -87,7 +87,7 @@ describe('MetricsCollector', () => {
       requestId: stale,
       ...fullReply(await snapshot(99)),
     });
-    expect(ledger.has(1)).toBe(false);
+    expect(ledger.baseFor(1)).toBeNull();
     collector.onReply(a.worker, {
       type: 'metrics',
       requestId: requestIdOf(a.received),
