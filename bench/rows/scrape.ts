@@ -242,7 +242,8 @@ async function measureCase(
   }
 }
 
-function blank(): SideResult {
+/** A side with nothing measured yet. */
+export function blank(): SideResult {
   return {
     latenciesMs: [],
     summary: summarize([]),

@@ -4,6 +4,7 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCluster, type ClusterHandle } from '../helpers/cluster.js';
+import { assertNoLeak } from '../helpers/no-leak.js';
 
 /** Writes raw bytes, returns everything the server sent before it closed (or the deadline). */
 async function raw(
@@ -55,10 +56,8 @@ function bodyOf(text: string): string {
   return text.slice(text.indexOf('\r\n\r\n') + 4);
 }
 
-const LEAKS = [/\bat .+\(.*:\d+:\d+\)/, /\/work\//, /node_modules/, /\.ts\b/, /\.js:\d+/];
-
 function expectCleanJsonError(body: string, status: number) {
-  for (const leak of LEAKS) expect(body).not.toMatch(leak);
+  assertNoLeak(body);
   const parsed = JSON.parse(body) as { error?: { code?: unknown; message?: unknown } };
   expect(typeof parsed.error?.code, `${status}: ${body}`).toBe('string');
   expect(typeof parsed.error?.message).toBe('string');

@@ -29,6 +29,7 @@ import {
   type TableRow,
 } from '../../bench/lib/table.js';
 import {
+  blank,
   changedShare,
   countSamples,
   isPartialScrape,
@@ -251,15 +252,10 @@ describe('bench SVG chart', () => {
 
   it('the scrape chart has ours and stock for each worker count, at their series counts', () => {
     const side = (series: number, medianMs: number) => ({
+      ...blank(),
       latenciesMs: [medianMs],
       summary: summarize([medianMs]),
       series,
-      bytes: 0,
-      failures: 0,
-      partial: 0,
-      phases: null,
-      workerPhases: null,
-      changedShare: [],
     });
     const cases: ScrapeCase[] = [2, 4].flatMap((workers) =>
       (

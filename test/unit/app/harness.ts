@@ -61,6 +61,18 @@ export async function startApp(options: HarnessOptions = {}): Promise<Harness> {
 }
 
 /** A pino logger whose lines are kept in memory, to assert what was logged. */
+/** An app whose readiness check throws: every /readyz is an unexpected 500. */
+export function startAppWithBrokenReadiness(): Promise<Harness> {
+  return startApp({
+    lifecycle: {
+      get draining(): boolean {
+        throw new Error('boom');
+      },
+      set draining(_value: boolean) {},
+    },
+  });
+}
+
 export function memoryLogger(level = 'debug'): {
   logger: Logger;
   lines: () => Record<string, unknown>[];
@@ -169,25 +181,4 @@ export async function inFlight(registry: Registry): Promise<number> {
   return gauge?.values[0]?.value ?? 0;
 }
 
-/**
- * Polls a condition on the event loop until it holds (no fixed sleeps: each check yields to I/O).
- * Fails after `timeoutMs`.
- */
-export async function until(
-  check: () => Promise<boolean> | boolean,
-  timeoutMs = 5_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-}
-
-/** Text that must never appear in a response body: stack frames and source locations. */
-export function assertNoLeak(body: string): void {
-  const leaks = [/\bat .+\(.*\)/, /\n\s+at /, /\/work/, /node_modules/, /\.ts\b/, /\.js:\d+/];
-  for (const pattern of leaks) {
-    if (pattern.test(body)) throw new Error(`response body leaks ${String(pattern)}: ${body}`);
-  }
-}
+export { assertNoLeak } from '../../helpers/no-leak.js';

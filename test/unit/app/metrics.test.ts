@@ -4,13 +4,14 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CLIENT_CLOSED_STATUS } from '../../../src/app/request-metrics.js';
 import { UNMATCHED_ROUTE } from '../../../src/metrics/http-metrics.js';
+import { waitUntil } from '../../helpers/wait.js';
 import {
   countFor,
   durationSeries,
   inFlight,
   rawRequest,
   startApp,
-  until,
+  startAppWithBrokenReadiness,
   type Harness,
 } from './harness.js';
 
@@ -110,14 +111,7 @@ describe('http_request_duration_seconds labels', () => {
       await countFor(app.registry, { method: 'GET', route: '/readyz', status_code: '503' }),
     ).toBe(1);
 
-    const failing = await startApp({
-      lifecycle: {
-        get draining(): boolean {
-          throw new Error('boom');
-        },
-        set draining(_value: boolean) {},
-      },
-    });
+    const failing = await startAppWithBrokenReadiness();
     try {
       const response = await fetch(`${failing.url}/readyz`);
       await response.text();
@@ -163,7 +157,12 @@ describe('http_request_duration_seconds labels', () => {
 describe('http_requests_in_flight', () => {
   it('counts a request while it is served and returns to 0', async () => {
     const pending = hit('/api/delay?ms=200');
-    await until(async () => (await inFlight(app.registry)) === 1);
+    await waitUntil(
+      async () => (await inFlight(app.registry)) === 1,
+      'in-flight gauge at 1',
+      5_000,
+      0,
+    );
     expect(await pending).toBe(200);
     expect(await inFlight(app.registry)).toBe(0);
   });
@@ -191,10 +190,20 @@ describe('http_requests_in_flight', () => {
     const socket = net.connect(app.port, '127.0.0.1');
     socket.on('error', () => {});
     socket.write('GET /api/delay?ms=30000 HTTP/1.1\r\nHost: t\r\n\r\n');
-    await until(async () => (await inFlight(app.registry)) === 1);
+    await waitUntil(
+      async () => (await inFlight(app.registry)) === 1,
+      'in-flight gauge at 1',
+      5_000,
+      0,
+    );
     const abortedAt = performance.now();
     socket.destroy();
-    await until(async () => (await inFlight(app.registry)) === 0);
+    await waitUntil(
+      async () => (await inFlight(app.registry)) === 0,
+      'in-flight gauge at 0',
+      5_000,
+      0,
+    );
     // Far sooner than the 30 s the request asked for: the wait was cancelled.
     expect(performance.now() - abortedAt).toBeLessThan(5_000);
     expect(
@@ -215,9 +224,19 @@ describe('http_requests_in_flight', () => {
     socket.write(
       'POST /api/hash HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"in',
     );
-    await until(async () => (await inFlight(app.registry)) === 1);
+    await waitUntil(
+      async () => (await inFlight(app.registry)) === 1,
+      'in-flight gauge at 1',
+      5_000,
+      0,
+    );
     socket.destroy();
-    await until(async () => (await inFlight(app.registry)) === 0);
+    await waitUntil(
+      async () => (await inFlight(app.registry)) === 0,
+      'in-flight gauge at 0',
+      5_000,
+      0,
+    );
     const series = await durationSeries(app.registry);
     expect(series.filter((s) => s.status_code.startsWith('5'))).toEqual([]);
   });

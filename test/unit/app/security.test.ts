@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chooseRequestId } from '../../../src/app/request-id.js';
 import { SECURITY_HEADERS } from '../../../src/app/security-headers.js';
-import { rawRequest, startApp, type Harness } from './harness.js';
+import { rawRequest, startApp, startAppWithBrokenReadiness, type Harness } from './harness.js';
 
 let app: Harness;
 beforeAll(async () => {
@@ -74,14 +74,7 @@ describe('security headers', () => {
     } finally {
       app.lifecycle.draining = false;
     }
-    const failing = await startApp({
-      lifecycle: {
-        get draining(): boolean {
-          throw new Error('boom');
-        },
-        set draining(_value: boolean) {},
-      },
-    });
+    const failing = await startAppWithBrokenReadiness();
     try {
       const response = await fetch(`${failing.url}/readyz`);
       await response.text();
