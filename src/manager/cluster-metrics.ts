@@ -1,6 +1,7 @@
 // The cluster's /metrics: collect from workers, merge with carry-over, add the manager's own
 // metrics, render in the format the scraper asked for.
 import { Registry } from 'prom-client';
+import { isGaugeNamedLikeCounter } from '../metrics/aggregation-rules.js';
 import type { ContentType } from '../metrics/snapshot.js';
 import { snapshotOf } from '../metrics/snapshot.js';
 import type { MetricsCollector } from './collector.js';
@@ -34,10 +35,9 @@ export class ClusterMetrics {
     const contentType = negotiateContentType(accept);
     const collection = await this.collector.collect();
     this.managerMetrics.update(collection);
-    // prom-client's default *_total gauges fail promtool's lint, as on the workers' side
-    // (see aggregation-rules.ts); the per-type gauges beside them carry the same numbers.
+    // The per-type gauges beside the dropped *_total ones carry the same numbers.
     const own = (await snapshotOf(this.managerMetrics.registry)).filter(
-      (metric) => metric.type === 'counter' || !metric.name.endsWith('_total'),
+      (metric) => !isGaugeNamedLikeCounter(metric),
     );
     return { contentType, body: await this.ledger.render(collection.answered, own, contentType) };
   }

@@ -54,6 +54,15 @@ export const AGGREGATION_RULES: Readonly<Record<string, AggregationRule>> = {
   nodejs_gc_duration_seconds: 'sum',
 };
 
+/**
+ * prom-client's default metrics include gauges named `*_total`; the counter suffix on a gauge
+ * fails `promtool check metrics`. Workers' are omitted by the table above, the manager's own by
+ * this test.
+ */
+export function isGaugeNamedLikeCounter(metric: { type: string; name: string }): boolean {
+  return metric.type !== 'counter' && metric.name.endsWith('_total');
+}
+
 /** Counters and histograms only ever grow within a process; their sum may be carried over. */
 export function isCumulative(metric: { type: string }): boolean {
   return metric.type === 'counter' || metric.type === 'histogram';

@@ -4,6 +4,7 @@ import {
   AGGREGATION_RULES,
   applyAggregationRules,
   isCumulative,
+  isGaugeNamedLikeCounter,
 } from '../../src/metrics/aggregation-rules.js';
 import { createHttpMetrics } from '../../src/metrics/http-metrics.js';
 import { snapshotOf } from '../../src/metrics/snapshot.js';
@@ -39,5 +40,21 @@ describe('aggregation rules', () => {
     expect(lag?.aggregator).toBe('max');
     const requests = fixed.find((m) => m.name === 'http_request_duration_seconds');
     expect(requests?.aggregator).toBe('sum');
+  });
+});
+
+describe('isGaugeNamedLikeCounter', () => {
+  it('flags gauges with a counter suffix, and nothing else', () => {
+    expect(isGaugeNamedLikeCounter({ type: 'gauge', name: 'nodejs_active_handles_total' })).toBe(
+      true,
+    );
+    expect(isGaugeNamedLikeCounter({ type: 'counter', name: 'http_requests_total' })).toBe(false);
+    expect(isGaugeNamedLikeCounter({ type: 'gauge', name: 'nodejs_active_handles' })).toBe(false);
+  });
+
+  it('agrees with the table: every worker metric it flags is omitted', async () => {
+    const flagged = (await workerSnapshot()).filter(isGaugeNamedLikeCounter);
+    expect(flagged.length).toBeGreaterThan(0);
+    for (const { name } of flagged) expect([name, AGGREGATION_RULES[name]]).toEqual([name, 'omit']);
   });
 });
