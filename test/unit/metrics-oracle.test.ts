@@ -7,14 +7,8 @@
 import fc from 'fast-check';
 import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { MetricsCollector } from '../../src/manager/collector.js';
-import type { ManagedWorker } from '../../src/manager/managed-worker.js';
-import { MetricsLedger } from '../../src/manager/metrics-ledger.js';
-import type {
-  CollectMetricsMessage,
-  ManagerMessage,
-  MetricsReplyMessage,
-} from '../../src/protocol.js';
+import { MetricsAggregator } from '../../src/manager/metrics-aggregator.js';
+import type { CollectMetricsMessage, MetricsReplyMessage } from '../../src/protocol.js';
 import { MetricsEncoder } from '../../src/worker/metrics-encoder.js';
 import { linesOf, MetricsOracle } from '../helpers/metrics-oracle.js';
 import { LABEL_VALUES, SimulatedWorker, type MetricOp } from '../helpers/simulated-worker.js';
@@ -131,39 +125,34 @@ const step: fc.Arbitrary<Step> = fc.oneof(
 
 interface Live {
   id: number;
+  slot: number;
   sim: SimulatedWorker;
   encoder: MetricsEncoder;
-  target: ManagedWorker;
   inbox: CollectMetricsMessage[];
 }
 
-/** IPC carries JSON: the manager never sees the worker's objects, only copies. */
+/** The link carries JSON: the manager never sees the worker's objects, only copies. */
 const overTheWire = <T>(message: T): T => JSON.parse(JSON.stringify(message)) as T;
 
-/** The manager's side (collector + ledger) and the oracle, driven by the same events. */
+/** Lines about the workers' metrics; the manager's own (cluster_*) are checked apart. */
+const workerLines = (text: string) =>
+  linesOf(text).filter((line) => !/^(# (HELP|TYPE) )?cluster_/.test(line));
+
+/** The metrics thread's core and the oracle, driven by the same events. */
 class Cluster {
-  readonly ledger = new MetricsLedger();
+  readonly aggregator = new MetricsAggregator((workerId, message) => {
+    const worker = this.live.find((w) => w.id === workerId);
+    worker?.inbox.push(message);
+    return worker !== undefined;
+  });
   readonly oracle = new MetricsOracle();
   readonly live: Live[] = [];
-  readonly collector = new MetricsCollector(this.ledger, TIMEOUT_MS, () =>
-    this.live.map((w) => w.target),
-  );
   private nextId = 1;
 
   spawn(): void {
     const id = this.nextId++;
     const sim = new SimulatedWorker();
-    const inbox: CollectMetricsMessage[] = [];
-    const target = {
-      id,
-      slot: id % 4,
-      state: 'ready',
-      send: (message: ManagerMessage) => {
-        if (message.type === 'collect-metrics') inbox.push(message);
-        return true;
-      },
-    } as unknown as ManagedWorker;
-    this.live.push({ id, sim, encoder: new MetricsEncoder(sim.registry), target, inbox });
+    this.live.push({ id, slot: id % 4, sim, encoder: new MetricsEncoder(sim.registry), inbox: [] });
   }
 
   pick(index: number): Live | undefined {
@@ -173,51 +162,61 @@ class Cluster {
   /** SIGKILL, OOM: whatever the worker counted since its last reply is lost to everyone. */
   async kill(worker: Live): Promise<void> {
     this.live.splice(this.live.indexOf(worker), 1);
-    await this.ledger.retire(worker.id);
-    this.collector.onGone(worker.target);
+    await this.aggregator.onWorkerGone(worker.id);
     this.oracle.retire(worker.id);
   }
 
   /** A drained worker's final words arrive before its exit is noticed. */
   async leave(worker: Live): Promise<void> {
     const final = await worker.sim.snapshot();
-    this.ledger.record(worker.id, overTheWire(final));
+    this.aggregator.onFinalMetrics(worker.id, overTheWire(final));
     this.oracle.deliver(worker.id, final);
     await this.kill(worker);
   }
 
+  /** One collection, shared by a Prometheus-text and an OpenMetrics scrape. */
   async scrape(behaviours: Behaviour[]): Promise<void> {
-    const collecting = this.collector.collect();
+    const workers = this.live.map(({ id, slot }) => ({ id, slot, state: 'ready' as const }));
+    const scrapes = FORMATS.map((contentType) =>
+      this.aggregator.scrape({ workers, timeoutMs: TIMEOUT_MS, contentType, manager: [] }),
+    );
     const late: [Live, MetricsReplyMessage][] = [];
     const answered = new Set<number>();
+    const slotSuccess = new Map<number, boolean>();
     for (const [i, worker] of [...this.live].entries()) {
       const request = worker.inbox.shift();
-      if (!request) throw new Error(`worker ${worker.id} was not asked`);
+      if (!request || worker.inbox.length > 0) throw new Error(`worker ${worker.id}: one request`);
       const what = behaviours[i % behaviours.length]!;
-      if (what === 'answer' || what === 'late') {
-        const reply = await worker.encoder.encode(request.requestId, request.have);
-        if (what === 'late') {
-          late.push([worker, reply]);
-        } else {
-          this.collector.onReply(worker.target, overTheWire(reply));
-          this.oracle.deliver(worker.id, await worker.sim.snapshot());
-          answered.add(worker.id);
-        }
-      } else if (what === 'dies') {
+      if (what === 'dies') {
         await this.kill(worker);
-      } else if (what === 'leaves') {
-        await this.leave(worker);
+        continue;
       }
+      if (what === 'leaves') {
+        await this.leave(worker);
+        continue;
+      }
+      slotSuccess.set(worker.slot, (slotSuccess.get(worker.slot) ?? true) && what === 'answer');
+      if (what === 'silent') continue;
+      const reply = await worker.encoder.encode(request.requestId, request.have);
+      if (what === 'late') {
+        late.push([worker, reply]);
+        continue;
+      }
+      this.aggregator.onReply(worker.id, overTheWire(reply));
+      this.oracle.deliver(worker.id, await worker.sim.snapshot());
+      answered.add(worker.id);
     }
     await vi.advanceTimersByTimeAsync(TIMEOUT_MS + 1);
-    const collection = await collecting;
-    expect([...collection.answered].sort()).toEqual([...answered].sort());
+    const texts = await Promise.all(scrapes);
     // Too late: the collection is over, the reply must change nothing.
-    for (const [worker, reply] of late) this.collector.onReply(worker.target, overTheWire(reply));
+    for (const [worker, reply] of late) this.aggregator.onReply(worker.id, overTheWire(reply));
 
-    for (const type of FORMATS) {
-      const actual = await this.ledger.render(collection.answered, [], type);
-      expect(linesOf(actual)).toEqual(linesOf(await this.oracle.expected(answered, type)));
+    for (const [i, type] of FORMATS.entries()) {
+      const expected = await this.oracle.expected(answered, type);
+      expect(workerLines(texts[i]!)).toEqual(workerLines(expected));
+      for (const [slot, ok] of slotSuccess) {
+        expect(texts[i]).toContain(`cluster_worker_scrape_success{slot="${slot}"} ${ok ? 1 : 0}\n`);
+      }
     }
   }
 
@@ -253,7 +252,7 @@ describe('the manager’s /metrics against the oracle', () => {
           const cluster = new Cluster();
           cluster.spawn();
           cluster.spawn();
-          for (const s of [...steps, { t: 'scrape', behaviours: ['answer'] } as const]) {
+          for (const s of [...steps, { t: 'scrape', behaviours: ['answer'] } satisfies Step]) {
             await cluster.run(s);
           }
         },
@@ -270,7 +269,7 @@ describe('the manager’s /metrics against the oracle', () => {
       worker.sim.apply({ kind: 'counter.inc', label: null, by: 1 });
       worker.sim.apply({ kind: 'process.advance', cpu: 0.5, heap: 1, lag: 0 });
       await cluster.scrape(['answer']);
-      const text = await cluster.ledger.render(
+      const text = await cluster.aggregator.ledger.render(
         new Set([worker.id]),
         [],
         Registry.PROMETHEUS_CONTENT_TYPE,
