@@ -42,6 +42,18 @@ async function awaitReady<T>(child: Child, ready: Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * Node arguments of our scrape fixture: tsx for the fixture itself (and its forked workers), the
+ * probe that times scrapes inside the manager's metrics thread (bench/fixtures/ours-main.ts).
+ */
+export const OURS_FIXTURE_ARGS = [
+  '--import',
+  'tsx',
+  '--import',
+  './bench/fixtures/metrics-thread-probe.mjs',
+  'bench/fixtures/ours-main.ts',
+];
+
 export interface ClusterOptions {
   label: string;
   workers: number;

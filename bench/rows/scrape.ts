@@ -18,7 +18,13 @@ import {
   SYNTHETIC_METRIC,
 } from '../fixtures/synthetic.js';
 import { getOnce } from '../lib/load.js';
-import { startCluster, startStockCluster, stopAll, type Service } from '../lib/service.js';
+import {
+  OURS_FIXTURE_ARGS,
+  startCluster,
+  startStockCluster,
+  stopAll,
+  type Service,
+} from '../lib/service.js';
 import { interleavedOrder, max, median, min, summarize, type Summary } from '../lib/stats.js';
 import { buildLineChart, type ChartSeries } from '../lib/svg.js';
 import { fmtInt, fmtMs, fmtRatio, judge, type TableRow } from '../lib/table.js';
@@ -115,6 +121,7 @@ function medianPhases(all: ScrapePhases[]): SideResult['phases'] {
   return {
     totalMs: m('totalMs'),
     collectMs: m('collectMs'),
+    parseMs: m('parseMs'),
     recordMs: m('recordMs'),
     renderMs: m('renderMs'),
     aggregateMs: m('aggregateMs'),
@@ -163,7 +170,7 @@ async function measureCase(
     ours = await startCluster({
       label: `ours ${name}`,
       workers,
-      args: ['--import', 'tsx', 'bench/fixtures/ours-main.ts'],
+      args: OURS_FIXTURE_ARGS,
       // Long enough that no scrape goes partial (a partial scrape would flatter us).
       env: { ...env, METRICS_COLLECT_TIMEOUT_MS: '20000' },
     });
@@ -321,12 +328,13 @@ function phaseText(c: ScrapeCase, side: 'ours' | 'stock'): string {
   }
   const perReply = (n: number) => (p.replies > 0 ? n / p.replies : NaN);
   return (
-    `${worker}collect ${fmtMs(p.collectMs)} (incl. ledger.recordReply ${fmtMs(p.recordMs)}; ` +
+    `${worker}on the metrics thread: collect ${fmtMs(p.collectMs)} (incl. JSON.parse of the link ` +
+    `lines ${fmtMs(p.parseMs)} and ledger.recordReply ${fmtMs(p.recordMs)}; ` +
     `per reply ${fmtInt(perReply(p.familiesChanged))} families as JSON, ` +
     `${fmtInt(perReply(p.familiesSame))} by name, ${fmtInt(perReply(p.changedChars) / 1000)} kB of JSON), ` +
     `ledger.render ${fmtMs(p.renderMs)} (${fmtInt(p.familiesRendered)} families merged and rendered again: ` +
     `aggregate() ${fmtMs(p.aggregateMs)} + registry.metrics() ${fmtMs(p.textMs)} of it) ` +
-    `(total on the manager ${fmtMs(p.totalMs)})`
+    `(total on the metrics thread ${fmtMs(p.totalMs)})`
   );
 }
 
