@@ -2,6 +2,7 @@
 //   1 cluster scaling on CPU-bound work        4 scrape latency vs stock clusterMetrics()
 //   2 instrumentation overhead (2b: whole MW)  5 SIGKILL -> replacement serving
 //   3 the service vs bare node:http            6 failed requests during a rolling reload
+//   4b-4c new connections and the manager's event loop while scraped
 // Writes bench/results/latest.{md,json} and scrape-latency.svg (quick: bench/results/quick/).
 // See bench/README.md. Exit 0 even when a goal is missed (unless --strict); 1 when a row could
 // not be measured; 2 on bad usage.
@@ -15,6 +16,7 @@ import { canPin, installCleanupHandlers, killAllChildren, ROOT } from './lib/pro
 import { machineFacts, renderMarkdown } from './lib/report.js';
 import { formatTable, type TableRow } from './lib/table.js';
 import type { BenchContext, RowOutcome } from './lib/types.js';
+import { connectionRows } from './rows/connections.js';
 import { killRow } from './rows/kill.js';
 import { overheadRows } from './rows/overhead.js';
 import { reloadRow } from './rows/reload.js';
@@ -40,6 +42,12 @@ const ROWS: RowSpec[] = [
     run: overheadRows,
   },
   { name: 'scrape', id: '4 scrape', what: 'scrape latency vs stock', run: scrapeRows },
+  {
+    name: 'connections',
+    id: '4b-4c connections',
+    what: 'new connections and event loop while scraped',
+    run: connectionRows,
+  },
   { name: 'kill', id: '5 SIGKILL', what: 'SIGKILL -> replacement serving', run: killRow },
   { name: 'reload', id: '6 reload', what: 'failed requests during reload', run: reloadRow },
 ];

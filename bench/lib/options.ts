@@ -1,6 +1,13 @@
 // Command line and environment -> the bench's settings. Pure: unit-tested.
 
-export const ROW_NAMES = ['scaling', 'overhead', 'scrape', 'kill', 'reload'] as const;
+export const ROW_NAMES = [
+  'scaling',
+  'overhead',
+  'scrape',
+  'connections',
+  'kill',
+  'reload',
+] as const;
 export type RowName = (typeof ROW_NAMES)[number];
 
 export interface BenchOptions {
@@ -30,6 +37,9 @@ export interface BenchOptions {
   /** Synthetic histogram label sets per worker, row 4 (0 = the service's own series). */
   syntheticLevels: number[];
   workerCounts: number[];
+  /** Rows 4b-4c: seconds per wrk run, and rounds (each: both sides, quiet and scraped). */
+  connectionRunS: number;
+  connectionRounds: number;
   /** SIGKILLs in row 5. */
   kills: number;
   /** Where results go, relative to the repository root. */
@@ -96,6 +106,8 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
     warmupScrapes: quick ? 2 : 5,
     syntheticLevels: quick ? [0, 1000] : [0, 250, 1000],
     workerCounts: [2, 4],
+    connectionRunS: quick ? 2 : 6,
+    connectionRounds: quick ? 1 : 2,
     kills: quick ? 3 : 5,
     resultsDir: quick ? 'bench/results/quick' : 'bench/results',
   };
