@@ -6,6 +6,7 @@ if (cluster.isPrimary) {
   const { runManager } = await import('./manager/run-manager.js');
   await runManager();
 } else {
-  const { runWorker } = await import('./worker/run-worker.js');
+  // One bundled file after `npm run build` (src/worker.ts): a worker's boot is mostly loading.
+  const { runWorker } = await import('./worker.js');
   await runWorker();
 }

@@ -61,6 +61,11 @@ export interface ClusterOptions {
   args?: string[];
   env?: Record<string, string>;
   timeoutMs?: number;
+  /**
+   * Keep the service's defaults where the bench otherwise changes them (WORKER_MIN_UPTIME_MS=0,
+   * LOG_LEVEL=warn): the SIGKILL row measures the service as it ships.
+   */
+  atDefaults?: boolean;
 }
 
 /** Our cluster: dist/main.js by default, or a fixture that calls the same runManager/runWorker. */
@@ -73,8 +78,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     PORT: String(apiPort),
     METRICS_PORT: String(metricsPort),
     WORKERS: String(options.workers),
-    LOG_LEVEL: 'warn',
-    WORKER_MIN_UPTIME_MS: '0',
+    ...(options.atDefaults ? {} : { LOG_LEVEL: 'warn', WORKER_MIN_UPTIME_MS: '0' }),
     ...options.env,
   });
   const apiUrl = `http://${LOOPBACK}:${apiPort}`;

@@ -3,5 +3,6 @@
 import { execFileSync } from 'node:child_process';
 
 export default function setup(): void {
-  execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+  // `npm run build`: tsc, then the worker bundle (dist/worker.js) that `npm start` runs.
+  execFileSync('npm', ['run', 'build', '--silent'], { stdio: 'inherit' });
 }
