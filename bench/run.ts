@@ -2,7 +2,8 @@
 //   1 cluster scaling on CPU-bound work        4 scrape latency vs stock clusterMetrics()
 //   2 instrumentation overhead (2b: whole MW)  5 SIGKILL -> replacement serving
 //   3 the service vs bare node:http            6 failed requests during a rolling reload
-//   4b-4c new connections and the manager's event loop while scraped
+//   3b per-request cost vs plain Koa, split    4b-4c new connections, manager event loop, scraped
+//   5b where a replacement worker's boot goes
 // Writes bench/results/latest.{md,json} and scrape-latency.svg (quick: bench/results/quick/).
 // See bench/README.md. Exit 0 even when a goal is missed (unless --strict); 1 when a row could
 // not be measured; 2 on bad usage.
@@ -20,6 +21,7 @@ import { connectionRows } from './rows/connections.js';
 import { killRow } from './rows/kill.js';
 import { overheadRows } from './rows/overhead.js';
 import { reloadRow } from './rows/reload.js';
+import { requestCostRow } from './rows/request-cost.js';
 import { scalingRow } from './rows/scaling.js';
 import { scrapeRows } from './rows/scrape.js';
 
@@ -40,6 +42,12 @@ const ROWS: RowSpec[] = [
     id: '2-3 overhead',
     what: 'instrumentation overhead, ceiling',
     run: overheadRows,
+  },
+  {
+    name: 'request',
+    id: '3b request cost',
+    what: 'per-request cost vs plain Koa',
+    run: requestCostRow,
   },
   { name: 'scrape', id: '4 scrape', what: 'scrape latency vs stock', run: scrapeRows },
   {

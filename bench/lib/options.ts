@@ -3,6 +3,7 @@
 export const ROW_NAMES = [
   'scaling',
   'overhead',
+  'request',
   'scrape',
   'connections',
   'kill',
@@ -37,6 +38,8 @@ export interface BenchOptions {
   /** Synthetic histogram label sets per worker, row 4 (0 = the service's own series). */
   syntheticLevels: number[];
   workerCounts: number[];
+  /** Rounds of row 3b (per-request cost split vs plain Koa). */
+  requestCostRounds: number;
   /** Rows 4b-4c: seconds per wrk run, and rounds (each: both sides, quiet and scraped). */
   connectionRunS: number;
   connectionRounds: number;
@@ -106,6 +109,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
     warmupScrapes: quick ? 2 : 5,
     syntheticLevels: quick ? [0, 1000] : [0, 250, 1000],
     workerCounts: [2, 4],
+    requestCostRounds: quick ? 1 : 6,
     connectionRunS: quick ? 2 : 6,
     connectionRounds: quick ? 1 : 2,
     kills: quick ? 3 : 5,
