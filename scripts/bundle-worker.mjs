@@ -4,6 +4,7 @@
 // ~500 modules: the replacement of a dead worker serves sooner (bench rows 5 and 5b measure it).
 // The manager (dist/main.js, dist/manager/**) stays as tsc emits it and never loads this file.
 // Run by `npm run build`; plain JavaScript so it needs no TypeScript loader.
+import process from 'node:process';
 import { build } from 'esbuild';
 
 const result = await build({

@@ -7,6 +7,7 @@
 import cluster from 'node:cluster';
 import http from 'node:http';
 import process from 'node:process';
+import { setTimeout } from 'node:timers';
 
 const HOST = '127.0.0.1';
 

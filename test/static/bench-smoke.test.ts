@@ -2,6 +2,7 @@
 // Fast and in-process: the bench itself (`npm run bench`) is never run here.
 import { describe, expect, it } from 'vitest';
 import { parseOptions, UsageError } from '../../bench/lib/options.js';
+import { parseWrk } from '../../bench/lib/wrk.js';
 import {
   interleavedOrder,
   max,
@@ -344,5 +345,36 @@ describe('bench options', () => {
     expect(() => parseOptions(['--only=nope'], {})).toThrow(/unknown row/);
     expect(() => parseOptions([], { BENCH_DURATION_S: 'abc' })).toThrow(/BENCH_DURATION_S/);
     expect(() => parseOptions([], { BENCH_DURATION_S: '0.1' })).toThrow(/BENCH_DURATION_S/);
+  });
+});
+
+describe('wrk report parsing', () => {
+  const report = [
+    'Running 6s test @ http://127.0.0.1:8080/api/hello',
+    '  1 threads and 16 connections',
+    '  Latency Distribution',
+    '     50%    4.10ms',
+    '     99%    1.20s',
+    '  14000 requests in 6.01s, 3.10MB read',
+    '  Socket errors: connect 0, read 3, write 0, timeout 2',
+    '  Non-2xx or 3xx responses: 7',
+    'Requests/sec:   2329.45',
+    'Transfer/sec:    528.17KB',
+  ].join('\n');
+
+  it('reads throughput, errors and the p99 latency in ms', () => {
+    expect(parseWrk(report)).toEqual({
+      rps: 2329.45,
+      requests: 14000,
+      non2xx: 7,
+      socketErrors: 5,
+      latencyP99Ms: 1200,
+    });
+  });
+
+  it('fails loudly on output without a throughput line', () => {
+    expect(() => parseWrk('unable to connect to 127.0.0.1:1 Connection refused')).toThrow(
+      /Requests\/sec/,
+    );
   });
 });
