@@ -5,6 +5,7 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import { createApp, handleClientError } from '../app/create-app.js';
 import { loadConfig, type Config } from '../config.js';
 import { createLogger, type Logger } from '../logger.js';
+import { registerBuildInfo } from '../metrics/build-info.js';
 import { createHttpMetrics } from '../metrics/http-metrics.js';
 import { snapshotOf } from '../metrics/snapshot.js';
 import { WORKER_SLOT_ENV, type DrainMessage, type StopReason } from '../protocol.js';
@@ -31,6 +32,7 @@ export async function runWorker(options: WorkerOptions = {}): Promise<void> {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const metrics = createHttpMetrics(registry);
+  registerBuildInfo(registry, { version: VERSION, slot });
   options.extendRegistry?.(registry);
   const encoder = new MetricsEncoder(registry);
   const lifecycle = { draining: false };
