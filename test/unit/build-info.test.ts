@@ -12,7 +12,9 @@ async function worker(version: string, slot: number) {
   return applyAggregationRules(await snapshotOf(registry));
 }
 
-async function merged(...workers: Awaited<ReturnType<typeof worker>>[]) {
+async function merged(
+  ...workers: Awaited<ReturnType<typeof worker>>[]
+): Promise<Record<string, string | number>[]> {
   const registry = aggregate(workers);
   const metric = (await registry.getMetricsAsJSON()).find((m) => m.name === BUILD_INFO_METRIC);
   return (metric?.values ?? []).map((v) => ({
