@@ -26,6 +26,9 @@ import {
   GRAFANA_PROVISIONING_DIR,
 } from '../helpers/prometheus.js';
 
+/** Every panel, target and query variable names its datasource by this dashboard variable. */
+const DATASOURCE_VARIABLE = '${datasource}';
+
 const promtool = checkTools(['promtool'], 'Checking the Prometheus config and rules');
 const compose = checkTools(['docker-compose'], 'Checking docker-compose.yml');
 
@@ -332,7 +335,7 @@ describe('Grafana dashboards and provisioning', () => {
     describe(name, () => {
       const panels = allPanels(dashboard).filter((panel) => panel.type !== 'row');
 
-      it('every panel has a unit, a datasource by the fixed uid, and targets with an expr', () => {
+      it('every panel has a unit, the ${datasource} variable as datasource, and targets with an expr', () => {
         expect(panels.length).toBeGreaterThan(0);
         for (const panel of panels) {
           const where = `${name} / ${panel.title}`;
@@ -340,13 +343,43 @@ describe('Grafana dashboards and provisioning', () => {
             expect.any(String),
           );
           expect(panel.fieldConfig?.defaults?.unit, where).not.toBe('');
-          expect(panel.datasource?.uid, where).toBe(datasourceUid);
+          expect(panel.datasource?.uid, where).toBe(DATASOURCE_VARIABLE);
           expect(panel.targets?.length ?? 0, `${where}: targets`).toBeGreaterThan(0);
           for (const target of panel.targets ?? []) {
             expect(target.expr, `${where} / ${target.refId}: expr`).toEqual(expect.any(String));
             expect((target.expr as string).trim(), where).not.toBe('');
-            if (target.datasource) expect(target.datasource.uid, where).toBe(datasourceUid);
+            if (target.datasource) expect(target.datasource.uid, where).toBe(DATASOURCE_VARIABLE);
           }
+        }
+      });
+
+      it('is portable: a Prometheus datasource variable, no fixed datasource uid anywhere', () => {
+        const variable = dashboard.templating?.list.find((v) => v.name === 'datasource');
+        expect(variable).toMatchObject({ type: 'datasource', query: 'prometheus' });
+        expect(dashboard.templating?.list[0]?.name, 'datasource is the first variable').toBe(
+          'datasource',
+        );
+        const uids = JSON.stringify(dashboard).match(/"uid":"[^"]*"/g) ?? [];
+        // Allowed: the dashboard's own uid and Grafana's built-in annotation source.
+        const fixed = uids.filter(
+          (u) => !u.includes(DATASOURCE_VARIABLE) && u !== '"uid":"-- Grafana --"',
+        );
+        expect(fixed).toEqual([`"uid":"${dashboard.uid}"`]);
+      });
+
+      it('where it filters by job/instance, it filters by Kubernetes namespace/pod too', () => {
+        const names = (dashboard.templating?.list ?? []).map((v) => v.name);
+        if (!names.includes('instance')) return;
+        for (const name of ['namespace', 'pod']) {
+          const variable = dashboard.templating?.list.find((v) => v.name === name);
+          // `.*` also matches series without the label: Compose has no namespace or pod.
+          expect(variable, name).toMatchObject({ includeAll: true, allValue: '.*' });
+        }
+        for (const { raw, where } of dashboardExpressions().filter((e) => e.dashboard === name)) {
+          if (!raw.includes('instance=~"$instance"')) continue;
+          expect(raw, where).toContain(
+            'namespace=~"$namespace", pod=~"$pod", instance=~"$instance"',
+          );
         }
       });
 
