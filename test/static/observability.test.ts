@@ -230,6 +230,7 @@ describe('docker-compose.yml', () => {
     depends_on?: Record<string, { condition: string }>;
     profiles?: string[];
     command?: string[];
+    entrypoint?: string[];
     volumes?: string[];
     stop_grace_period?: string;
   }
@@ -294,6 +295,14 @@ describe('docker-compose.yml', () => {
     expect(k6.environment?.MANAGER_URL).toBe('http://app:9464');
     expect(k6.volumes).toContain('./k6:/scripts:ro');
     expect(k6.depends_on?.app?.condition).toBe('service_healthy');
+  });
+
+  it('k6: SUMMARY_DIR exists before k6 writes its summaries there', () => {
+    const k6 = services.k6 as Service;
+    // k6 never creates the directory; the entrypoint does, then hands the command to k6.
+    expect(k6.environment?.SUMMARY_DIR).toMatch(/^\/tmp\/\w+$/);
+    expect(k6.entrypoint).toEqual(['sh', '-c', 'mkdir -p "$$SUMMARY_DIR" && exec k6 "$$@"', 'k6']);
+    expect(k6.command?.[0]).toBe('run');
   });
 });
 
