@@ -82,6 +82,15 @@ describe.skipIf(kubectl.skip)('Kubernetes probes on the real manager', () => {
         })
         .find((line) => line.msg === 'manager started');
       expect(started).toMatchObject({ workers: expected.workers, workersFrom: expected.source });
+      // Every slot reports its build, and the workers run the Node that runs this test (.ci/run
+      // repeats this project on Node 24: the children must not fall back to another node).
+      const metrics = await (await fetch(`${cluster.managerUrl}/metrics`)).text();
+      const builds = metrics.split('\n').filter((line) => line.startsWith('app_build_info{'));
+      expect(builds).toHaveLength(expected.workers);
+      for (const line of builds) {
+        expect(line).toContain(`node_version="${process.version}"`);
+        expect(line).toMatch(/ 1$/);
+      }
 
       // A request in flight keeps the drain going while the probes are asked again.
       const slow = fetch(`${cluster.apiUrl}/api/delay?ms=3000`);
