@@ -13,6 +13,7 @@ import { createApiServer, type ApiServer } from './api-server.js';
 import { startHeartbeat } from './heartbeat.js';
 import { MetricsEncoder } from './metrics-encoder.js';
 import { onManagerMessage, sendToManager } from './ipc.js';
+import { onManagerGone } from './manager-gone.js';
 
 export interface WorkerOptions {
   /**
@@ -41,7 +42,9 @@ export async function runWorker(options: WorkerOptions = {}): Promise<void> {
   });
   // Requests Node's parser rejects get the API's JSON error shape too.
   api.server.on('clientError', handleClientError);
-  const stopHeartbeat = startHeartbeat(config.heartbeatIntervalMs, api.counters);
+  const heartbeat = startHeartbeat(config.heartbeatIntervalMs, api.counters);
+  // Each request reached is progress: beat if the timers had no chance to (heartbeat.ts).
+  api.server.on('request', () => heartbeat.beatIfDue());
 
   let leaving = false;
   const leave = async (reason: StopReason | 'manager_gone', timeoutMs: number) => {
@@ -51,7 +54,7 @@ export async function runWorker(options: WorkerOptions = {}): Promise<void> {
     logger.info({ reason }, 'draining');
     const clean = await api.drain(timeoutMs);
     if (!clean) logger.warn({ reason }, 'drain timed out; closed remaining connections');
-    stopHeartbeat();
+    heartbeat.stop();
     // Final words: everything this worker counted reaches the manager before it exits.
     await sendToManager({ type: 'final-metrics', metrics: await snapshotOf(registry) });
     logger.info({ reason }, 'worker exiting');
@@ -73,8 +76,9 @@ export async function runWorker(options: WorkerOptions = {}): Promise<void> {
     }
   });
   installSignalHandlers(config, logger, (m) => void leave(m.reason, m.timeoutMs));
-  // The manager died or cut us off: nobody supervises this worker any more; leave cleanly.
-  process.once('disconnect', () => void leave('manager_gone', config.shutdownTimeoutMs));
+  // The manager died or cut us off: nobody supervises this worker any more; finish what was
+  // accepted and leave (manager-gone.ts).
+  onManagerGone(() => void leave('manager_gone', config.shutdownTimeoutMs));
 
   await listen(api, config, logger);
   await sendToManager({ type: 'ready' });
