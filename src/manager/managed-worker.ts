@@ -33,6 +33,10 @@ export class ManagedWorker {
   /** true once the worker reported ready; false if it exited first. */
   readonly readyOrGone: Promise<boolean>;
   private resolveReady: (ready: boolean) => void = () => undefined;
+  // Hang and boot clocks run on the monotonic clock: a wall-clock step (NTP, a VM resume) is not
+  // silence. Stall-excused time is taken off them (excuse()).
+  private silentSince = performance.now();
+  private bootClockSince = this.silentSince;
 
   constructor(
     readonly worker: Worker,
@@ -99,9 +103,31 @@ export class ManagedWorker {
     }
   }
 
-  /** The age of the newest sign of life: a heartbeat, or the fork itself before the first one. */
-  silentForMs(now: number): number {
-    return now - (this.lastHeartbeatAt ?? this.startedAt);
+  /** A heartbeat arrived (`now`: wall clock, for status and metrics). */
+  noteHeartbeat(message: HeartbeatMessage, now: number): void {
+    this.heartbeat = message;
+    this.lastHeartbeatAt = now;
+    this.silentSince = performance.now();
+  }
+
+  /**
+   * The manager itself was stalled for `ms` (stopped, paused, starved): heartbeats sent meanwhile
+   * are still in the pipe, so that time is not this worker's silence, nor its boot time.
+   */
+  excuse(ms: number): void {
+    const now = performance.now();
+    this.silentSince = Math.min(now, this.silentSince + ms);
+    this.bootClockSince = Math.min(now, this.bootClockSince + ms);
+  }
+
+  /** The age of the newest sign of life (a heartbeat, or the fork before the first one), in ms. */
+  silentForMs(): number {
+    return performance.now() - this.silentSince;
+  }
+
+  /** How long this worker has been booting, in ms. */
+  bootingForMs(): number {
+    return performance.now() - this.bootClockSince;
   }
 
   toStatus(restarts: number, now: number): WorkerStatus {

@@ -10,6 +10,7 @@ import { ClusterMetrics } from './cluster-metrics.js';
 import { createManagerServer } from './http-server.js';
 import { ManagerMetrics } from './manager-metrics.js';
 import { MetricsLedger } from './metrics-ledger.js';
+import { createStallCounter } from './stall-metric.js';
 import { Supervisor } from './supervisor.js';
 
 export async function runManager(): Promise<void> {
@@ -39,6 +40,7 @@ export async function runManager(): Promise<void> {
         collector.onGone(worker);
       },
       onRestart: (slot, reason) => managerMetrics.onRestart(slot, reason),
+      onManagerStall: () => countStall(),
     },
     VERSION,
   );
@@ -46,6 +48,7 @@ export async function runManager(): Promise<void> {
     supervisor.list(),
   );
   const managerMetrics = new ManagerMetrics(supervisor);
+  const countStall = createStallCounter(managerMetrics.registry);
   const clusterMetrics = new ClusterMetrics(ledger, collector, managerMetrics);
 
   const setLogLevel = (level: LogLevel) => {
