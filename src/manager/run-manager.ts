@@ -62,6 +62,12 @@ export async function runManager(): Promise<void> {
     adminToken: config.adminToken,
     logger,
     setLogLevel,
+    limits: {
+      headersTimeoutMs: config.httpHeadersTimeoutMs,
+      keepAliveTimeoutMs: config.httpKeepAliveTimeoutMs,
+      maxConnections: config.metricsMaxConnections,
+      maxConcurrentScrapes: config.metricsMaxConcurrentScrapes,
+    },
   });
   try {
     await listen(server, config.metricsPort, config.metricsHost);
