@@ -2,7 +2,10 @@
 // promise that settles once the process has exited AND its IPC channel has closed (so every
 // message it sent, final metrics included, has been handled before anyone treats it as gone).
 import type { Worker } from 'node:cluster';
-import type { HeartbeatMessage, ManagerMessage, StopReason } from '../protocol.js';
+import type { Readable } from 'node:stream';
+import type { HeartbeatMessage, ManagerMessage, StallReport, StopReason } from '../protocol.js';
+import { REPORT_FD } from './fork-worker.js';
+import { readStallReports } from './stall-reports.js';
 import type { WorkerState, WorkerStatus } from './status-types.js';
 
 /** How long after a worker's exit its IPC 'disconnect' is waited for (see the constructor). */
@@ -37,6 +40,8 @@ export class ManagedWorker {
   // silence. Stall-excused time is taken off them (excuse()).
   private silentSince = performance.now();
   private bootClockSince = this.silentSince;
+  private heardAt = this.silentSince;
+  private lastStallReport: { report: StallReport; at: number } | null = null;
 
   constructor(
     readonly worker: Worker,
@@ -44,6 +49,13 @@ export class ManagedWorker {
     maxRequests: number | undefined,
   ) {
     this.maxRequests = maxRequests;
+    // The parent's end of a 'pipe' is a duplex socket; only ever read here.
+    const reports = worker.process.stdio[REPORT_FD] as Readable | null | undefined;
+    if (reports) {
+      readStallReports(reports, (report) => {
+        this.lastStallReport = { report, at: performance.now() };
+      });
+    }
     const exit = new Promise<WorkerExit>((resolve) =>
       worker.process.once('exit', (code, signal) => resolve({ code, signal })),
     );
@@ -108,6 +120,13 @@ export class ManagedWorker {
     this.heartbeat = message;
     this.lastHeartbeatAt = now;
     this.silentSince = performance.now();
+    this.heardAt = this.silentSince;
+  }
+
+  /** The stack watchdog's report on the current silence, if it sent one since the last beat. */
+  stallReport(): StallReport | null {
+    const last = this.lastStallReport;
+    return last !== null && last.at > this.heardAt ? last.report : null;
   }
 
   /**

@@ -3,7 +3,6 @@
 // murder (kill workers that went silent or never booted), recycle (replace workers over their
 // request or memory budget), replace (new worker ready before the old one drains: reload and
 // recycling), scale and shut down.
-import cluster from 'node:cluster';
 import { randomInt } from 'node:crypto';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
@@ -15,6 +14,7 @@ import {
   type MetricsReplyMessage,
   type StopReason,
 } from '../protocol.js';
+import { forkWorker } from './fork-worker.js';
 import { ManagedWorker, type WorkerExit } from './managed-worker.js';
 import { decideRestart, FRESH_HISTORY, type SlotHistory } from './restart-policy.js';
 import type { StatusResponse } from './status-types.js';
@@ -40,6 +40,8 @@ export interface SupervisorHooks {
 const MIB = 1024 * 1024;
 /** A watchdog check later than this (or a heartbeat interval, if longer) is a manager stall. */
 const STALL_MIN_MS = 1_000;
+const NO_STACK_REPORT =
+  'no stack: the worker reported none (process stopped, or WORKER_STACK_WATCHDOG=false)';
 
 export class Supervisor {
   private readonly workers = new Map<number, ManagedWorker>();
@@ -118,11 +120,7 @@ export class Supervisor {
   private spawn(slot: number): ManagedWorker {
     const { workerMaxRequests: max, workerMaxRequestsJitter: jitter } = this.config;
     const budget = max === undefined ? undefined : max + randomInt(0, jitter + 1);
-    const worker = new ManagedWorker(
-      cluster.fork({ [WORKER_SLOT_ENV]: String(slot) }),
-      slot,
-      budget,
-    );
+    const worker = new ManagedWorker(forkWorker({ [WORKER_SLOT_ENV]: String(slot) }), slot, budget);
     this.workers.set(worker.id, worker);
     worker.worker.on('message', (message: unknown) => this.onMessage(worker, message));
     worker.worker.on('error', (error) =>
@@ -249,8 +247,15 @@ export class Supervisor {
       const log = { slot: worker.slot, workerPid: worker.pid };
       if (worker.silentForMs() > workerTimeoutMs) {
         worker.killReason = 'hung';
+        // What it was doing, if its stack watchdog could tell (never waited for).
+        const report = worker.stallReport();
         this.logger.error(
-          { ...log, silentForMs: Math.round(worker.silentForMs()) },
+          {
+            ...log,
+            silentForMs: Math.round(worker.silentForMs()),
+            stack: report?.frames ?? null,
+            stackNote: report ? report.note : NO_STACK_REPORT,
+          },
           'worker sent no heartbeat within WORKER_TIMEOUT_MS; killing it',
         );
         worker.kill('SIGKILL');

@@ -14,6 +14,7 @@ import { startHeartbeat } from './heartbeat.js';
 import { MetricsEncoder } from './metrics-encoder.js';
 import { onManagerMessage, sendToManager } from './ipc.js';
 import { onManagerGone } from './manager-gone.js';
+import { stackWatchdogFor } from './stack-watchdog.js';
 
 export interface WorkerOptions {
   /**
@@ -42,7 +43,9 @@ export async function runWorker(options: WorkerOptions = {}): Promise<void> {
   });
   // Requests Node's parser rejects get the API's JSON error shape too.
   api.server.on('clientError', handleClientError);
-  const heartbeat = startHeartbeat(config.heartbeatIntervalMs, api.counters);
+  // Each heartbeat is progress the stack watchdog sees (stack-watchdog.ts).
+  const watchdog = stackWatchdogFor(config, logger);
+  const heartbeat = startHeartbeat(config.heartbeatIntervalMs, api.counters, watchdog?.progress);
   // Each request reached is progress: beat if the timers had no chance to (heartbeat.ts).
   api.server.on('request', () => heartbeat.beatIfDue());
 
@@ -82,6 +85,7 @@ export async function runWorker(options: WorkerOptions = {}): Promise<void> {
 
   await listen(api, config, logger);
   await sendToManager({ type: 'ready' });
+  watchdog?.start();
   logger.info({ port: config.port, host: config.host }, 'worker ready');
 }
 

@@ -38,8 +38,8 @@ export interface StartOptions {
   timeoutMs?: number;
   /** Runs the cluster under `ulimit -n` (a shell execs node, so proc.pid is the manager's). */
   maxOpenFiles?: number;
-  /** Another entry than dist/main.js (a test fixture), with node options such as a loader. */
-  entry?: { file: string; execArgv?: string[] };
+  /** Another entry than dist/main.js: a test fixture. */
+  entry?: string;
 }
 
 const running = new Set<ChildProcess>();
@@ -67,7 +67,7 @@ export async function startCluster(options: StartOptions = {}): Promise<ClusterH
     ...options.env,
   };
   for (const name of options.unset ?? []) delete env[name];
-  const nodeArgs = [...(options.entry?.execArgv ?? []), options.entry?.file ?? MAIN];
+  const nodeArgs = [options.entry ?? MAIN];
   const [command, args] =
     options.maxOpenFiles === undefined
       ? [process.execPath, nodeArgs]

@@ -28,3 +28,16 @@ describe('manager endpoint limits', () => {
     expect(() => loadConfig({ [name]: value })).toThrowError(new RegExp(name));
   });
 });
+
+describe('WORKER_STACK_WATCHDOG', () => {
+  it('is on by default and off with false', () => {
+    expect(loadConfig({}).workerStackWatchdog).toBe(true);
+    expect(loadConfig({ WORKER_STACK_WATCHDOG: 'false' }).workerStackWatchdog).toBe(false);
+  });
+
+  it('rejects anything but true or false', () => {
+    expect(() => loadConfig({ WORKER_STACK_WATCHDOG: 'yes' })).toThrowError(
+      /WORKER_STACK_WATCHDOG/,
+    );
+  });
+});
