@@ -66,7 +66,7 @@ export async function runManager(): Promise<void> {
       headersTimeoutMs: config.httpHeadersTimeoutMs,
       keepAliveTimeoutMs: config.httpKeepAliveTimeoutMs,
       maxConnections: config.metricsMaxConnections,
-      maxConcurrentScrapes: config.metricsMaxConcurrentScrapes,
+      maxConcurrentScrapes: config.metricsMaxScrapes,
     },
   });
   try {

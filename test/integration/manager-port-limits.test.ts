@@ -1,7 +1,7 @@
 // Issue 10, item 4: the manager's own port gets the API port's defences. Slow or idle clients are
 // cut at HTTP_HEADERS_TIMEOUT_MS, a flood of connections is capped (METRICS_MAX_CONNECTIONS) so
 // it cannot use up the manager's descriptors (the manager also accepts every API connection),
-// and scrapes beyond METRICS_MAX_CONCURRENT_SCRAPES are told to retry instead of queueing.
+// and scrapes beyond METRICS_MAX_SCRAPES are told to retry instead of queueing.
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { startCluster } from '../helpers/cluster.js';
@@ -129,11 +129,11 @@ describe('the manager port under hostile clients', () => {
     }
   });
 
-  it('answers 503 with Retry-After to scrapes beyond METRICS_MAX_CONCURRENT_SCRAPES', async () => {
+  it('answers 503 with Retry-After to scrapes beyond METRICS_MAX_SCRAPES', async () => {
     const cluster = await startCluster({
       env: {
         WORKERS: '2',
-        METRICS_MAX_CONCURRENT_SCRAPES: '2',
+        METRICS_MAX_SCRAPES: '2',
         METRICS_COLLECT_TIMEOUT_MS: '1000',
       },
     });

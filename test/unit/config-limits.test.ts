@@ -6,23 +6,23 @@ describe('manager endpoint limits', () => {
   it('defaults to 100 connections and 10 concurrent scrapes', () => {
     const config = loadConfig({});
     expect(config.metricsMaxConnections).toBe(100);
-    expect(config.metricsMaxConcurrentScrapes).toBe(10);
+    expect(config.metricsMaxScrapes).toBe(10);
   });
 
   it('parses both', () => {
     const config = loadConfig({
       METRICS_MAX_CONNECTIONS: '20',
-      METRICS_MAX_CONCURRENT_SCRAPES: '2',
+      METRICS_MAX_SCRAPES: '2',
     });
     expect(config.metricsMaxConnections).toBe(20);
-    expect(config.metricsMaxConcurrentScrapes).toBe(2);
+    expect(config.metricsMaxScrapes).toBe(2);
   });
 
   it.each([
     ['METRICS_MAX_CONNECTIONS', '0'],
     ['METRICS_MAX_CONNECTIONS', 'lots'],
-    ['METRICS_MAX_CONCURRENT_SCRAPES', '0'],
-    ['METRICS_MAX_CONCURRENT_SCRAPES', '1.5'],
+    ['METRICS_MAX_SCRAPES', '0'],
+    ['METRICS_MAX_SCRAPES', '1.5'],
   ])('rejects %s=%s naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrowError(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrowError(new RegExp(name));
