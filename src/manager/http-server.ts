@@ -116,8 +116,12 @@ export function createManagerServer(deps: ManagerServerDeps): http.Server {
   const routes: Record<string, Partial<Record<string, Handler>>> = {
     '/metrics': {
       GET: async (req, res) => {
-        const rendered = await metrics.render(req.headers.accept);
-        res.writeHead(200, { 'Content-Type': rendered.contentType, 'Cache-Control': 'no-store' });
+        const rendered = await metrics.render(req.headers);
+        res.writeHead(200, {
+          'Content-Type': rendered.contentType,
+          'Content-Length': rendered.body.byteLength,
+          'Cache-Control': 'no-store',
+        });
         res.end(rendered.body);
       },
     },

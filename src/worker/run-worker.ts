@@ -1,17 +1,22 @@
 // Worker boot: build the app, listen, report ready, beat, answer metric collections, and drain
 // when the manager says so. The worker never decides its own fate beyond that: the manager
 // supervises, so a worker only exits when told to, when its manager is gone, or when it fails.
+import cluster from 'node:cluster';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { createApp, handleClientError } from '../app/create-app.js';
 import { loadConfig, type Config } from '../config.js';
 import { createLogger, type Logger } from '../logger.js';
 import { createHttpMetrics } from '../metrics/http-metrics.js';
-import { snapshotOf } from '../metrics/snapshot.js';
-import { WORKER_SLOT_ENV, type DrainMessage, type StopReason } from '../protocol.js';
+import {
+  METRICS_SOCKET_ENV,
+  WORKER_SLOT_ENV,
+  type DrainMessage,
+  type StopReason,
+} from '../protocol.js';
 import { VERSION } from '../version.js';
 import { createApiServer, type ApiServer } from './api-server.js';
 import { startHeartbeat } from './heartbeat.js';
-import { MetricsEncoder } from './metrics-encoder.js';
+import { MetricsLink } from './metrics-link.js';
 import { onManagerMessage, sendToManager } from './ipc.js';
 import { onManagerGone } from './manager-gone.js';
 import { stackWatchdogFor } from './stack-watchdog.js';
@@ -34,7 +39,7 @@ export async function runWorker(options: WorkerOptions = {}): Promise<void> {
   collectDefaultMetrics({ register: registry });
   const metrics = createHttpMetrics(registry);
   options.extendRegistry?.(registry);
-  const encoder = new MetricsEncoder(registry);
+  const link = openMetricsLink(registry, slot, logger);
   const lifecycle = { draining: false };
   const app = createApp({ config, logger, metrics, lifecycle, slot, version: VERSION });
   const api = createApiServer(app.callback(), {
@@ -59,16 +64,15 @@ export async function runWorker(options: WorkerOptions = {}): Promise<void> {
     if (!clean) logger.warn({ reason }, 'drain timed out; closed remaining connections');
     heartbeat.stop();
     // Final words: everything this worker counted reaches the manager before it exits.
-    await sendToManager({ type: 'final-metrics', metrics: await snapshotOf(registry) });
+    if (link && !(await link.sendFinalMetrics(FINAL_METRICS_TIMEOUT_MS))) {
+      logger.warn({ reason }, 'the manager did not confirm the final metrics');
+    }
     logger.info({ reason }, 'worker exiting');
     process.exit(0);
   };
 
   onManagerMessage((message) => {
     switch (message.type) {
-      case 'collect-metrics':
-        void encoder.encode(message.requestId, message.have).then(sendToManager);
-        return;
       case 'drain':
         void leave(message.reason, message.timeoutMs);
         return;
@@ -83,10 +87,22 @@ export async function runWorker(options: WorkerOptions = {}): Promise<void> {
   // accepted and leave (manager-gone.ts).
   onManagerGone(() => void leave('manager_gone', config.shutdownTimeoutMs));
 
-  await listen(api, config, logger);
+  await Promise.all([listen(api, config, logger), link?.connect()]);
   await sendToManager({ type: 'ready' });
   watchdog?.start();
   logger.info({ port: config.port, host: config.host }, 'worker ready');
+}
+
+/** How long a leaving worker waits for the manager to confirm it holds its final metrics. */
+const FINAL_METRICS_TIMEOUT_MS = 2_000;
+
+function openMetricsLink(registry: Registry, slot: number, logger: Logger): MetricsLink | null {
+  const socketPath = process.env[METRICS_SOCKET_ENV];
+  if (!socketPath || !cluster.worker) {
+    logger.warn(`${METRICS_SOCKET_ENV} not set: this worker's metrics reach no manager`);
+    return null;
+  }
+  return new MetricsLink({ socketPath, workerId: cluster.worker.id, slot, registry, logger });
 }
 
 function installSignalHandlers(
