@@ -109,6 +109,7 @@ export async function runManager(): Promise<void> {
   logger.info(
     {
       workers: config.workers,
+      workersFrom: config.workersSource,
       api: `${config.host}:${config.port}`,
       manager: `${config.metricsHost}:${config.metricsPort}`,
       adminEnabled: config.adminToken !== undefined,

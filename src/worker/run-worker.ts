@@ -6,6 +6,7 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import { createApp, handleClientError } from '../app/create-app.js';
 import { loadConfig, type Config } from '../config.js';
 import { createLogger, type Logger } from '../logger.js';
+import { registerBuildInfo } from '../metrics/build-info.js';
 import { createHttpMetrics } from '../metrics/http-metrics.js';
 import {
   METRICS_SOCKET_ENV,
@@ -38,6 +39,7 @@ export async function runWorker(options: WorkerOptions = {}): Promise<void> {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const metrics = createHttpMetrics(registry);
+  registerBuildInfo(registry, { version: VERSION, slot });
   options.extendRegistry?.(registry);
   const link = openMetricsLink(registry, slot, logger);
   const lifecycle = { draining: false };
