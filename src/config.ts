@@ -1,7 +1,7 @@
 // Environment -> one typed, validated config object. Both sides of the cluster read the same
 // variables, so a bad value fails the manager at start instead of every worker at fork time.
-import os from 'node:os';
 import { z } from 'zod';
+import { defaultWorkerCount } from './cpu-limit.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -52,6 +52,9 @@ const schema = z.object({
   WORKER_MIN_UPTIME_MS: int(0, 3_600_000).default(5_000),
   HTTP_HEADERS_TIMEOUT_MS: int(1_000, 600_000).default(10_000),
   HTTP_KEEP_ALIVE_TIMEOUT_MS: int(100, 600_000).default(5_000),
+  METRICS_MAX_CONNECTIONS: int(1, 100_000).default(100),
+  METRICS_MAX_SCRAPES: int(1, 1_000).default(10),
+  WORKER_STACK_WATCHDOG: z.enum(['true', 'false']).default('true'),
   SERVICE_NAME: z.string().trim().min(1).default('koa-cluster-service'),
 });
 
@@ -61,6 +64,8 @@ export interface Config {
   metricsPort: number;
   metricsHost: string;
   workers: number;
+  /** Where `workers` came from: WORKERS, the cgroup CPU limit or os.availableParallelism(). */
+  workersSource: string;
   workerTimeoutMs: number;
   heartbeatIntervalMs: number;
   shutdownTimeoutMs: number;
@@ -76,6 +81,12 @@ export interface Config {
   workerMinUptimeMs: number;
   httpHeadersTimeoutMs: number;
   httpKeepAliveTimeoutMs: number;
+  /** Open connections the manager endpoint accepts; more are closed at once. */
+  metricsMaxConnections: number;
+  /** /metrics requests answered at a time; more get 503 with Retry-After. */
+  metricsMaxScrapes: number;
+  /** A thread in each worker captures the main thread's stack when it stalls (hung kills log it). */
+  workerStackWatchdog: boolean;
   serviceName: string;
 }
 
@@ -111,12 +122,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     problems.push('HEARTBEAT_INTERVAL_MS must be at most half of WORKER_TIMEOUT_MS');
   }
   if (problems.length > 0) throw new ConfigError(problems);
+  const workers =
+    e.WORKERS === undefined
+      ? defaultWorkerCount(MAX_WORKERS)
+      : { workers: e.WORKERS, source: 'WORKERS' };
   return {
     port: e.PORT,
     host: e.HOST,
     metricsPort: e.METRICS_PORT,
     metricsHost: e.METRICS_HOST,
-    workers: e.WORKERS ?? Math.min(MAX_WORKERS, os.availableParallelism()),
+    workers: workers.workers,
+    workersSource: workers.source,
     workerTimeoutMs: e.WORKER_TIMEOUT_MS,
     heartbeatIntervalMs,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
@@ -135,6 +151,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workerMinUptimeMs: e.WORKER_MIN_UPTIME_MS,
     httpHeadersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
     httpKeepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+    metricsMaxConnections: e.METRICS_MAX_CONNECTIONS,
+    metricsMaxScrapes: e.METRICS_MAX_SCRAPES,
+    workerStackWatchdog: e.WORKER_STACK_WATCHDOG === 'true',
     serviceName: e.SERVICE_NAME,
   };
 }

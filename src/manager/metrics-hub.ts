@@ -20,6 +20,9 @@ const THREAD_ENTRY = new URL(
   import.meta.url,
 );
 
+/** How long past its collection deadline a scrape may take to merge and render. */
+const RENDER_GRACE_MS = 10_000;
+
 /** A thread that keeps failing is restarted at this pace, not in a tight loop. */
 const THREAD_RESTART_DELAY_MS = 1_000;
 
@@ -39,6 +42,7 @@ export class MetricsHub {
   private readonly pending = new Map<number, Pending>();
   private nextScrapeId = 1;
   private closing = false;
+  private alive = false;
 
   constructor(
     private readonly logger: Logger,
@@ -57,9 +61,24 @@ export class MetricsHub {
   }
 
   scrape(params: ScrapeParams): Promise<Buffer> {
+    if (!this.alive) return Promise.reject(new Error('the metrics thread is restarting'));
     const scrapeId = this.nextScrapeId++;
     return new Promise<Buffer>((resolve, reject) => {
-      this.pending.set(scrapeId, { resolve, reject });
+      // A wedged thread must not hold scrapes (and their connections) open forever.
+      const timer = setTimeout(() => {
+        this.pending.delete(scrapeId);
+        reject(new Error('the metrics thread did not answer in time'));
+      }, params.timeoutMs + RENDER_GRACE_MS);
+      this.pending.set(scrapeId, {
+        resolve: (body) => {
+          clearTimeout(timer);
+          resolve(body);
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      });
       this.post({ type: 'scrape', scrapeId, ...params });
     });
   }
@@ -80,13 +99,14 @@ export class MetricsHub {
   }
 
   private post(message: ToMetricsThread): void {
-    this.thread.postMessage(message);
+    if (this.alive) this.thread.postMessage(message);
   }
 
   private startThread(): void {
     const options: MetricsThreadOptions = { socketPath: this.socketPath, logLevel: this.logLevel };
     const thread = new Worker(THREAD_ENTRY, { workerData: options });
     this.thread = thread;
+    this.alive = true;
     this.listening = new Promise<void>((resolve, reject) => {
       thread.on('message', (message: FromMetricsThread) => {
         if (message.type === 'listening') return resolve();
@@ -104,6 +124,7 @@ export class MetricsHub {
     });
     thread.on('error', (error) => this.logger.error({ err: error }, 'metrics thread failed'));
     thread.once('exit', (code) => {
+      this.alive = false;
       for (const pending of this.pending.values()) {
         pending.reject(new Error('the metrics thread stopped'));
       }

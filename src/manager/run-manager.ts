@@ -10,6 +10,7 @@ import { ClusterMetrics } from './cluster-metrics.js';
 import { createManagerServer } from './http-server.js';
 import { ManagerMetrics } from './manager-metrics.js';
 import { MetricsHub } from './metrics-hub.js';
+import { createStallCounter } from './stall-metric.js';
 import { Supervisor } from './supervisor.js';
 
 export async function runManager(): Promise<void> {
@@ -46,10 +47,12 @@ export async function runManager(): Promise<void> {
       onHeartbeat: (worker, beat, previous) => managerMetrics.onHeartbeat(worker, beat, previous),
       onWorkerGone: (worker) => hub.workerGone(worker.id),
       onRestart: (slot, reason) => managerMetrics.onRestart(slot, reason),
+      onManagerStall: () => countStall(),
     },
     VERSION,
   );
   const managerMetrics = new ManagerMetrics(supervisor);
+  const countStall = createStallCounter(managerMetrics.registry);
   const clusterMetrics = new ClusterMetrics(
     hub,
     managerMetrics,
@@ -69,6 +72,12 @@ export async function runManager(): Promise<void> {
     adminToken: config.adminToken,
     logger,
     setLogLevel,
+    limits: {
+      headersTimeoutMs: config.httpHeadersTimeoutMs,
+      keepAliveTimeoutMs: config.httpKeepAliveTimeoutMs,
+      maxConnections: config.metricsMaxConnections,
+      maxConcurrentScrapes: config.metricsMaxScrapes,
+    },
   });
   try {
     await listen(server, config.metricsPort, config.metricsHost);
@@ -100,6 +109,7 @@ export async function runManager(): Promise<void> {
   logger.info(
     {
       workers: config.workers,
+      workersFrom: config.workersSource,
       api: `${config.host}:${config.port}`,
       manager: `${config.metricsHost}:${config.metricsPort}`,
       adminEnabled: config.adminToken !== undefined,

@@ -12,6 +12,9 @@ export const AGGREGATION_RULES: Readonly<Record<string, AggregationRule>> = {
   // Counts add up across workers; carry-over of dead workers needs 'sum' for every cumulative series.
   http_request_duration_seconds: 'sum',
   http_requests_in_flight: 'sum',
+  // One series per (version, node_version, slot), always 1. 'max', not 'sum': during a reload the
+  // old and new worker of a slot overlap, and two workers of the same build must still read 1.
+  app_build_info: 'max',
 
   // --- prom-client default metrics
   process_cpu_user_seconds_total: 'sum',

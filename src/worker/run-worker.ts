@@ -6,6 +6,7 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import { createApp, handleClientError } from '../app/create-app.js';
 import { loadConfig, type Config } from '../config.js';
 import { createLogger, type Logger } from '../logger.js';
+import { registerBuildInfo } from '../metrics/build-info.js';
 import { createHttpMetrics } from '../metrics/http-metrics.js';
 import {
   METRICS_SOCKET_ENV,
@@ -18,6 +19,8 @@ import { createApiServer, type ApiServer } from './api-server.js';
 import { startHeartbeat } from './heartbeat.js';
 import { MetricsLink } from './metrics-link.js';
 import { onManagerMessage, sendToManager } from './ipc.js';
+import { onManagerGone } from './manager-gone.js';
+import { stackWatchdogFor } from './stack-watchdog.js';
 
 export interface WorkerOptions {
   /**
@@ -36,6 +39,7 @@ export async function runWorker(options: WorkerOptions = {}): Promise<void> {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const metrics = createHttpMetrics(registry);
+  registerBuildInfo(registry, { version: VERSION, slot });
   options.extendRegistry?.(registry);
   const link = openMetricsLink(registry, slot, logger);
   const lifecycle = { draining: false };
@@ -46,7 +50,11 @@ export async function runWorker(options: WorkerOptions = {}): Promise<void> {
   });
   // Requests Node's parser rejects get the API's JSON error shape too.
   api.server.on('clientError', handleClientError);
-  const stopHeartbeat = startHeartbeat(config.heartbeatIntervalMs, api.counters);
+  // Each heartbeat is progress the stack watchdog sees (stack-watchdog.ts).
+  const watchdog = stackWatchdogFor(config, logger);
+  const heartbeat = startHeartbeat(config.heartbeatIntervalMs, api.counters, watchdog?.progress);
+  // Each request reached is progress: beat if the timers had no chance to (heartbeat.ts).
+  api.server.on('request', () => heartbeat.beatIfDue());
 
   let leaving = false;
   const leave = async (reason: StopReason | 'manager_gone', timeoutMs: number) => {
@@ -56,7 +64,7 @@ export async function runWorker(options: WorkerOptions = {}): Promise<void> {
     logger.info({ reason }, 'draining');
     const clean = await api.drain(timeoutMs);
     if (!clean) logger.warn({ reason }, 'drain timed out; closed remaining connections');
-    stopHeartbeat();
+    heartbeat.stop();
     // Final words: everything this worker counted reaches the manager before it exits.
     if (link && !(await link.sendFinalMetrics(FINAL_METRICS_TIMEOUT_MS))) {
       logger.warn({ reason }, 'the manager did not confirm the final metrics');
@@ -77,11 +85,13 @@ export async function runWorker(options: WorkerOptions = {}): Promise<void> {
     }
   });
   installSignalHandlers(config, logger, (m) => void leave(m.reason, m.timeoutMs));
-  // The manager died or cut us off: nobody supervises this worker any more; leave cleanly.
-  process.once('disconnect', () => void leave('manager_gone', config.shutdownTimeoutMs));
+  // The manager died or cut us off: nobody supervises this worker any more; finish what was
+  // accepted and leave (manager-gone.ts).
+  onManagerGone(() => void leave('manager_gone', config.shutdownTimeoutMs));
 
   await Promise.all([listen(api, config, logger), link?.connect()]);
   await sendToManager({ type: 'ready' });
+  watchdog?.start();
   logger.info({ port: config.port, host: config.host }, 'worker ready');
 }
 
