@@ -24,11 +24,17 @@ const VARIANTS: readonly string[] = [
   'gauge-collect',
 ];
 
-/** The methods src/app/metrics-middleware.ts calls: observe(labels, value), inc(), dec(). */
+/**
+ * The methods the app calls: observe(labels, value) per request, zero(labels) per route at
+ * creation (create-app.ts), inc() and dec().
+ */
 export function noopHttpMetrics(): HttpMetrics {
   const nothing = () => undefined;
   return {
-    requestDuration: { observe: nothing } as unknown as HttpMetrics['requestDuration'],
+    requestDuration: {
+      observe: nothing,
+      zero: nothing,
+    } as unknown as HttpMetrics['requestDuration'],
     requestsInFlight: { inc: nothing, dec: nothing },
   };
 }
