@@ -6,13 +6,12 @@
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { HeartbeatMessage } from '../protocol.js';
 import type { ManagedWorker } from './managed-worker.js';
-import { RESTART_REASONS, type RestartReason, type Supervisor } from './supervisor.js';
-import type { WorkerState } from './status-types.js';
+import { RESTART_REASONS, WORKER_STATES, type RestartReason } from './lifecycle.js';
+import type { Supervisor } from './supervisor.js';
 
 /** What the metrics read of the supervisor. */
 export type SupervisionView = Pick<Supervisor, 'desiredWorkers' | 'list'>;
 
-const STATES: WorkerState[] = ['starting', 'ready', 'stopping'];
 export const MANAGER_METRICS_PREFIX = 'cluster_manager_';
 
 export class ManagerMetrics {
@@ -116,7 +115,7 @@ export class ManagerMetrics {
       for (const reason of RESTART_REASONS) this.restarts.inc({ slot: String(slot), reason }, 0);
       this.cpu.inc({ slot: String(slot) }, 0);
     }
-    for (const state of STATES) this.byState.set({ state }, 0);
+    for (const state of WORKER_STATES) this.byState.set({ state }, 0);
     for (const worker of workers) {
       const slot = String(worker.slot);
       this.byState.inc({ state: worker.state });

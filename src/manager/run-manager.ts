@@ -127,7 +127,7 @@ function installSignals(supervisor: Supervisor, logger: Logger, config: Config):
     if (interrupts > 1) {
       // A second Ctrl-C means "now": no more waiting for drains.
       logger.warn({ signal }, 'second interrupt: killing workers immediately');
-      for (const worker of supervisor.list()) worker.kill('SIGKILL');
+      supervisor.killAll();
       process.exit(1);
     }
     logger.info({ signal, timeoutMs: config.shutdownTimeoutMs }, 'graceful shutdown requested');
