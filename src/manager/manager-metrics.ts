@@ -25,6 +25,7 @@ export class ManagerMetrics {
   private readonly cpu: Counter<'slot'>;
   private readonly byState: Gauge<'state'>;
   private readonly desired: Gauge;
+  private readonly stalls: Counter;
 
   constructor(private readonly supervisor: SupervisionView) {
     const registers = [this.registry];
@@ -82,7 +83,17 @@ export class ManagerMetrics {
       help: 'Workers the manager aims to keep ready (WORKERS, changed by scaling).',
       registers,
     });
+    this.stalls = new Counter({
+      name: 'cluster_manager_stalls_total',
+      help: 'Times the manager itself stood still (stopped, paused, starved) for over a second; that time is not counted as worker silence.',
+      registers,
+    });
     this.update();
+  }
+
+  /** The manager's own event loop stood still long enough to matter to hang detection. */
+  onStall(): void {
+    this.stalls.inc();
   }
 
   onRestart(slot: number, reason: RestartReason): void {

@@ -10,7 +10,6 @@ import { ClusterMetrics } from './cluster-metrics.js';
 import { createManagerServer } from './http-server.js';
 import { ManagerMetrics } from './manager-metrics.js';
 import { MetricsHub } from './metrics-hub.js';
-import { createStallCounter } from './stall-metric.js';
 import { Supervisor } from './supervisor.js';
 
 export async function runManager(): Promise<void> {
@@ -39,20 +38,15 @@ export async function runManager(): Promise<void> {
   // Forked workers inherit the environment: this is how they find the metrics link.
   process.env[METRICS_SOCKET_ENV] = hub.socketPath;
 
-  // The hooks run only after supervisor.start(), by which time managerMetrics exists.
-  const supervisor = new Supervisor(
-    config,
-    logger,
-    {
-      onHeartbeat: (worker, beat, previous) => managerMetrics.onHeartbeat(worker, beat, previous),
-      onWorkerGone: (worker) => hub.workerGone(worker.id),
-      onRestart: (slot, reason) => managerMetrics.onRestart(slot, reason),
-      onManagerStall: () => countStall(),
-    },
-    VERSION,
-  );
+  // Wired in dependency order: the supervisor announces, the metrics listen.
+  const supervisor = new Supervisor(config, logger, VERSION);
   const managerMetrics = new ManagerMetrics(supervisor);
-  const countStall = createStallCounter(managerMetrics.registry);
+  supervisor.on('heartbeat', (worker, beat, previous) =>
+    managerMetrics.onHeartbeat(worker, beat, previous),
+  );
+  supervisor.on('restart', (slot, reason) => managerMetrics.onRestart(slot, reason));
+  supervisor.on('stall', () => managerMetrics.onStall());
+  supervisor.on('worker-gone', (worker) => hub.workerGone(worker.id));
   const clusterMetrics = new ClusterMetrics(
     hub,
     managerMetrics,

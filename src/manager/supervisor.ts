@@ -5,6 +5,7 @@
 // murder (kill workers that went silent or never booted), recycle and replace (new worker ready
 // before the old one drains: reload and recycling), shut down.
 import { randomInt } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { isWorkerMessage, WORKER_SLOT_ENV, type HeartbeatMessage } from '../protocol.js';
@@ -19,18 +20,17 @@ import type { ForkWorker } from './worker-handle.js';
 
 export { RESTART_REASONS, type RestartReason } from './lifecycle.js';
 
-/** What the rest of the manager (metrics) wants to hear about. */
-export interface SupervisorHooks {
-  onHeartbeat(
-    worker: ManagedWorker,
-    message: HeartbeatMessage,
-    previous: HeartbeatMessage | null,
-  ): void;
+/**
+ * What the supervisor announces (as Node's cluster announces a worker's life): the rest of the
+ * manager (metrics, the metrics thread) listens, the supervisor never calls into it.
+ */
+export interface SupervisorEvents {
+  heartbeat: [worker: ManagedWorker, message: HeartbeatMessage, previous: HeartbeatMessage | null];
   /** The worker has exited and every message it sent has been delivered. */
-  onWorkerGone(worker: ManagedWorker): void;
-  onRestart(slot: number, reason: RestartReason): void;
+  'worker-gone': [worker: ManagedWorker];
+  restart: [slot: number, reason: RestartReason];
   /** The manager's own event loop stood still for `stalledMs` (see check()). */
-  onManagerStall?(stalledMs: number): void;
+  stall: [stalledMs: number];
 }
 
 /** What the supervisor acts through; injected by its unit tests. */
@@ -47,7 +47,7 @@ const BACKSTOP_GRACE_MS = 2_000;
 const NO_STACK_REPORT =
   'no stack: the worker reported none (process stopped, or WORKER_STACK_WATCHDOG=false)';
 
-export class Supervisor {
+export class Supervisor extends EventEmitter<SupervisorEvents> {
   private readonly workers = new Map<number, ManagedWorker>();
   private readonly slots = new Map<number, Slot>();
   private desired: number;
@@ -68,10 +68,10 @@ export class Supervisor {
   constructor(
     private readonly config: Config,
     private readonly logger: Logger,
-    private readonly hooks: SupervisorHooks,
     private readonly version: string,
     deps: SupervisorDeps = { fork: forkClusterWorker, clock: systemClock },
   ) {
+    super();
     this.desired = config.workers;
     this.clock = deps.clock;
     this.fork = deps.fork;
@@ -206,7 +206,7 @@ export class Supervisor {
       case 'heartbeat': {
         const previous = worker.heartbeat;
         worker.heartbeatReceived(message);
-        this.hooks.onHeartbeat(worker, message, previous);
+        this.emit('heartbeat', worker, message, previous);
         return;
       }
     }
@@ -216,7 +216,7 @@ export class Supervisor {
 
   private reap(worker: ManagedWorker, exit: WorkerExit): void {
     this.workers.delete(worker.id);
-    this.hooks.onWorkerGone(worker);
+    this.emit('worker-gone', worker);
     const log = { slot: worker.slot, workerPid: worker.pid, code: exit.code, signal: exit.signal };
     if (worker.stopReason !== null) {
       this.logger.info({ ...log, reason: worker.stopReason }, 'worker exited as asked');
@@ -263,7 +263,7 @@ export class Supervisor {
 
   private countRestart(index: number, reason: RestartReason): void {
     this.slot(index).restarts += 1;
-    this.hooks.onRestart(index, reason);
+    this.emit('restart', index, reason);
   }
 
   // ---- murder and recycle --------------------------------------------------------------
@@ -282,7 +282,7 @@ export class Supervisor {
         { stalledMs: Math.round(lateMs) },
         'manager was stalled; that time is not counted as worker silence',
       );
-      this.hooks.onManagerStall?.(lateMs);
+      this.emit('stall', lateMs);
     }
     for (const worker of this.workers.values()) {
       if (worker.stopReason !== null || worker.killReason !== null) continue;
