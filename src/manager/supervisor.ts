@@ -15,6 +15,7 @@ import type { ReplaceReason, RestartReason, StopReason, WorkerExit } from './lif
 import { ManagedWorker } from './managed-worker.js';
 import { decideRestart } from './restart-policy.js';
 import { Slot } from './slot.js';
+import { judge } from './verdict.js';
 import type { StatusResponse } from './status-types.js';
 import type { ForkWorker } from './worker-handle.js';
 
@@ -39,7 +40,6 @@ export interface SupervisorDeps {
   clock: Clock;
 }
 
-const MIB = 1024 * 1024;
 /** A watchdog check later than this (or a heartbeat interval, if longer) is a manager stall. */
 const STALL_MIN_MS = 1_000;
 /** After the shutdown timeout, a worker that has not exited gets this long before SIGKILL. */
@@ -269,7 +269,6 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   // ---- murder and recycle --------------------------------------------------------------
 
   private check(): void {
-    const { workerTimeoutMs, workerMaxRssMb } = this.config;
     // This check runs every checkPeriodMs. Running much later than that means the manager itself
     // was stalled (SIGSTOP, a VM pause, a debugger, a GC storm): the workers' heartbeats of that
     // time are still unread in the pipe, so the stall must not count as their silence.
@@ -286,8 +285,10 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     }
     for (const worker of this.workers.values()) {
       if (worker.stopReason !== null || worker.killReason !== null) continue;
+      const verdict = judge(worker, this.config);
+      if (verdict === null) continue;
       const log = { slot: worker.slot, workerPid: worker.pid };
-      if (worker.silentForMs() > workerTimeoutMs) {
+      if (verdict.reason === 'hung') {
         // What it was doing, if its stack watchdog could tell (never waited for).
         const report = worker.stallReport();
         this.logger.error(
@@ -300,25 +301,23 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
           'worker sent no heartbeat within WORKER_TIMEOUT_MS; killing it',
         );
         worker.killFor('hung');
-      } else if (worker.state === 'starting' && worker.bootingForMs() > workerTimeoutMs) {
+      } else if (verdict.reason === 'boot_timeout') {
         this.logger.error(log, 'worker not ready within WORKER_TIMEOUT_MS; killing it');
         worker.killFor('boot_timeout');
-      } else if (worker.state === 'ready' && this.slot(worker.slot).replacing === null) {
-        const beat = worker.heartbeat;
-        if (!beat) continue;
-        if (workerMaxRssMb !== undefined && beat.residentMemoryBytes > workerMaxRssMb * MIB) {
-          this.logger.warn(
-            { ...log, rss: beat.residentMemoryBytes },
-            'recycling: over WORKER_MAX_RSS_MB',
-          );
-          void this.replace(worker.slot, 'memory');
-        } else if (worker.maxRequests !== undefined && beat.requestsServed >= worker.maxRequests) {
-          this.logger.info(
-            { ...log, served: beat.requestsServed },
-            'recycling: request budget spent',
-          );
-          void this.replace(worker.slot, 'max_requests');
-        }
+      } else if (this.slot(worker.slot).replacing === null) {
+        const beat = worker.heartbeat!;
+        this.logger[verdict.reason === 'memory' ? 'warn' : 'info'](
+          {
+            ...log,
+            reason: verdict.reason,
+            rss: beat.residentMemoryBytes,
+            served: beat.requestsServed,
+          },
+          verdict.reason === 'memory'
+            ? 'recycling: over WORKER_MAX_RSS_MB'
+            : 'recycling: request budget spent',
+        );
+        void this.replace(worker.slot, verdict.reason);
       }
     }
   }
