@@ -51,7 +51,7 @@ export async function runManager(): Promise<void> {
   const setLogLevel = (level: LogLevel) => {
     logger.level = level;
     for (const worker of supervisor.list()) worker.send({ type: 'set-log-level', level });
-    logger.info({ level }, 'log level changed');
+    logger.info({ logLevel: level }, 'log level changed');
   };
   const server = createManagerServer({
     supervisor,

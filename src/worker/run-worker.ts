@@ -68,7 +68,7 @@ export async function runWorker(options: WorkerOptions = {}): Promise<void> {
         return;
       case 'set-log-level':
         logger.level = message.level;
-        logger.info({ level: message.level }, 'log level changed');
+        logger.info({ logLevel: message.level }, 'log level changed');
         return;
     }
   });
