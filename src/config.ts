@@ -53,6 +53,12 @@ const schema = z.object({
   HTTP_HEADERS_TIMEOUT_MS: int(1_000, 600_000).default(10_000),
   HTTP_KEEP_ALIVE_TIMEOUT_MS: int(100, 600_000).default(5_000),
   SERVICE_NAME: z.string().trim().min(1).default('koa-cluster-service'),
+  // Load shedding (src/app/load-shedding.ts); 0 turns a limit off. The defaults shed nothing
+  // under the k6 `load` scenario (README, Reliability).
+  SHED_EVENT_LOOP_DELAY_MS: int(0, 600_000).default(1_000),
+  SHED_MAX_IN_FLIGHT: int(0, 1_000_000).default(1_000),
+  SHED_MAX_POOL_QUEUE: int(0, 1_000_000).default(8),
+  SHED_RETRY_AFTER_SECONDS: int(1, 3_600).default(1),
 });
 
 export interface Config {
@@ -77,6 +83,12 @@ export interface Config {
   httpHeadersTimeoutMs: number;
   httpKeepAliveTimeoutMs: number;
   serviceName: string;
+  shedding: {
+    eventLoopDelayMs: number;
+    maxInFlight: number;
+    maxPoolQueue: number;
+    retryAfterSeconds: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -167,5 +179,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     httpHeadersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
     httpKeepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
     serviceName: e.SERVICE_NAME,
+    shedding: {
+      eventLoopDelayMs: e.SHED_EVENT_LOOP_DELAY_MS,
+      maxInFlight: e.SHED_MAX_IN_FLIGHT,
+      maxPoolQueue: e.SHED_MAX_POOL_QUEUE,
+      retryAfterSeconds: e.SHED_RETRY_AFTER_SECONDS,
+    },
   };
 }

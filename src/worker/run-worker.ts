@@ -3,9 +3,11 @@
 // supervises, so a worker only exits when told to, when its manager is gone, or when it fails.
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { createApp, handleClientError } from '../app/create-app.js';
+import { createLoadShedder } from '../app/load-shedding.js';
 import { loadConfig, type Config } from '../config.js';
 import { createLogger, type Logger } from '../logger.js';
 import { createHttpMetrics } from '../metrics/http-metrics.js';
+import { createShedMetrics } from '../metrics/shed-metrics.js';
 import { snapshotOf } from '../metrics/snapshot.js';
 import { WORKER_SLOT_ENV, type DrainMessage, type StopReason } from '../protocol.js';
 import { VERSION } from '../version.js';
@@ -34,7 +36,12 @@ export async function runWorker(options: WorkerOptions = {}): Promise<void> {
   options.extendRegistry?.(registry);
   const encoder = new MetricsEncoder(registry);
   const lifecycle = { draining: false };
-  const app = createApp({ config, logger, metrics, lifecycle, slot, version: VERSION });
+  const shedder = createLoadShedder(config.shedding, {
+    inFlight: () => api.counters.inFlight,
+    metrics: createShedMetrics(registry),
+    logger,
+  });
+  const app = createApp({ config, logger, metrics, lifecycle, shedder, slot, version: VERSION });
   const api = createApiServer(app.callback(), {
     headersTimeoutMs: config.httpHeadersTimeoutMs,
     keepAliveTimeoutMs: config.httpKeepAliveTimeoutMs,

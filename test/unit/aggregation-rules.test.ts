@@ -7,6 +7,7 @@ import {
   isGaugeNamedLikeCounter,
 } from '../../src/metrics/aggregation-rules.js';
 import { createHttpMetrics } from '../../src/metrics/http-metrics.js';
+import { createShedMetrics } from '../../src/metrics/shed-metrics.js';
 import { snapshotOf } from '../../src/metrics/snapshot.js';
 
 async function workerSnapshot() {
@@ -14,6 +15,7 @@ async function workerSnapshot() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   createHttpMetrics(registry);
+  createShedMetrics(registry);
   return snapshotOf(registry);
 }
 
