@@ -6,6 +6,7 @@ import { ConfigError, loadConfig, MAX_WORKERS, type Config, type LogLevel } from
 import { createLogger, type Logger } from '../logger.js';
 import { VERSION } from '../version.js';
 import { MetricsCollector } from './collector.js';
+import { answerClientError } from './client-error.js';
 import { ClusterMetrics } from './cluster-metrics.js';
 import { createManagerServer } from './http-server.js';
 import { ManagerMetrics } from './manager-metrics.js';
@@ -60,6 +61,8 @@ export async function runManager(): Promise<void> {
     logger,
     setLogLevel,
   });
+  // Requests its parser rejects get the endpoint's JSON error shape, not an empty body.
+  server.on('clientError', answerClientError);
   try {
     await listen(server, config.metricsPort, config.metricsHost);
   } catch (error) {

@@ -2,7 +2,7 @@
 // when the manager says so. The worker never decides its own fate beyond that: the manager
 // supervises, so a worker only exits when told to, when its manager is gone, or when it fails.
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { createApp, handleClientError } from '../app/create-app.js';
+import { createApp, handleClientError, handleExpectations } from '../app/create-app.js';
 import { createLoadShedder } from '../app/load-shedding.js';
 import { loadConfig, type Config } from '../config.js';
 import { createLogger, type Logger } from '../logger.js';
@@ -48,6 +48,8 @@ export async function runWorker(options: WorkerOptions = {}): Promise<void> {
   });
   // Requests Node's parser rejects get the API's JSON error shape too.
   api.server.on('clientError', handleClientError);
+  // Expect headers answered by the app too: no 100 Continue for a body it will refuse.
+  handleExpectations(api.server);
   const stopHeartbeat = startHeartbeat(config.heartbeatIntervalMs, api.counters);
 
   let leaving = false;
