@@ -2,6 +2,7 @@
 // without bound, counts what it shed by reason, and keeps its health endpoints answering. Each
 // case sends a bounded burst on loopback; the defaults are the ones under test unless stated.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runLoad } from '../../scripts/load/index.js';
 import { startCluster, type ClusterHandle } from '../helpers/cluster.js';
 import { scrape, select, sumOf } from '../helpers/metrics-text.js';
 import { rawExchange, type RawExchange } from '../helpers/raw-http.js';
@@ -54,6 +55,24 @@ describe('load shedding, defaults (2 workers)', () => {
         [`http_requests_shed_total{reason="${reason}"}`, 0],
       ]);
     }
+  });
+
+  it("the k6 `load` scenario's shape at its full 200 rps: the defaults shed nothing", async () => {
+    const shedBefore = await Promise.all(SHED_REASONS.map((r) => shedCount(cluster, r)));
+    const result = await runLoad({ scenario: 'load', url: cluster.apiUrl, durationSec: 10 });
+    console.log(
+      `[reliability] load scenario, 10 s at up to ${result.rate} rps: ${result.requests} sent, ` +
+        `statuses ${JSON.stringify(result.statusCodes)}`,
+    );
+    expect(result.requests).toBeGreaterThan(500);
+    // On failure, the worker's own account of why it shed.
+    const why = cluster
+      .logs()
+      .split('\n')
+      .filter((line) => line.includes('shedding'))
+      .join('\n');
+    expect(result.statusCodes['503'] ?? 0, why).toBe(0);
+    expect(await Promise.all(SHED_REASONS.map((r) => shedCount(cluster, r)))).toEqual(shedBefore);
   });
 
   it('40 hashes at 1,000,000 iterations: a later cheap hash is answered at once', async () => {
