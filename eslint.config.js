@@ -18,7 +18,7 @@ export default tseslint.config(
     },
   },
   {
-    // The manager must never load application code (DESIGN.md: dependency direction).
+    // The manager must never load application code (docs/architecture.md: dependency direction).
     files: ['src/manager/**/*.ts'],
     rules: {
       'no-restricted-imports': [

@@ -5,7 +5,7 @@
 import exec from 'k6/execution';
 import type { Options } from 'k6/options';
 import { callItemAndCheck } from './lib/checks.ts';
-import { envDuration, envInt } from './lib/config.ts';
+import { envDuration, envInt, testTags } from './lib/config.ts';
 import { LOAD_MIX } from './lib/endpoints.ts';
 import { summaryHandler } from './lib/summary.ts';
 import { SLO_THRESHOLDS, SUMMARY_TREND_STATS } from './lib/thresholds.ts';
@@ -13,6 +13,7 @@ import { SLO_THRESHOLDS, SUMMARY_TREND_STATS } from './lib/thresholds.ts';
 const TARGET_RPS = envInt('TARGET_RPS', 200, 1);
 
 export const options: Options = {
+  tags: testTags('load'),
   scenarios: {
     load: {
       executor: 'ramping-arrival-rate',

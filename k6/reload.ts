@@ -8,7 +8,14 @@ import exec from 'k6/execution';
 import { Rate, Trend } from 'k6/metrics';
 import type { Options } from 'k6/options';
 import { callAndCheck, callItemAndCheck } from './lib/checks.ts';
-import { ADMIN_TOKEN, durationSeconds, envDuration, envInt, MANAGER_URL } from './lib/config.ts';
+import {
+  ADMIN_TOKEN,
+  durationSeconds,
+  envDuration,
+  envInt,
+  MANAGER_URL,
+  testTags,
+} from './lib/config.ts';
 import { ENDPOINTS, LOAD_MIX } from './lib/endpoints.ts';
 import { parseStatus, reloadComplete, type StatusSnapshot } from './lib/status.ts';
 import { summaryHandler } from './lib/summary.ts';
@@ -32,6 +39,7 @@ const reloadCompleted = new Rate('reload_completed');
 const reloadDuration = new Trend('reload_duration', true);
 
 export const options: Options = {
+  tags: testTags('reload'),
   scenarios: {
     traffic: {
       executor: 'constant-arrival-rate',

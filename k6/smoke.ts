@@ -5,12 +5,13 @@
 import { group, sleep } from 'k6';
 import type { Options } from 'k6/options';
 import { callAndCheck } from './lib/checks.ts';
-import { envInt, MANAGER_URL } from './lib/config.ts';
+import { envInt, MANAGER_URL, testTags } from './lib/config.ts';
 import { SMOKE_API, SMOKE_ERRORS, SMOKE_MANAGER } from './lib/endpoints.ts';
 import { summaryHandler } from './lib/summary.ts';
 import { SUMMARY_TREND_STATS, ZERO_FAILURE_THRESHOLDS } from './lib/thresholds.ts';
 
 export const options: Options = {
+  tags: testTags('smoke'),
   scenarios: {
     smoke: {
       executor: 'per-vu-iterations',

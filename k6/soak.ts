@@ -9,7 +9,7 @@ import exec from 'k6/execution';
 import { Gauge, Trend } from 'k6/metrics';
 import type { Options, Scenario } from 'k6/options';
 import { callAndCheck, callItemAndCheck } from './lib/checks.ts';
-import { durationSeconds, envDuration, envInt, MANAGER_URL } from './lib/config.ts';
+import { durationSeconds, envDuration, envInt, MANAGER_URL, testTags } from './lib/config.ts';
 import { ENDPOINTS, LOAD_MIX } from './lib/endpoints.ts';
 import { parseStatus } from './lib/status.ts';
 import { summaryHandler } from './lib/summary.ts';
@@ -44,6 +44,7 @@ if (MANAGER_URL !== undefined) {
 }
 
 export const options: Options = {
+  tags: testTags('soak'),
   scenarios,
   thresholds:
     MANAGER_URL === undefined

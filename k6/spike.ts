@@ -5,7 +5,7 @@
 import exec from 'k6/execution';
 import type { Options } from 'k6/options';
 import { callItemAndCheck } from './lib/checks.ts';
-import { envDuration, envInt } from './lib/config.ts';
+import { envDuration, envInt, testTags } from './lib/config.ts';
 import { LOAD_MIX } from './lib/endpoints.ts';
 import { summaryHandler } from './lib/summary.ts';
 import { SLO_THRESHOLDS, SUMMARY_TREND_STATS } from './lib/thresholds.ts';
@@ -16,6 +16,7 @@ const HOLD = envDuration('HOLD', '1m');
 const SPIKE_HOLD = envDuration('SPIKE_HOLD', '1m');
 
 export const options: Options = {
+  tags: testTags('spike'),
   scenarios: {
     spike: {
       executor: 'ramping-arrival-rate',

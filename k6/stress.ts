@@ -7,7 +7,7 @@
 import exec from 'k6/execution';
 import type { Options, Scenario } from 'k6/options';
 import { callItemAndCheck } from './lib/checks.ts';
-import { durationSeconds, envDuration, envInt } from './lib/config.ts';
+import { durationSeconds, envDuration, envInt, testTags } from './lib/config.ts';
 import { STRESS_MIX } from './lib/endpoints.ts';
 import { summaryHandler } from './lib/summary.ts';
 import { SLO, SLO_THRESHOLDS, SUMMARY_TREND_STATS, thresholds } from './lib/thresholds.ts';
@@ -41,6 +41,7 @@ for (let i = 0; i < STEPS; i += 1) {
 }
 
 export const options: Options = {
+  tags: testTags('stress'),
   scenarios,
   thresholds: thresholds(SLO_THRESHOLDS, perStep, {
     http_req_failed: [{ threshold: 'rate<0.05', abortOnFail: true, delayAbortEval: '30s' }],

@@ -1,7 +1,7 @@
 // Environment -> one typed, validated config object. Both sides of the cluster read the same
 // variables, so a bad value fails the manager at start instead of every worker at fork time.
-import os from 'node:os';
 import { z } from 'zod';
+import { defaultWorkerCount } from './cpu-limit.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -67,6 +67,8 @@ export interface Config {
   metricsPort: number;
   metricsHost: string;
   workers: number;
+  /** Where `workers` came from: WORKERS, the cgroup CPU limit or os.availableParallelism(). */
+  workersSource: string;
   workerTimeoutMs: number;
   heartbeatIntervalMs: number;
   shutdownTimeoutMs: number;
@@ -154,12 +156,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     problems.push('HEARTBEAT_INTERVAL_MS must be at most half of WORKER_TIMEOUT_MS');
   }
   if (problems.length > 0) throw new ConfigError(problems);
+  const workers =
+    e.WORKERS === undefined
+      ? defaultWorkerCount(MAX_WORKERS)
+      : { workers: e.WORKERS, source: 'WORKERS' };
   return {
     port: e.PORT,
     host: e.HOST,
     metricsPort: e.METRICS_PORT,
     metricsHost: e.METRICS_HOST,
-    workers: e.WORKERS ?? Math.min(MAX_WORKERS, os.availableParallelism()),
+    workers: workers.workers,
+    workersSource: workers.source,
     workerTimeoutMs: e.WORKER_TIMEOUT_MS,
     heartbeatIntervalMs,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,

@@ -1,6 +1,11 @@
-// The typed IPC messages between the manager and its workers: the only module both sides use to
-// talk. Every message carries a `type` tag; anything else arriving on the channel is ignored
-// (cluster's own internal messages share the pipe).
+// The typed messages between the manager and its workers: the only module both sides use to
+// talk. Two channels:
+// - cluster's IPC channel (control: ready, heartbeats, drain, log level). It is the channel the
+//   manager's main thread also hands API connections over, so it carries only small messages;
+//   anything else arriving on it is ignored (cluster's own internal messages share the pipe).
+// - the metrics link: a Unix socket per worker to the manager's metrics thread, carrying the bulk
+//   metric data (collections, replies, final words) as newline-delimited JSON, so that parsing
+//   megabytes of metrics never runs on the thread that accepts API connections.
 import type { LogLevel } from './config.js';
 
 /**
@@ -66,14 +71,28 @@ export interface MetricsReplyMessage {
   families: FamilyUpdate[];
 }
 
-/** Sent by a worker leaving on purpose, just before it exits, so nothing it counted is lost. */
+/**
+ * Sent by a worker leaving on purpose, just before it exits, so nothing it counted is lost. The
+ * manager answers with a FinalMetricsAck once it has recorded them.
+ */
 export interface FinalMetricsMessage {
   type: 'final-metrics';
   metrics: MetricsSnapshot;
 }
 
-export type WorkerMessage =
-  ReadyMessage | BootFailedMessage | HeartbeatMessage | MetricsReplyMessage | FinalMetricsMessage;
+/** First message on a metrics link: which worker this socket belongs to. */
+export interface LinkHelloMessage {
+  type: 'hello';
+  /** cluster's worker id (unique for the manager's lifetime). */
+  workerId: number;
+  slot: number;
+}
+
+/** Control messages a worker sends over cluster IPC. */
+export type WorkerMessage = ReadyMessage | BootFailedMessage | HeartbeatMessage;
+
+/** What a worker sends over its metrics link. */
+export type WorkerLinkMessage = LinkHelloMessage | MetricsReplyMessage | FinalMetricsMessage;
 
 // ---- manager -> worker -------------------------------------------------------------------
 
@@ -97,18 +116,39 @@ export interface SetLogLevelMessage {
   level: LogLevel;
 }
 
-export type ManagerMessage = CollectMetricsMessage | DrainMessage | SetLogLevelMessage;
+/** The manager holds a leaving worker's final metrics: it may exit now. */
+export interface FinalMetricsAck {
+  type: 'final-ack';
+}
+
+/** Control messages the manager sends over cluster IPC. */
+export type ManagerMessage = DrainMessage | SetLogLevelMessage;
+
+/** What the manager's metrics thread sends over a worker's metrics link. */
+export type ManagerLinkMessage = CollectMetricsMessage | FinalMetricsAck;
 
 // ---- guards ------------------------------------------------------------------------------
 
-const WORKER_TYPES = new Set<string>([
-  'ready',
-  'boot-failed',
-  'heartbeat',
-  'metrics',
-  'final-metrics',
-]);
-const MANAGER_TYPES = new Set<string>(['collect-metrics', 'drain', 'set-log-level']);
+/** The set of a union's `type` tags; the Record makes the compiler insist on every one. */
+function tags<T extends string>(all: Record<T, true>): ReadonlySet<string> {
+  return new Set(Object.keys(all));
+}
+
+const WORKER_TYPES = tags<WorkerMessage['type']>({
+  ready: true,
+  'boot-failed': true,
+  heartbeat: true,
+});
+const MANAGER_TYPES = tags<ManagerMessage['type']>({ drain: true, 'set-log-level': true });
+const WORKER_LINK_TYPES = tags<WorkerLinkMessage['type']>({
+  hello: true,
+  metrics: true,
+  'final-metrics': true,
+});
+const MANAGER_LINK_TYPES = tags<ManagerLinkMessage['type']>({
+  'collect-metrics': true,
+  'final-ack': true,
+});
 
 function hasType(value: unknown): value is { type: string } {
   return (
@@ -126,5 +166,16 @@ export function isManagerMessage(value: unknown): value is ManagerMessage {
   return hasType(value) && MANAGER_TYPES.has(value.type);
 }
 
+export function isWorkerLinkMessage(value: unknown): value is WorkerLinkMessage {
+  return hasType(value) && WORKER_LINK_TYPES.has(value.type);
+}
+
+export function isManagerLinkMessage(value: unknown): value is ManagerLinkMessage {
+  return hasType(value) && MANAGER_LINK_TYPES.has(value.type);
+}
+
 /** Environment variable through which the manager tells a forked worker its slot. */
 export const WORKER_SLOT_ENV = 'CLUSTER_WORKER_SLOT';
+
+/** Environment variable naming the Unix socket of the manager's metrics thread. */
+export const METRICS_SOCKET_ENV = 'CLUSTER_METRICS_SOCKET';

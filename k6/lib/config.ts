@@ -87,3 +87,14 @@ export const ADMIN_TOKEN = envString('ADMIN_TOKEN', '');
 
 /** Where handleSummary writes `<scenario>-summary.json` and `.txt` (k6/run.sh creates it). */
 export const SUMMARY_DIR = envString('SUMMARY_DIR', 'reports/k6').replace(/\/$/, '');
+
+/**
+ * The test-wide `testid` tag (k6's convention for telling runs apart): set as `options.tags`, it
+ * lands on every metric of the run, so the k6 dashboard's `testid` variable picks one run out of
+ * many in Prometheus. TESTID sets it; the default is the scenario and the start time, e.g.
+ * `load-2026-11-25T23:10:00Z`. k6 reads options once, so every VU shares the value.
+ */
+export function testTags(scenario: string): { testid: string } {
+  const started = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  return { testid: envString('TESTID', `${scenario}-${started}`) };
+}

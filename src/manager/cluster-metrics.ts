@@ -1,16 +1,16 @@
-// The cluster's /metrics: collect from workers, merge with carry-over, add the manager's own
-// metrics, render in the format the scraper asked for.
+// The cluster's /metrics as the main thread sees it: pick the format, fit the collection to the
+// scraper's timeout, refresh the supervision metrics, and let the metrics thread do the rest.
 import { Registry } from 'prom-client';
-import { isGaugeNamedLikeCounter } from '../metrics/aggregation-rules.js';
 import type { ContentType } from '../metrics/snapshot.js';
 import { snapshotOf } from '../metrics/snapshot.js';
-import type { MetricsCollector } from './collector.js';
 import type { ManagerMetrics } from './manager-metrics.js';
-import type { MetricsLedger } from './metrics-ledger.js';
+import type { MetricsHub } from './metrics-hub.js';
+import type { WorkerRef } from './metrics-thread-protocol.js';
+import { collectTimeoutMs } from './scrape-timeout.js';
 
 export interface RenderedMetrics {
   contentType: string;
-  body: string;
+  body: Buffer;
 }
 
 /** OpenMetrics when the Accept header asks for it (Prometheus 2.x does), else Prometheus text. */
@@ -24,21 +24,31 @@ export function negotiateContentType(accept: string | undefined): ContentType {
   return wantsOpenMetrics ? Registry.OPENMETRICS_CONTENT_TYPE : Registry.PROMETHEUS_CONTENT_TYPE;
 }
 
+export interface ScrapeHeaders {
+  accept?: string | undefined;
+  'x-prometheus-scrape-timeout-seconds'?: string | string[] | undefined;
+}
+
 export class ClusterMetrics {
   constructor(
-    private readonly ledger: MetricsLedger,
-    private readonly collector: MetricsCollector,
+    private readonly hub: MetricsHub,
     private readonly managerMetrics: ManagerMetrics,
+    private readonly workers: () => WorkerRef[],
+    private readonly configuredTimeoutMs: number,
   ) {}
 
-  async render(accept: string | undefined): Promise<RenderedMetrics> {
-    const contentType = negotiateContentType(accept);
-    const collection = await this.collector.collect();
-    this.managerMetrics.update(collection);
-    // The per-type gauges beside the dropped *_total ones carry the same numbers.
-    const own = (await snapshotOf(this.managerMetrics.registry)).filter(
-      (metric) => !isGaugeNamedLikeCounter(metric),
-    );
-    return { contentType, body: await this.ledger.render(collection.answered, own, contentType) };
+  async render(headers: ScrapeHeaders): Promise<RenderedMetrics> {
+    const contentType = negotiateContentType(headers.accept);
+    this.managerMetrics.update();
+    const body = await this.hub.scrape({
+      contentType,
+      timeoutMs: collectTimeoutMs(
+        this.configuredTimeoutMs,
+        headers['x-prometheus-scrape-timeout-seconds'],
+      ),
+      workers: this.workers(),
+      manager: await snapshotOf(this.managerMetrics.registry),
+    });
+    return { contentType, body };
   }
 }

@@ -1,101 +1,131 @@
-// Gathers every live worker's registry over IPC for one scrape. Each worker gets the same
-// deadline; a worker that misses it is reported as such and the scrape goes on without it.
-// Scrapes that overlap share one collection, and replies to an older collection are ignored.
-import type { MetricsReplyMessage } from '../protocol.js';
-import type { ManagedWorker } from './managed-worker.js';
+// Gathers every live worker's registry for a scrape. Every scrape has its own deadline (the
+// configured one, shortened to fit Prometheus' scrape timeout): at that deadline it answers with
+// whoever has replied, and a worker that has not is reported as such. Scrapes that overlap share
+// one collection (one request per worker), and replies to an older collection are ignored.
+import type { CollectMetricsMessage, MetricsReplyMessage } from '../protocol.js';
+import type { WorkerState } from './status-types.js';
 import type { MetricsLedger } from './metrics-ledger.js';
 
+/** A worker as the collector sees it: who it is, and a way to ask it. */
+export interface CollectTarget {
+  readonly id: number;
+  readonly slot: number;
+  readonly state: WorkerState;
+  /** False when the request cannot reach the worker. */
+  send(message: CollectMetricsMessage): boolean;
+}
+
 export interface Collection {
+  /** Identifies the collection; overlapping scrapes that shared it see the same id. */
+  id: number;
   /** Worker ids that answered in time: their gauges are current. */
   answered: Set<number>;
-  /** Per slot: did every worker of that slot answer? */
+  /** Per slot: did every worker of that slot answer in time? */
   slotSuccess: Map<number, boolean>;
   durationSeconds: number;
 }
 
 type Outcome = 'answered' | 'gone' | 'unreachable';
 
-interface Pending {
+interface Running {
   requestId: number;
-  waiting: Map<number, (outcome: Outcome) => void>;
+  startedAt: bigint;
+  targets: CollectTarget[];
+  outcomes: Map<number, Outcome>;
+  /** Settles when every target has an outcome or the collection's own deadline has passed. */
+  finished: Promise<void>;
+  settle: (workerId: number, outcome: Outcome) => void;
+}
+
+function sleep(ms: number): { done: Promise<void>; cancel: () => void } {
+  let timer: NodeJS.Timeout | undefined;
+  const done = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  return { done, cancel: () => clearTimeout(timer) };
 }
 
 export class MetricsCollector {
   private nextRequestId = 1;
-  private pending: Pending | null = null;
-  private running: Promise<Collection> | null = null;
+  private running: Running | null = null;
 
-  constructor(
-    private readonly ledger: MetricsLedger,
-    private readonly timeoutMs: number,
-    private readonly liveWorkers: () => ManagedWorker[],
-  ) {}
+  constructor(private readonly ledger: MetricsLedger) {}
 
-  collect(): Promise<Collection> {
-    this.running ??= this.run().finally(() => {
-      this.running = null;
-    });
-    return this.running;
+  /**
+   * Asks every target (or joins the collection in progress) and resolves at the earlier of:
+   * every worker answered, `timeoutMs` passed, the shared collection ended.
+   */
+  async collect(targets: readonly CollectTarget[], timeoutMs: number): Promise<Collection> {
+    const run = this.running ?? this.start(targets, timeoutMs);
+    const timer = sleep(timeoutMs);
+    await Promise.race([run.finished, timer.done]);
+    timer.cancel();
+    return this.summary(run);
   }
 
   /** A worker's reply; kept only if it answers the collection in progress. */
-  onReply(worker: ManagedWorker, message: MetricsReplyMessage): void {
-    const pending = this.pending;
-    if (!pending || pending.requestId !== message.requestId) return;
-    const done = pending.waiting.get(worker.id);
-    if (!done) return;
-    done(this.ledger.recordReply(worker.id, message) ? 'answered' : 'unreachable');
+  onReply(workerId: number, message: MetricsReplyMessage): void {
+    const run = this.running;
+    if (!run || run.requestId !== message.requestId || run.outcomes.has(workerId)) return;
+    if (!run.targets.some((t) => t.id === workerId)) return;
+    run.settle(workerId, this.ledger.recordReply(workerId, message) ? 'answered' : 'unreachable');
   }
 
-  /** The worker is gone: stop waiting for it (its final snapshot, if any, is already recorded). */
-  onGone(worker: ManagedWorker): void {
-    this.pending?.waiting.get(worker.id)?.('gone');
+  /** The worker left (its final snapshot, if any, is already recorded): stop waiting for it. */
+  onGone(workerId: number): void {
+    this.running?.settle(workerId, 'gone');
   }
 
-  private async run(): Promise<Collection> {
-    const started = process.hrtime.bigint();
-    const requestId = this.nextRequestId++;
-    // Booting workers have no traffic yet and may not listen for IPC: not asked, not counted.
-    const targets = this.liveWorkers().filter((w) => w.state !== 'starting');
+  /** The worker cannot answer any more (its link closed): stop waiting for it. */
+  onUnreachable(workerId: number): void {
+    this.running?.settle(workerId, 'unreachable');
+  }
+
+  private start(all: readonly CollectTarget[], timeoutMs: number): Running {
+    // Booting workers have no traffic yet: not asked, not counted.
+    const targets = all.filter((t) => t.state !== 'starting');
     const outcomes = new Map<number, Outcome>();
-    const waiting = new Map<number, (outcome: Outcome) => void>();
-    const replies = targets.map(
-      (worker) =>
-        new Promise<void>((resolve) => {
-          waiting.set(worker.id, (outcome) => {
-            outcomes.set(worker.id, outcome);
-            waiting.delete(worker.id);
-            resolve();
-          });
-        }),
-    );
-    this.pending = { requestId, waiting };
-    for (const worker of targets) {
-      const have = this.ledger.baseFor(worker.id);
-      if (!worker.send({ type: 'collect-metrics', requestId, have })) {
-        waiting.get(worker.id)?.('unreachable');
+    let finish: () => void = () => undefined;
+    const allDone = new Promise<void>((resolve) => (finish = resolve));
+    const run: Running = {
+      requestId: this.nextRequestId++,
+      startedAt: process.hrtime.bigint(),
+      targets,
+      outcomes,
+      finished: allDone,
+      settle: (workerId, outcome) => {
+        if (outcomes.has(workerId) || !targets.some((t) => t.id === workerId)) return;
+        outcomes.set(workerId, outcome);
+        if (outcomes.size === targets.length) finish();
+      },
+    };
+    this.running = run;
+    if (targets.length === 0) finish();
+    const deadline = sleep(timeoutMs);
+    void Promise.race([allDone, deadline.done]).then(() => {
+      deadline.cancel();
+      // Whoever has not answered by now missed the deadline; later replies are ignored.
+      if (this.running === run) this.running = null;
+    });
+    for (const target of targets) {
+      const have = this.ledger.baseFor(target.id);
+      if (!target.send({ type: 'collect-metrics', requestId: run.requestId, have })) {
+        run.settle(target.id, 'unreachable');
       }
     }
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      Promise.all(replies),
-      new Promise((resolve) => (timer = setTimeout(resolve, this.timeoutMs))),
-    ]);
-    clearTimeout(timer);
-    // Workers still waited for missed the deadline.
-    this.pending = null;
+    return run;
+  }
 
+  private summary(run: Running): Collection {
     const answered = new Set<number>();
     const slotSuccess = new Map<number, boolean>();
-    for (const worker of targets) {
-      const outcome = outcomes.get(worker.id);
+    for (const target of run.targets) {
+      const outcome = run.outcomes.get(target.id);
       // A worker that left mid-collection handed in its final snapshot: not a failure.
       if (outcome === 'gone') continue;
       const ok = outcome === 'answered';
-      if (ok) answered.add(worker.id);
-      slotSuccess.set(worker.slot, (slotSuccess.get(worker.slot) ?? true) && ok);
+      if (ok) answered.add(target.id);
+      slotSuccess.set(target.slot, (slotSuccess.get(target.slot) ?? true) && ok);
     }
-    const durationSeconds = Number(process.hrtime.bigint() - started) / 1e9;
-    return { answered, slotSuccess, durationSeconds };
+    const durationSeconds = Number(process.hrtime.bigint() - run.startedAt) / 1e9;
+    return { id: run.requestId, answered, slotSuccess, durationSeconds };
   }
 }

@@ -101,8 +101,12 @@ export function createManagerServer(deps: ManagerServerDeps): http.Server {
   const routes: Record<string, Partial<Record<string, Handler>>> = {
     '/metrics': {
       GET: async (req, res) => {
-        const rendered = await metrics.render(req.headers.accept);
-        res.writeHead(200, { 'Content-Type': rendered.contentType, 'Cache-Control': 'no-store' });
+        const rendered = await metrics.render(req.headers);
+        res.writeHead(200, {
+          'Content-Type': rendered.contentType,
+          'Content-Length': rendered.body.byteLength,
+          'Cache-Control': 'no-store',
+        });
         res.end(rendered.body);
       },
     },
@@ -112,6 +116,29 @@ export function createManagerServer(deps: ManagerServerDeps): http.Server {
         const healthy = manager.readyWorkers > 0;
         sendJson(res, healthy ? 200 : 503, {
           status: healthy ? 'ok' : 'unavailable',
+          readyWorkers: manager.readyWorkers,
+          desiredWorkers: manager.desiredWorkers,
+        });
+      },
+    },
+    // Orchestrator probes. /livez answers from the manager's own event loop and nothing else: a
+    // liveness failure restarts the whole pod, which must not follow from workers being busy.
+    '/livez': {
+      GET: async (_req, res) => sendJson(res, 200, { status: 'ok' }),
+    },
+    // /readyz takes the pod out of the Service's endpoints: at once when shutdown begins (so the
+    // load balancer stops sending before workers drain), and while no worker can serve.
+    '/readyz': {
+      GET: async (_req, res) => {
+        const { manager } = supervisor.status();
+        const reason = manager.shuttingDown
+          ? 'shutting_down'
+          : manager.readyWorkers === 0
+            ? 'no_ready_worker'
+            : undefined;
+        sendJson(res, reason ? 503 : 200, {
+          status: reason ? 'unavailable' : 'ok',
+          ...(reason && { reason }),
           readyWorkers: manager.readyWorkers,
           desiredWorkers: manager.desiredWorkers,
         });

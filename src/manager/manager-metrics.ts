@@ -1,13 +1,16 @@
-// Metrics the manager owns, labelled by slot (bounded: slots are reused by replacements), plus
-// the manager's own process metrics under a prefix of their own so they never merge into the
-// workers'. Gauges are rebuilt from the supervisor's state at each scrape, so slots that were
-// scaled away disappear instead of going stale.
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+// Metrics the main thread owns (supervision), labelled by slot (bounded: slots are reused by
+// replacements), plus the manager's own process metrics under a prefix of their own so they
+// never merge into the workers'. Gauges are rebuilt from the supervisor's state at each scrape,
+// so slots that were scaled away disappear instead of going stale; counters keep every slot
+// they ever had. (The metrics about collection itself live with it, in the metrics thread.)
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { HeartbeatMessage } from '../protocol.js';
-import type { Collection } from './collector.js';
 import type { ManagedWorker } from './managed-worker.js';
-import type { RestartReason, Supervisor } from './supervisor.js';
+import { RESTART_REASONS, type RestartReason, type Supervisor } from './supervisor.js';
 import type { WorkerState } from './status-types.js';
+
+/** What the metrics read of the supervisor. */
+export type SupervisionView = Pick<Supervisor, 'desiredWorkers' | 'list'>;
 
 const STATES: WorkerState[] = ['starting', 'ready', 'stopping'];
 export const MANAGER_METRICS_PREFIX = 'cluster_manager_';
@@ -16,7 +19,6 @@ export class ManagerMetrics {
   readonly registry = new Registry();
   private readonly up: Gauge<'slot'>;
   private readonly restarts: Counter<'slot' | 'reason'>;
-  private readonly scrapeSuccess: Gauge<'slot'>;
   private readonly heartbeatAge: Gauge<'slot'>;
   private readonly eventLoopDelay: Gauge<'slot'>;
   private readonly residentMemory: Gauge<'slot'>;
@@ -24,10 +26,8 @@ export class ManagerMetrics {
   private readonly cpu: Counter<'slot'>;
   private readonly byState: Gauge<'state'>;
   private readonly desired: Gauge;
-  private readonly scrapeDuration: Histogram;
-  private lastCollection: Collection | null = null;
 
-  constructor(private readonly supervisor: Supervisor) {
+  constructor(private readonly supervisor: SupervisionView) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: MANAGER_METRICS_PREFIX });
     this.up = new Gauge({
@@ -40,12 +40,6 @@ export class ManagerMetrics {
       name: 'cluster_worker_restarts_total',
       help: 'Workers replaced or removed, by slot and reason (crash, hung, memory, max_requests, reload, scale).',
       labelNames: ['slot', 'reason'],
-      registers,
-    });
-    this.scrapeSuccess = new Gauge({
-      name: 'cluster_worker_scrape_success',
-      help: '1 if every worker of the slot answered the last metrics collection in time, else 0 (its gauges are then left out).',
-      labelNames: ['slot'],
       registers,
     });
     this.heartbeatAge = new Gauge({
@@ -89,12 +83,7 @@ export class ManagerMetrics {
       help: 'Workers the manager aims to keep ready (WORKERS, changed by scaling).',
       registers,
     });
-    this.scrapeDuration = new Histogram({
-      name: 'cluster_scrape_duration_seconds',
-      help: 'Time the manager spent collecting worker metrics for one scrape.',
-      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-      registers,
-    });
+    this.update();
   }
 
   onRestart(slot: number, reason: RestartReason): void {
@@ -107,16 +96,12 @@ export class ManagerMetrics {
     if (delta > 0) this.cpu.inc({ slot: String(worker.slot) }, delta);
   }
 
-  /** Rebuilds the per-slot gauges from the supervisor's state and the collection just made. */
-  update(collection: Collection): void {
-    // Overlapping scrapes share one collection: time it once.
-    if (collection !== this.lastCollection) this.scrapeDuration.observe(collection.durationSeconds);
-    this.lastCollection = collection;
+  /** Rebuilds the per-slot gauges from the supervisor's state. */
+  update(): void {
     const now = Date.now();
     const workers = this.supervisor.list();
     for (const gauge of [
       this.up,
-      this.scrapeSuccess,
       this.heartbeatAge,
       this.eventLoopDelay,
       this.residentMemory,
@@ -126,6 +111,10 @@ export class ManagerMetrics {
     }
     for (let slot = 0; slot < this.supervisor.desiredWorkers; slot += 1) {
       this.up.set({ slot: String(slot) }, 0);
+      // Labelled counters with a known label set exist at 0 from the start: otherwise the first
+      // restart of a slot starts its series at 1 and increase() never sees it.
+      for (const reason of RESTART_REASONS) this.restarts.inc({ slot: String(slot), reason }, 0);
+      this.cpu.inc({ slot: String(slot) }, 0);
     }
     for (const state of STATES) this.byState.set({ state }, 0);
     for (const worker of workers) {
@@ -144,9 +133,6 @@ export class ManagerMetrics {
         this.residentMemory.set({ slot }, beat.residentMemoryBytes);
         this.heapUsed.set({ slot }, beat.heapUsedBytes);
       }
-    }
-    for (const [slot, ok] of collection.slotSuccess) {
-      this.scrapeSuccess.set({ slot: String(slot) }, ok ? 1 : 0);
     }
     this.desired.set(this.supervisor.desiredWorkers);
   }

@@ -5,12 +5,12 @@ import http from 'node:http';
 import { ConfigError, loadConfig, MAX_WORKERS, type Config, type LogLevel } from '../config.js';
 import { createLogger, type Logger } from '../logger.js';
 import { VERSION } from '../version.js';
-import { MetricsCollector } from './collector.js';
 import { answerClientError } from './client-error.js';
+import { METRICS_SOCKET_ENV } from '../protocol.js';
 import { ClusterMetrics } from './cluster-metrics.js';
 import { createManagerServer } from './http-server.js';
 import { ManagerMetrics } from './manager-metrics.js';
-import { MetricsLedger } from './metrics-ledger.js';
+import { MetricsHub } from './metrics-hub.js';
 import { Supervisor } from './supervisor.js';
 
 export async function runManager(): Promise<void> {
@@ -26,31 +26,41 @@ export async function runManager(): Promise<void> {
   }
   const logger = createLogger(config.logLevel, { role: 'manager' });
 
-  const ledger = new MetricsLedger();
-  // The hooks run only after supervisor.start(), by which time collector and managerMetrics exist.
+  // Metrics work (worker links, merging, rendering) runs on a thread of its own: this thread
+  // accepts every API connection and must stay free for that.
+  let hub: MetricsHub;
+  try {
+    hub = new MetricsHub(logger, config.logLevel);
+    await hub.ready();
+  } catch (error) {
+    logger.fatal({ err: error }, 'cannot start the metrics thread');
+    process.exit(1);
+  }
+  // Forked workers inherit the environment: this is how they find the metrics link.
+  process.env[METRICS_SOCKET_ENV] = hub.socketPath;
+
+  // The hooks run only after supervisor.start(), by which time managerMetrics exists.
   const supervisor = new Supervisor(
     config,
     logger,
     {
-      onMetrics: (worker, message) => collector.onReply(worker, message),
-      onFinalMetrics: (worker, message) => ledger.record(worker.id, message.metrics),
       onHeartbeat: (worker, beat, previous) => managerMetrics.onHeartbeat(worker, beat, previous),
-      onWorkerGone: async (worker) => {
-        await ledger.retire(worker.id);
-        collector.onGone(worker);
-      },
+      onWorkerGone: (worker) => hub.workerGone(worker.id),
       onRestart: (slot, reason) => managerMetrics.onRestart(slot, reason),
     },
     VERSION,
   );
-  const collector = new MetricsCollector(ledger, config.metricsCollectTimeoutMs, () =>
-    supervisor.list(),
-  );
   const managerMetrics = new ManagerMetrics(supervisor);
-  const clusterMetrics = new ClusterMetrics(ledger, collector, managerMetrics);
+  const clusterMetrics = new ClusterMetrics(
+    hub,
+    managerMetrics,
+    () => supervisor.list().map(({ id, slot, state }) => ({ id, slot, state })),
+    config.metricsCollectTimeoutMs,
+  );
 
   const setLogLevel = (level: LogLevel) => {
     logger.level = level;
+    hub.setLogLevel(level);
     for (const worker of supervisor.list()) worker.send({ type: 'set-log-level', level });
     logger.info({ logLevel: level }, 'log level changed');
   };
@@ -77,6 +87,7 @@ export async function runManager(): Promise<void> {
     await supervisor.shutdown();
     server.close();
     server.closeAllConnections();
+    await hub.close();
     logger.info({ exitCode: supervisor.exitCode }, 'manager exiting');
     process.exit(supervisor.exitCode);
   };
@@ -92,6 +103,7 @@ export async function runManager(): Promise<void> {
   logger.info(
     {
       workers: config.workers,
+      workersFrom: config.workersSource,
       api: `${config.host}:${config.port}`,
       manager: `${config.metricsHost}:${config.metricsPort}`,
       adminEnabled: config.adminToken !== undefined,

@@ -10,28 +10,33 @@ import type { Logger } from '../logger.js';
 import {
   isWorkerMessage,
   WORKER_SLOT_ENV,
-  type FinalMetricsMessage,
   type HeartbeatMessage,
-  type MetricsReplyMessage,
   type StopReason,
 } from '../protocol.js';
 import { ManagedWorker, type WorkerExit } from './managed-worker.js';
 import { decideRestart, FRESH_HISTORY, type SlotHistory } from './restart-policy.js';
 import type { StatusResponse } from './status-types.js';
 
-export type RestartReason = 'crash' | 'hung' | 'memory' | 'max_requests' | 'reload' | 'scale';
+/** Why a slot's worker was replaced or removed: the `reason` label of the restarts counter. */
+export const RESTART_REASONS = [
+  'crash',
+  'hung',
+  'memory',
+  'max_requests',
+  'reload',
+  'scale',
+] as const;
+export type RestartReason = (typeof RESTART_REASONS)[number];
 
 /** What the rest of the manager (metrics) wants to hear about. */
 export interface SupervisorHooks {
-  onMetrics(worker: ManagedWorker, message: MetricsReplyMessage): void;
-  onFinalMetrics(worker: ManagedWorker, message: FinalMetricsMessage): void;
   onHeartbeat(
     worker: ManagedWorker,
     message: HeartbeatMessage,
     previous: HeartbeatMessage | null,
   ): void;
   /** The worker has exited and every message it sent has been delivered. */
-  onWorkerGone(worker: ManagedWorker): Promise<void>;
+  onWorkerGone(worker: ManagedWorker): void;
   onRestart(slot: number, reason: RestartReason): void;
 }
 
@@ -149,12 +154,6 @@ export class Supervisor {
         this.hooks.onHeartbeat(worker, message, previous);
         return;
       }
-      case 'metrics':
-        this.hooks.onMetrics(worker, message);
-        return;
-      case 'final-metrics':
-        this.hooks.onFinalMetrics(worker, message);
-        return;
     }
   }
 
@@ -162,7 +161,7 @@ export class Supervisor {
 
   private async reap(worker: ManagedWorker, exit: WorkerExit): Promise<void> {
     this.workers.delete(worker.id);
-    await this.hooks.onWorkerGone(worker);
+    this.hooks.onWorkerGone(worker);
     const { slot } = worker;
     const log = { slot, workerPid: worker.pid, code: exit.code, signal: exit.signal };
     if (worker.stopReason !== null) {

@@ -14,6 +14,9 @@ export const AGGREGATION_RULES: Readonly<Record<string, AggregationRule>> = {
   http_requests_in_flight: 'sum',
   // Requests each worker shed (src/metrics/shed-metrics.ts): a count, so it adds up.
   http_requests_shed_total: 'sum',
+  // One series per (version, node_version, slot), always 1. 'max', not 'sum': during a reload the
+  // old and new worker of a slot overlap, and two workers of the same build must still read 1.
+  app_build_info: 'max',
 
   // --- prom-client default metrics
   process_cpu_user_seconds_total: 'sum',

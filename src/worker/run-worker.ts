@@ -1,19 +1,25 @@
 // Worker boot: build the app, listen, report ready, beat, answer metric collections, and drain
 // when the manager says so. The worker never decides its own fate beyond that: the manager
 // supervises, so a worker only exits when told to, when its manager is gone, or when it fails.
+import cluster from 'node:cluster';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { createApp, handleClientError, handleExpectations } from '../app/create-app.js';
 import { createLoadShedder } from '../app/load-shedding.js';
 import { loadConfig, type Config } from '../config.js';
 import { createLogger, type Logger } from '../logger.js';
+import { registerBuildInfo } from '../metrics/build-info.js';
 import { createHttpMetrics } from '../metrics/http-metrics.js';
 import { createShedMetrics } from '../metrics/shed-metrics.js';
-import { snapshotOf } from '../metrics/snapshot.js';
-import { WORKER_SLOT_ENV, type DrainMessage, type StopReason } from '../protocol.js';
+import {
+  METRICS_SOCKET_ENV,
+  WORKER_SLOT_ENV,
+  type DrainMessage,
+  type StopReason,
+} from '../protocol.js';
 import { VERSION } from '../version.js';
 import { createApiServer, type ApiServer } from './api-server.js';
 import { startHeartbeat } from './heartbeat.js';
-import { MetricsEncoder } from './metrics-encoder.js';
+import { MetricsLink } from './metrics-link.js';
 import { onManagerMessage, sendToManager } from './ipc.js';
 
 export interface WorkerOptions {
@@ -33,8 +39,9 @@ export async function runWorker(options: WorkerOptions = {}): Promise<void> {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const metrics = createHttpMetrics(registry);
+  registerBuildInfo(registry, { version: VERSION, slot });
   options.extendRegistry?.(registry);
-  const encoder = new MetricsEncoder(registry);
+  const link = openMetricsLink(registry, slot, logger);
   const lifecycle = { draining: false };
   const shedder = createLoadShedder(config.shedding, {
     inFlight: () => api.counters.inFlight,
@@ -62,16 +69,15 @@ export async function runWorker(options: WorkerOptions = {}): Promise<void> {
     if (!clean) logger.warn({ reason }, 'drain timed out; closed remaining connections');
     stopHeartbeat();
     // Final words: everything this worker counted reaches the manager before it exits.
-    await sendToManager({ type: 'final-metrics', metrics: await snapshotOf(registry) });
+    if (link && !(await link.sendFinalMetrics(FINAL_METRICS_TIMEOUT_MS))) {
+      logger.warn({ reason }, 'the manager did not confirm the final metrics');
+    }
     logger.info({ reason }, 'worker exiting');
     process.exit(0);
   };
 
   onManagerMessage((message) => {
     switch (message.type) {
-      case 'collect-metrics':
-        void encoder.encode(message.requestId, message.have).then(sendToManager);
-        return;
       case 'drain':
         void leave(message.reason, message.timeoutMs);
         return;
@@ -85,9 +91,21 @@ export async function runWorker(options: WorkerOptions = {}): Promise<void> {
   // The manager died or cut us off: nobody supervises this worker any more; leave cleanly.
   process.once('disconnect', () => void leave('manager_gone', config.shutdownTimeoutMs));
 
-  await listen(api, config, logger);
+  await Promise.all([listen(api, config, logger), link?.connect()]);
   await sendToManager({ type: 'ready' });
   logger.info({ port: config.port, host: config.host }, 'worker ready');
+}
+
+/** How long a leaving worker waits for the manager to confirm it holds its final metrics. */
+const FINAL_METRICS_TIMEOUT_MS = 2_000;
+
+function openMetricsLink(registry: Registry, slot: number, logger: Logger): MetricsLink | null {
+  const socketPath = process.env[METRICS_SOCKET_ENV];
+  if (!socketPath || !cluster.worker) {
+    logger.warn(`${METRICS_SOCKET_ENV} not set: this worker's metrics reach no manager`);
+    return null;
+  }
+  return new MetricsLink({ socketPath, workerId: cluster.worker.id, slot, registry, logger });
 }
 
 function installSignalHandlers(

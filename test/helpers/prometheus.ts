@@ -402,6 +402,9 @@ export const BUILTIN_VARIABLES: Readonly<Record<string, string>> = {
  * Dashboard variables become `.+`: the dashboards use them only inside regex matchers
  * (`label=~"$var"`, checked by the static test), where `.+` selects every value but, unlike `.*`,
  * still requires the label to exist, so a wrong label name returns nothing and fails the test.
+ * A variable with "All" and an `allValue` gets that value instead, as Grafana sends it: the
+ * Kubernetes-only `namespace` and `pod` use `.*`, which also matches series without the label
+ * (Compose and these tests have no such labels).
  */
 export const DEFAULT_VARIABLE_VALUE = '.+';
 
@@ -449,6 +452,8 @@ export interface GrafanaPanel {
 export interface GrafanaVariable {
   name: string;
   type: string;
+  includeAll?: boolean;
+  allValue?: string;
   query?: string | { query?: string };
   definition?: string;
   [key: string]: unknown;
@@ -456,7 +461,9 @@ export interface GrafanaVariable {
 
 export interface GrafanaAnnotation {
   name: string;
+  /** Legacy place of a Prometheus annotation's query; now `target.expr`. */
   expr?: string;
+  target?: { expr?: string; [key: string]: unknown };
   datasource?: { type?: string; uid?: string };
   [key: string]: unknown;
 }
@@ -527,7 +534,12 @@ export function dashboardExpressions(
   const out: DashboardExpression[] = [];
   for (const { file, dashboard } of loadDashboards(options.dir)) {
     const name = path.basename(file);
-    const sub = (raw: string) => substituteVariables(raw, options.values);
+    const allValues: Record<string, string> = {};
+    for (const variable of dashboard.templating?.list ?? []) {
+      if (variable.includeAll && variable.allValue) allValues[variable.name] = variable.allValue;
+    }
+    const values = { ...allValues, ...options.values };
+    const sub = (raw: string) => substituteVariables(raw, values);
     for (const panel of allPanels(dashboard)) {
       for (const target of panel.targets ?? []) {
         if (typeof target.expr !== 'string') continue;
@@ -542,14 +554,15 @@ export function dashboardExpressions(
       }
     }
     for (const annotation of dashboard.annotations?.list ?? []) {
-      if (typeof annotation.expr !== 'string') continue;
+      const expr = annotation.target?.expr ?? annotation.expr;
+      if (typeof expr !== 'string') continue;
       out.push({
         dashboard: name,
         kind: 'annotation',
         where: annotation.name,
         refId: '-',
-        raw: annotation.expr,
-        expr: sub(annotation.expr),
+        raw: expr,
+        expr: sub(expr),
       });
     }
     for (const variable of dashboard.templating?.list ?? []) {

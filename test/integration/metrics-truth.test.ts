@@ -12,16 +12,25 @@ import { waitUntil } from '../helpers/wait.js';
 const run = promisify(execFile);
 const COUNT = 'http_request_duration_seconds_count';
 const COLLECT_TIMEOUT_MS = 1_000;
+const HEARTBEAT_MS = 200;
+const WORKERS = 2;
+/** Counters every worker advances under load; each must rise between scrapes a second apart. */
+const ADVANCING = [
+  'process_cpu_seconds_total',
+  'nodejs_gc_duration_seconds_count',
+  'http_request_duration_seconds_count',
+];
 
 describe('the manager’s /metrics', () => {
   let cluster: ClusterHandle;
   beforeAll(async () => {
     cluster = await startCluster({
       env: {
-        WORKERS: '2',
+        WORKERS: String(WORKERS),
         METRICS_COLLECT_TIMEOUT_MS: String(COLLECT_TIMEOUT_MS),
         // High enough that a SIGSTOPped worker is not replaced during the test.
         WORKER_TIMEOUT_MS: '120000',
+        HEARTBEAT_INTERVAL_MS: String(HEARTBEAT_MS),
       },
     });
   });
@@ -71,6 +80,61 @@ describe('the manager’s /metrics', () => {
     expect(samples.get('cluster_manager_process_resident_memory_bytes')).toBeGreaterThan(1e6);
     // Workers' process metrics are summed; the manager's own stay apart under their prefix.
     expect(samples.get('process_resident_memory_bytes')).toBeGreaterThan(1e6);
+  });
+
+  it('advances every worker-driven counter between scrapes a second apart, under load', async () => {
+    // /api/work burns CPU; /api/hello allocates per request, so young-generation GCs keep coming.
+    const work = startTraffic(`${cluster.apiUrl}/api/work?ms=10`, 2);
+    const hello = startTraffic(`${cluster.apiUrl}/api/hello?name=gc`, 4);
+    try {
+      let previous = await scrape(cluster.managerUrl);
+      for (let round = 1; round <= 3; round += 1) {
+        const after = Date.now() + 1_000;
+        await waitUntil(() => Date.now() >= after, 'a second between scrapes', 5_000, 50);
+        const samples = await scrape(cluster.managerUrl);
+        for (const name of ADVANCING) {
+          expect(sumOf(samples, name), `${name}, scrape ${round}`).toBeGreaterThan(
+            sumOf(previous, name),
+          );
+        }
+        previous = samples;
+      }
+    } finally {
+      await Promise.all([work.stop(), hello.stop()]);
+    }
+  });
+
+  it('reports the same CPU through the scrape and through the heartbeats', async () => {
+    // Two independent paths: process_cpu_seconds_total comes from the workers' registries over
+    // the metrics links; cluster_worker_cpu_seconds_total from heartbeats over IPC. They start
+    // counting at different moments (prom-client at registration, heartbeats at process start),
+    // so their increases are compared. A heartbeat's figure is at most one interval (plus one
+    // 10 ms request blocking its timer) old, and a worker burns at most 2 cores (this machine),
+    // so the increases may differ by WORKERS x (interval + 10 ms) x 2 cores, and no more.
+    const tolerance = WORKERS * ((HEARTBEAT_MS + 10) / 1000) * 2;
+    const cpu = async () => {
+      const samples = await scrape(cluster.managerUrl);
+      return {
+        scraped: sumOf(samples, 'process_cpu_seconds_total'),
+        beaten: sumOf(samples, 'cluster_worker_cpu_seconds_total'),
+      };
+    };
+    const work = startTraffic(`${cluster.apiUrl}/api/work?ms=10`, 4);
+    try {
+      const before = await cpu();
+      const after = Date.now() + 4_000;
+      await waitUntil(() => Date.now() >= after, 'four seconds of load', 10_000, 100);
+      const later = await cpu();
+      const scraped = later.scraped - before.scraped;
+      const beaten = later.beaten - before.beaten;
+      expect(scraped).toBeGreaterThan(tolerance);
+      expect(
+        Math.abs(scraped - beaten),
+        `scrape +${scraped}, heartbeats +${beaten}`,
+      ).toBeLessThanOrEqual(tolerance);
+    } finally {
+      await work.stop();
+    }
   });
 
   it('adds no series for 2,000 requests to random unknown paths', async () => {

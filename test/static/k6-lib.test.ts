@@ -17,6 +17,7 @@ interface ConfigModule {
   envInt(name: string, fallback: number, min?: number, max?: number): number;
   envDuration(name: string, fallback: string): string;
   durationSeconds(duration: string): number;
+  testTags(scenario: string): { testid: string };
 }
 
 interface SummaryModule {
@@ -55,6 +56,13 @@ describe('k6/lib/config.ts', () => {
     expect(c.MANAGER_URL).toBeUndefined();
     expect(c.ADMIN_TOKEN).toBe('token-0123456789abcdef');
     expect(c.SUMMARY_DIR).toBe('/results');
+  });
+
+  it('tags every run with a test-wide testid: TESTID, else the scenario and start time', async () => {
+    const c = await load<ConfigModule>('config.ts');
+    expect(c.testTags('load').testid).toMatch(/^load-\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    const set = await load<ConfigModule>('config.ts', { TESTID: 'release-1.4-canary' });
+    expect(set.testTags('load')).toEqual({ testid: 'release-1.4-canary' });
   });
 
   it.each(['http://example.com', 'http://10.0.0.5:8080', 'http://[fe80::1]:8080'])(

@@ -90,6 +90,14 @@ describe('k6 scripts', () => {
     }
   });
 
+  it('tag every metric of a run with the test-wide testid (the k6 dashboard selects by it)', () => {
+    for (const scenario of SCENARIOS) {
+      expect(source(path.join(K6, `${scenario}.ts`)), scenario).toMatch(
+        new RegExp(`export const options: Options = \\{\\n  tags: testTags\\('${scenario}'\\),`),
+      );
+    }
+  });
+
   it('state the SLO thresholds', () => {
     const text = source(path.join(K6, 'lib/thresholds.ts'));
     expect(text).toContain('http_req_failed: [`rate<${SLO.maxErrorRate}`]');

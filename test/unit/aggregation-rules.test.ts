@@ -6,6 +6,7 @@ import {
   isCumulative,
   isGaugeNamedLikeCounter,
 } from '../../src/metrics/aggregation-rules.js';
+import { registerBuildInfo } from '../../src/metrics/build-info.js';
 import { createHttpMetrics } from '../../src/metrics/http-metrics.js';
 import { createShedMetrics } from '../../src/metrics/shed-metrics.js';
 import { snapshotOf } from '../../src/metrics/snapshot.js';
@@ -16,6 +17,7 @@ async function workerSnapshot() {
   collectDefaultMetrics({ register: registry });
   createHttpMetrics(registry);
   createShedMetrics(registry);
+  registerBuildInfo(registry, { version: '1.0.0', slot: 0 });
   return snapshotOf(registry);
 }
 

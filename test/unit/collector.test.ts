@@ -1,11 +1,10 @@
 // The collection protocol's timing rules, with stand-in workers that answer (or not) on cue.
 import { Counter, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { MetricsCollector } from '../../src/manager/collector.js';
-import type { ManagedWorker } from '../../src/manager/managed-worker.js';
+import { MetricsCollector, type CollectTarget } from '../../src/manager/collector.js';
 import { MetricsLedger } from '../../src/manager/metrics-ledger.js';
 import { snapshotOf } from '../../src/metrics/snapshot.js';
-import type { ManagerMessage, MetricsSnapshot } from '../../src/protocol.js';
+import type { CollectMetricsMessage, MetricsSnapshot } from '../../src/protocol.js';
 
 async function snapshot(count: number): Promise<MetricsSnapshot> {
   const registry = new Registry();
@@ -18,39 +17,41 @@ function fullReply(metrics: MetricsSnapshot) {
 }
 
 function standIn(id: number, slot: number) {
-  const received: ManagerMessage[] = [];
-  const worker = {
+  const received: CollectMetricsMessage[] = [];
+  const worker: { -readonly [K in keyof CollectTarget]: CollectTarget[K] } = {
     id,
     slot,
     state: 'ready',
-    send: (message: ManagerMessage) => {
+    send: (message) => {
       received.push(message);
       return true;
     },
-  } as unknown as ManagedWorker;
+  };
   return { worker, received };
 }
 
-function requestIdOf(messages: ManagerMessage[]): number {
+function requestIdOf(messages: CollectMetricsMessage[]): number {
   const last = messages.at(-1);
-  if (last?.type !== 'collect-metrics') throw new Error('no collect request');
+  if (!last) throw new Error('no collect request');
   return last.requestId;
 }
 
 describe('MetricsCollector', () => {
   it('shares one collection between overlapping scrapes', async () => {
     const a = standIn(1, 0);
-    const collector = new MetricsCollector(new MetricsLedger(), 1_000, () => [a.worker]);
-    const first = collector.collect();
-    const second = collector.collect();
+    const collector = new MetricsCollector(new MetricsLedger());
+    const first = collector.collect([a.worker], 1_000);
+    const second = collector.collect([a.worker], 1_000);
     expect(a.received).toHaveLength(1);
-    collector.onReply(a.worker, {
+    collector.onReply(a.worker.id, {
       type: 'metrics',
       requestId: requestIdOf(a.received),
       ...fullReply(await snapshot(1)),
     });
     const [x, y] = await Promise.all([first, second]);
-    expect(x).toBe(y);
+    expect(a.received).toHaveLength(1);
+    expect(x.id).toBe(y.id);
+    expect(y.answered).toEqual(x.answered);
     expect([...x.answered]).toEqual([1]);
     expect(x.slotSuccess.get(0)).toBe(true);
   });
@@ -59,10 +60,10 @@ describe('MetricsCollector', () => {
     const a = standIn(1, 0);
     const b = standIn(2, 1);
     const ledger = new MetricsLedger();
-    const collector = new MetricsCollector(ledger, 150, () => [a.worker, b.worker]);
+    const collector = new MetricsCollector(ledger);
     const started = Date.now();
-    const pending = collector.collect();
-    collector.onReply(a.worker, {
+    const pending = collector.collect([a.worker, b.worker], 150);
+    collector.onReply(a.worker.id, {
       type: 'metrics',
       requestId: requestIdOf(a.received),
       ...fullReply(await snapshot(1)),
@@ -78,17 +79,17 @@ describe('MetricsCollector', () => {
   it('ignores a late reply to an older collection', async () => {
     const a = standIn(1, 0);
     const ledger = new MetricsLedger();
-    const collector = new MetricsCollector(ledger, 50, () => [a.worker]);
-    await collector.collect(); // times out
+    const collector = new MetricsCollector(ledger);
+    await collector.collect([a.worker], 50); // times out
     const stale = requestIdOf(a.received);
-    const next = collector.collect();
-    collector.onReply(a.worker, {
+    const next = collector.collect([a.worker], 50);
+    collector.onReply(a.worker.id, {
       type: 'metrics',
       requestId: stale,
       ...fullReply(await snapshot(99)),
     });
     expect(ledger.baseFor(1)).toBeNull();
-    collector.onReply(a.worker, {
+    collector.onReply(a.worker.id, {
       type: 'metrics',
       requestId: requestIdOf(a.received),
       ...fullReply(await snapshot(5)),
@@ -98,10 +99,10 @@ describe('MetricsCollector', () => {
 
   it('stops waiting for a worker that left, without marking its slot failed', async () => {
     const a = standIn(1, 0);
-    const collector = new MetricsCollector(new MetricsLedger(), 5_000, () => [a.worker]);
+    const collector = new MetricsCollector(new MetricsLedger());
     const started = Date.now();
-    const pending = collector.collect();
-    collector.onGone(a.worker);
+    const pending = collector.collect([a.worker], 5_000);
+    collector.onGone(a.worker.id);
     const result = await pending;
     expect(Date.now() - started).toBeLessThan(1_000);
     expect(result.slotSuccess.has(0)).toBe(false);
@@ -109,10 +110,34 @@ describe('MetricsCollector', () => {
 
   it('does not ask workers that are still booting', async () => {
     const a = standIn(1, 0);
-    (a.worker as { state: string }).state = 'starting';
-    const collector = new MetricsCollector(new MetricsLedger(), 1_000, () => [a.worker]);
-    const result = await collector.collect();
+    a.worker.state = 'starting';
+    const collector = new MetricsCollector(new MetricsLedger());
+    const result = await collector.collect([a.worker], 1_000);
     expect(a.received).toEqual([]);
     expect(result.slotSuccess.size).toBe(0);
+  });
+
+  it('answers a scrape with a shorter deadline at that deadline, from the shared collection', async () => {
+    const a = standIn(1, 0);
+    const b = standIn(2, 1);
+    const collector = new MetricsCollector(new MetricsLedger());
+    const long = collector.collect([a.worker, b.worker], 5_000);
+    const started = Date.now();
+    collector.onReply(a.worker.id, {
+      type: 'metrics',
+      requestId: requestIdOf(a.received),
+      ...fullReply(await snapshot(1)),
+    });
+    const short = await collector.collect([a.worker, b.worker], 100);
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(a.received).toHaveLength(1);
+    expect([...short.answered]).toEqual([1]);
+    expect(short.slotSuccess.get(1)).toBe(false);
+    collector.onReply(b.worker.id, {
+      type: 'metrics',
+      requestId: requestIdOf(b.received),
+      ...fullReply(await snapshot(2)),
+    });
+    expect([...(await long).answered].sort()).toEqual([1, 2]);
   });
 });

@@ -1,6 +1,6 @@
-import os from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
+import { defaultWorkerCount } from '../../src/cpu-limit.js';
 
 describe('loadConfig', () => {
   it('uses the documented defaults on an empty environment', () => {
@@ -10,7 +10,7 @@ describe('loadConfig', () => {
       host: '0.0.0.0',
       metricsPort: 9464,
       metricsHost: '127.0.0.1',
-      workers: Math.min(64, os.availableParallelism()),
+      workers: defaultWorkerCount(64).workers,
       workerTimeoutMs: 30_000,
       shutdownTimeoutMs: 10_000,
       metricsCollectTimeoutMs: 2_000,

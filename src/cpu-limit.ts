@@ -1,0 +1,138 @@
+// The CPU limit a container runtime put on this process, from the Linux cgroup files. Node 20's
+// os.availableParallelism() counts the host's CPUs and ignores the limit, so a pod limited to 2
+// CPUs on a 64-core node would fork 64 workers that fight over 2 CPUs' worth of time.
+//
+// cgroup v2 (one unified tree, `cgroup.controllers` at its root): `cpu.max` holds
+// "<quota> <period>" or "max <period>". cgroup v1: the `cpu` controller's `cpu.cfs_quota_us`
+// (-1 = unlimited) and `cpu.cfs_period_us`. A limit on any ancestor applies too, so every level
+// from the process's own cgroup up to the mount root is read and the tightest one wins. In a
+// container (its own cgroup namespace or a bind-mounted subtree) the mount root is the
+// container's own cgroup, so that is usually the one that answers.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export interface CgroupPaths {
+  /** Where the cgroup filesystem is mounted. */
+  root: string;
+  /** This process's cgroup membership (`/proc/self/cgroup`). */
+  procSelfCgroup: string;
+}
+
+export const SYSTEM_CGROUP_PATHS: CgroupPaths = {
+  root: '/sys/fs/cgroup',
+  procSelfCgroup: '/proc/self/cgroup',
+};
+
+export interface CpuLimit {
+  /** quota / period: may be fractional (e.g. 1.5 CPUs). */
+  cpus: number;
+  /** Which file said so, for the manager's start-up log. */
+  file: string;
+}
+
+function read(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/** The cgroup path of this process for a v1 controller (`cpu`) or v2 (`''`), e.g. `/kubepods/x`. */
+function membership(procSelfCgroup: string, controller: string): string {
+  for (const line of (read(procSelfCgroup) ?? '').split('\n')) {
+    const [, controllers, cgroupPath] = /^\d+:([^:]*):(.*)$/.exec(line) ?? [];
+    if (controllers === undefined || cgroupPath === undefined) continue;
+    if (controller === '' ? controllers === '' : controllers.split(',').includes(controller)) {
+      return cgroupPath;
+    }
+  }
+  return '/';
+}
+
+/** The cgroup directory of `cgroupPath` under `root` and each parent up to `root`; existing ones. */
+function levels(root: string, cgroupPath: string): string[] {
+  const top = path.resolve(root);
+  let dir = path.resolve(top, `.${cgroupPath}`);
+  // A path outside the mount (another cgroup namespace's view): only the mount root applies.
+  if (dir !== top && !dir.startsWith(top + path.sep)) dir = top;
+  const out: string[] = [];
+  for (;;) {
+    if (fs.existsSync(dir)) out.push(dir);
+    if (dir === top) return out;
+    dir = path.dirname(dir);
+  }
+}
+
+function tightest(limits: (CpuLimit | undefined)[]): CpuLimit | undefined {
+  let best: CpuLimit | undefined;
+  for (const limit of limits) if (limit && (!best || limit.cpus < best.cpus)) best = limit;
+  return best;
+}
+
+function positive(quota: number, period: number): boolean {
+  return Number.isFinite(quota) && Number.isFinite(period) && quota > 0 && period > 0;
+}
+
+function v2Limit(dir: string): CpuLimit | undefined {
+  const file = path.join(dir, 'cpu.max');
+  const [quota, period] = (read(file) ?? '').split(/\s+/);
+  if (quota === undefined || quota === 'max' || period === undefined) return undefined;
+  const q = Number(quota);
+  const p = Number(period);
+  return positive(q, p) ? { cpus: q / p, file } : undefined;
+}
+
+function v1Limit(dir: string): CpuLimit | undefined {
+  const file = path.join(dir, 'cpu.cfs_quota_us');
+  const q = Number(read(file));
+  const p = Number(read(path.join(dir, 'cpu.cfs_period_us')));
+  return positive(q, p) ? { cpus: q / p, file } : undefined;
+}
+
+/** The CPU limit of this process's cgroup, or undefined when there is none (or no cgroups). */
+export function readCpuLimit(paths: CgroupPaths = SYSTEM_CGROUP_PATHS): CpuLimit | undefined {
+  if (fs.existsSync(path.join(paths.root, 'cgroup.controllers'))) {
+    const own = membership(paths.procSelfCgroup, '');
+    return tightest(levels(paths.root, own).map(v2Limit));
+  }
+  // v1 mounts the cpu controller alone or together with cpuacct, under either name.
+  const own = membership(paths.procSelfCgroup, 'cpu');
+  for (const mount of ['cpu', 'cpu,cpuacct', 'cpuacct,cpu']) {
+    const mountRoot = path.join(paths.root, mount);
+    if (!fs.existsSync(mountRoot)) continue;
+    return tightest(levels(mountRoot, own).map(v1Limit));
+  }
+  return undefined;
+}
+
+export interface WorkerDefault {
+  workers: number;
+  /** Where the number came from, logged by the manager at start. */
+  source: string;
+}
+
+/**
+ * The default worker count: one per CPU the process may use, i.e. the smaller of
+ * os.availableParallelism() and the cgroup limit rounded up (1.5 CPUs: 2 workers; the busy one
+ * is throttled, the other still serves), at least 1 and at most `max`.
+ */
+export function defaultWorkerCount(
+  max: number,
+  options: { availableParallelism?: number; cpuLimit?: CpuLimit | undefined } = {},
+): WorkerDefault {
+  const parallelism = options.availableParallelism ?? os.availableParallelism();
+  const limit = 'cpuLimit' in options ? options.cpuLimit : readCpuLimit();
+  const limited = limit ? Math.max(1, Math.ceil(limit.cpus)) : Infinity;
+  if (limited < parallelism) {
+    return {
+      workers: Math.min(max, limited),
+      source: `cgroup CPU limit ${limit?.cpus} (${limit?.file})`,
+    };
+  }
+  return {
+    workers: Math.max(1, Math.min(max, parallelism)),
+    source: `os.availableParallelism() = ${parallelism}`,
+  };
+}

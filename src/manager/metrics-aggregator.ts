@@ -1,0 +1,61 @@
+// The cluster's /metrics, computed on the metrics thread: collect from the workers (over their
+// links), merge with carry-over, add the manager's own metrics, render in the format asked for.
+// Transport-free, so the same object runs in the thread and in unit tests.
+import { isGaugeNamedLikeCounter } from '../metrics/aggregation-rules.js';
+import type { ContentType } from '../metrics/snapshot.js';
+import type { CollectMetricsMessage, MetricsReplyMessage, MetricsSnapshot } from '../protocol.js';
+import { CollectionMetrics } from './collection-metrics.js';
+import { MetricsCollector, type Collection, type CollectTarget } from './collector.js';
+import { MetricsLedger } from './metrics-ledger.js';
+import type { WorkerRef } from './metrics-thread-protocol.js';
+
+export interface ScrapeInput {
+  workers: readonly WorkerRef[];
+  timeoutMs: number;
+  contentType: ContentType;
+  manager: MetricsSnapshot;
+}
+
+export class MetricsAggregator {
+  readonly ledger = new MetricsLedger();
+  readonly collector = new MetricsCollector(this.ledger);
+  private readonly collectionMetrics = new CollectionMetrics();
+
+  /** @param send delivers a collection request to a worker; false if it cannot be reached. */
+  constructor(
+    private readonly send: (workerId: number, message: CollectMetricsMessage) => boolean,
+  ) {}
+
+  async scrape(input: ScrapeInput): Promise<string> {
+    const targets: CollectTarget[] = input.workers.map((worker) => ({
+      ...worker,
+      send: (message) => this.send(worker.id, message),
+    }));
+    const collection: Collection = await this.collector.collect(targets, input.timeoutMs);
+    // The per-type gauges beside the dropped *_total ones carry the same numbers.
+    const own = [...input.manager, ...(await this.collectionMetrics.snapshot(collection))].filter(
+      (family) => !isGaugeNamedLikeCounter(family),
+    );
+    return this.ledger.render(collection.answered, own, input.contentType);
+  }
+
+  onReply(workerId: number, message: MetricsReplyMessage): void {
+    this.collector.onReply(workerId, message);
+  }
+
+  /** A leaving worker's last words: everything it counted, recorded before it exits. */
+  onFinalMetrics(workerId: number, metrics: MetricsSnapshot): void {
+    this.ledger.record(workerId, metrics);
+  }
+
+  /** The worker's link closed: it cannot answer the collection in progress. */
+  onLinkClosed(workerId: number): void {
+    this.collector.onUnreachable(workerId);
+  }
+
+  /** The worker has exited and its link has delivered all it will: carry its totals over. */
+  async onWorkerGone(workerId: number): Promise<void> {
+    await this.ledger.retire(workerId);
+    this.collector.onGone(workerId);
+  }
+}

@@ -1,0 +1,139 @@
+// The main thread's handle on the metrics thread: starts it, forwards scrapes and worker exits,
+// and hands back finished bodies. The main thread never parses, merges or renders worker
+// metrics; a scrape costs it one small message each way.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { LogLevel } from '../config.js';
+import type { Logger } from '../logger.js';
+import type {
+  FromMetricsThread,
+  MetricsThreadOptions,
+  ScrapeRequest,
+  ToMetricsThread,
+} from './metrics-thread-protocol.js';
+
+// The thread's entry sits next to this file: .js when compiled, .ts under a TypeScript loader.
+const THREAD_ENTRY = new URL(
+  import.meta.url.endsWith('.ts') ? './metrics-thread.ts' : './metrics-thread.js',
+  import.meta.url,
+);
+
+/** How long past its collection deadline a scrape may take to merge and render. */
+const RENDER_GRACE_MS = 10_000;
+
+/** A thread that keeps failing is restarted at this pace, not in a tight loop. */
+const THREAD_RESTART_DELAY_MS = 1_000;
+
+export type ScrapeParams = Omit<ScrapeRequest, 'type' | 'scrapeId'>;
+
+interface Pending {
+  resolve: (body: Buffer) => void;
+  reject: (error: Error) => void;
+}
+
+export class MetricsHub {
+  /** Where workers connect; in a private directory only this user can enter. */
+  readonly socketPath: string;
+  private readonly dir: string;
+  private thread!: Worker;
+  private listening!: Promise<void>;
+  private readonly pending = new Map<number, Pending>();
+  private nextScrapeId = 1;
+  private closing = false;
+  private alive = false;
+
+  constructor(
+    private readonly logger: Logger,
+    private logLevel: LogLevel,
+  ) {
+    this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'koa-cluster-'));
+    this.socketPath = path.join(this.dir, 'metrics.sock');
+    // Whatever way the manager ends, the socket's directory goes with it.
+    process.once('exit', () => fs.rmSync(this.dir, { recursive: true, force: true }));
+    this.startThread();
+  }
+
+  /** Resolves once workers can connect. */
+  ready(): Promise<void> {
+    return this.listening;
+  }
+
+  scrape(params: ScrapeParams): Promise<Buffer> {
+    if (!this.alive) return Promise.reject(new Error('the metrics thread is restarting'));
+    const scrapeId = this.nextScrapeId++;
+    return new Promise<Buffer>((resolve, reject) => {
+      // A wedged thread must not hold scrapes (and their connections) open forever.
+      const timer = setTimeout(() => {
+        this.pending.delete(scrapeId);
+        reject(new Error('the metrics thread did not answer in time'));
+      }, params.timeoutMs + RENDER_GRACE_MS);
+      this.pending.set(scrapeId, {
+        resolve: (body) => {
+          clearTimeout(timer);
+          resolve(body);
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      });
+      this.post({ type: 'scrape', scrapeId, ...params });
+    });
+  }
+
+  workerGone(workerId: number): void {
+    this.post({ type: 'worker-gone', workerId });
+  }
+
+  setLogLevel(level: LogLevel): void {
+    this.logLevel = level;
+    this.post({ type: 'set-log-level', level });
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    await this.thread.terminate();
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private post(message: ToMetricsThread): void {
+    if (this.alive) this.thread.postMessage(message);
+  }
+
+  private startThread(): void {
+    const options: MetricsThreadOptions = { socketPath: this.socketPath, logLevel: this.logLevel };
+    const thread = new Worker(THREAD_ENTRY, { workerData: options });
+    this.thread = thread;
+    this.alive = true;
+    this.listening = new Promise<void>((resolve, reject) => {
+      thread.on('message', (message: FromMetricsThread) => {
+        if (message.type === 'listening') return resolve();
+        const pending = this.pending.get(message.scrapeId);
+        if (!pending) return;
+        this.pending.delete(message.scrapeId);
+        if (message.type === 'scrape-done') {
+          const { buffer, byteOffset, byteLength } = message.body;
+          pending.resolve(Buffer.from(buffer, byteOffset, byteLength));
+        } else {
+          pending.reject(new Error(message.message));
+        }
+      });
+      thread.once('error', reject);
+    });
+    thread.on('error', (error) => this.logger.error({ err: error }, 'metrics thread failed'));
+    thread.once('exit', (code) => {
+      this.alive = false;
+      for (const pending of this.pending.values()) {
+        pending.reject(new Error('the metrics thread stopped'));
+      }
+      this.pending.clear();
+      if (this.closing) return;
+      // A bug in the thread must not leave the cluster without metrics for the rest of its
+      // life; the new thread starts from empty totals, which Prometheus sees as a counter reset.
+      this.logger.error({ code }, 'metrics thread exited; starting a new one (totals restart)');
+      setTimeout(() => this.closing || this.startThread(), THREAD_RESTART_DELAY_MS).unref();
+    });
+  }
+}

@@ -1,0 +1,62 @@
+// Messages between the manager's main thread (supervision, connection hand-off, the HTTP
+// endpoint) and its metrics thread (worker links, collection, merge, rendering). Everything here
+// is small except a rendered body, which travels as a transferred buffer (not copied).
+import type { ContentType } from '../metrics/snapshot.js';
+import type { MetricsSnapshot } from '../protocol.js';
+import type { LogLevel } from '../config.js';
+import type { WorkerState } from './status-types.js';
+
+export interface MetricsThreadOptions {
+  socketPath: string;
+  logLevel: LogLevel;
+}
+
+/** A worker as the supervisor knows it at the moment of a scrape. */
+export interface WorkerRef {
+  id: number;
+  slot: number;
+  state: WorkerState;
+}
+
+export interface ScrapeRequest {
+  type: 'scrape';
+  scrapeId: number;
+  contentType: ContentType;
+  /** How long the collection may wait for workers (already fitted to the scraper's timeout). */
+  timeoutMs: number;
+  workers: WorkerRef[];
+  /** The main thread's own metrics (supervision, manager process), merged in as they are. */
+  manager: MetricsSnapshot;
+}
+
+/** The worker has exited: fold what it counted into the retired totals. */
+export interface WorkerGone {
+  type: 'worker-gone';
+  workerId: number;
+}
+
+export interface SetThreadLogLevel {
+  type: 'set-log-level';
+  level: LogLevel;
+}
+
+export type ToMetricsThread = ScrapeRequest | WorkerGone | SetThreadLogLevel;
+
+export interface ThreadListening {
+  type: 'listening';
+}
+
+export interface ScrapeDone {
+  type: 'scrape-done';
+  scrapeId: number;
+  /** The exposition, UTF-8; its buffer is transferred to the main thread. */
+  body: Uint8Array;
+}
+
+export interface ScrapeFailed {
+  type: 'scrape-failed';
+  scrapeId: number;
+  message: string;
+}
+
+export type FromMetricsThread = ThreadListening | ScrapeDone | ScrapeFailed;

@@ -1,0 +1,61 @@
+// Entry of the manager's metrics thread (worker_threads). Everything heavy about /metrics runs
+// here, off the main thread that accepts every API connection: reading the workers' replies
+// from their links, merging with prom-client's aggregate(), rendering, encoding. The main thread
+// only forwards scrape requests and writes the finished bytes.
+import { parentPort, workerData } from 'node:worker_threads';
+import { createLogger } from '../logger.js';
+import { MetricsAggregator } from './metrics-aggregator.js';
+import type {
+  FromMetricsThread,
+  MetricsThreadOptions,
+  ToMetricsThread,
+} from './metrics-thread-protocol.js';
+import { WorkerLinks } from './worker-links.js';
+
+/** How long a gone worker's link may take to hand over its last bytes. */
+const LINK_DRAIN_GRACE_MS = 1_000;
+
+const port = parentPort;
+if (!port) throw new Error('metrics-thread.ts runs as a worker thread');
+const options = workerData as MetricsThreadOptions;
+const logger = createLogger(options.logLevel, { role: 'manager', thread: 'metrics' });
+
+const post = (message: FromMetricsThread, transfer: ArrayBuffer[] = []) =>
+  port.postMessage(message, transfer);
+
+// Requests go out over the links; what comes back over them goes to the aggregator.
+const aggregator: MetricsAggregator = new MetricsAggregator((workerId, message) =>
+  links.send(workerId, message),
+);
+const links: WorkerLinks = new WorkerLinks(aggregator, logger);
+
+port.on('message', (message: ToMetricsThread) => {
+  switch (message.type) {
+    case 'scrape':
+      aggregator.scrape(message).then(
+        (text: string) => {
+          // A fresh buffer of its own (not a pooled slice), so it can be transferred, not copied.
+          const body = new TextEncoder().encode(text);
+          post({ type: 'scrape-done', scrapeId: message.scrapeId, body }, [
+            body.buffer as ArrayBuffer,
+          ]);
+        },
+        (error: unknown) => {
+          logger.error({ err: error }, 'scrape failed');
+          post({ type: 'scrape-failed', scrapeId: message.scrapeId, message: String(error) });
+        },
+      );
+      return;
+    case 'worker-gone':
+      void links
+        .drained(message.workerId, LINK_DRAIN_GRACE_MS)
+        .then(() => aggregator.onWorkerGone(message.workerId));
+      return;
+    case 'set-log-level':
+      logger.level = message.level;
+      return;
+  }
+});
+
+await links.listen(options.socketPath);
+post({ type: 'listening' });

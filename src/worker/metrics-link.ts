@@ -1,0 +1,97 @@
+// The worker's end of its metrics link: a Unix socket to the manager's metrics thread (path in
+// CLUSTER_METRICS_SOCKET). It answers collection requests with the encoder's (delta) replies and,
+// when the worker leaves on purpose, hands over its final metrics and waits for the manager to
+// confirm it holds them. Reconnects if the link drops while the worker lives (the metrics thread
+// may have been restarted).
+import net from 'node:net';
+import type { Registry } from 'prom-client';
+import type { Logger } from '../logger.js';
+import { LineSocket } from '../line-socket.js';
+import { snapshotOf } from '../metrics/snapshot.js';
+import {
+  isManagerLinkMessage,
+  type ManagerLinkMessage,
+  type WorkerLinkMessage,
+} from '../protocol.js';
+import { MetricsEncoder } from './metrics-encoder.js';
+
+const RECONNECT_MIN_MS = 100;
+const RECONNECT_MAX_MS = 5_000;
+
+export interface MetricsLinkOptions {
+  socketPath: string;
+  workerId: number;
+  slot: number;
+  registry: Registry;
+  logger: Logger;
+}
+
+type Link = LineSocket<ManagerLinkMessage, WorkerLinkMessage>;
+
+export class MetricsLink {
+  private readonly encoder: MetricsEncoder;
+  private link: Link | null = null;
+  private closed = false;
+  private reconnectMs = RECONNECT_MIN_MS;
+  /** Settles the wait for the manager's confirmation of the final metrics. */
+  private settleFinal: (confirmed: boolean) => void = () => undefined;
+
+  constructor(private readonly options: MetricsLinkOptions) {
+    this.encoder = new MetricsEncoder(options.registry);
+  }
+
+  /** Resolves once connected (or once the first attempt failed: retries go on in the background). */
+  connect(): Promise<void> {
+    return new Promise((resolve) => {
+      const socket = net.createConnection(this.options.socketPath);
+      const link: Link = new LineSocket(socket, isManagerLinkMessage, (message) =>
+        this.onMessage(message),
+      );
+      socket.once('connect', () => {
+        this.link = link;
+        this.reconnectMs = RECONNECT_MIN_MS;
+        link.send({ type: 'hello', workerId: this.options.workerId, slot: this.options.slot });
+        resolve();
+      });
+      socket.on('error', (error) => {
+        this.options.logger.warn({ err: error }, 'metrics link error');
+        resolve();
+      });
+      socket.once('close', () => {
+        if (this.link === link) this.link = null;
+        this.settleFinal(false);
+        if (this.closed) return;
+        const delay = this.reconnectMs;
+        this.reconnectMs = Math.min(RECONNECT_MAX_MS, this.reconnectMs * 2);
+        setTimeout(() => void this.connect(), delay).unref();
+      });
+    });
+  }
+
+  /**
+   * Sends everything this worker counted and waits (at most `timeoutMs`) until the manager says
+   * it holds it. After this the link is closed for good. False if the manager never confirmed.
+   */
+  async sendFinalMetrics(timeoutMs: number): Promise<boolean> {
+    this.closed = true;
+    const link = this.link;
+    if (!link) return false;
+    const metrics = await snapshotOf(this.options.registry);
+    let timer: NodeJS.Timeout | undefined;
+    const confirmed = await new Promise<boolean>((resolve) => {
+      this.settleFinal = resolve;
+      timer = setTimeout(() => resolve(false), timeoutMs);
+      if (!link.send({ type: 'final-metrics', metrics })) resolve(false);
+    });
+    clearTimeout(timer);
+    link.socket.end();
+    return confirmed;
+  }
+
+  private onMessage(message: ManagerLinkMessage): void {
+    if (message.type === 'final-ack') return this.settleFinal(true);
+    void this.encoder.encode(message.requestId, message.have).then((reply) => {
+      this.link?.send(reply);
+    });
+  }
+}

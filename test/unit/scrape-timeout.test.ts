@@ -1,0 +1,41 @@
+// The collection deadline fitted to the scraper's own timeout.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  collectTimeoutMs,
+  MIN_COLLECT_MS,
+  renderMarginMs,
+} from '../../src/manager/scrape-timeout.js';
+
+describe('collectTimeoutMs', () => {
+  it('uses the configured deadline without a usable header', () => {
+    for (const header of [undefined, '', 'abc', '0', '-1', 'Infinity', 'NaN']) {
+      expect(collectTimeoutMs(2_000, header)).toBe(2_000);
+    }
+  });
+
+  it('fits a 1 s Prometheus scrape timeout, leaving room to merge and render', () => {
+    expect(collectTimeoutMs(2_000, '1')).toBe(750);
+    expect(collectTimeoutMs(2_000, ['1', '5'])).toBe(750);
+    expect(collectTimeoutMs(2_000, '10')).toBe(2_000);
+    expect(collectTimeoutMs(300, '10')).toBe(300);
+  });
+
+  it('never exceeds the configured deadline nor the scraper’s timeout minus the margin', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 50, max: 60_000 }),
+        fc.double({ min: 0.001, max: 600, noNaN: true }),
+        (configured, seconds) => {
+          const ms = collectTimeoutMs(configured, String(seconds));
+          const scrapeMs = seconds * 1000;
+          expect(ms).toBeLessThanOrEqual(configured);
+          expect(ms).toBeGreaterThanOrEqual(Math.min(configured, MIN_COLLECT_MS));
+          if (ms > MIN_COLLECT_MS) {
+            expect(ms + renderMarginMs(scrapeMs)).toBeLessThanOrEqual(scrapeMs);
+          }
+        },
+      ),
+    );
+  });
+});
