@@ -52,6 +52,9 @@ const schema = z.object({
   WORKER_MIN_UPTIME_MS: int(0, 3_600_000).default(5_000),
   HTTP_HEADERS_TIMEOUT_MS: int(1_000, 600_000).default(10_000),
   HTTP_KEEP_ALIVE_TIMEOUT_MS: int(100, 600_000).default(5_000),
+  METRICS_MAX_CONNECTIONS: int(1, 100_000).default(100),
+  METRICS_MAX_SCRAPES: int(1, 1_000).default(10),
+  WORKER_STACK_WATCHDOG: z.enum(['true', 'false']).default('true'),
   SERVICE_NAME: z.string().trim().min(1).default('koa-cluster-service'),
   // Load shedding (src/app/load-shedding.ts); 0 turns a limit off. The defaults shed nothing
   // under the k6 `load` scenario (README, Reliability).
@@ -84,6 +87,12 @@ export interface Config {
   workerMinUptimeMs: number;
   httpHeadersTimeoutMs: number;
   httpKeepAliveTimeoutMs: number;
+  /** Open connections the manager endpoint accepts; more are closed at once. */
+  metricsMaxConnections: number;
+  /** /metrics requests answered at a time; more get 503 with Retry-After. */
+  metricsMaxScrapes: number;
+  /** A thread in each worker captures the main thread's stack when it stalls (hung kills log it). */
+  workerStackWatchdog: boolean;
   serviceName: string;
   shedding: {
     eventLoopDelayMs: number;
@@ -185,6 +194,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workerMinUptimeMs: e.WORKER_MIN_UPTIME_MS,
     httpHeadersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
     httpKeepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+    metricsMaxConnections: e.METRICS_MAX_CONNECTIONS,
+    metricsMaxScrapes: e.METRICS_MAX_SCRAPES,
+    workerStackWatchdog: e.WORKER_STACK_WATCHDOG === 'true',
     serviceName: e.SERVICE_NAME,
     shedding: {
       eventLoopDelayMs: e.SHED_EVENT_LOOP_DELAY_MS,

@@ -179,3 +179,31 @@ export const WORKER_SLOT_ENV = 'CLUSTER_WORKER_SLOT';
 
 /** Environment variable naming the Unix socket of the manager's metrics thread. */
 export const METRICS_SOCKET_ENV = 'CLUSTER_METRICS_SOCKET';
+
+// ---- worker stack watchdog -> manager (a pipe of its own, not IPC) -------------------------
+
+/**
+ * Environment variable naming the descriptor of a pipe the manager reads, on which a worker's
+ * stack watchdog (a thread: the IPC channel belongs to the blocked main thread) reports.
+ */
+export const WORKER_REPORT_FD_ENV = 'CLUSTER_WORKER_REPORT_FD';
+
+/** One line of JSON on that pipe: the main thread has made no progress for `stalledMs`. */
+export interface StallReport {
+  type: 'stall-report';
+  stalledMs: number;
+  /** The blocked main thread's JavaScript stack, innermost first; null if it could not be read. */
+  frames: string[] | null;
+  /** Why there are no frames, or that the list was cut. */
+  note: string | null;
+}
+
+export function isStallReport(value: unknown): value is StallReport {
+  if (!hasType(value) || value.type !== 'stall-report') return false;
+  const { stalledMs, frames, note } = value as Partial<StallReport>;
+  return (
+    typeof stalledMs === 'number' &&
+    (frames === null || (Array.isArray(frames) && frames.every((f) => typeof f === 'string'))) &&
+    (note === null || typeof note === 'string')
+  );
+}

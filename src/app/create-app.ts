@@ -28,6 +28,15 @@ export function createApp(deps: AppDeps): Koa<AppState, RouterExtras> {
   // proxy stays false: the API is served directly, so X-Forwarded-* headers are not trusted.
   const app = new Koa<AppState, RouterExtras>({ proxy: false });
   const router = createRouter(deps);
+  // Every route's success series exists at zero from the start, so dashboards show 0 rather
+  // than "No data" on a quiet worker and rate() counts the very first request.
+  for (const layer of router.stack) {
+    if (typeof layer.path !== 'string') continue;
+    for (const method of layer.methods) {
+      if (method === 'HEAD') continue; // @koa/router adds it to every GET
+      deps.metrics?.requestDuration.zero({ method, route: layer.path, status_code: '200' });
+    }
+  }
 
   // Outermost first. The envelope wraps everything: metrics see the status the error handler
   // settles on and always decrement in-flight; request id and security headers are set before

@@ -9,6 +9,8 @@ import type { ClusterMetrics } from './cluster-metrics.js';
 import type { Supervisor } from './supervisor.js';
 
 const MAX_ADMIN_BODY_BYTES = 1024;
+/** A flood of refused connections is logged at most this often. */
+const DROP_LOG_INTERVAL_MS = 10_000;
 
 export interface ManagerServerDeps {
   supervisor: Supervisor;
@@ -17,6 +19,19 @@ export interface ManagerServerDeps {
   logger: Logger;
   /** Broadcasts a log-level change to the manager and every worker. */
   setLogLevel(level: (typeof LOG_LEVELS)[number]): void;
+  limits: ManagerServerLimits;
+}
+
+/**
+ * The API port's defences, for the manager's port. The manager also accepts every API connection
+ * (cluster round-robin), so a client holding the manager port's descriptors would take the API
+ * down with it: connections are capped, slow and idle ones cut, concurrent scrapes bounded.
+ */
+export interface ManagerServerLimits {
+  headersTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  maxConnections: number;
+  maxConcurrentScrapes: number;
 }
 
 class HttpError extends Error {
@@ -176,29 +191,80 @@ export function createManagerServer(deps: ManagerServerDeps): http.Server {
     },
   };
 
-  return http.createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0] ?? '/';
-    const methods = routes[path];
-    const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET');
-    const handler = methods?.[method];
-    const run = async () => {
-      if (!methods) throw new HttpError(404, 'not_found', `no route for ${path}`);
-      if (!handler) {
-        const allow = Object.keys(methods).flatMap((m) => (m === 'GET' ? ['GET', 'HEAD'] : [m]));
-        throw new HttpError(405, 'method_not_allowed', `use ${allow.join(', ')}`, {
-          Allow: allow.join(', '),
-        });
-      }
-      await handler(req, res);
-    };
-    run().catch((error: unknown) => {
-      if (res.headersSent) return res.destroy();
-      if (error instanceof HttpError) {
-        for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
-        return sendJson(res, error.status, { error: { code: error.code, message: error.message } });
-      }
-      logger.error({ err: error, path }, 'manager endpoint failed');
-      sendJson(res, 500, { error: { code: 'internal', message: 'internal error' } });
-    });
+  // Overlapping scrapes share one collection, but each still renders a body and holds a
+  // connection: past the limit a scraper is told to come back rather than left queueing.
+  const metricsRoute = routes['/metrics'];
+  if (metricsRoute?.GET) {
+    metricsRoute.GET = limitConcurrency(metricsRoute.GET, deps.limits.maxConcurrentScrapes);
+  }
+
+  const { limits } = deps;
+  const server = http.createServer(
+    {
+      headersTimeout: limits.headersTimeoutMs,
+      // Admin bodies are 1 kB at most: a request still arriving after this is a slow sender.
+      requestTimeout: limits.headersTimeoutMs + 5_000,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+      // Node checks the two timeouts above on this period (default 30 s, far too lax).
+      connectionsCheckingInterval: 1_000,
+    },
+    (req, res) => {
+      const path = (req.url ?? '/').split('?')[0] ?? '/';
+      const methods = routes[path];
+      const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET');
+      const handler = methods?.[method];
+      const run = async () => {
+        if (!methods) throw new HttpError(404, 'not_found', `no route for ${path}`);
+        if (!handler) {
+          const allow = Object.keys(methods).flatMap((m) => (m === 'GET' ? ['GET', 'HEAD'] : [m]));
+          throw new HttpError(405, 'method_not_allowed', `use ${allow.join(', ')}`, {
+            Allow: allow.join(', '),
+          });
+        }
+        await handler(req, res);
+      };
+      run().catch((error: unknown) => {
+        if (res.headersSent) return res.destroy();
+        if (error instanceof HttpError) {
+          for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
+          return sendJson(res, error.status, {
+            error: { code: error.code, message: error.message },
+          });
+        }
+        logger.error({ err: error, path }, 'manager endpoint failed');
+        sendJson(res, 500, { error: { code: 'internal', message: 'internal error' } });
+      });
+    },
+  );
+  // Beyond this, Node closes a connection as soon as it accepts it (the descriptor is freed).
+  server.maxConnections = limits.maxConnections;
+  let lastDropLog = 0;
+  server.on('drop', () => {
+    const now = Date.now();
+    if (now - lastDropLog < DROP_LOG_INTERVAL_MS) return;
+    lastDropLog = now;
+    logger.warn(
+      { maxConnections: limits.maxConnections },
+      'manager endpoint at METRICS_MAX_CONNECTIONS; closing new connections',
+    );
   });
+  return server;
+}
+
+/** At most `max` runs of `handler` at a time; the rest are answered 503 with Retry-After. */
+function limitConcurrency(handler: Handler, max: number): Handler {
+  let running = 0;
+  return async (req, res) => {
+    if (running >= max) {
+      throw new HttpError(503, 'too_many_scrapes', `over ${max} concurrent scrapes; retry`, {
+        'Retry-After': '1',
+      });
+    }
+    running += 1;
+    try {
+      await handler(req, res);
+    } finally {
+      running -= 1;
+    }
+  };
 }

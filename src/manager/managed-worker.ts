@@ -2,7 +2,10 @@
 // promise that settles once the process has exited AND its IPC channel has closed (so every
 // message it sent, final metrics included, has been handled before anyone treats it as gone).
 import type { Worker } from 'node:cluster';
-import type { HeartbeatMessage, ManagerMessage, StopReason } from '../protocol.js';
+import type { Readable } from 'node:stream';
+import type { HeartbeatMessage, ManagerMessage, StallReport, StopReason } from '../protocol.js';
+import { REPORT_FD } from './fork-worker.js';
+import { readStallReports } from './stall-reports.js';
 import type { WorkerState, WorkerStatus } from './status-types.js';
 
 /** How long after a worker's exit its IPC 'disconnect' is waited for (see the constructor). */
@@ -33,6 +36,12 @@ export class ManagedWorker {
   /** true once the worker reported ready; false if it exited first. */
   readonly readyOrGone: Promise<boolean>;
   private resolveReady: (ready: boolean) => void = () => undefined;
+  // Hang and boot clocks run on the monotonic clock: a wall-clock step (NTP, a VM resume) is not
+  // silence. Stall-excused time is taken off them (excuse()).
+  private silentSince = performance.now();
+  private bootClockSince = this.silentSince;
+  private heardAt = this.silentSince;
+  private lastStallReport: { report: StallReport; at: number } | null = null;
 
   constructor(
     readonly worker: Worker,
@@ -40,6 +49,13 @@ export class ManagedWorker {
     maxRequests: number | undefined,
   ) {
     this.maxRequests = maxRequests;
+    // The parent's end of a 'pipe' is a duplex socket; only ever read here.
+    const reports = worker.process.stdio[REPORT_FD] as Readable | null | undefined;
+    if (reports) {
+      readStallReports(reports, (report) => {
+        this.lastStallReport = { report, at: performance.now() };
+      });
+    }
     const exit = new Promise<WorkerExit>((resolve) =>
       worker.process.once('exit', (code, signal) => resolve({ code, signal })),
     );
@@ -99,9 +115,38 @@ export class ManagedWorker {
     }
   }
 
-  /** The age of the newest sign of life: a heartbeat, or the fork itself before the first one. */
-  silentForMs(now: number): number {
-    return now - (this.lastHeartbeatAt ?? this.startedAt);
+  /** A heartbeat arrived (`now`: wall clock, for status and metrics). */
+  noteHeartbeat(message: HeartbeatMessage, now: number): void {
+    this.heartbeat = message;
+    this.lastHeartbeatAt = now;
+    this.silentSince = performance.now();
+    this.heardAt = this.silentSince;
+  }
+
+  /** The stack watchdog's report on the current silence, if it sent one since the last beat. */
+  stallReport(): StallReport | null {
+    const last = this.lastStallReport;
+    return last !== null && last.at > this.heardAt ? last.report : null;
+  }
+
+  /**
+   * The manager itself was stalled for `ms` (stopped, paused, starved): heartbeats sent meanwhile
+   * are still in the pipe, so that time is not this worker's silence, nor its boot time.
+   */
+  excuse(ms: number): void {
+    const now = performance.now();
+    this.silentSince = Math.min(now, this.silentSince + ms);
+    this.bootClockSince = Math.min(now, this.bootClockSince + ms);
+  }
+
+  /** The age of the newest sign of life (a heartbeat, or the fork before the first one), in ms. */
+  silentForMs(): number {
+    return performance.now() - this.silentSince;
+  }
+
+  /** How long this worker has been booting, in ms. */
+  bootingForMs(): number {
+    return performance.now() - this.bootClockSince;
   }
 
   toStatus(restarts: number, now: number): WorkerStatus {

@@ -11,6 +11,7 @@ import { ClusterMetrics } from './cluster-metrics.js';
 import { createManagerServer } from './http-server.js';
 import { ManagerMetrics } from './manager-metrics.js';
 import { MetricsHub } from './metrics-hub.js';
+import { createStallCounter } from './stall-metric.js';
 import { Supervisor } from './supervisor.js';
 
 export async function runManager(): Promise<void> {
@@ -47,10 +48,12 @@ export async function runManager(): Promise<void> {
       onHeartbeat: (worker, beat, previous) => managerMetrics.onHeartbeat(worker, beat, previous),
       onWorkerGone: (worker) => hub.workerGone(worker.id),
       onRestart: (slot, reason) => managerMetrics.onRestart(slot, reason),
+      onManagerStall: () => countStall(),
     },
     VERSION,
   );
   const managerMetrics = new ManagerMetrics(supervisor);
+  const countStall = createStallCounter(managerMetrics.registry);
   const clusterMetrics = new ClusterMetrics(
     hub,
     managerMetrics,
@@ -70,6 +73,12 @@ export async function runManager(): Promise<void> {
     adminToken: config.adminToken,
     logger,
     setLogLevel,
+    limits: {
+      headersTimeoutMs: config.httpHeadersTimeoutMs,
+      keepAliveTimeoutMs: config.httpKeepAliveTimeoutMs,
+      maxConnections: config.metricsMaxConnections,
+      maxConcurrentScrapes: config.metricsMaxScrapes,
+    },
   });
   // Requests its parser rejects get the endpoint's JSON error shape, not an empty body.
   server.on('clientError', answerClientError);

@@ -3,7 +3,6 @@
 // murder (kill workers that went silent or never booted), recycle (replace workers over their
 // request or memory budget), replace (new worker ready before the old one drains: reload and
 // recycling), scale and shut down.
-import cluster from 'node:cluster';
 import { randomInt } from 'node:crypto';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
@@ -13,6 +12,7 @@ import {
   type HeartbeatMessage,
   type StopReason,
 } from '../protocol.js';
+import { forkWorker } from './fork-worker.js';
 import { ManagedWorker, type WorkerExit } from './managed-worker.js';
 import { decideRestart, FRESH_HISTORY, type SlotHistory } from './restart-policy.js';
 import type { StatusResponse } from './status-types.js';
@@ -38,9 +38,15 @@ export interface SupervisorHooks {
   /** The worker has exited and every message it sent has been delivered. */
   onWorkerGone(worker: ManagedWorker): void;
   onRestart(slot: number, reason: RestartReason): void;
+  /** The manager's own event loop stood still for `stalledMs` (see check()). */
+  onManagerStall?(stalledMs: number): void;
 }
 
 const MIB = 1024 * 1024;
+/** A watchdog check later than this (or a heartbeat interval, if longer) is a manager stall. */
+const STALL_MIN_MS = 1_000;
+const NO_STACK_REPORT =
+  'no stack: the worker reported none (process stopped, or WORKER_STACK_WATCHDOG=false)';
 
 export class Supervisor {
   private readonly workers = new Map<number, ManagedWorker>();
@@ -50,6 +56,8 @@ export class Supervisor {
   private readonly replacing = new Map<number, Promise<boolean>>();
   private desired: number;
   private watchdog: NodeJS.Timeout | undefined;
+  private checkPeriodMs = 1000;
+  private lastCheckAt = 0;
   private reloadRun: Promise<void> | null = null;
   private reloadAgain = false;
   private shutdownRun: Promise<void> | null = null;
@@ -78,8 +86,12 @@ export class Supervisor {
 
   start(): void {
     for (let slot = 0; slot < this.desired; slot += 1) this.spawn(slot);
-    const period = Math.max(25, Math.min(1000, Math.floor(this.config.heartbeatIntervalMs / 2)));
-    this.watchdog = setInterval(() => this.check(), period);
+    this.checkPeriodMs = Math.max(
+      25,
+      Math.min(1000, Math.floor(this.config.heartbeatIntervalMs / 2)),
+    );
+    this.lastCheckAt = performance.now();
+    this.watchdog = setInterval(() => this.check(), this.checkPeriodMs);
   }
 
   list(): ManagedWorker[] {
@@ -113,11 +125,7 @@ export class Supervisor {
   private spawn(slot: number): ManagedWorker {
     const { workerMaxRequests: max, workerMaxRequestsJitter: jitter } = this.config;
     const budget = max === undefined ? undefined : max + randomInt(0, jitter + 1);
-    const worker = new ManagedWorker(
-      cluster.fork({ [WORKER_SLOT_ENV]: String(slot) }),
-      slot,
-      budget,
-    );
+    const worker = new ManagedWorker(forkWorker({ [WORKER_SLOT_ENV]: String(slot) }), slot, budget);
     this.workers.set(worker.id, worker);
     worker.worker.on('message', (message: unknown) => this.onMessage(worker, message));
     worker.worker.on('error', (error) =>
@@ -149,8 +157,7 @@ export class Supervisor {
         return;
       case 'heartbeat': {
         const previous = worker.heartbeat;
-        worker.heartbeat = message;
-        worker.lastHeartbeatAt = now;
+        worker.noteHeartbeat(message, now);
         this.hooks.onHeartbeat(worker, message, previous);
         return;
       }
@@ -219,19 +226,39 @@ export class Supervisor {
   // ---- murder and recycle --------------------------------------------------------------
 
   private check(): void {
-    const now = Date.now();
     const { workerTimeoutMs, workerMaxRssMb } = this.config;
+    // This check runs every checkPeriodMs. Running much later than that means the manager itself
+    // was stalled (SIGSTOP, a VM pause, a debugger, a GC storm): the workers' heartbeats of that
+    // time are still unread in the pipe, so the stall must not count as their silence.
+    const tick = performance.now();
+    const lateMs = tick - this.lastCheckAt - this.checkPeriodMs;
+    this.lastCheckAt = tick;
+    if (lateMs > Math.max(STALL_MIN_MS, this.config.heartbeatIntervalMs)) {
+      for (const worker of this.workers.values()) worker.excuse(lateMs);
+      this.logger.warn(
+        { stalledMs: Math.round(lateMs) },
+        'manager was stalled; that time is not counted as worker silence',
+      );
+      this.hooks.onManagerStall?.(lateMs);
+    }
     for (const worker of this.workers.values()) {
       if (worker.stopReason !== null || worker.killReason !== null) continue;
       const log = { slot: worker.slot, workerPid: worker.pid };
-      if (worker.silentForMs(now) > workerTimeoutMs) {
+      if (worker.silentForMs() > workerTimeoutMs) {
         worker.killReason = 'hung';
+        // What it was doing, if its stack watchdog could tell (never waited for).
+        const report = worker.stallReport();
         this.logger.error(
-          { ...log, silentForMs: worker.silentForMs(now) },
+          {
+            ...log,
+            silentForMs: Math.round(worker.silentForMs()),
+            stack: report?.frames ?? null,
+            stackNote: report ? report.note : NO_STACK_REPORT,
+          },
           'worker sent no heartbeat within WORKER_TIMEOUT_MS; killing it',
         );
         worker.kill('SIGKILL');
-      } else if (worker.state === 'starting' && now - worker.startedAt > workerTimeoutMs) {
+      } else if (worker.state === 'starting' && worker.bootingForMs() > workerTimeoutMs) {
         worker.killReason = 'boot_timeout';
         this.logger.error(log, 'worker not ready within WORKER_TIMEOUT_MS; killing it');
         worker.kill('SIGKILL');

@@ -47,6 +47,23 @@ export class LeanHistogram<L extends string> {
 
   observe(labels: Record<L, string | number>, value: number): void {
     if (!Number.isFinite(value)) throw new TypeError(`${this.name}: not a finite value: ${value}`);
+    const series = this.seriesFor(labels);
+    let bucket = 0;
+    while (bucket < this.upperBounds.length && value > this.upperBounds[bucket]!) bucket += 1;
+    series.counts[bucket]! += 1;
+    series.sum += value;
+    series.count += 1;
+  }
+
+  /**
+   * Exports the series at zero before its first observation (prom-client's Histogram.zero()):
+   * Prometheus then sees the first observation as an increase instead of a new series.
+   */
+  zero(labels: Record<L, string | number>): void {
+    this.seriesFor(labels);
+  }
+
+  private seriesFor(labels: Record<L, string | number>): Series {
     // One map level per label: no key string to build (and hash) on every call.
     let node: Map<unknown, unknown> = this.index;
     const last = this.labelNames.length - 1;
@@ -65,11 +82,7 @@ export class LeanHistogram<L extends string> {
       series = this.createSeries(labels);
       node.set(leafValue, series);
     }
-    let bucket = 0;
-    while (bucket < this.upperBounds.length && value > this.upperBounds[bucket]!) bucket += 1;
-    series.counts[bucket]! += 1;
-    series.sum += value;
-    series.count += 1;
+    return series;
   }
 
   private createSeries(labels: Record<L, string | number>): Series {

@@ -1,5 +1,11 @@
 // Heartbeats: proof of life for the manager's hang detector, and the per-worker health figures
 // (event-loop delay, memory, CPU, request counts) behind its cluster_worker_* metrics and recycling.
+//
+// A timer alone is not proof enough: a worker serving back-to-back CPU-bound requests (pipelined
+// on one connection, or queued on many) never returns to its timers between them, although it
+// completes every one. So the server also calls beatIfDue() at each request boundary: a worker
+// that keeps reaching request boundaries is alive; one stuck inside a request (an endless loop, a
+// stopped process) reaches none, goes silent, and is killed as before.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { HeartbeatMessage } from '../protocol.js';
 import { sendToManager } from './ipc.js';
@@ -9,12 +15,25 @@ export interface RequestCounters {
   inFlight: number;
 }
 
+export interface Heartbeat {
+  /** Sends a beat now if the last one is an interval old or older; cheap otherwise. */
+  beatIfDue(): void;
+  stop(): void;
+}
+
 const NS_PER_S = 1e9;
 
-export function startHeartbeat(intervalMs: number, counters: RequestCounters): () => void {
+export function startHeartbeat(
+  intervalMs: number,
+  counters: RequestCounters,
+  /** Called after every beat sent (the stack watchdog counts them as the main thread's progress). */
+  onBeat: () => void = () => undefined,
+): Heartbeat {
   const delay = monitorEventLoopDelay({ resolution: 10 });
   delay.enable();
+  let lastBeatAt = 0;
   const beat = () => {
+    lastBeatAt = performance.now();
     const cpu = process.cpuUsage();
     const message: HeartbeatMessage = {
       type: 'heartbeat',
@@ -28,12 +47,19 @@ export function startHeartbeat(intervalMs: number, counters: RequestCounters): (
     };
     // Each beat reports the delay since the previous one, not since boot.
     delay.reset();
+    // Written to the channel at once when it has room, even if this event loop then stays busy.
     void sendToManager(message);
+    onBeat();
   };
   beat();
   const timer = setInterval(beat, intervalMs);
-  return () => {
-    clearInterval(timer);
-    delay.disable();
+  return {
+    beatIfDue() {
+      if (performance.now() - lastBeatAt >= intervalMs) beat();
+    },
+    stop() {
+      clearInterval(timer);
+      delay.disable();
+    },
   };
 }

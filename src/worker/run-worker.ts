@@ -21,6 +21,8 @@ import { createApiServer, type ApiServer } from './api-server.js';
 import { startHeartbeat } from './heartbeat.js';
 import { MetricsLink } from './metrics-link.js';
 import { onManagerMessage, sendToManager } from './ipc.js';
+import { onManagerGone } from './manager-gone.js';
+import { stackWatchdogFor } from './stack-watchdog.js';
 
 export interface WorkerOptions {
   /**
@@ -57,7 +59,11 @@ export async function runWorker(options: WorkerOptions = {}): Promise<void> {
   api.server.on('clientError', handleClientError);
   // Expect headers answered by the app too: no 100 Continue for a body it will refuse.
   handleExpectations(api.server);
-  const stopHeartbeat = startHeartbeat(config.heartbeatIntervalMs, api.counters);
+  // Each heartbeat is progress the stack watchdog sees (stack-watchdog.ts).
+  const watchdog = stackWatchdogFor(config, logger);
+  const heartbeat = startHeartbeat(config.heartbeatIntervalMs, api.counters, watchdog?.progress);
+  // Each request reached is progress: beat if the timers had no chance to (heartbeat.ts).
+  api.server.on('request', () => heartbeat.beatIfDue());
 
   let leaving = false;
   const leave = async (reason: StopReason | 'manager_gone', timeoutMs: number) => {
@@ -67,7 +73,7 @@ export async function runWorker(options: WorkerOptions = {}): Promise<void> {
     logger.info({ reason }, 'draining');
     const clean = await api.drain(timeoutMs);
     if (!clean) logger.warn({ reason }, 'drain timed out; closed remaining connections');
-    stopHeartbeat();
+    heartbeat.stop();
     // Final words: everything this worker counted reaches the manager before it exits.
     if (link && !(await link.sendFinalMetrics(FINAL_METRICS_TIMEOUT_MS))) {
       logger.warn({ reason }, 'the manager did not confirm the final metrics');
@@ -88,11 +94,13 @@ export async function runWorker(options: WorkerOptions = {}): Promise<void> {
     }
   });
   installSignalHandlers(config, logger, (m) => void leave(m.reason, m.timeoutMs));
-  // The manager died or cut us off: nobody supervises this worker any more; leave cleanly.
-  process.once('disconnect', () => void leave('manager_gone', config.shutdownTimeoutMs));
+  // The manager died or cut us off: nobody supervises this worker any more; finish what was
+  // accepted and leave (manager-gone.ts).
+  onManagerGone(() => void leave('manager_gone', config.shutdownTimeoutMs));
 
   await Promise.all([listen(api, config, logger), link?.connect()]);
   await sendToManager({ type: 'ready' });
+  watchdog?.start();
   logger.info({ port: config.port, host: config.host }, 'worker ready');
 }
 

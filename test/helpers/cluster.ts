@@ -36,6 +36,10 @@ export interface StartOptions {
   /** Wait for this many ready workers before resolving (default: WORKERS or 2). 0: don't wait. */
   waitForWorkers?: number;
   timeoutMs?: number;
+  /** Runs the cluster under `ulimit -n` (a shell execs node, so proc.pid is the manager's). */
+  maxOpenFiles?: number;
+  /** Another entry than dist/main.js: a test fixture. */
+  entry?: string;
 }
 
 const running = new Set<ChildProcess>();
@@ -63,7 +67,20 @@ export async function startCluster(options: StartOptions = {}): Promise<ClusterH
     ...options.env,
   };
   for (const name of options.unset ?? []) delete env[name];
-  const proc = spawn(process.execPath, [MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const nodeArgs = [options.entry ?? MAIN];
+  const [command, args] =
+    options.maxOpenFiles === undefined
+      ? [process.execPath, nodeArgs]
+      : [
+          '/bin/sh',
+          [
+            '-c',
+            `ulimit -n ${options.maxOpenFiles} && exec "$0" "$@"`,
+            process.execPath,
+            ...nodeArgs,
+          ],
+        ];
+  const proc = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(proc);
   let output = '';
   proc.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -160,6 +160,11 @@ export async function durationSeries(
     }));
 }
 
+/** The series some request has been counted in (every route's 200 series exists at zero). */
+export async function observedSeries(registry: Registry) {
+  return (await durationSeries(registry)).filter((series) => series.count > 0);
+}
+
 export async function countFor(
   registry: Registry,
   labels: { method: string; route: string; status_code: string },

@@ -8,6 +8,7 @@ import { waitUntil } from '../../helpers/wait.js';
 import {
   countFor,
   durationSeries,
+  observedSeries,
   inFlight,
   rawRequest,
   startApp,
@@ -47,7 +48,7 @@ describe('http_request_duration_seconds labels', () => {
         headers: { 'content-type': 'application/json' },
       }),
     ).toBe(200);
-    expect(await durationSeries(app.registry)).toEqual(
+    expect(await observedSeries(app.registry)).toEqual(
       expect.arrayContaining([
         { method: 'GET', route: '/api/hello', status_code: '200', count: 2 },
         { method: 'GET', route: '/api/hello', status_code: '400', count: 1 },
@@ -56,7 +57,24 @@ describe('http_request_duration_seconds labels', () => {
         { method: 'POST', route: '/api/hash', status_code: '200', count: 1 },
       ]),
     );
-    expect(await durationSeries(app.registry)).toHaveLength(5);
+    expect(await observedSeries(app.registry)).toHaveLength(5);
+  });
+
+  it('exports every route’s success series at zero before the first request', async () => {
+    const zeros = (await durationSeries(app.registry)).map(
+      (s) => `${s.method} ${s.route} ${s.status_code} ${s.count}`,
+    );
+    expect(zeros.sort()).toEqual(
+      [
+        'GET / 200 0',
+        'GET /api/delay 200 0',
+        'GET /api/hello 200 0',
+        'GET /api/work 200 0',
+        'GET /healthz 200 0',
+        'GET /readyz 200 0',
+        'POST /api/hash 200 0',
+      ].sort(),
+    );
   });
 
   it('a wrong method on a known path keeps its template; odd methods are "other"', async () => {
@@ -94,7 +112,7 @@ describe('http_request_duration_seconds labels', () => {
       );
       expect(new Set(statuses)).toEqual(new Set([404]));
     }
-    const series = await durationSeries(app.registry);
+    const series = await observedSeries(app.registry);
     expect(series.map((s) => s.route)).toEqual(methods.map(() => UNMATCHED_ROUTE));
     expect(series.map((s) => s.status_code)).toEqual(methods.map(() => '404'));
     expect(series.reduce((sum, s) => sum + s.count, 0)).toBe(2_000);
@@ -140,13 +158,17 @@ describe('http_request_duration_seconds labels', () => {
     expect(await hit('/api/delay?ms=120')).toBe(200);
     const metrics = await app.registry.getMetricsAsJSON();
     const histogram = metrics.find((m) => m.name === 'http_request_duration_seconds');
+    const delay = (v: { labels: Record<string, unknown> }) => v.labels.route === '/api/delay';
     const sum = histogram?.values.find(
-      (v) => (v as { metricName?: string }).metricName === 'http_request_duration_seconds_sum',
+      (v) =>
+        delay(v) &&
+        (v as { metricName?: string }).metricName === 'http_request_duration_seconds_sum',
     )?.value;
     expect(sum).toBeGreaterThanOrEqual(0.119);
     expect(sum).toBeLessThan(5);
     const fastBucket = histogram?.values.find(
       (v) =>
+        delay(v) &&
         (v as { metricName?: string }).metricName === 'http_request_duration_seconds_bucket' &&
         v.labels.le === 0.1,
     )?.value;

@@ -1,0 +1,73 @@
+// The stack watchdog, main-thread side: starts the watchdog thread (stack-watchdog-thread.ts) and
+// tells it, through shared memory, each time this thread shows progress (a heartbeat sent). When
+// the progress stops, the thread reads this thread's stack and reports it to the manager, which
+// logs it if it kills the worker as hung: the answer to "what was it doing?".
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import { WORKER_REPORT_FD_ENV } from '../protocol.js';
+import type { WatchdogThreadData } from './stack-watchdog-thread.js';
+
+export interface StackWatchdog {
+  /** The main thread made progress (cheap: one atomic add). */
+  progress(): void;
+  /** Starts the thread: called once the worker is ready, so it does not slow the boot. */
+  start(): void;
+}
+
+export interface StackWatchdogOptions {
+  /** The pipe the manager reads reports from. */
+  reportFd: number;
+  /** No progress for this long is a stall worth a stack. */
+  stallMs: number;
+  captureTimeoutMs: number;
+}
+
+export function startStackWatchdog(options: StackWatchdogOptions, logger: Logger): StackWatchdog {
+  const progress = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
+  const data: WatchdogThreadData = { progress, ...options };
+  let started = false;
+  return {
+    progress: () => void Atomics.add(progress, 0, 1),
+    start() {
+      if (started) return;
+      started = true;
+      const thread = new Worker(new URL('./stack-watchdog-thread.js', import.meta.url), {
+        workerData: data,
+        // A timer and, while capturing, an inspector session: keep its heap small.
+        resourceLimits: { maxOldGenerationSizeMb: 8, maxYoungGenerationSizeMb: 1 },
+      });
+      // Never the reason the worker stays up, and never the reason it goes down.
+      thread.unref();
+      thread.on('error', (err) =>
+        logger.warn({ err }, 'stack watchdog failed; hung kills will say less'),
+      );
+    },
+  };
+}
+
+/**
+ * The watchdog this worker should run: none when WORKER_STACK_WATCHDOG=false or when no manager
+ * gave it a report pipe. It reports at half the hang timeout, so the stack is in the manager's
+ * hands before the kill, and gives up a capture well before the kill too.
+ */
+export function stackWatchdogFor(config: Config, logger: Logger): StackWatchdog | null {
+  const reportFd = Number(process.env[WORKER_REPORT_FD_ENV]);
+  if (!config.workerStackWatchdog || !Number.isInteger(reportFd) || reportFd < 3) return null;
+  // Run from source under a loader (tsx: the benchmark), the thread could not load: Node 20
+  // does not give worker threads the loader. The compiled service always runs it.
+  if (path.extname(fileURLToPath(import.meta.url)) !== '.js') {
+    logger.debug('stack watchdog off: it runs from the compiled build only');
+    return null;
+  }
+  return startStackWatchdog(
+    {
+      reportFd,
+      stallMs: Math.floor(config.workerTimeoutMs / 2),
+      captureTimeoutMs: Math.min(1_000, Math.floor(config.workerTimeoutMs / 4)),
+    },
+    logger,
+  );
+}
