@@ -56,6 +56,12 @@ const schema = z.object({
   METRICS_MAX_SCRAPES: int(1, 1_000).default(10),
   WORKER_STACK_WATCHDOG: z.enum(['true', 'false']).default('true'),
   SERVICE_NAME: z.string().trim().min(1).default('koa-cluster-service'),
+  // Load shedding (src/app/load-shedding.ts); 0 turns a limit off. The defaults shed nothing
+  // under the k6 `load` scenario (README, Reliability).
+  SHED_EVENT_LOOP_DELAY_MS: int(0, 600_000).default(1_000),
+  SHED_MAX_IN_FLIGHT: int(0, 1_000_000).default(1_000),
+  SHED_MAX_POOL_QUEUE: int(0, 1_000_000).default(8),
+  SHED_RETRY_AFTER_SECONDS: int(1, 3_600).default(1),
 });
 
 export interface Config {
@@ -88,6 +94,12 @@ export interface Config {
   /** A thread in each worker captures the main thread's stack when it stalls (hung kills log it). */
   workerStackWatchdog: boolean;
   serviceName: string;
+  shedding: {
+    eventLoopDelayMs: number;
+    maxInFlight: number;
+    maxPoolQueue: number;
+    retryAfterSeconds: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -95,6 +107,31 @@ export class ConfigError extends Error {
     super(`invalid configuration:\n  ${problems.join('\n  ')}`);
     this.name = 'ConfigError';
   }
+}
+
+/** Variables whose values never appear in an error message (logs are shipped and shared). */
+const SECRET_VARIABLES: ReadonlySet<string> = new Set(['ADMIN_TOKEN']);
+
+/** How an error names a variable's value: quoted, or only its length for a secret. */
+function describeValue(name: string, value: string | undefined): string {
+  if (SECRET_VARIABLES.has(name)) return `${name} (${value?.length ?? 0} characters)`;
+  return `${name}=${JSON.stringify(value)}`;
+}
+
+/** Addresses that listen on every interface of their family (IPv6 `::` takes IPv4 too). */
+const WILDCARD_HOSTS: ReadonlySet<string> = new Set(['0.0.0.0', '::', '[::]', '::0']);
+
+/**
+ * True when the API and the manager endpoint would try to bind the same socket: the manager
+ * takes METRICS_PORT first, so every worker then dies with EADDRINUSE and the manager gives up
+ * on a "crash loop" that is really a configuration error. Port 0 asks the kernel for a free port
+ * on each listen, so two zeros never clash.
+ */
+function portsClash(e: { PORT: number; HOST: string; METRICS_PORT: number; METRICS_HOST: string }) {
+  if (e.PORT === 0 || e.PORT !== e.METRICS_PORT) return false;
+  const api = e.HOST.toLowerCase();
+  const manager = e.METRICS_HOST.toLowerCase();
+  return api === manager || WILDCARD_HOSTS.has(api) || WILDCARD_HOSTS.has(manager);
 }
 
 /** Reads the environment; throws ConfigError naming every bad variable and why. */
@@ -106,7 +143,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(
       parsed.error.issues.map(
         (issue) =>
-          `${issue.path.join('.')}=${JSON.stringify(picked[String(issue.path[0])])}: ${issue.message}`,
+          `${describeValue(issue.path.join('.'), picked[String(issue.path[0])])}: ${issue.message}`,
       ),
     );
   }
@@ -114,6 +151,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const problems: string[] = [];
   if (e.RESTART_BACKOFF_MAX_MS < e.RESTART_BACKOFF_BASE_MS) {
     problems.push('RESTART_BACKOFF_MAX_MS must be >= RESTART_BACKOFF_BASE_MS');
+  }
+  if (portsClash(e)) {
+    problems.push(
+      `METRICS_PORT=${e.METRICS_PORT} is also PORT=${e.PORT} on overlapping addresses ` +
+        `(HOST=${e.HOST}, METRICS_HOST=${e.METRICS_HOST}): give the manager endpoint its own port`,
+    );
   }
   // A heartbeat must fit several times into the hang timeout, or healthy workers look hung.
   const heartbeatIntervalMs =
@@ -155,5 +198,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     metricsMaxScrapes: e.METRICS_MAX_SCRAPES,
     workerStackWatchdog: e.WORKER_STACK_WATCHDOG === 'true',
     serviceName: e.SERVICE_NAME,
+    shedding: {
+      eventLoopDelayMs: e.SHED_EVENT_LOOP_DELAY_MS,
+      maxInFlight: e.SHED_MAX_IN_FLIGHT,
+      maxPoolQueue: e.SHED_MAX_POOL_QUEUE,
+      retryAfterSeconds: e.SHED_RETRY_AFTER_SECONDS,
+    },
   };
 }

@@ -5,6 +5,7 @@ import http from 'node:http';
 import { ConfigError, loadConfig, MAX_WORKERS, type Config, type LogLevel } from '../config.js';
 import { createLogger, type Logger } from '../logger.js';
 import { VERSION } from '../version.js';
+import { answerClientError } from './client-error.js';
 import { METRICS_SOCKET_ENV } from '../protocol.js';
 import { ClusterMetrics } from './cluster-metrics.js';
 import { createManagerServer } from './http-server.js';
@@ -58,7 +59,7 @@ export async function runManager(): Promise<void> {
     logger.level = level;
     hub.setLogLevel(level);
     for (const worker of supervisor.list()) worker.send({ type: 'set-log-level', level });
-    logger.info({ level }, 'log level changed');
+    logger.info({ logLevel: level }, 'log level changed');
   };
   const server = createManagerServer({
     supervisor,
@@ -73,6 +74,8 @@ export async function runManager(): Promise<void> {
       maxConcurrentScrapes: config.metricsMaxScrapes,
     },
   });
+  // Requests its parser rejects get the endpoint's JSON error shape, not an empty body.
+  server.on('clientError', answerClientError);
   try {
     await listen(server, config.metricsPort, config.metricsHost);
   } catch (error) {

@@ -46,9 +46,16 @@ async function hungRestarts(cluster: ClusterHandle): Promise<number> {
 describe('a worker busy with queued CPU work', () => {
   let cluster: ClusterHandle;
   beforeAll(async () => {
-    // One worker: every request queues on the same event loop.
+    // One worker: every request queues on the same event loop. Load shedding off: by default
+    // the backlog behind a long block is answered 503 at once (load-shedding.test.ts); here the
+    // worker must grind through all of it, to prove the hang detector tolerates that.
     cluster = await startCluster({
-      env: { WORKERS: '1', WORKER_TIMEOUT_MS: String(TIMEOUT_MS), WORKER_MIN_UPTIME_MS: '0' },
+      env: {
+        WORKERS: '1',
+        WORKER_TIMEOUT_MS: String(TIMEOUT_MS),
+        WORKER_MIN_UPTIME_MS: '0',
+        SHED_EVENT_LOOP_DELAY_MS: '0',
+      },
     });
   });
   afterAll(async () => {
