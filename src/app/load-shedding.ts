@@ -12,20 +12,17 @@
 // Small and local instead of a library: @fastify/under-pressure is Fastify-only, and neither it
 // nor overload-protection or toobusy-js sees the thread-pool queue or the backlog right after a
 // block (event-loop-stall.ts).
+import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { ShedMetrics, ShedReason } from '../metrics/shed-metrics.js';
 import { watchEventLoop } from './event-loop-stall.js';
 import { HttpError } from './http-error.js';
 
-export interface SheddingLimits {
-  /** ms; 0: off. */
-  eventLoopDelayMs: number;
-  /** 0: off. */
-  maxInFlight: number;
-  /** Tasks waiting for a pool thread; 0: off. */
-  maxPoolQueue: number;
-  retryAfterSeconds: number;
-}
+/** SHED_EVENT_LOOP_DELAY_MS, SHED_MAX_IN_FLIGHT, SHED_MAX_POOL_QUEUE (each 0: off), SHED_RETRY_AFTER_SECONDS. */
+export type SheddingLimits = Pick<
+  Config,
+  'shedEventLoopDelayMs' | 'shedMaxInFlight' | 'shedMaxPoolQueue' | 'shedRetryAfterSeconds'
+>;
 
 export interface LoadShedder {
   /** Throws a 503 HttpError when the worker is saturated; call first in every API handler. */
@@ -55,7 +52,8 @@ export function threadPoolSize(env: NodeJS.ProcessEnv = process.env): number {
 }
 
 export function createLoadShedder(limits: SheddingLimits, deps: SheddingDeps): LoadShedder {
-  const loop = limits.eventLoopDelayMs > 0 ? watchEventLoop(limits.eventLoopDelayMs) : undefined;
+  const loop =
+    limits.shedEventLoopDelayMs > 0 ? watchEventLoop(limits.shedEventLoopDelayMs) : undefined;
   const poolSize = threadPoolSize();
   let poolTasks = 0;
   let lastLogAt = Number.NEGATIVE_INFINITY;
@@ -81,17 +79,18 @@ export function createLoadShedder(limits: SheddingLimits, deps: SheddingDeps): L
       shedSinceLog = 0;
     }
     return new HttpError(503, 'overloaded', 'this worker is saturated; retry shortly', {
-      headers: { 'Retry-After': String(limits.retryAfterSeconds), Connection: 'close' },
+      headers: { 'Retry-After': String(limits.shedRetryAfterSeconds), Connection: 'close' },
     });
   };
 
   return {
     admit() {
       if (loop?.stalled()) throw shed('event_loop_delay');
-      if (limits.maxInFlight > 0 && deps.inFlight() > limits.maxInFlight) throw shed('in_flight');
+      if (limits.shedMaxInFlight > 0 && deps.inFlight() > limits.shedMaxInFlight)
+        throw shed('in_flight');
     },
     async onPool(task) {
-      if (limits.maxPoolQueue > 0 && poolTasks + 1 - poolSize > limits.maxPoolQueue) {
+      if (limits.shedMaxPoolQueue > 0 && poolTasks + 1 - poolSize > limits.shedMaxPoolQueue) {
         throw shed('pool_queue');
       }
       poolTasks += 1;

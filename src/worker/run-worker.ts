@@ -45,7 +45,7 @@ export async function runWorker(options: WorkerOptions = {}): Promise<void> {
   options.extendRegistry?.(registry);
   const link = openMetricsLink(registry, slot, logger);
   const lifecycle = { draining: false };
-  const shedder = createLoadShedder(config.shedding, {
+  const shedder = createLoadShedder(config, {
     inFlight: () => api.counters.inFlight,
     metrics: createShedMetrics(registry),
     logger,

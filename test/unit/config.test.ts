@@ -119,3 +119,29 @@ describe('loadConfig', () => {
     });
   });
 });
+
+describe('Config derived from the schema', () => {
+  it('names every variable in camelCase, with the derived fields beside them', () => {
+    const config = loadConfig({ WORKERS: '3', WORKER_MAX_REQUESTS: '1000' });
+    expect(Object.keys(config)).toEqual(
+      expect.arrayContaining([
+        'port',
+        'metricsPort',
+        'metricsHost',
+        'httpHeadersTimeoutMs',
+        'httpKeepAliveTimeoutMs',
+        'adminToken',
+        'logLevel',
+        'workerStackWatchdog',
+        'shedMaxPoolQueue',
+        'shedRetryAfterSeconds',
+        'workersSource',
+      ]),
+    );
+    expect(Object.keys(config).every((key) => /^[a-z][a-zA-Z]*$/.test(key))).toBe(true);
+    expect(config.workers).toBe(3);
+    expect(config.workersSource).toBe('WORKERS');
+    expect(config.workerMaxRequestsJitter).toBe(100);
+    expect(config.workerStackWatchdog).toBe(true);
+  });
+});

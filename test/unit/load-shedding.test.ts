@@ -13,10 +13,10 @@ import { memoryLogger } from './app/harness.js';
 import { waitUntil } from '../helpers/wait.js';
 
 const OFF: SheddingLimits = {
-  eventLoopDelayMs: 0,
-  maxInFlight: 0,
-  maxPoolQueue: 0,
-  retryAfterSeconds: 3,
+  shedEventLoopDelayMs: 0,
+  shedMaxInFlight: 0,
+  shedMaxPoolQueue: 0,
+  shedRetryAfterSeconds: 3,
 };
 
 let shedder: LoadShedder | undefined;
@@ -49,7 +49,7 @@ function refusal(action: () => unknown): HttpError {
 describe('load shedder', () => {
   it('refuses over the in-flight limit with a 503 that says when to retry and closes', async () => {
     let inFlight = 4;
-    const { shedder, shedCount } = start({ maxInFlight: 4 }, () => inFlight);
+    const { shedder, shedCount } = start({ shedMaxInFlight: 4 }, () => inFlight);
     expect(() => shedder.admit()).not.toThrow();
     inFlight = 5;
     const error = refusal(() => shedder.admit());
@@ -60,7 +60,7 @@ describe('load shedder', () => {
   });
 
   it('refuses a pool task once the pool queue is full, and admits again as it drains', async () => {
-    const { shedder, shedCount } = start({ maxPoolQueue: 2 });
+    const { shedder, shedCount } = start({ shedMaxPoolQueue: 2 });
     const pool = threadPoolSize();
     const releases: Array<() => void> = [];
     const tasks = Array.from({ length: pool + 2 }, () =>
@@ -76,7 +76,7 @@ describe('load shedder', () => {
   });
 
   it('refuses while the event loop is late, and for a moment after a stall, then admits', async () => {
-    const { shedder, shedCount } = start({ eventLoopDelayMs: 100 });
+    const { shedder, shedCount } = start({ shedEventLoopDelayMs: 100 });
     await new Promise((resolve) => setTimeout(resolve, 150));
     expect(() => shedder.admit()).not.toThrow();
     // The request right behind a 400 ms block, in the same turn of the loop: no timer has run.
@@ -103,7 +103,7 @@ describe('load shedder', () => {
   });
 
   it('says so in one warn line per ten seconds, not one per request', () => {
-    const { shedder, log } = start({ maxInFlight: 1 }, () => 2);
+    const { shedder, log } = start({ shedMaxInFlight: 1 }, () => 2);
     for (let i = 0; i < 50; i += 1) refusal(() => shedder.admit());
     const lines = log.lines().filter((line) => line.level === 40);
     expect(lines).toHaveLength(1);
