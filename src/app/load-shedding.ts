@@ -16,7 +16,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { ShedMetrics, ShedReason } from '../metrics/shed-metrics.js';
 import { watchEventLoop } from './event-loop-stall.js';
-import { HttpError } from './http-error.js';
+import { overloaded, type HttpError } from './http-error.js';
 
 /** SHED_EVENT_LOOP_DELAY_MS, SHED_MAX_IN_FLIGHT, SHED_MAX_POOL_QUEUE (each 0: off), SHED_RETRY_AFTER_SECONDS. */
 export type SheddingLimits = Pick<
@@ -78,9 +78,7 @@ export function createLoadShedder(limits: SheddingLimits, deps: SheddingDeps): L
       lastLogAt = now;
       shedSinceLog = 0;
     }
-    return new HttpError(503, 'overloaded', 'this worker is saturated; retry shortly', {
-      headers: { 'Retry-After': String(limits.shedRetryAfterSeconds), Connection: 'close' },
-    });
+    return overloaded(limits.shedRetryAfterSeconds);
   };
 
   return {

@@ -4,12 +4,10 @@
 // and an Expect header other than 100-continue (the server's 'checkExpectation' listener passes
 // it on, see expectations.ts). Both close the connection, as Node's own answers do.
 import type { AppContext } from './context.js';
-import { HttpError } from './http-error.js';
+import { badRequest, expectationFailed } from './http-error.js';
 
 /** Node's own test for a 100-continue expectation (lib/_http_server.js). */
 export const CONTINUE_EXPECTATION = /(?:^|\W)100-continue(?:$|\W)/i;
-
-const CLOSE = { headers: { Connection: 'close' } };
 
 /** Throws the 400 or 417 a request must get before any route sees it. */
 export function checkPreconditions(ctx: AppContext): void {
@@ -19,14 +17,9 @@ export function checkPreconditions(ctx: AppContext): void {
   // HTTP/1.0 needs no Host, and its Expect header must be ignored (RFC 9110, 10.1.1).
   if (ctx.req.httpVersion !== '1.1') return;
   if (!headers.host) {
-    throw new HttpError(400, 'bad_request', 'an HTTP/1.1 request must carry a Host header', CLOSE);
+    throw badRequest('an HTTP/1.1 request must carry a Host header', { close: true });
   }
   if (headers.expect !== undefined && !CONTINUE_EXPECTATION.test(headers.expect)) {
-    throw new HttpError(
-      417,
-      'expectation_failed',
-      'the only expectation supported is "Expect: 100-continue"',
-      CLOSE,
-    );
+    throw expectationFailed();
   }
 }
