@@ -1,53 +1,29 @@
-// The one error type the application throws on purpose. Anything else that reaches the error
-// handler is a bug and becomes a generic 500, so only messages written here ever reach a client.
+// Every error the application answers on purpose, made in one place: the shared error type and
+// JSON shape (src/http-errors.ts) and the factories the routes, the body reader, the
+// preconditions and load shedding throw. Error responses are rendered by error-handler.ts;
+// requests Node's parser rejects are answered by client-error.ts.
+import { HttpError } from '../http-errors.js';
 
-/** The JSON shape of every error response the API sends. */
-export interface ErrorBody {
-  error: {
-    code: string;
-    message: string;
-    /** The query parameter or body field that was rejected (validation errors only). */
-    field?: string;
-  };
-}
+export { errorBody, HttpError, type ErrorBody } from '../http-errors.js';
 
-export interface HttpErrorOptions {
-  field?: string;
-  /** Response headers that belong to the error, e.g. `Allow` on a 405. */
-  headers?: Record<string, string>;
-  cause?: unknown;
-}
-
-export class HttpError extends Error {
-  /** http-errors convention: the message is safe to show to the client. */
-  readonly expose = true;
-  readonly field: string | undefined;
-  readonly headers: Readonly<Record<string, string>>;
-
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    options: HttpErrorOptions = {},
-  ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = 'HttpError';
-    this.field = options.field;
-    this.headers = options.headers ?? {};
-  }
-
-  toBody(): ErrorBody {
-    return errorBody(this.code, this.message, this.field);
-  }
-}
-
-export function errorBody(code: string, message: string, field?: string): ErrorBody {
-  return field === undefined ? { error: { code, message } } : { error: { code, message, field } };
-}
+/** The connection closes after the answer: what is left on it is unread or unwanted. */
+const CLOSE = { Connection: 'close' };
 
 /** 400 for a query parameter or body field that failed validation. */
 export function invalidInput(field: string, message: string): HttpError {
   return new HttpError(400, 'invalid_input', message, { field });
+}
+
+/** 400 for a request the API cannot make sense of. */
+export function badRequest(message: string, options: { cause?: unknown; close?: boolean } = {}) {
+  return new HttpError(400, 'bad_request', message, {
+    cause: options.cause,
+    headers: options.close === true ? CLOSE : {},
+  });
+}
+
+export function invalidJson(message: string): HttpError {
+  return new HttpError(400, 'invalid_json', message);
 }
 
 export function notFound(): HttpError {
@@ -63,4 +39,35 @@ export function methodNotAllowed(method: string, allow: readonly string[]): Http
     `method ${method.slice(0, 32)} is not allowed here; allowed: ${allow.join(', ')}`,
     { headers: { Allow: allow.join(', ') } },
   );
+}
+
+/*
+ * Errors answered before the body was read: the unread bytes are still on the connection, so it
+ * closes after the response rather than have Node read and discard an arbitrarily large body.
+ */
+
+export function payloadTooLarge(limit: number): HttpError {
+  return new HttpError(413, 'payload_too_large', `request body must be at most ${limit} bytes`, {
+    headers: CLOSE,
+  });
+}
+
+export function unsupportedMediaType(message: string): HttpError {
+  return new HttpError(415, 'unsupported_media_type', message, { headers: CLOSE });
+}
+
+export function expectationFailed(): HttpError {
+  return new HttpError(
+    417,
+    'expectation_failed',
+    'the only expectation supported is "Expect: 100-continue"',
+    { headers: CLOSE },
+  );
+}
+
+/** 503 from a saturated worker: the client's retry goes to another connection (and worker). */
+export function overloaded(retryAfterSeconds: number): HttpError {
+  return new HttpError(503, 'overloaded', 'this worker is saturated; retry shortly', {
+    headers: { 'Retry-After': String(retryAfterSeconds), ...CLOSE },
+  });
 }

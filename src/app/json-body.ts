@@ -3,28 +3,18 @@
 // a worker buffer (or even receive) more than the limit.
 import getRawBody from 'raw-body';
 import type { AppContext } from './context.js';
-import { HttpError } from './http-error.js';
+import {
+  badRequest,
+  invalidJson,
+  payloadTooLarge,
+  unsupportedMediaType,
+  type HttpError,
+} from './http-error.js';
 
 /** 100 kB: far above the largest valid /api/hash body (10,000 characters, even \u-escaped). */
 export const BODY_LIMIT_BYTES = 100 * 1024;
 
 const UTF8 = new Set(['utf-8', 'utf8']);
-
-/**
- * An error answered before the body was read: the unread bytes are still on the connection, so
- * close it after the response rather than have Node read and discard an arbitrarily large body.
- */
-function rejectUnread(status: number, code: string, message: string): HttpError {
-  return new HttpError(status, code, message, { headers: { Connection: 'close' } });
-}
-
-function unsupportedMediaType(message: string): HttpError {
-  return rejectUnread(415, 'unsupported_media_type', message);
-}
-
-export function payloadTooLarge(limit: number): HttpError {
-  return rejectUnread(413, 'payload_too_large', `request body must be at most ${limit} bytes`);
-}
 
 /** Accepts `application/json` with an optional utf-8 charset; rejects everything else with 415. */
 function checkContentType(ctx: AppContext): void {
@@ -60,15 +50,11 @@ function bodyReadError(err: unknown, limit: number): HttpError {
     case 'entity.too.large':
       return payloadTooLarge(limit);
     case 'request.size.invalid':
-      return new HttpError(400, 'bad_request', 'request body is shorter than its content-length', {
-        cause: err,
-      });
+      return badRequest('request body is shorter than its content-length', { cause: err });
     case 'request.aborted':
-      return new HttpError(400, 'bad_request', 'request body was not completely received', {
-        cause: err,
-      });
+      return badRequest('request body was not completely received', { cause: err });
     default:
-      return new HttpError(400, 'bad_request', 'request body could not be read', { cause: err });
+      return badRequest('request body could not be read', { cause: err });
   }
 }
 
@@ -91,11 +77,11 @@ export async function readJsonBody(ctx: AppContext, limit = BODY_LIMIT_BYTES): P
   } catch (err) {
     throw bodyReadError(err, limit);
   }
-  if (text.length === 0) throw new HttpError(400, 'invalid_json', 'request body is empty');
+  if (text.length === 0) throw invalidJson('request body is empty');
   try {
     return JSON.parse(text) as unknown;
   } catch {
     // JSON.parse messages quote the input; the client already has it, a fixed message suffices.
-    throw new HttpError(400, 'invalid_json', 'request body is not valid JSON');
+    throw invalidJson('request body is not valid JSON');
   }
 }

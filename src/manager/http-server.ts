@@ -4,6 +4,7 @@ import http from 'node:http';
 import { z } from 'zod';
 import { LOG_LEVELS, MAX_WORKERS } from '../config.js';
 import type { Logger } from '../logger.js';
+import { HttpError } from '../http-errors.js';
 import { checkAdminAuth } from './admin-auth.js';
 import type { ClusterMetrics } from './cluster-metrics.js';
 import type { Supervisor } from './supervisor.js';
@@ -32,17 +33,6 @@ export interface ManagerServerLimits {
   keepAliveTimeoutMs: number;
   maxConnections: number;
   maxConcurrentScrapes: number;
-}
-
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message);
-  }
 }
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>;
@@ -104,7 +94,7 @@ export function createManagerServer(deps: ManagerServerDeps): http.Server {
     }
     if (auth === 'unauthorized') {
       throw new HttpError(401, 'unauthorized', 'missing or wrong bearer token', {
-        'WWW-Authenticate': 'Bearer realm="cluster-manager"',
+        headers: { 'WWW-Authenticate': 'Bearer realm="cluster-manager"' },
       });
     }
   };
@@ -218,7 +208,7 @@ export function createManagerServer(deps: ManagerServerDeps): http.Server {
         if (!handler) {
           const allow = Object.keys(methods).flatMap((m) => (m === 'GET' ? ['GET', 'HEAD'] : [m]));
           throw new HttpError(405, 'method_not_allowed', `use ${allow.join(', ')}`, {
-            Allow: allow.join(', '),
+            headers: { Allow: allow.join(', ') },
           });
         }
         await handler(req, res);
@@ -227,9 +217,7 @@ export function createManagerServer(deps: ManagerServerDeps): http.Server {
         if (res.headersSent) return res.destroy();
         if (error instanceof HttpError) {
           for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
-          return sendJson(res, error.status, {
-            error: { code: error.code, message: error.message },
-          });
+          return sendJson(res, error.status, error.toBody());
         }
         logger.error({ err: error, path }, 'manager endpoint failed');
         sendJson(res, 500, { error: { code: 'internal', message: 'internal error' } });
@@ -257,7 +245,7 @@ function limitConcurrency(handler: Handler, max: number): Handler {
   return async (req, res) => {
     if (running >= max) {
       throw new HttpError(503, 'too_many_scrapes', `over ${max} concurrent scrapes; retry`, {
-        'Retry-After': '1',
+        headers: { 'Retry-After': '1' },
       });
     }
     running += 1;

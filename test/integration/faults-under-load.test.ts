@@ -35,6 +35,11 @@ function report(name: string, r: { traffic: TrafficResult; totals: number[] }, e
   console.log(
     `[reliability] ${name}: sent=${r.traffic.ok + r.traffic.failed} failed=${r.traffic.failed} scrapes=${r.totals.length}${extra}`,
   );
+  // What failed, when something did: the first thing a reader of a red run needs.
+  if (r.traffic.failed > 0) {
+    console.log(`[reliability] ${name}: statuses ${JSON.stringify([...r.traffic.statuses])}`);
+    console.log(`[reliability] ${name}: errors ${r.traffic.errors.join(' | ')}`);
+  }
 }
 
 describe('faults under load', () => {

@@ -2,13 +2,10 @@
 // raw responses for requests Node's parser rejects.
 import { Duplex } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import {
-  classifyClientError,
-  clientErrorResponse,
-  handleClientError,
-} from '../../../src/app/client-error.js';
+import { clientErrorResponse, handleClientError } from '../../../src/app/client-error.js';
 import { INTERNAL_ERROR_MESSAGE, renderError } from '../../../src/app/error-handler.js';
 import { HttpError, invalidInput } from '../../../src/app/http-error.js';
+import { classifyParserError } from '../../../src/http-errors.js';
 import { assertNoLeak, parseRawResponse } from './harness.js';
 
 const libraryError = (props: Record<string, unknown>, message = 'library says no') =>
@@ -83,7 +80,7 @@ describe('client errors (requests Node rejects before Koa sees them)', () => {
     '%s -> %i %s, as a complete JSON response that closes the connection',
     (code, status, errorCode) => {
       const err = Object.assign(new Error('Parse Error: at /work/internal'), { code });
-      expect(classifyClientError(err).status).toBe(status);
+      expect(classifyParserError(err).status).toBe(status);
       const response = parseRawResponse(clientErrorResponse(err));
       expect(response.status).toBe(status);
       expect(response.headers.connection).toBe('close');

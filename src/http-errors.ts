@@ -1,0 +1,128 @@
+// The error contract every HTTP answer of the service keeps, the API's and the manager
+// endpoint's alike: one JSON shape, one error type thrown on purpose, and the answers to requests
+// Node's parser rejects before any handler runs. Both sides import this; the application's own
+// error factories live in src/app/http-error.ts.
+
+/** The JSON shape of every error response. */
+export interface ErrorBody {
+  error: {
+    code: string;
+    message: string;
+    /** The query parameter or body field that was rejected (validation errors only). */
+    field?: string;
+  };
+}
+
+export function errorBody(code: string, message: string, field?: string): ErrorBody {
+  return field === undefined ? { error: { code, message } } : { error: { code, message, field } };
+}
+
+export interface HttpErrorOptions {
+  field?: string;
+  /** Response headers that belong to the error, e.g. `Allow` on a 405. */
+  headers?: Record<string, string>;
+  cause?: unknown;
+}
+
+/**
+ * The one error type thrown on purpose. Anything else reaching an error handler is a bug and
+ * becomes a generic 500, so only messages written here ever reach a client.
+ */
+export class HttpError extends Error {
+  /** http-errors convention: the message is safe to show to the client. */
+  readonly expose = true;
+  readonly field: string | undefined;
+  readonly headers: Readonly<Record<string, string>>;
+
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    options: HttpErrorOptions = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'HttpError';
+    this.field = options.field;
+    this.headers = options.headers ?? {};
+  }
+
+  toBody(): ErrorBody {
+    return errorBody(this.code, this.message, this.field);
+  }
+}
+
+// ---- requests the parser rejects ----------------------------------------------------------
+
+export interface ParserError extends Error {
+  code?: string;
+}
+
+export interface ParserRejection {
+  status: number;
+  reason: string;
+  code: string;
+  message: string;
+}
+
+/** The same statuses Node itself would send (lib/_http_server.js socketOnError). */
+export function classifyParserError(err: ParserError): ParserRejection {
+  switch (err.code) {
+    case 'HPE_HEADER_OVERFLOW':
+      return {
+        status: 431,
+        reason: 'Request Header Fields Too Large',
+        code: 'request_header_fields_too_large',
+        message: 'request headers are too large',
+      };
+    case 'HPE_CHUNK_EXTENSIONS_OVERFLOW':
+      return {
+        status: 413,
+        reason: 'Payload Too Large',
+        code: 'payload_too_large',
+        message: 'chunk extensions are too large',
+      };
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return {
+        status: 408,
+        reason: 'Request Timeout',
+        code: 'request_timeout',
+        message: 'the request was not received in time',
+      };
+    default:
+      // Parser messages name parser states; the client only needs to know the request was bad.
+      return {
+        status: 400,
+        reason: 'Bad Request',
+        code: 'bad_request',
+        message: 'malformed HTTP request',
+      };
+  }
+}
+
+/** A complete HTTP/1.1 response for a rejected request; the connection closes after it. */
+export function parserErrorResponse(
+  rejection: ParserRejection,
+  headers: Readonly<Record<string, string>>,
+): string {
+  const body = JSON.stringify(errorBody(rejection.code, rejection.message));
+  const lines = [
+    `HTTP/1.1 ${rejection.status} ${rejection.reason}`,
+    'Content-Type: application/json; charset=utf-8',
+    `Content-Length: ${Buffer.byteLength(body)}`,
+    'Connection: close',
+    ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
+  ];
+  return `${lines.join('\r\n')}\r\n\r\n${body}`;
+}
+
+/**
+ * Nothing can be said to a client that is gone, or once a response has started on this
+ * connection (our bytes would land in the middle of it).
+ */
+export function cannotAnswer(
+  err: ParserError,
+  socket: { writable: boolean },
+  responseStarted: boolean,
+): boolean {
+  return err.code === 'ECONNRESET' || !socket.writable || responseStarted;
+}
