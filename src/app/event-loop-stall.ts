@@ -5,9 +5,11 @@
 // sampled only by a timer, as @fastify/under-pressure and toobusy-js do, still reads "healthy"
 // for those, because the timer itself has not run yet.
 //
-// Late is not enough: the loop must also have been busy (event-loop utilization) for longer than
-// the limit. A process that was paused while idle (SIGSTOP, a VM pause, a CPU starved by its
-// neighbours) comes back late but not saturated: the requests held meanwhile are served, not shed.
+// Late is not enough: the process must also have burnt CPU for longer than the limit meanwhile.
+// A process that was paused (SIGSTOP, a VM pause, a CPU starved by its neighbours) comes back
+// late but not saturated: the requests held meanwhile are served, not shed. CPU time, not
+// event-loop utilization: a process stopped in the middle of a callback counts the whole pause
+// as "active" loop time, but burns no CPU during it.
 import { performance } from 'node:perf_hooks';
 
 const SAMPLE_MS = 100;
@@ -26,19 +28,23 @@ export interface EventLoopStall {
   stop(): void;
 }
 
+function cpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+}
+
 export function watchEventLoop(limitMs: number): EventLoopStall {
   let lastTick = performance.now();
-  // Cumulative ms the loop has spent running callbacks (not waiting for I/O) at the last tick.
-  let activeAtTick = performance.eventLoopUtilization().active;
+  // CPU ms the process had used at the last tick (read only once the loop is known to be late).
+  let cpuAtTick = cpuMs();
   let stalledUntil = Number.NEGATIVE_INFINITY;
   const busyAndLate = (now: number) =>
-    now - lastTick - SAMPLE_MS > limitMs &&
-    performance.eventLoopUtilization().active - activeAtTick > limitMs;
+    now - lastTick - SAMPLE_MS > limitMs && cpuMs() - cpuAtTick > limitMs;
   const timer = setInterval(() => {
     const now = performance.now();
     if (busyAndLate(now)) stalledUntil = now + STALL_HOLD_MS;
     lastTick = now;
-    activeAtTick = performance.eventLoopUtilization().active;
+    cpuAtTick = cpuMs();
   }, SAMPLE_MS);
   // Never the reason a worker stays alive.
   timer.unref();
