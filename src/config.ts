@@ -54,47 +54,75 @@ const schema = z.object({
   HTTP_KEEP_ALIVE_TIMEOUT_MS: int(100, 600_000).default(5_000),
   METRICS_MAX_CONNECTIONS: int(1, 100_000).default(100),
   METRICS_MAX_SCRAPES: int(1, 1_000).default(10),
-  WORKER_STACK_WATCHDOG: z.enum(['true', 'false']).default('true'),
+  WORKER_STACK_WATCHDOG: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
   SERVICE_NAME: z.string().trim().min(1).default('koa-cluster-service'),
+  // Load shedding (src/app/load-shedding.ts); 0 turns a limit off. The defaults shed nothing
+  // under the k6 `load` scenario (README, Reliability).
+  SHED_EVENT_LOOP_DELAY_MS: int(0, 600_000).default(1_000),
+  SHED_MAX_IN_FLIGHT: int(0, 1_000_000).default(1_000),
+  SHED_MAX_POOL_QUEUE: int(0, 1_000_000).default(8),
+  SHED_RETRY_AFTER_SECONDS: int(1, 3_600).default(1),
 });
 
-export interface Config {
-  port: number;
-  host: string;
-  metricsPort: number;
-  metricsHost: string;
+/** `WORKER_TIMEOUT_MS` -> `workerTimeoutMs`: the config's names are the variables' names. */
+type CamelCase<S extends string> = S extends `${infer Head}_${infer Tail}`
+  ? `${Lowercase<Head>}${Capitalize<CamelCase<Tail>>}`
+  : Lowercase<S>;
+
+function camelCase(name: string): string {
+  return name.toLowerCase().replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase());
+}
+
+type Env = z.output<typeof schema>;
+type FromEnv = { [K in keyof Env & string as CamelCase<K>]: Env[K] };
+
+/** The validated configuration: every variable under its camelCase name, plus what is derived. */
+export type Config = Omit<
+  FromEnv,
+  'workers' | 'heartbeatIntervalMs' | 'workerMaxRequestsJitter'
+> & {
   workers: number;
   /** Where `workers` came from: WORKERS, the cgroup CPU limit or os.availableParallelism(). */
   workersSource: string;
-  workerTimeoutMs: number;
+  /** HEARTBEAT_INTERVAL_MS, or a quarter of WORKER_TIMEOUT_MS (at most 1 s). */
   heartbeatIntervalMs: number;
-  shutdownTimeoutMs: number;
-  metricsCollectTimeoutMs: number;
-  adminToken: string | undefined;
-  logLevel: LogLevel;
-  workerMaxRequests: number | undefined;
+  /** WORKER_MAX_REQUESTS_JITTER, or 10% of WORKER_MAX_REQUESTS. */
   workerMaxRequestsJitter: number;
-  workerMaxRssMb: number | undefined;
-  restartBackoffBaseMs: number;
-  restartBackoffMaxMs: number;
-  crashLoopLimit: number;
-  workerMinUptimeMs: number;
-  httpHeadersTimeoutMs: number;
-  httpKeepAliveTimeoutMs: number;
-  /** Open connections the manager endpoint accepts; more are closed at once. */
-  metricsMaxConnections: number;
-  /** /metrics requests answered at a time; more get 503 with Retry-After. */
-  metricsMaxScrapes: number;
-  /** A thread in each worker captures the main thread's stack when it stalls (hung kills log it). */
-  workerStackWatchdog: boolean;
-  serviceName: string;
-}
+};
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`invalid configuration:\n  ${problems.join('\n  ')}`);
     this.name = 'ConfigError';
   }
+}
+
+/** Variables whose values never appear in an error message (logs are shipped and shared). */
+const SECRET_VARIABLES: ReadonlySet<string> = new Set(['ADMIN_TOKEN']);
+
+/** How an error names a variable's value: quoted, or only its length for a secret. */
+function describeValue(name: string, value: string | undefined): string {
+  if (SECRET_VARIABLES.has(name)) return `${name} (${value?.length ?? 0} characters)`;
+  return `${name}=${JSON.stringify(value)}`;
+}
+
+/** Addresses that listen on every interface of their family (IPv6 `::` takes IPv4 too). */
+const WILDCARD_HOSTS: ReadonlySet<string> = new Set(['0.0.0.0', '::', '[::]', '::0']);
+
+/**
+ * True when the API and the manager endpoint would try to bind the same socket: the manager
+ * takes METRICS_PORT first, so every worker then dies with EADDRINUSE and the manager gives up
+ * on a "crash loop" that is really a configuration error. Port 0 asks the kernel for a free port
+ * on each listen, so two zeros never clash.
+ */
+function portsClash(e: { PORT: number; HOST: string; METRICS_PORT: number; METRICS_HOST: string }) {
+  if (e.PORT === 0 || e.PORT !== e.METRICS_PORT) return false;
+  const api = e.HOST.toLowerCase();
+  const manager = e.METRICS_HOST.toLowerCase();
+  return api === manager || WILDCARD_HOSTS.has(api) || WILDCARD_HOSTS.has(manager);
 }
 
 /** Reads the environment; throws ConfigError naming every bad variable and why. */
@@ -106,7 +134,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(
       parsed.error.issues.map(
         (issue) =>
-          `${issue.path.join('.')}=${JSON.stringify(picked[String(issue.path[0])])}: ${issue.message}`,
+          `${describeValue(issue.path.join('.'), picked[String(issue.path[0])])}: ${issue.message}`,
       ),
     );
   }
@@ -115,6 +143,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.RESTART_BACKOFF_MAX_MS < e.RESTART_BACKOFF_BASE_MS) {
     problems.push('RESTART_BACKOFF_MAX_MS must be >= RESTART_BACKOFF_BASE_MS');
   }
+  if (portsClash(e)) {
+    problems.push(
+      `METRICS_PORT=${e.METRICS_PORT} is also PORT=${e.PORT} on overlapping addresses ` +
+        `(HOST=${e.HOST}, METRICS_HOST=${e.METRICS_HOST}): give the manager endpoint its own port`,
+    );
+  }
   // A heartbeat must fit several times into the hang timeout, or healthy workers look hung.
   const heartbeatIntervalMs =
     e.HEARTBEAT_INTERVAL_MS ?? Math.max(50, Math.min(1000, Math.floor(e.WORKER_TIMEOUT_MS / 4)));
@@ -122,38 +156,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     problems.push('HEARTBEAT_INTERVAL_MS must be at most half of WORKER_TIMEOUT_MS');
   }
   if (problems.length > 0) throw new ConfigError(problems);
+  const fromEnv = Object.fromEntries(
+    Object.entries(e).map(([name, value]) => [camelCase(name), value]),
+  ) as FromEnv;
   const workers =
     e.WORKERS === undefined
       ? defaultWorkerCount(MAX_WORKERS)
       : { workers: e.WORKERS, source: 'WORKERS' };
   return {
-    port: e.PORT,
-    host: e.HOST,
-    metricsPort: e.METRICS_PORT,
-    metricsHost: e.METRICS_HOST,
+    ...fromEnv,
     workers: workers.workers,
     workersSource: workers.source,
-    workerTimeoutMs: e.WORKER_TIMEOUT_MS,
     heartbeatIntervalMs,
-    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
-    metricsCollectTimeoutMs: e.METRICS_COLLECT_TIMEOUT_MS,
-    adminToken: e.ADMIN_TOKEN,
-    logLevel: e.LOG_LEVEL,
-    workerMaxRequests: e.WORKER_MAX_REQUESTS,
     // Default jitter: 10% of the limit, so workers forked together do not all recycle together.
     workerMaxRequestsJitter:
       e.WORKER_MAX_REQUESTS_JITTER ??
       (e.WORKER_MAX_REQUESTS === undefined ? 0 : Math.floor(e.WORKER_MAX_REQUESTS / 10)),
-    workerMaxRssMb: e.WORKER_MAX_RSS_MB,
-    restartBackoffBaseMs: e.RESTART_BACKOFF_BASE_MS,
-    restartBackoffMaxMs: e.RESTART_BACKOFF_MAX_MS,
-    crashLoopLimit: e.CRASH_LOOP_LIMIT,
-    workerMinUptimeMs: e.WORKER_MIN_UPTIME_MS,
-    httpHeadersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
-    httpKeepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
-    metricsMaxConnections: e.METRICS_MAX_CONNECTIONS,
-    metricsMaxScrapes: e.METRICS_MAX_SCRAPES,
-    workerStackWatchdog: e.WORKER_STACK_WATCHDOG === 'true',
-    serviceName: e.SERVICE_NAME,
   };
 }

@@ -2,8 +2,11 @@
 // took too long to arrive) never reach Koa: Node answers them itself, in plain text and without
 // our headers. The worker can pass handleClientError to its server's 'clientError' event so those
 // answers have the API's JSON error shape and security headers too.
+import { randomUUID } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { errorBody } from './http-error.js';
+import { REQUEST_ID_HEADER } from './request-id.js';
 import { SECURITY_HEADERS } from './security-headers.js';
 
 interface ParserError extends Error {
@@ -61,6 +64,9 @@ export function clientErrorResponse(err: ParserError): string {
     'Content-Type: application/json; charset=utf-8',
     `Content-Length: ${Buffer.byteLength(body)}`,
     'Connection: close',
+    // The README promises one on every response; nobody else will ever quote this one, but a
+    // client reporting the failure can.
+    `${REQUEST_ID_HEADER}: ${randomUUID()}`,
     ...Object.entries(SECURITY_HEADERS).map(([name, value]) => `${name}: ${value}`),
   ];
   return `${headers.join('\r\n')}\r\n\r\n${body}`;
@@ -68,7 +74,28 @@ export function clientErrorResponse(err: ParserError): string {
 
 /** Node's (private) link from a socket to the response currently being written on it. */
 interface HttpSocket extends Duplex {
-  _httpMessage?: { headersSent?: boolean } | null;
+  _httpMessage?: ServerResponse | null;
+}
+
+/**
+ * The parser failed inside the body of a request the app is already serving (broken chunking,
+ * a body too slow for the request timeout): answer through that request's own response, so the
+ * answer keeps the headers the app already set (request id, security headers) and the app's
+ * metrics record the status sent, instead of a client that went away (499).
+ */
+function answerInFlight(res: ServerResponse, socket: Duplex, err: ParserError): void {
+  const rejection = classifyClientError(err);
+  const body = JSON.stringify(errorBody(rejection.code, rejection.message));
+  res.writeHead(rejection.status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(body),
+    Connection: 'close',
+  });
+  res.end(body);
+  // The parser is dead, so the body will never end, and Node no longer aborts a request that
+  // has been answered: end it by hand once the answer is out, or the app's body read (and the
+  // in-flight count) would wait forever.
+  socket.once('close', () => res.req.destroy());
 }
 
 /** Listener for http.Server's 'clientError' event. */
@@ -76,10 +103,11 @@ export function handleClientError(err: ParserError, socket: Duplex): void {
   // Nothing can be said to a client that is gone, or once a response has started on this
   // connection (our bytes would land in the middle of it). A request whose response has not
   // started yet (e.g. its body was cut short) still gets the error, as Node itself would send.
-  const midResponse = (socket as HttpSocket)._httpMessage?.headersSent === true;
-  if (err.code === 'ECONNRESET' || !socket.writable || midResponse) {
+  const current = (socket as HttpSocket)._httpMessage;
+  if (err.code === 'ECONNRESET' || !socket.writable || current?.headersSent === true) {
     socket.destroy();
     return;
   }
-  socket.end(clientErrorResponse(err));
+  if (current?.req?.complete === false) answerInFlight(current, socket, err);
+  else socket.end(clientErrorResponse(err));
 }

@@ -14,6 +14,7 @@ export { BODY_LIMIT_BYTES } from './json-body.js';
 export { REQUEST_ID_HEADER } from './request-id.js';
 export { SECURITY_HEADERS } from './security-headers.js';
 export { handleClientError } from './client-error.js';
+export { handleExpectations } from './expectations.js';
 
 /** Socket errors that mean the client hung up or sent garbage: not our failure. */
 const CLIENT_SOCKET_ERRORS = new Set([

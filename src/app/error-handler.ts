@@ -6,6 +6,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Logger } from '../logger.js';
 import { clientGone, requestLogger, type AppContext, type AppMiddleware } from './context.js';
 import { errorBody, HttpError, type ErrorBody } from './http-error.js';
+import { checkPreconditions } from './request-preconditions.js';
 
 /** Codes for 4xx/5xx errors raised by libraries (http-errors style `status` + `expose`). */
 const CODE_BY_STATUS: Readonly<Record<number, string>> = {
@@ -61,6 +62,8 @@ export function renderError(err: unknown): Rendered {
 export function errorHandler(logger: Logger): AppMiddleware {
   return async (ctx, next) => {
     try {
+      // Inside the try, so a refused precondition is rendered like every other error.
+      checkPreconditions(ctx);
       await next();
     } catch (err) {
       respondWithError(ctx, err, logger);

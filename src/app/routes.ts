@@ -4,6 +4,7 @@ import { Router } from '@koa/router';
 import type { AppDeps } from './types.js';
 import type { AppContext, AppState, RouterExtras } from './context.js';
 import { errorBody } from './http-error.js';
+import { NO_SHEDDING } from './load-shedding.js';
 import { readJsonBody } from './json-body.js';
 import { queryOf } from './query.js';
 import { delayQuery, hashBody, helloQuery, validate, workQuery } from './validation.js';
@@ -21,6 +22,8 @@ function clientDisconnect(ctx: AppContext): { signal: AbortSignal; dispose: () =
 
 export function createRouter(deps: AppDeps): Router<AppState, RouterExtras> {
   const router = new Router<AppState, RouterExtras>();
+  // Every /api route calls shedder.admit() first; /, /healthz and /readyz never shed.
+  const shedder = deps.shedder ?? NO_SHEDDING;
   const identity = {
     service: deps.config.serviceName,
     version: deps.version,
@@ -48,16 +51,19 @@ export function createRouter(deps: AppDeps): Router<AppState, RouterExtras> {
   });
 
   router.get('/api/hello', (ctx) => {
+    shedder.admit();
     const { name } = validate(helloQuery, queryOf(ctx), 'query');
     ctx.body = { message: `hello, ${name}` };
   });
 
   router.get('/api/work', (ctx) => {
+    shedder.admit();
     const { ms } = validate(workQuery, queryOf(ctx), 'query');
     ctx.body = { ms, iterations: busyLoop(ms) };
   });
 
   router.get('/api/delay', async (ctx) => {
+    shedder.admit();
     const { ms } = validate(delayQuery, queryOf(ctx), 'query');
     const disconnect = clientDisconnect(ctx);
     try {
@@ -69,8 +75,9 @@ export function createRouter(deps: AppDeps): Router<AppState, RouterExtras> {
   });
 
   router.post('/api/hash', async (ctx) => {
+    shedder.admit();
     const { input, iterations } = validate(hashBody, await readJsonBody(ctx), 'body');
-    ctx.body = { hash: await hashInput(input, iterations), iterations };
+    ctx.body = { hash: await shedder.onPool(() => hashInput(input, iterations)), iterations };
   });
 
   return router;

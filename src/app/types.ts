@@ -2,6 +2,7 @@
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { HttpMetrics } from '../metrics/http-metrics.js';
+import type { LoadShedder } from './load-shedding.js';
 
 /** Shared, mutable view of the worker's lifecycle; /readyz reads it. */
 export interface Lifecycle {
@@ -15,6 +16,8 @@ export interface AppDeps {
   /** HTTP metrics; omitted, the app records none (the benchmark's uninstrumented baseline). */
   metrics?: HttpMetrics;
   lifecycle: Lifecycle;
+  /** Refuses API requests with 503 while the worker is saturated; omitted, nothing is shed. */
+  shedder?: LoadShedder;
   /** The slot the manager gave this worker (stable across replacements). */
   slot: number;
   version: string;

@@ -1,19 +1,103 @@
-// Forks a worker with one pipe more than Node's cluster gives it: descriptor 4, on which the
-// worker's stack watchdog reports (a thread: the IPC channel belongs to the worker's main thread,
-// the one that is stuck when there is something to report). ManagedWorker reads it.
+// The real WorkerHandle: a node:cluster worker, forked with one pipe more than Node's cluster
+// gives it (descriptor 4, on which the worker's stack watchdog reports: a thread, since the IPC
+// channel belongs to the worker's main thread, the one that is stuck when there is something to
+// report).
 import cluster, { type Worker } from 'node:cluster';
-import { WORKER_REPORT_FD_ENV } from '../protocol.js';
+import type { Readable } from 'node:stream';
+import { WORKER_REPORT_FD_ENV, type ManagerMessage, type StallReport } from '../protocol.js';
+import type { WorkerExit } from './lifecycle.js';
+import { readStallReports } from './stall-reports.js';
+import type { ForkWorker, WorkerHandle } from './worker-handle.js';
 
 /** The report pipe's descriptor in the worker, and its index in ChildProcess.stdio here. */
 export const REPORT_FD = 4;
 
+/** How long after a worker's exit its IPC 'disconnect' is waited for (see exitedAndDrained). */
+const DISCONNECT_GRACE_MS = 1_000;
+
 let configured = false;
 
-export function forkWorker(env: Record<string, string>): Worker {
+export const forkClusterWorker: ForkWorker = (env) => {
   if (!configured) {
     // 0-2 shared with the manager as before, 3 cluster's IPC channel (its usual place), 4 the pipe.
     cluster.setupPrimary({ stdio: ['inherit', 'inherit', 'inherit', 'ipc', 'pipe'] });
     configured = true;
   }
-  return cluster.fork({ ...env, [WORKER_REPORT_FD_ENV]: String(REPORT_FD) });
+  return new ClusterWorkerHandle(
+    cluster.fork({ ...env, [WORKER_REPORT_FD_ENV]: String(REPORT_FD) }),
+  );
+};
+
+class ClusterWorkerHandle implements WorkerHandle {
+  readonly exited: Promise<WorkerExit>;
+
+  constructor(private readonly worker: Worker) {
+    this.exited = exitedAndDrained(worker);
+  }
+
+  get id(): number {
+    return this.worker.id;
+  }
+
+  get pid(): number {
+    return this.worker.process.pid ?? -1;
+  }
+
+  send(message: ManagerMessage): boolean {
+    if (!this.worker.isConnected()) return false;
+    try {
+      this.worker.send(message);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  kill(signal: NodeJS.Signals): void {
+    try {
+      this.worker.process.kill(signal);
+    } catch {
+      // Already gone.
+    }
+  }
+
+  onMessage(listener: (message: unknown) => void): void {
+    this.worker.on('message', listener);
+  }
+
+  onError(listener: (error: Error) => void): void {
+    this.worker.on('error', listener);
+  }
+
+  onStallReport(listener: (report: StallReport) => void): void {
+    // The parent's end of a 'pipe' is a duplex socket; only ever read here.
+    const reports = this.worker.process.stdio[REPORT_FD] as Readable | null | undefined;
+    if (reports) readStallReports(reports, listener);
+  }
+}
+
+/**
+ * Settles once the process has exited AND its IPC channel has closed, so every message it sent
+ * has been handled before anyone treats it as gone. Node can miss 'disconnect' for good: a
+ * worker killed while the manager was handing it a connection leaves its IPC channel waiting for
+ * an acknowledgement that never comes (Node 20's child_process postpones the event until then).
+ * Once the process has exited, the pipe has delivered all it ever will, so 'disconnect' is
+ * waited for only briefly; without this a SIGKILLed worker could go unreaped, unreplaced, and
+ * block shutdown.
+ */
+async function exitedAndDrained(worker: Worker): Promise<WorkerExit> {
+  const disconnect = new Promise<void>((resolve) => {
+    if (!worker.isConnected()) return resolve();
+    worker.once('disconnect', () => resolve());
+  });
+  const exit = await new Promise<WorkerExit>((resolve) =>
+    worker.process.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    disconnect,
+    new Promise((resolve) => (timer = setTimeout(resolve, DISCONNECT_GRACE_MS))),
+  ]);
+  clearTimeout(timer);
+  return exit;
 }

@@ -6,13 +6,12 @@
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { HeartbeatMessage } from '../protocol.js';
 import type { ManagedWorker } from './managed-worker.js';
-import { RESTART_REASONS, type RestartReason, type Supervisor } from './supervisor.js';
-import type { WorkerState } from './status-types.js';
+import { RESTART_REASONS, WORKER_STATES, type RestartReason } from './lifecycle.js';
+import type { Supervisor } from './supervisor.js';
 
 /** What the metrics read of the supervisor. */
 export type SupervisionView = Pick<Supervisor, 'desiredWorkers' | 'list'>;
 
-const STATES: WorkerState[] = ['starting', 'ready', 'stopping'];
 export const MANAGER_METRICS_PREFIX = 'cluster_manager_';
 
 export class ManagerMetrics {
@@ -26,6 +25,7 @@ export class ManagerMetrics {
   private readonly cpu: Counter<'slot'>;
   private readonly byState: Gauge<'state'>;
   private readonly desired: Gauge;
+  private readonly stalls: Counter;
 
   constructor(private readonly supervisor: SupervisionView) {
     const registers = [this.registry];
@@ -83,7 +83,17 @@ export class ManagerMetrics {
       help: 'Workers the manager aims to keep ready (WORKERS, changed by scaling).',
       registers,
     });
+    this.stalls = new Counter({
+      name: 'cluster_manager_stalls_total',
+      help: 'Times the manager itself stood still (stopped, paused, starved) for over a second; that time is not counted as worker silence.',
+      registers,
+    });
     this.update();
+  }
+
+  /** The manager's own event loop stood still long enough to matter to hang detection. */
+  onStall(): void {
+    this.stalls.inc();
   }
 
   onRestart(slot: number, reason: RestartReason): void {
@@ -116,7 +126,7 @@ export class ManagerMetrics {
       for (const reason of RESTART_REASONS) this.restarts.inc({ slot: String(slot), reason }, 0);
       this.cpu.inc({ slot: String(slot) }, 0);
     }
-    for (const state of STATES) this.byState.set({ state }, 0);
+    for (const state of WORKER_STATES) this.byState.set({ state }, 0);
     for (const worker of workers) {
       const slot = String(worker.slot);
       this.byState.inc({ state: worker.state });

@@ -5,12 +5,12 @@ import http from 'node:http';
 import { ConfigError, loadConfig, MAX_WORKERS, type Config, type LogLevel } from '../config.js';
 import { createLogger, type Logger } from '../logger.js';
 import { VERSION } from '../version.js';
+import { answerClientError } from './client-error.js';
 import { METRICS_SOCKET_ENV } from '../protocol.js';
 import { ClusterMetrics } from './cluster-metrics.js';
 import { createManagerServer } from './http-server.js';
 import { ManagerMetrics } from './manager-metrics.js';
 import { MetricsHub } from './metrics-hub.js';
-import { createStallCounter } from './stall-metric.js';
 import { Supervisor } from './supervisor.js';
 
 export async function runManager(): Promise<void> {
@@ -39,20 +39,15 @@ export async function runManager(): Promise<void> {
   // Forked workers inherit the environment: this is how they find the metrics link.
   process.env[METRICS_SOCKET_ENV] = hub.socketPath;
 
-  // The hooks run only after supervisor.start(), by which time managerMetrics exists.
-  const supervisor = new Supervisor(
-    config,
-    logger,
-    {
-      onHeartbeat: (worker, beat, previous) => managerMetrics.onHeartbeat(worker, beat, previous),
-      onWorkerGone: (worker) => hub.workerGone(worker.id),
-      onRestart: (slot, reason) => managerMetrics.onRestart(slot, reason),
-      onManagerStall: () => countStall(),
-    },
-    VERSION,
-  );
+  // Wired in dependency order: the supervisor announces, the metrics listen.
+  const supervisor = new Supervisor(config, logger, VERSION);
   const managerMetrics = new ManagerMetrics(supervisor);
-  const countStall = createStallCounter(managerMetrics.registry);
+  supervisor.on('heartbeat', (worker, beat, previous) =>
+    managerMetrics.onHeartbeat(worker, beat, previous),
+  );
+  supervisor.on('restart', (slot, reason) => managerMetrics.onRestart(slot, reason));
+  supervisor.on('stall', () => managerMetrics.onStall());
+  supervisor.on('worker-gone', (worker) => hub.workerGone(worker.id));
   const clusterMetrics = new ClusterMetrics(
     hub,
     managerMetrics,
@@ -64,7 +59,7 @@ export async function runManager(): Promise<void> {
     logger.level = level;
     hub.setLogLevel(level);
     for (const worker of supervisor.list()) worker.send({ type: 'set-log-level', level });
-    logger.info({ level }, 'log level changed');
+    logger.info({ logLevel: level }, 'log level changed');
   };
   const server = createManagerServer({
     supervisor,
@@ -79,6 +74,8 @@ export async function runManager(): Promise<void> {
       maxConcurrentScrapes: config.metricsMaxScrapes,
     },
   });
+  // Requests its parser rejects get the endpoint's JSON error shape, not an empty body.
+  server.on('clientError', answerClientError);
   try {
     await listen(server, config.metricsPort, config.metricsHost);
   } catch (error) {
@@ -127,7 +124,7 @@ function installSignals(supervisor: Supervisor, logger: Logger, config: Config):
     if (interrupts > 1) {
       // A second Ctrl-C means "now": no more waiting for drains.
       logger.warn({ signal }, 'second interrupt: killing workers immediately');
-      for (const worker of supervisor.list()) worker.kill('SIGKILL');
+      supervisor.killAll();
       process.exit(1);
     }
     logger.info({ signal, timeoutMs: config.shutdownTimeoutMs }, 'graceful shutdown requested');

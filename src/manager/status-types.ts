@@ -1,6 +1,8 @@
 // The JSON shape of the manager's GET /status (a public contract: tests and operators read it).
 
-export type WorkerState = 'starting' | 'ready' | 'stopping';
+import type { WorkerState } from './lifecycle.js';
+
+export type { WorkerState };
 
 export interface WorkerStatus {
   slot: number;

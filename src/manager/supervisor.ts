@@ -1,61 +1,57 @@
-// The supervisor: one owner for the set of workers, in the spirit of gunicorn's arbiter. Named
-// steps: spawn (fork into a slot), reap (a worker exited: restart it, back off, or give up),
-// murder (kill workers that went silent or never booted), recycle (replace workers over their
-// request or memory budget), replace (new worker ready before the old one drains: reload and
-// recycling), scale and shut down.
+// The supervisor: one owner for the set of workers, in the spirit of gunicorn's arbiter. Events
+// (a signal, an admin call, a death, a timer) only change the target or the slots' memory; one
+// reconcile pass then brings the workers to the target (spawn into vacant slots, stop workers
+// above it). Named steps around it: reap (a worker exited: count it, back off, or give up),
+// murder (kill workers that went silent or never booted), recycle and replace (new worker ready
+// before the old one drains: reload and recycling), shut down.
 import { randomInt } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
-import {
-  isWorkerMessage,
-  WORKER_SLOT_ENV,
-  type HeartbeatMessage,
-  type StopReason,
-} from '../protocol.js';
-import { forkWorker } from './fork-worker.js';
-import { ManagedWorker, type WorkerExit } from './managed-worker.js';
-import { decideRestart, FRESH_HISTORY, type SlotHistory } from './restart-policy.js';
+import { isWorkerMessage, WORKER_SLOT_ENV, type HeartbeatMessage } from '../protocol.js';
+import { systemClock, type Clock, type Timer } from './clock.js';
+import { forkClusterWorker } from './fork-worker.js';
+import type { ReplaceReason, RestartReason, StopReason, WorkerExit } from './lifecycle.js';
+import { ManagedWorker } from './managed-worker.js';
+import { decideRestart } from './restart-policy.js';
+import { Slot } from './slot.js';
+import { judge } from './verdict.js';
 import type { StatusResponse } from './status-types.js';
+import type { ForkWorker } from './worker-handle.js';
 
-/** Why a slot's worker was replaced or removed: the `reason` label of the restarts counter. */
-export const RESTART_REASONS = [
-  'crash',
-  'hung',
-  'memory',
-  'max_requests',
-  'reload',
-  'scale',
-] as const;
-export type RestartReason = (typeof RESTART_REASONS)[number];
+export { RESTART_REASONS, type RestartReason } from './lifecycle.js';
 
-/** What the rest of the manager (metrics) wants to hear about. */
-export interface SupervisorHooks {
-  onHeartbeat(
-    worker: ManagedWorker,
-    message: HeartbeatMessage,
-    previous: HeartbeatMessage | null,
-  ): void;
+/**
+ * What the supervisor announces (as Node's cluster announces a worker's life): the rest of the
+ * manager (metrics, the metrics thread) listens, the supervisor never calls into it.
+ */
+export interface SupervisorEvents {
+  heartbeat: [worker: ManagedWorker, message: HeartbeatMessage, previous: HeartbeatMessage | null];
   /** The worker has exited and every message it sent has been delivered. */
-  onWorkerGone(worker: ManagedWorker): void;
-  onRestart(slot: number, reason: RestartReason): void;
+  'worker-gone': [worker: ManagedWorker];
+  restart: [slot: number, reason: RestartReason];
   /** The manager's own event loop stood still for `stalledMs` (see check()). */
-  onManagerStall?(stalledMs: number): void;
+  stall: [stalledMs: number];
 }
 
-const MIB = 1024 * 1024;
+/** What the supervisor acts through; injected by its unit tests. */
+export interface SupervisorDeps {
+  fork: ForkWorker;
+  clock: Clock;
+}
+
 /** A watchdog check later than this (or a heartbeat interval, if longer) is a manager stall. */
 const STALL_MIN_MS = 1_000;
+/** After the shutdown timeout, a worker that has not exited gets this long before SIGKILL. */
+const BACKSTOP_GRACE_MS = 2_000;
 const NO_STACK_REPORT =
   'no stack: the worker reported none (process stopped, or WORKER_STACK_WATCHDOG=false)';
 
-export class Supervisor {
+export class Supervisor extends EventEmitter<SupervisorEvents> {
   private readonly workers = new Map<number, ManagedWorker>();
-  private readonly history = new Map<number, SlotHistory>();
-  private readonly restarts = new Map<number, number>();
-  private readonly pendingSpawns = new Map<number, NodeJS.Timeout>();
-  private readonly replacing = new Map<number, Promise<boolean>>();
+  private readonly slots = new Map<number, Slot>();
   private desired: number;
-  private watchdog: NodeJS.Timeout | undefined;
+  private watchdog: Timer | null = null;
   private checkPeriodMs = 1000;
   private lastCheckAt = 0;
   private reloadRun: Promise<void> | null = null;
@@ -64,16 +60,22 @@ export class Supervisor {
   private announceShutdown: () => void = () => undefined;
   /** Settles when shutdown begins, whoever began it: a signal, a crash loop, a fatal error. */
   readonly shutdownBegun = new Promise<void>((resolve) => (this.announceShutdown = resolve));
-  private readonly startedAt = Date.now();
+  private readonly startedAt: number;
+  private readonly clock: Clock;
+  private readonly fork: ForkWorker;
   exitCode = 0;
 
   constructor(
     private readonly config: Config,
     private readonly logger: Logger,
-    private readonly hooks: SupervisorHooks,
     private readonly version: string,
+    deps: SupervisorDeps = { fork: forkClusterWorker, clock: systemClock },
   ) {
+    super();
     this.desired = config.workers;
+    this.clock = deps.clock;
+    this.fork = deps.fork;
+    this.startedAt = this.clock.wallNow();
   }
 
   get shuttingDown(): boolean {
@@ -84,14 +86,18 @@ export class Supervisor {
     return this.desired;
   }
 
+  get reloading(): boolean {
+    return this.reloadRun !== null;
+  }
+
   start(): void {
-    for (let slot = 0; slot < this.desired; slot += 1) this.spawn(slot);
     this.checkPeriodMs = Math.max(
       25,
       Math.min(1000, Math.floor(this.config.heartbeatIntervalMs / 2)),
     );
-    this.lastCheckAt = performance.now();
-    this.watchdog = setInterval(() => this.check(), this.checkPeriodMs);
+    this.lastCheckAt = this.clock.now();
+    this.watchdog = this.clock.every(this.checkPeriodMs, () => this.check());
+    this.reconcile();
   }
 
   list(): ManagedWorker[] {
@@ -99,11 +105,11 @@ export class Supervisor {
   }
 
   restartsOf(slot: number): number {
-    return this.restarts.get(slot) ?? 0;
+    return this.slots.get(slot)?.restarts ?? 0;
   }
 
   status(): StatusResponse {
-    const now = Date.now();
+    const now = this.clock.wallNow();
     const workers = this.list().map((w) => w.toStatus(this.restartsOf(w.slot), now));
     return {
       manager: {
@@ -120,45 +126,87 @@ export class Supervisor {
     };
   }
 
-  // ---- spawn ---------------------------------------------------------------------------
+  // ---- reconcile -------------------------------------------------------------------------
 
-  private spawn(slot: number): ManagedWorker {
-    const { workerMaxRequests: max, workerMaxRequestsJitter: jitter } = this.config;
-    const budget = max === undefined ? undefined : max + randomInt(0, jitter + 1);
-    const worker = new ManagedWorker(forkWorker({ [WORKER_SLOT_ENV]: String(slot) }), slot, budget);
-    this.workers.set(worker.id, worker);
-    worker.worker.on('message', (message: unknown) => this.onMessage(worker, message));
-    worker.worker.on('error', (error) =>
-      this.logger.warn({ slot, workerPid: worker.pid, err: error }, 'worker channel error'),
-    );
-    void worker.exited.then((exit) => this.reap(worker, exit));
-    this.logger.info({ slot, workerPid: worker.pid, workerId: worker.id }, 'worker forked');
-    return worker;
+  /**
+   * Brings the workers to the target: a worker in every slot below `desired` (once its back-off
+   * is over), none above it. Everything that changes the target or frees a slot ends here.
+   */
+  private reconcile(): void {
+    if (this.shuttingDown) return;
+    const now = this.clock.now();
+    for (let index = 0; index < this.desired; index += 1) {
+      if (!this.vacant(index)) continue;
+      const slot = this.slot(index);
+      if (slot.notBefore > now) {
+        slot.wake ??= this.clock.after(slot.notBefore - now, () => {
+          slot.wake = null;
+          this.reconcile();
+        });
+        continue;
+      }
+      this.spawn(index);
+    }
+    for (const worker of this.list()) {
+      if (worker.slot < this.desired || worker.stopReason !== null) continue;
+      this.countRestart(worker.slot, 'scale');
+      void this.stopWorker(worker, 'scale');
+    }
+    for (const [index, slot] of this.slots) if (index >= this.desired) slot.cancelWake();
   }
 
-  private occupant(slot: number): ManagedWorker | undefined {
-    return this.list().find((w) => w.slot === slot && w.stopReason === null);
+  /** A slot that should have a worker and has none (replacements in progress count as one). */
+  private vacant(index: number): boolean {
+    return !this.shuttingDown && index < this.desired && this.occupant(index) === undefined;
+  }
+
+  private occupant(index: number): ManagedWorker | undefined {
+    return this.list().find((w) => w.slot === index && w.stopReason === null);
+  }
+
+  private slot(index: number): Slot {
+    let slot = this.slots.get(index);
+    if (!slot) {
+      slot = new Slot(index);
+      this.slots.set(index, slot);
+    }
+    return slot;
+  }
+
+  // ---- spawn ---------------------------------------------------------------------------
+
+  private spawn(index: number): ManagedWorker {
+    const { workerMaxRequests: max, workerMaxRequestsJitter: jitter } = this.config;
+    const budget = max === undefined ? undefined : max + randomInt(0, jitter + 1);
+    const handle = this.fork({ [WORKER_SLOT_ENV]: String(index) });
+    const worker = new ManagedWorker(handle, index, budget, this.clock);
+    this.workers.set(worker.id, worker);
+    handle.onMessage((message) => this.onMessage(worker, message));
+    handle.onError((error) =>
+      this.logger.warn({ slot: index, workerPid: worker.pid, err: error }, 'worker channel error'),
+    );
+    void worker.exited.then((exit) => this.reap(worker, exit));
+    this.logger.info({ slot: index, workerPid: worker.pid, workerId: worker.id }, 'worker forked');
+    return worker;
   }
 
   private onMessage(worker: ManagedWorker, message: unknown): void {
     if (!isWorkerMessage(message)) return;
-    const now = Date.now();
     switch (message.type) {
       case 'ready':
-        worker.markReady(now);
-        this.history.set(worker.slot, {
-          ...(this.history.get(worker.slot) ?? FRESH_HISTORY),
-          bootFailures: 0,
-        });
-        this.logger.info({ slot: worker.slot, workerPid: worker.pid }, 'worker ready');
+        if (worker.ready()) {
+          const slot = this.slot(worker.slot);
+          slot.history = { ...slot.history, bootFailures: 0 };
+          this.logger.info({ slot: worker.slot, workerPid: worker.pid }, 'worker ready');
+        }
         return;
       case 'boot-failed':
-        worker.bootFailure = `${message.code}: ${message.message}`;
+        worker.bootFailed(`${message.code}: ${message.message}`);
         return;
       case 'heartbeat': {
         const previous = worker.heartbeat;
-        worker.noteHeartbeat(message, now);
-        this.hooks.onHeartbeat(worker, message, previous);
+        worker.heartbeatReceived(message);
+        this.emit('heartbeat', worker, message, previous);
         return;
       }
     }
@@ -166,19 +214,18 @@ export class Supervisor {
 
   // ---- reap ----------------------------------------------------------------------------
 
-  private async reap(worker: ManagedWorker, exit: WorkerExit): Promise<void> {
+  private reap(worker: ManagedWorker, exit: WorkerExit): void {
     this.workers.delete(worker.id);
-    this.hooks.onWorkerGone(worker);
-    const { slot } = worker;
-    const log = { slot, workerPid: worker.pid, code: exit.code, signal: exit.signal };
+    this.emit('worker-gone', worker);
+    const log = { slot: worker.slot, workerPid: worker.pid, code: exit.code, signal: exit.signal };
     if (worker.stopReason !== null) {
       this.logger.info({ ...log, reason: worker.stopReason }, 'worker exited as asked');
       return;
     }
     if (this.shuttingDown) return;
 
+    const slot = this.slot(worker.slot);
     const reason: RestartReason = worker.killReason === null ? 'crash' : 'hung';
-    const now = Date.now();
     const decision = decideRestart(
       {
         backoffBaseMs: this.config.restartBackoffBaseMs,
@@ -186,51 +233,46 @@ export class Supervisor {
         crashLoopLimit: this.config.crashLoopLimit,
         minUptimeMs: this.config.workerMinUptimeMs,
       },
-      this.history.get(slot) ?? FRESH_HISTORY,
-      { readyForMs: worker.readyAt === null ? null : now - worker.readyAt },
+      slot.history,
+      { readyForMs: worker.readyForMs() },
     );
-    this.history.set(slot, decision.history);
-    this.countRestart(slot, reason);
+    slot.history = decision.history;
+    this.countRestart(worker.slot, reason);
     const why = worker.bootFailure ?? worker.killReason ?? 'exited unexpectedly';
     this.logger.error({ ...log, reason, why }, 'worker died');
 
-    if (slot >= this.desired) return;
-    if (this.occupant(slot)) return; // a replacement already holds the slot (reload, recycle)
+    // A replacement may already hold the slot (reload, recycle), or it is above the target.
+    if (!this.vacant(worker.slot)) return;
     if (decision.giveUp) {
       this.logger.fatal(
-        { slot, bootFailures: decision.history.bootFailures, lastError: why },
-        `workers keep failing at boot (${decision.history.bootFailures} times in a row in slot ${slot}; last: ${why}); giving up`,
+        { slot: worker.slot, bootFailures: decision.history.bootFailures, lastError: why },
+        `workers keep failing at boot (${decision.history.bootFailures} times in a row in slot ${worker.slot}; last: ${why}); giving up`,
       );
       void this.shutdown(1);
       return;
     }
-    this.scheduleSpawn(slot, decision.delayMs);
+    if (decision.delayMs > 0) {
+      this.logger.warn(
+        { slot: worker.slot, delayMs: decision.delayMs },
+        'backing off before restarting slot',
+      );
+    }
+    slot.notBefore = this.clock.now() + decision.delayMs;
+    this.reconcile();
   }
 
-  private scheduleSpawn(slot: number, delayMs: number): void {
-    clearTimeout(this.pendingSpawns.get(slot));
-    if (delayMs > 0) this.logger.warn({ slot, delayMs }, 'backing off before restarting slot');
-    const timer = setTimeout(() => {
-      this.pendingSpawns.delete(slot);
-      if (this.shuttingDown || slot >= this.desired || this.occupant(slot)) return;
-      this.spawn(slot);
-    }, delayMs);
-    this.pendingSpawns.set(slot, timer);
-  }
-
-  private countRestart(slot: number, reason: RestartReason): void {
-    this.restarts.set(slot, this.restartsOf(slot) + 1);
-    this.hooks.onRestart(slot, reason);
+  private countRestart(index: number, reason: RestartReason): void {
+    this.slot(index).restarts += 1;
+    this.emit('restart', index, reason);
   }
 
   // ---- murder and recycle --------------------------------------------------------------
 
   private check(): void {
-    const { workerTimeoutMs, workerMaxRssMb } = this.config;
     // This check runs every checkPeriodMs. Running much later than that means the manager itself
     // was stalled (SIGSTOP, a VM pause, a debugger, a GC storm): the workers' heartbeats of that
     // time are still unread in the pipe, so the stall must not count as their silence.
-    const tick = performance.now();
+    const tick = this.clock.now();
     const lateMs = tick - this.lastCheckAt - this.checkPeriodMs;
     this.lastCheckAt = tick;
     if (lateMs > Math.max(STALL_MIN_MS, this.config.heartbeatIntervalMs)) {
@@ -239,13 +281,14 @@ export class Supervisor {
         { stalledMs: Math.round(lateMs) },
         'manager was stalled; that time is not counted as worker silence',
       );
-      this.hooks.onManagerStall?.(lateMs);
+      this.emit('stall', lateMs);
     }
     for (const worker of this.workers.values()) {
       if (worker.stopReason !== null || worker.killReason !== null) continue;
+      const verdict = judge(worker, this.config);
+      if (verdict === null) continue;
       const log = { slot: worker.slot, workerPid: worker.pid };
-      if (worker.silentForMs() > workerTimeoutMs) {
-        worker.killReason = 'hung';
+      if (verdict.reason === 'hung') {
         // What it was doing, if its stack watchdog could tell (never waited for).
         const report = worker.stallReport();
         this.logger.error(
@@ -257,27 +300,24 @@ export class Supervisor {
           },
           'worker sent no heartbeat within WORKER_TIMEOUT_MS; killing it',
         );
-        worker.kill('SIGKILL');
-      } else if (worker.state === 'starting' && worker.bootingForMs() > workerTimeoutMs) {
-        worker.killReason = 'boot_timeout';
+        worker.killFor('hung');
+      } else if (verdict.reason === 'boot_timeout') {
         this.logger.error(log, 'worker not ready within WORKER_TIMEOUT_MS; killing it');
-        worker.kill('SIGKILL');
-      } else if (worker.state === 'ready' && !this.replacing.has(worker.slot)) {
-        const beat = worker.heartbeat;
-        if (!beat) continue;
-        if (workerMaxRssMb !== undefined && beat.residentMemoryBytes > workerMaxRssMb * MIB) {
-          this.logger.warn(
-            { ...log, rss: beat.residentMemoryBytes },
-            'recycling: over WORKER_MAX_RSS_MB',
-          );
-          void this.replace(worker.slot, 'memory');
-        } else if (worker.maxRequests !== undefined && beat.requestsServed >= worker.maxRequests) {
-          this.logger.info(
-            { ...log, served: beat.requestsServed },
-            'recycling: request budget spent',
-          );
-          void this.replace(worker.slot, 'max_requests');
-        }
+        worker.killFor('boot_timeout');
+      } else if (this.slot(worker.slot).replacing === null) {
+        const beat = worker.heartbeat!;
+        this.logger[verdict.reason === 'memory' ? 'warn' : 'info'](
+          {
+            ...log,
+            reason: verdict.reason,
+            rss: beat.residentMemoryBytes,
+            served: beat.requestsServed,
+          },
+          verdict.reason === 'memory'
+            ? 'recycling: over WORKER_MAX_RSS_MB'
+            : 'recycling: request budget spent',
+        );
+        void this.replace(worker.slot, verdict.reason);
       }
     }
   }
@@ -289,29 +329,35 @@ export class Supervisor {
    * never goes without a ready worker. Replacements of one slot run one after another.
    * Resolves false when the new worker failed to start (the old one keeps serving).
    */
-  replace(slot: number, reason: StopReason & RestartReason): Promise<boolean> {
-    const previous = this.replacing.get(slot) ?? Promise.resolve(true);
-    const run = previous.then(() => this.replaceNow(slot, reason));
-    this.replacing.set(slot, run);
+  replace(index: number, reason: ReplaceReason): Promise<boolean> {
+    const slot = this.slot(index);
+    const run = (slot.replacing ?? Promise.resolve(true)).then(() =>
+      this.replaceNow(index, reason),
+    );
+    slot.replacing = run;
     void run.finally(() => {
-      if (this.replacing.get(slot) === run) this.replacing.delete(slot);
+      if (slot.replacing === run) slot.replacing = null;
     });
     return run;
   }
 
-  private async replaceNow(slot: number, reason: StopReason & RestartReason): Promise<boolean> {
-    if (this.shuttingDown || slot >= this.desired) return false;
-    const old = this.occupant(slot);
-    const fresh = this.spawn(slot);
+  private async replaceNow(index: number, reason: ReplaceReason): Promise<boolean> {
+    if (this.shuttingDown || index >= this.desired) return false;
+    const old = this.occupant(index);
+    const fresh = this.spawn(index);
     if (!(await fresh.readyOrGone)) {
       this.logger.error(
-        { slot, reason, why: fresh.bootFailure ?? fresh.killReason ?? 'exited before ready' },
+        {
+          slot: index,
+          reason,
+          why: fresh.bootFailure ?? fresh.killReason ?? 'exited before ready',
+        },
         'replacement worker failed to start; the old worker keeps serving',
       );
       return false;
     }
     if (old) {
-      this.countRestart(slot, reason);
+      this.countRestart(index, reason);
       await this.stopWorker(old, reason);
     }
     return true;
@@ -319,25 +365,17 @@ export class Supervisor {
 
   /** Asks a worker to drain and exit; kills it if it has not exited after the shutdown timeout. */
   async stopWorker(worker: ManagedWorker, reason: StopReason): Promise<void> {
-    if (worker.stopReason === null) {
-      const wasStarting = worker.state === 'starting';
-      worker.stopReason = reason;
-      worker.state = 'stopping';
-      const timeoutMs = this.config.shutdownTimeoutMs;
-      // A worker still booting may not listen for IPC yet; its SIGTERM handler (or Node's
-      // default action, before it has one) ends it just as well, with nothing to drain.
-      if (wasStarting || !worker.send({ type: 'drain', reason, timeoutMs })) {
-        worker.kill('SIGTERM');
-      }
+    const timeoutMs = this.config.shutdownTimeoutMs;
+    if (worker.stop(reason, timeoutMs)) {
       // The worker gives up its own drain at timeoutMs; this is the backstop if it cannot.
-      const backstop = setTimeout(() => {
+      const backstop = this.clock.after(timeoutMs + BACKSTOP_GRACE_MS, () => {
         this.logger.warn(
           { slot: worker.slot, workerPid: worker.pid },
           'worker did not exit in time; killing it',
         );
-        worker.kill('SIGKILL');
-      }, timeoutMs + 2_000);
-      void worker.exited.then(() => clearTimeout(backstop));
+        worker.forceKill();
+      });
+      void worker.exited.then(() => backstop.cancel());
     }
     await worker.exited;
   }
@@ -355,10 +393,10 @@ export class Supervisor {
     this.reloadRun = (async () => {
       do {
         this.reloadAgain = false;
-        for (let slot = 0; slot < this.desired && !this.shuttingDown; slot += 1) {
-          if (!(await this.replace(slot, 'reload'))) {
+        for (let index = 0; index < this.desired && !this.shuttingDown; index += 1) {
+          if (!(await this.replace(index, 'reload'))) {
             this.logger.error(
-              { slot },
+              { slot: index },
               'rolling reload aborted; remaining workers left as they are',
             );
             return;
@@ -372,43 +410,29 @@ export class Supervisor {
     return this.reloadRun;
   }
 
-  get reloading(): boolean {
-    return this.reloadRun !== null;
-  }
-
   scaleTo(target: number): void {
     if (this.shuttingDown || target === this.desired) return;
-    const before = this.desired;
+    this.logger.info({ from: this.desired, to: target }, 'scaling');
     this.desired = target;
-    this.logger.info({ from: before, to: target }, 'scaling');
-    for (let slot = before; slot < target; slot += 1) {
-      if (!this.occupant(slot)) this.spawn(slot);
-    }
-    for (const worker of this.list()) {
-      if (worker.slot < target || worker.stopReason !== null) continue;
-      this.countRestart(worker.slot, 'scale');
-      void this.stopWorker(worker, 'scale');
-    }
-    for (const [slot, timer] of this.pendingSpawns) {
-      if (slot >= target) {
-        clearTimeout(timer);
-        this.pendingSpawns.delete(slot);
-      }
-    }
+    this.reconcile();
   }
 
   /** Drains every worker (forced after the shutdown timeout), then resolves. Idempotent. */
   shutdown(exitCode = 0): Promise<void> {
     this.exitCode = Math.max(this.exitCode, exitCode);
     if (this.shutdownRun) return this.shutdownRun;
-    clearInterval(this.watchdog);
-    for (const timer of this.pendingSpawns.values()) clearTimeout(timer);
-    this.pendingSpawns.clear();
+    this.watchdog?.cancel();
+    for (const slot of this.slots.values()) slot.cancelWake();
     this.logger.info({ workers: this.workers.size }, 'shutting down: draining workers');
     this.announceShutdown();
     this.shutdownRun = Promise.all(this.list().map((w) => this.stopWorker(w, 'shutdown'))).then(
       () => this.logger.info('all workers gone'),
     );
     return this.shutdownRun;
+  }
+
+  /** A second Ctrl-C: no more waiting for drains. */
+  killAll(): void {
+    for (const worker of this.workers.values()) worker.forceKill();
   }
 }

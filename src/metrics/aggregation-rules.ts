@@ -12,6 +12,8 @@ export const AGGREGATION_RULES: Readonly<Record<string, AggregationRule>> = {
   // Counts add up across workers; carry-over of dead workers needs 'sum' for every cumulative series.
   http_request_duration_seconds: 'sum',
   http_requests_in_flight: 'sum',
+  // Requests each worker shed (src/metrics/shed-metrics.ts): a count, so it adds up.
+  http_requests_shed_total: 'sum',
   // One series per (version, node_version, slot), always 1. 'max', not 'sum': during a reload the
   // old and new worker of a slot overlap, and two workers of the same build must still read 1.
   app_build_info: 'max',

@@ -43,6 +43,8 @@ export function createApiServer(
       keepAliveTimeout: options.keepAliveTimeoutMs,
       // Node checks the two timeouts above on this period (default 30 s, far too lax).
       connectionsCheckingInterval: 1_000,
+      // The app refuses an HTTP/1.1 request without Host itself, with its headers and JSON body.
+      requireHostHeader: false,
     },
     (req, res) => {
       const state = connections.get(req.socket);

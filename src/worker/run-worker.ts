@@ -3,11 +3,13 @@
 // supervises, so a worker only exits when told to, when its manager is gone, or when it fails.
 import cluster from 'node:cluster';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { createApp, handleClientError } from '../app/create-app.js';
+import { createApp, handleClientError, handleExpectations } from '../app/create-app.js';
+import { createLoadShedder } from '../app/load-shedding.js';
 import { loadConfig, type Config } from '../config.js';
 import { createLogger, type Logger } from '../logger.js';
 import { registerBuildInfo } from '../metrics/build-info.js';
 import { createHttpMetrics } from '../metrics/http-metrics.js';
+import { createShedMetrics } from '../metrics/shed-metrics.js';
 import {
   METRICS_SOCKET_ENV,
   WORKER_SLOT_ENV,
@@ -43,13 +45,20 @@ export async function runWorker(options: WorkerOptions = {}): Promise<void> {
   options.extendRegistry?.(registry);
   const link = openMetricsLink(registry, slot, logger);
   const lifecycle = { draining: false };
-  const app = createApp({ config, logger, metrics, lifecycle, slot, version: VERSION });
+  const shedder = createLoadShedder(config, {
+    inFlight: () => api.counters.inFlight,
+    metrics: createShedMetrics(registry),
+    logger,
+  });
+  const app = createApp({ config, logger, metrics, lifecycle, shedder, slot, version: VERSION });
   const api = createApiServer(app.callback(), {
     headersTimeoutMs: config.httpHeadersTimeoutMs,
     keepAliveTimeoutMs: config.httpKeepAliveTimeoutMs,
   });
   // Requests Node's parser rejects get the API's JSON error shape too.
   api.server.on('clientError', handleClientError);
+  // Expect headers answered by the app too: no 100 Continue for a body it will refuse.
+  handleExpectations(api.server);
   // Each heartbeat is progress the stack watchdog sees (stack-watchdog.ts).
   const watchdog = stackWatchdogFor(config, logger);
   const heartbeat = startHeartbeat(config.heartbeatIntervalMs, api.counters, watchdog?.progress);
@@ -80,7 +89,7 @@ export async function runWorker(options: WorkerOptions = {}): Promise<void> {
         return;
       case 'set-log-level':
         logger.level = message.level;
-        logger.info({ level: message.level }, 'log level changed');
+        logger.info({ logLevel: message.level }, 'log level changed');
         return;
     }
   });

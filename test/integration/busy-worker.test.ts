@@ -1,7 +1,6 @@
-// A worker busy with back-to-back requests is alive, a stuck one is not. An
-// anonymous client that queues CPU work (pipelined on one connection, or many connections at
-// once) must not get a healthy worker killed as hung; a worker that truly stops must still be
-// killed within WORKER_TIMEOUT_MS.
+// A worker busy with back-to-back requests is alive, a stuck one is not. An anonymous client that
+// queues CPU work (pipelined on one connection, or many connections at once) must not get a healthy
+// worker killed as hung; a worker that truly stops must still be killed within WORKER_TIMEOUT_MS.
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCluster, type ClusterHandle } from '../helpers/cluster.js';
@@ -47,9 +46,16 @@ async function hungRestarts(cluster: ClusterHandle): Promise<number> {
 describe('a worker busy with queued CPU work', () => {
   let cluster: ClusterHandle;
   beforeAll(async () => {
-    // One worker: every request queues on the same event loop.
+    // One worker: every request queues on the same event loop. Load shedding off: by default
+    // the backlog behind a long block is answered 503 at once (load-shedding.test.ts); here the
+    // worker must grind through all of it, to prove the hang detector tolerates that.
     cluster = await startCluster({
-      env: { WORKERS: '1', WORKER_TIMEOUT_MS: String(TIMEOUT_MS), WORKER_MIN_UPTIME_MS: '0' },
+      env: {
+        WORKERS: '1',
+        WORKER_TIMEOUT_MS: String(TIMEOUT_MS),
+        WORKER_MIN_UPTIME_MS: '0',
+        SHED_EVENT_LOOP_DELAY_MS: '0',
+      },
     });
   });
   afterAll(async () => {
@@ -58,6 +64,9 @@ describe('a worker busy with queued CPU work', () => {
 
   it('is not killed by seven pipelined /api/work requests (7 s of work, 3 s timeout)', async () => {
     const [before] = await cluster.readyWorkers();
+    // A first worker that took over WORKER_TIMEOUT_MS to boot on a loaded machine counts as hung:
+    // only what this test does is measured.
+    const hungBefore = await hungRestarts(cluster);
     const request = `GET /api/work?ms=${WORK_MS} HTTP/1.1\r\nHost: x\r\n\r\n`;
     const started = Date.now();
     const statuses = await pipelined(cluster.apiPort, request.repeat(7), 7, 30_000);
@@ -68,12 +77,13 @@ describe('a worker busy with queued CPU work', () => {
     expect(statuses).toEqual([200, 200, 200, 200, 200, 200, 200]);
     const [after] = await cluster.readyWorkers();
     expect(after?.pid).toBe(before?.pid);
-    expect(await hungRestarts(cluster)).toBe(0);
+    expect(await hungRestarts(cluster)).toBe(hungBefore);
     expect(cluster.logs()).not.toMatch(/no heartbeat within WORKER_TIMEOUT_MS/);
   });
 
   it('is not killed by eight connections each sending /api/work at once', async () => {
     const [before] = await cluster.waitForReady(1);
+    const hungBefore = await hungRestarts(cluster);
     const request = `GET /api/work?ms=${WORK_MS} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`;
     const statuses = await Promise.all(
       Array.from({ length: 8 }, () => pipelined(cluster.apiPort, request, 1, 30_000)),
@@ -81,11 +91,12 @@ describe('a worker busy with queued CPU work', () => {
     expect(statuses.flat()).toEqual(Array(8).fill(200));
     const [after] = await cluster.readyWorkers();
     expect(after?.pid).toBe(before?.pid);
-    expect(await hungRestarts(cluster)).toBe(0);
+    expect(await hungRestarts(cluster)).toBe(hungBefore);
   });
 
   it('still kills a stopped worker within WORKER_TIMEOUT_MS', async () => {
     const [victim] = await cluster.waitForReady(1);
+    const hungBefore = await hungRestarts(cluster);
     const stoppedAt = Date.now();
     process.kill(victim!.pid, 'SIGSTOP');
     await waitUntil(() => isGone(victim!.pid), 'the stopped worker to be killed', 15_000);
@@ -95,6 +106,6 @@ describe('a worker busy with queued CPU work', () => {
     expect(tookMs).toBeLessThan(TIMEOUT_MS + 2_000);
     expect(tookMs).toBeGreaterThanOrEqual(TIMEOUT_MS - 1_000);
     await cluster.waitForReady(1);
-    expect(await hungRestarts(cluster)).toBe(1);
+    expect(await hungRestarts(cluster)).toBe(hungBefore + 1);
   });
 });

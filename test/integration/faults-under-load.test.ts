@@ -1,6 +1,6 @@
-// Faults under load: each fault is driven while keep-alive clients hammer the API and
-// the manager is scraped every 250 ms. For each: failed requests (0 on graceful paths), recovery
-// to N ready workers, and a cluster request count that never went down.
+// Faults under load: each fault is driven while keep-alive clients hammer the API and the manager
+// is scraped every 250 ms. For each: failed requests (0 on graceful paths), recovery to N ready
+// workers, and a cluster request count that never went down.
 import { describe, expect, it } from 'vitest';
 import { startCluster, type ClusterHandle } from '../helpers/cluster.js';
 import { decreases, watchCounter } from '../helpers/counter-watch.js';
@@ -35,6 +35,11 @@ function report(name: string, r: { traffic: TrafficResult; totals: number[] }, e
   console.log(
     `[reliability] ${name}: sent=${r.traffic.ok + r.traffic.failed} failed=${r.traffic.failed} scrapes=${r.totals.length}${extra}`,
   );
+  // What failed, when something did: the first thing a reader of a red run needs.
+  if (r.traffic.failed > 0) {
+    console.log(`[reliability] ${name}: statuses ${JSON.stringify([...r.traffic.statuses])}`);
+    console.log(`[reliability] ${name}: errors ${r.traffic.errors.join(' | ')}`);
+  }
 }
 
 describe('faults under load', () => {

@@ -1,7 +1,7 @@
-// Why a worker was killed as hung. A worker whose main thread spins
-// forever is killed on time, and the kill's log line carries the JavaScript stack it was stuck
-// in (read by the worker's watchdog thread through the inspector). A stopped worker can tell
-// nothing: it is killed on time all the same, and the line says there is no stack.
+// Why a worker was killed as hung. A worker whose main thread spins forever is killed on time, and
+// the kill's log line carries the JavaScript stack it was stuck in (read by the worker's watchdog
+// thread through the inspector). A stopped worker can tell nothing: it is killed on time all the
+// same, and the line says there is no stack.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

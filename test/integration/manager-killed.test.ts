@@ -1,6 +1,6 @@
-// The manager SIGKILLed (think: the OOM killer) with requests in flight. The
-// workers finish what they accepted within SHUTDOWN_TIMEOUT_MS, then exit; none outlives that,
-// and none keeps the API port from a new manager.
+// The manager SIGKILLed (think: the OOM killer) with requests in flight. The workers finish what
+// they accepted within SHUTDOWN_TIMEOUT_MS, then exit; none outlives that, and none keeps the API
+// port from a new manager.
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { startCluster } from '../helpers/cluster.js';

@@ -1,6 +1,6 @@
-// The manager paused (a VM pause, a debugger, a GC storm, job control's
-// SIGSTOP) longer than WORKER_TIMEOUT_MS. The workers kept beating; the manager was the one
-// stalled, so it must notice that and not kill them as hung.
+// The manager paused (a VM pause, a debugger, a GC storm, job control's SIGSTOP) longer than
+// WORKER_TIMEOUT_MS. The workers kept beating; the manager was the one stalled, so it must notice
+// that and not kill them as hung.
 import { describe, expect, it } from 'vitest';
 import { startCluster } from '../helpers/cluster.js';
 import { scrape, select, sumOf } from '../helpers/metrics-text.js';

@@ -1,5 +1,5 @@
-// What the metrics promise, against the real cluster: a lint-clean exposition, counters that never go
-// down across a SIGKILL, partial (not failed) scrapes around a stopped worker, bounded labels.
+// What the metrics promise, against the real cluster: a lint-clean exposition, counters that never
+// go down across a SIGKILL, partial (not failed) scrapes around a stopped worker, bounded labels.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

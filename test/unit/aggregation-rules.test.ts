@@ -8,6 +8,7 @@ import {
 } from '../../src/metrics/aggregation-rules.js';
 import { registerBuildInfo } from '../../src/metrics/build-info.js';
 import { createHttpMetrics } from '../../src/metrics/http-metrics.js';
+import { createShedMetrics } from '../../src/metrics/shed-metrics.js';
 import { snapshotOf } from '../../src/metrics/snapshot.js';
 
 async function workerSnapshot() {
@@ -15,6 +16,7 @@ async function workerSnapshot() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   createHttpMetrics(registry);
+  createShedMetrics(registry);
   registerBuildInfo(registry, { version: '1.0.0', slot: 0 });
   return snapshotOf(registry);
 }

@@ -67,4 +67,81 @@ describe('loadConfig', () => {
       /HEARTBEAT_INTERVAL_MS/,
     );
   });
+
+  describe('METRICS_PORT and PORT', () => {
+    it.each([
+      ['the same host', { HOST: '127.0.0.1', METRICS_HOST: '127.0.0.1' }],
+      ['the API on the IPv4 wildcard', { HOST: '0.0.0.0', METRICS_HOST: '127.0.0.1' }],
+      ['the manager on the IPv6 wildcard', { HOST: '127.0.0.1', METRICS_HOST: '::' }],
+      ['the defaults for both hosts', {}],
+    ])('refuses one port for both on %s, naming both variables', (_name, hosts) => {
+      try {
+        loadConfig({ PORT: '9000', METRICS_PORT: '9000', ...hosts });
+        expect.unreachable();
+      } catch (error) {
+        expect(error).toBeInstanceOf(ConfigError);
+        expect((error as ConfigError).problems).toEqual([
+          expect.stringMatching(/METRICS_PORT=9000.*PORT=9000/),
+        ]);
+      }
+    });
+
+    it('accepts one port number on two distinct addresses', () => {
+      const config = loadConfig({
+        PORT: '9000',
+        METRICS_PORT: '9000',
+        HOST: '127.0.0.1',
+        METRICS_HOST: '127.0.0.2',
+      });
+      expect([config.port, config.metricsPort]).toEqual([9000, 9000]);
+    });
+
+    it('accepts port 0 (ephemeral) for both: the kernel gives each its own', () => {
+      const config = loadConfig({ PORT: '0', METRICS_PORT: '0' });
+      expect([config.port, config.metricsPort]).toEqual([0, 0]);
+    });
+  });
+
+  describe('secrets', () => {
+    it('says how long a bad ADMIN_TOKEN is, never what it is', () => {
+      try {
+        loadConfig({ ADMIN_TOKEN: 'hunter2-secret' });
+        expect.unreachable();
+      } catch (error) {
+        const message = (error as ConfigError).message;
+        expect(message).toMatch(/ADMIN_TOKEN \(14 characters\): must be at least 16 characters/);
+        expect(message).not.toContain('hunter2');
+      }
+    });
+
+    it('still quotes the value of an ordinary variable', () => {
+      expect(() => loadConfig({ WORKERS: 'many' })).toThrow(/WORKERS="many"/);
+    });
+  });
+});
+
+describe('Config derived from the schema', () => {
+  it('names every variable in camelCase, with the derived fields beside them', () => {
+    const config = loadConfig({ WORKERS: '3', WORKER_MAX_REQUESTS: '1000' });
+    expect(Object.keys(config)).toEqual(
+      expect.arrayContaining([
+        'port',
+        'metricsPort',
+        'metricsHost',
+        'httpHeadersTimeoutMs',
+        'httpKeepAliveTimeoutMs',
+        'adminToken',
+        'logLevel',
+        'workerStackWatchdog',
+        'shedMaxPoolQueue',
+        'shedRetryAfterSeconds',
+        'workersSource',
+      ]),
+    );
+    expect(Object.keys(config).every((key) => /^[a-z][a-zA-Z]*$/.test(key))).toBe(true);
+    expect(config.workers).toBe(3);
+    expect(config.workersSource).toBe('WORKERS');
+    expect(config.workerMaxRequestsJitter).toBe(100);
+    expect(config.workerStackWatchdog).toBe(true);
+  });
 });

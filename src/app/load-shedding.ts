@@ -1,0 +1,105 @@
+// Load shedding: a saturated worker answers the API's requests with 503 and Retry-After at once
+// instead of queueing them behind work it cannot finish in time (a request queued behind
+// 5 s busy loops or forty 1,000,000-iteration hashes used to wait 14 s, or until a timeout cut
+// it off). Three limits, each off at 0:
+// - event-loop delay: the loop is (or just was) late by more than the limit (event-loop-stall.ts);
+// - requests in flight on this worker;
+// - libuv thread-pool queue, for the work that runs there (POST /api/hash): pool tasks this
+//   worker has submitted beyond the pool's threads. A cost-blind count, on purpose: any task
+//   queued behind full threads waits for a whole task to finish, however cheap it is itself.
+// A shed answer closes the connection, so the client's retry is a new connection, which the
+// manager's round-robin hands to the next worker. /, /healthz and /readyz are never shed.
+// Small and local instead of a library: @fastify/under-pressure is Fastify-only, and neither it
+// nor overload-protection or toobusy-js sees the thread-pool queue or the backlog right after a
+// block (event-loop-stall.ts).
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import type { ShedMetrics, ShedReason } from '../metrics/shed-metrics.js';
+import { watchEventLoop } from './event-loop-stall.js';
+import { HttpError } from './http-error.js';
+
+/** SHED_EVENT_LOOP_DELAY_MS, SHED_MAX_IN_FLIGHT, SHED_MAX_POOL_QUEUE (each 0: off), SHED_RETRY_AFTER_SECONDS. */
+export type SheddingLimits = Pick<
+  Config,
+  'shedEventLoopDelayMs' | 'shedMaxInFlight' | 'shedMaxPoolQueue' | 'shedRetryAfterSeconds'
+>;
+
+export interface LoadShedder {
+  /** Throws a 503 HttpError when the worker is saturated; call first in every API handler. */
+  admit(): void;
+  /** Runs a thread-pool task, or throws a 503 when the pool's queue is full. */
+  onPool<T>(task: () => Promise<T>): Promise<T>;
+  stop(): void;
+}
+
+export interface SheddingDeps {
+  /** Requests this worker is serving, the one being admitted included. */
+  inFlight: () => number;
+  metrics?: ShedMetrics;
+  logger: Logger;
+}
+
+/** The app without a shedder (tests, the benchmark's baselines): everything is admitted. */
+export const NO_SHEDDING: LoadShedder = { admit() {}, onPool: (task) => task(), stop() {} };
+
+/** One warn line at most this often while shedding, with the count since the previous one. */
+const LOG_EVERY_MS = 10_000;
+
+/** libuv's pool size: UV_THREADPOOL_SIZE (read by libuv at first use, clamped to 1..1024), else 4. */
+export function threadPoolSize(env: NodeJS.ProcessEnv = process.env): number {
+  const size = Number.parseInt(env.UV_THREADPOOL_SIZE ?? '', 10);
+  return Number.isFinite(size) && size > 0 ? Math.min(size, 1024) : 4;
+}
+
+export function createLoadShedder(limits: SheddingLimits, deps: SheddingDeps): LoadShedder {
+  const loop =
+    limits.shedEventLoopDelayMs > 0 ? watchEventLoop(limits.shedEventLoopDelayMs) : undefined;
+  const poolSize = threadPoolSize();
+  let poolTasks = 0;
+  let lastLogAt = Number.NEGATIVE_INFINITY;
+  let shedSinceLog = 0;
+
+  const shed = (reason: ShedReason): HttpError => {
+    deps.metrics?.shed(reason);
+    shedSinceLog += 1;
+    const now = Date.now();
+    if (now - lastLogAt >= LOG_EVERY_MS) {
+      deps.logger.warn(
+        {
+          reason,
+          shed: shedSinceLog,
+          eventLoopDelayMs: Math.round(loop?.delayMs() ?? 0),
+          inFlight: deps.inFlight(),
+          poolQueue: Math.max(0, poolTasks - poolSize),
+          limits,
+        },
+        'worker saturated: shedding requests with 503',
+      );
+      lastLogAt = now;
+      shedSinceLog = 0;
+    }
+    return new HttpError(503, 'overloaded', 'this worker is saturated; retry shortly', {
+      headers: { 'Retry-After': String(limits.shedRetryAfterSeconds), Connection: 'close' },
+    });
+  };
+
+  return {
+    admit() {
+      if (loop?.stalled()) throw shed('event_loop_delay');
+      if (limits.shedMaxInFlight > 0 && deps.inFlight() > limits.shedMaxInFlight)
+        throw shed('in_flight');
+    },
+    async onPool(task) {
+      if (limits.shedMaxPoolQueue > 0 && poolTasks + 1 - poolSize > limits.shedMaxPoolQueue) {
+        throw shed('pool_queue');
+      }
+      poolTasks += 1;
+      try {
+        return await task();
+      } finally {
+        poolTasks -= 1;
+      }
+    },
+    stop: () => loop?.stop(),
+  };
+}

@@ -1,0 +1,57 @@
+// Every line the cluster logs is one JSON object with one value per key, so jq, Python and log
+// shippers read the same record. A `level` field next to pino's own `level` made "log level
+// changed" read as a debug record.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_TOKEN, startCluster, type ClusterHandle } from '../helpers/cluster.js';
+import { waitUntil } from '../../scripts/lib/wait.js';
+import { duplicateKeys } from '../helpers/strict-json.js';
+
+function jsonLines(logs: string): string[] {
+  return logs.split('\n').filter((line) => line.trim().length > 0);
+}
+
+describe('log lines', () => {
+  let cluster: ClusterHandle;
+  beforeAll(async () => {
+    cluster = await startCluster({ env: { WORKERS: '2', LOG_LEVEL: 'info' } });
+  });
+  afterAll(async () => {
+    expect(await cluster.stop()).toBe(0);
+  });
+
+  it('POST /log-level: every side says so in valid, single-key JSON', async () => {
+    const response = await fetch(`${cluster.managerUrl}/log-level`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ level: 'debug' }),
+    });
+    expect(response.status).toBe(200);
+    // The manager and both workers announce the change.
+    const changes = await waitUntil(() => {
+      const found = jsonLines(cluster.logs()).filter((line) => line.includes('log level changed'));
+      return found.length >= 3 ? found : undefined;
+    }, 'three "log level changed" lines');
+    // The new level is in force: a request now leaves a debug access line.
+    expect((await fetch(`${cluster.apiUrl}/api/hello`)).status).toBe(200);
+    await waitUntil(
+      () => jsonLines(cluster.logs()).some((line) => /"level":"debug".*"msg":"request"/.test(line)),
+      'a debug access-log line',
+    );
+    await cluster.stop();
+
+    const lines = jsonLines(cluster.logs());
+    expect(lines.length).toBeGreaterThan(5);
+    for (const line of lines) {
+      expect(() => JSON.parse(line), line).not.toThrow();
+      expect(duplicateKeys(line), line).toEqual([]);
+    }
+    for (const line of changes) {
+      const record = JSON.parse(line) as Record<string, unknown>;
+      // Logged at info (the change itself is not debug chatter); the new level is a field.
+      expect(record).toMatchObject({ level: 'info', logLevel: 'debug' });
+    }
+    expect(new Set(changes.map((line) => (JSON.parse(line) as { role: string }).role))).toEqual(
+      new Set(['manager', 'worker']),
+    );
+  });
+});
