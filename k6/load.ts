@@ -8,27 +8,30 @@ import { callItemAndCheck } from './lib/checks.ts';
 import { envDuration, envInt, testTags } from './lib/config.ts';
 import { LOAD_MIX } from './lib/endpoints.ts';
 import { summaryHandler } from './lib/summary.ts';
-import { SLO_THRESHOLDS, SUMMARY_TREND_STATS } from './lib/thresholds.ts';
+import { LOAD } from './lib/scenarios.ts';
+import { limitThresholds, SUMMARY_TREND_STATS } from './lib/thresholds.ts';
 
-const TARGET_RPS = envInt('TARGET_RPS', 200, 1);
+const { defaults } = LOAD;
+const shape = LOAD.shape({
+  targetRps: envInt('TARGET_RPS', defaults.targetRps, 1),
+  rampUp: envDuration('RAMP_UP', defaults.rampUp),
+  hold: envDuration('HOLD', defaults.hold),
+  rampDown: envDuration('RAMP_DOWN', defaults.rampDown),
+});
 
 export const options: Options = {
   tags: testTags('load'),
   scenarios: {
     load: {
       executor: 'ramping-arrival-rate',
-      startRate: 0,
+      startRate: shape.startRate,
       timeUnit: '1s',
-      preAllocatedVUs: envInt('PRE_ALLOCATED_VUS', 20, 1),
-      maxVUs: envInt('MAX_VUS', 200, 1),
-      stages: [
-        { duration: envDuration('RAMP_UP', '1m'), target: TARGET_RPS },
-        { duration: envDuration('HOLD', '3m'), target: TARGET_RPS },
-        { duration: envDuration('RAMP_DOWN', '30s'), target: 0 },
-      ],
+      preAllocatedVUs: envInt('PRE_ALLOCATED_VUS', defaults.preAllocatedVUs, 1),
+      maxVUs: envInt('MAX_VUS', defaults.maxVUs, 1),
+      stages: [...shape.stages],
     },
   },
-  thresholds: SLO_THRESHOLDS,
+  thresholds: limitThresholds(LOAD.limits),
   summaryTrendStats: SUMMARY_TREND_STATS,
 };
 

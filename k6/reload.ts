@@ -8,18 +8,12 @@ import exec from 'k6/execution';
 import { Rate, Trend } from 'k6/metrics';
 import type { Options } from 'k6/options';
 import { callAndCheck, callItemAndCheck } from './lib/checks.ts';
-import {
-  ADMIN_TOKEN,
-  durationSeconds,
-  envDuration,
-  envInt,
-  MANAGER_URL,
-  testTags,
-} from './lib/config.ts';
+import { ADMIN_TOKEN, envDuration, envInt, MANAGER_URL, testTags } from './lib/config.ts';
 import { ENDPOINTS, LOAD_MIX } from './lib/endpoints.ts';
 import { parseStatus, reloadComplete, type StatusSnapshot } from './lib/status.ts';
 import { summaryHandler } from './lib/summary.ts';
-import { SUMMARY_TREND_STATS, thresholds, ZERO_FAILURE_THRESHOLDS } from './lib/thresholds.ts';
+import { durationSeconds, RELOAD } from './lib/scenarios.ts';
+import { limitThresholds, SUMMARY_TREND_STATS, thresholds } from './lib/thresholds.ts';
 
 if (ADMIN_TOKEN === '') {
   throw new Error('reload.ts needs ADMIN_TOKEN (the manager rejects POST /reload without it)');
@@ -28,8 +22,9 @@ if (MANAGER_URL === undefined) {
   throw new Error('reload.ts needs MANAGER_URL: it triggers the reload on the manager endpoint');
 }
 
-const DURATION = envDuration('DURATION', '90s');
-const RELOAD_AT = envDuration('RELOAD_AT', '20s');
+const { defaults } = RELOAD;
+const DURATION = envDuration('DURATION', defaults.duration);
+const RELOAD_AT = envDuration('RELOAD_AT', defaults.reloadAt);
 const RELOAD_TIMEOUT_S = durationSeconds(DURATION) - durationSeconds(RELOAD_AT) - 5;
 if (RELOAD_TIMEOUT_S < 5) {
   throw new Error(`RELOAD_AT=${RELOAD_AT} leaves too little of DURATION=${DURATION} to reload`);
@@ -44,11 +39,11 @@ export const options: Options = {
     traffic: {
       executor: 'constant-arrival-rate',
       exec: 'traffic',
-      rate: envInt('RELOAD_RPS', 50, 1),
+      rate: envInt('RELOAD_RPS', defaults.rps, 1),
       timeUnit: '1s',
       duration: DURATION,
-      preAllocatedVUs: envInt('PRE_ALLOCATED_VUS', 20, 1),
-      maxVUs: envInt('MAX_VUS', 200, 1),
+      preAllocatedVUs: envInt('PRE_ALLOCATED_VUS', defaults.preAllocatedVUs, 1),
+      maxVUs: envInt('MAX_VUS', defaults.maxVUs, 1),
     },
     reload: {
       executor: 'per-vu-iterations',
@@ -59,7 +54,7 @@ export const options: Options = {
       maxDuration: `${Math.ceil(RELOAD_TIMEOUT_S) + 5}s`,
     },
   },
-  thresholds: thresholds(ZERO_FAILURE_THRESHOLDS, { reload_completed: ['rate>=1'] }),
+  thresholds: thresholds(limitThresholds(RELOAD.limits), { reload_completed: ['rate>=1'] }),
   summaryTrendStats: SUMMARY_TREND_STATS,
 };
 

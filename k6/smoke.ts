@@ -8,19 +8,20 @@ import { callAndCheck } from './lib/checks.ts';
 import { envInt, MANAGER_URL, testTags } from './lib/config.ts';
 import { SMOKE_API, SMOKE_ERRORS, SMOKE_MANAGER } from './lib/endpoints.ts';
 import { summaryHandler } from './lib/summary.ts';
-import { SUMMARY_TREND_STATS, ZERO_FAILURE_THRESHOLDS } from './lib/thresholds.ts';
+import { SMOKE } from './lib/scenarios.ts';
+import { limitThresholds, SUMMARY_TREND_STATS } from './lib/thresholds.ts';
 
 export const options: Options = {
   tags: testTags('smoke'),
   scenarios: {
     smoke: {
       executor: 'per-vu-iterations',
-      vus: 1,
-      iterations: envInt('ITERATIONS', 3, 1, 1000),
-      maxDuration: '2m',
+      vus: SMOKE.vus,
+      iterations: envInt('ITERATIONS', SMOKE.defaults.iterations, 1, 1000),
+      maxDuration: SMOKE.maxDuration,
     },
   },
-  thresholds: ZERO_FAILURE_THRESHOLDS,
+  thresholds: limitThresholds(SMOKE.limits),
   summaryTrendStats: SUMMARY_TREND_STATS,
 };
 

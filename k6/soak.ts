@@ -9,15 +9,17 @@ import exec from 'k6/execution';
 import { Gauge, Trend } from 'k6/metrics';
 import type { Options, Scenario } from 'k6/options';
 import { callAndCheck, callItemAndCheck } from './lib/checks.ts';
-import { durationSeconds, envDuration, envInt, MANAGER_URL, testTags } from './lib/config.ts';
+import { envDuration, envInt, MANAGER_URL, testTags } from './lib/config.ts';
 import { ENDPOINTS, LOAD_MIX } from './lib/endpoints.ts';
 import { parseStatus } from './lib/status.ts';
 import { summaryHandler } from './lib/summary.ts';
-import { SLO_THRESHOLDS, SUMMARY_TREND_STATS, thresholds } from './lib/thresholds.ts';
+import { durationSeconds, SOAK } from './lib/scenarios.ts';
+import { limitThresholds, SUMMARY_TREND_STATS, thresholds } from './lib/thresholds.ts';
 
-const DURATION = envDuration('DURATION', '1h');
-const SAMPLE_INTERVAL = envDuration('SAMPLE_INTERVAL', '30s');
-const MAX_RSS_MB = envInt('MAX_RSS_MB', 512, 1);
+const { defaults } = SOAK;
+const DURATION = envDuration('DURATION', defaults.duration);
+const SAMPLE_INTERVAL = envDuration('SAMPLE_INTERVAL', defaults.sampleInterval);
+const MAX_RSS_MB = envInt('MAX_RSS_MB', defaults.maxRssMb, 1);
 
 const workerRssMb = new Trend('worker_rss_mb');
 const workerRestarts = new Gauge('worker_restarts_during_test');
@@ -26,11 +28,11 @@ const scenarios: Record<string, Scenario> = {
   traffic: {
     executor: 'constant-arrival-rate',
     exec: 'traffic',
-    rate: envInt('SOAK_RPS', 50, 1),
+    rate: envInt('SOAK_RPS', defaults.rps, 1),
     timeUnit: '1s',
     duration: DURATION,
-    preAllocatedVUs: envInt('PRE_ALLOCATED_VUS', 20, 1),
-    maxVUs: envInt('MAX_VUS', 200, 1),
+    preAllocatedVUs: envInt('PRE_ALLOCATED_VUS', defaults.preAllocatedVUs, 1),
+    maxVUs: envInt('MAX_VUS', defaults.maxVUs, 1),
   },
 };
 if (MANAGER_URL !== undefined) {
@@ -48,8 +50,8 @@ export const options: Options = {
   scenarios,
   thresholds:
     MANAGER_URL === undefined
-      ? SLO_THRESHOLDS
-      : thresholds(SLO_THRESHOLDS, { worker_rss_mb: [`max<${MAX_RSS_MB}`] }),
+      ? limitThresholds(SOAK.limits)
+      : thresholds(limitThresholds(SOAK.limits), { worker_rss_mb: [`max<${MAX_RSS_MB}`] }),
   summaryTrendStats: SUMMARY_TREND_STATS,
 };
 

@@ -8,32 +8,31 @@ import { callItemAndCheck } from './lib/checks.ts';
 import { envDuration, envInt, testTags } from './lib/config.ts';
 import { LOAD_MIX } from './lib/endpoints.ts';
 import { summaryHandler } from './lib/summary.ts';
-import { SLO_THRESHOLDS, SUMMARY_TREND_STATS } from './lib/thresholds.ts';
+import { SPIKE } from './lib/scenarios.ts';
+import { limitThresholds, SUMMARY_TREND_STATS } from './lib/thresholds.ts';
 
-const BASE_RPS = envInt('BASE_RPS', 50, 1);
-const SPIKE_RPS = envInt('SPIKE_RPS', 1000, 1);
-const HOLD = envDuration('HOLD', '1m');
-const SPIKE_HOLD = envDuration('SPIKE_HOLD', '1m');
+const { defaults } = SPIKE;
+const shape = SPIKE.shape({
+  baseRps: envInt('BASE_RPS', defaults.baseRps, 1),
+  spikeRps: envInt('SPIKE_RPS', defaults.spikeRps, 1),
+  hold: envDuration('HOLD', defaults.hold),
+  spikeHold: envDuration('SPIKE_HOLD', defaults.spikeHold),
+  jump: defaults.jump,
+});
 
 export const options: Options = {
   tags: testTags('spike'),
   scenarios: {
     spike: {
       executor: 'ramping-arrival-rate',
-      startRate: BASE_RPS,
+      startRate: shape.startRate,
       timeUnit: '1s',
-      preAllocatedVUs: envInt('PRE_ALLOCATED_VUS', 50, 1),
-      maxVUs: envInt('MAX_VUS', 500, 1),
-      stages: [
-        { duration: HOLD, target: BASE_RPS },
-        { duration: '10s', target: SPIKE_RPS },
-        { duration: SPIKE_HOLD, target: SPIKE_RPS },
-        { duration: '10s', target: BASE_RPS },
-        { duration: HOLD, target: BASE_RPS },
-      ],
+      preAllocatedVUs: envInt('PRE_ALLOCATED_VUS', defaults.preAllocatedVUs, 1),
+      maxVUs: envInt('MAX_VUS', defaults.maxVUs, 1),
+      stages: [...shape.stages],
     },
   },
-  thresholds: SLO_THRESHOLDS,
+  thresholds: limitThresholds(SPIKE.limits),
   summaryTrendStats: SUMMARY_TREND_STATS,
 };
 

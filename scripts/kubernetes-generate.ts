@@ -7,7 +7,7 @@
 //
 //   npm run k8s:generate            rewrite the files
 //   npm run k8s:generate -- --check exit 1 if they differ from what would be generated
-// test/static/kubernetes.test.ts fails when they drift, and checks the rendered output too.
+// test/artifacts/kubernetes.test.ts fails when they drift, and checks the rendered output too.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -1,4 +1,4 @@
-// Order statistics for small samples. Pure functions: unit-tested in test/static/bench-smoke.test.ts.
+// Order statistics for small samples. Pure functions: unit-tested in test/unit/bench-lib.test.ts.
 
 /** Sorted copy, ascending; NaN is dropped (a failed measurement is not a number). */
 function sorted(values: readonly number[]): number[] {

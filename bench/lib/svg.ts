@@ -1,5 +1,5 @@
 // A hand-written SVG line chart (no dependencies): axes with round ticks, one polyline and its
-// markers per series, a legend. Pure functions: unit-tested in test/static/bench-smoke.test.ts.
+// markers per series, a legend. Pure functions: unit-tested in test/unit/bench-lib.test.ts.
 
 export interface ChartPoint {
   x: number;

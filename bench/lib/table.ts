@@ -1,5 +1,5 @@
 // The bench's one table: markdown that also reads well in a terminal (columns padded).
-// Pure functions: unit-tested in test/static/bench-smoke.test.ts.
+// Pure functions: unit-tested in test/unit/bench-lib.test.ts.
 
 /** pass/FAIL against a goal; info: no goal (a ceiling or a context number); ERROR: not measured. */
 export type RowStatus = 'pass' | 'FAIL' | 'info' | 'ERROR';

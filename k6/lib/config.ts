@@ -30,18 +30,6 @@ export function envDuration(name: string, fallback: string): string {
   return value;
 }
 
-/** A k6 duration in seconds (for arithmetic on stage lengths). */
-export function durationSeconds(duration: string): number {
-  const units: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600 };
-  let total = 0;
-  const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/g;
-  let match: RegExpExecArray | null;
-  while ((match = re.exec(duration)) !== null) {
-    total += Number(match[1]) * (units[match[2] ?? 's'] ?? 1);
-  }
-  return total;
-}
-
 const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
 
 /**

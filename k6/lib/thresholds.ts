@@ -1,24 +1,27 @@
-// The service's SLOs (lib/slo.ts) as k6 thresholds, shared by every script.
+// A scenario's limits (lib/scenarios.ts) as k6 thresholds.
 import type { Options, Threshold } from 'k6/options';
-import { SLO } from './slo.ts';
-
-export { SLO };
+import { SLO_LIMITS, ZERO_FAILURE_LIMITS, type Limits } from './scenarios.ts';
 
 export type Thresholds = NonNullable<Options['thresholds']>;
 
-/** Availability and latency SLOs, plus: (almost) every check passes. */
-export const SLO_THRESHOLDS: Thresholds = {
-  http_req_failed: [`rate<${SLO.maxErrorRate}`],
-  'http_req_duration{expected_latency:fast}': [`p(99)<${SLO.p99FastMs}`],
-  checks: [`rate>${1 - SLO.maxErrorRate}`],
-};
+/**
+ * Availability (`http_req_failed`), latency of the `fast` routes, and: (almost) every check
+ * passes. A limit of 0 failures becomes `rate<=0` and `rate>=1`: not one.
+ */
+export function limitThresholds(limits: Limits): Thresholds {
+  const zero = limits.maxErrorRate === 0;
+  return {
+    http_req_failed: [zero ? 'rate<=0' : `rate<${limits.maxErrorRate}`],
+    'http_req_duration{expected_latency:fast}': [`p(99)<${limits.p99FastMs}`],
+    checks: [zero ? 'rate>=1' : `rate>${1 - limits.maxErrorRate}`],
+  };
+}
+
+/** The SLOs: load, stress, spike, soak. */
+export const SLO_THRESHOLDS: Thresholds = limitThresholds(SLO_LIMITS);
 
 /** Zero tolerance: not one failed request, not one failed check (reload, smoke). */
-export const ZERO_FAILURE_THRESHOLDS: Thresholds = {
-  http_req_failed: ['rate<=0'],
-  'http_req_duration{expected_latency:fast}': [`p(99)<${SLO.p99FastMs}`],
-  checks: ['rate>=1'],
-};
+export const ZERO_FAILURE_THRESHOLDS: Thresholds = limitThresholds(ZERO_FAILURE_LIMITS);
 
 /** Merges threshold maps; for a metric in several, all expressions apply. */
 export function thresholds(...maps: Thresholds[]): Thresholds {

@@ -32,7 +32,8 @@ function scenarioLines(): string {
 export function helpText(): string {
   return `npm run load -- [options]
 
-A local load runner (autocannon) with the k6 scenarios' shapes at a smaller scale. It only
+A local load runner (autocannon) with the k6 scenarios' shapes (k6/lib/scenarios.ts), squeezed
+into --duration and scaled to --rate. It only
 targets loopback addresses. It prints requests, failures, latency percentiles and RPS, and exits 1
 when a threshold is missed (2 on bad arguments).
 
@@ -42,8 +43,8 @@ options:
   --manager-url <origin>   manager endpoint, for reload and soak (default: $MANAGER_URL or ${DEFAULT_MANAGER_URL})
   --admin-token <token>    bearer token for POST /reload (default: $ADMIN_TOKEN)
   --duration <time>        seconds, or with a unit: 45s, 2m, 1h (max ${MAX_DURATION_SEC / 3600}h)
-  --connections <n>        concurrent connections (the peak for stress and spike)
-  --rate <rps>             target requests/second over all connections; 0: unthrottled
+  --connections <n>        concurrent connections (unthrottled: the peak)
+  --rate <rps>             peak requests/second over all connections; 0: unthrottled
   --max-error-rate <r>     fail when (non-2xx + errors) / requests exceeds r (0..1; SLO: 0.001)
   --max-p99-ms <ms|off>    fail when p99 latency exceeds ms (SLO: 500; "off" to skip)
   --timeout <s>            per-request timeout in seconds (default 10)

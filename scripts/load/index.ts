@@ -14,7 +14,9 @@ export {
 } from './options.js';
 export type { LoadOptions, ResolvedLoadOptions } from './options.js';
 export { SCENARIO_NAMES, SCENARIOS } from './scenarios.js';
-export type { PhasePlan, ScenarioDefinition, ScenarioName, ScenarioParams } from './scenarios.js';
+export type { ScenarioDefinition, ScenarioName } from './scenarios.js';
+export { phasesFrom, rateSegments } from './phases.js';
+export type { PhasePlan, ScenarioParams, Segment } from './phases.js';
 export { ArgsError, helpText, parseArgs, parseDuration } from './args.js';
 export type { CliOptions, ParsedArgs } from './args.js';
 export { errorRate, evaluateThresholds } from './thresholds.js';

@@ -27,9 +27,9 @@ export interface LoadOptions {
   adminToken?: string;
   /** Seconds; the scenario's default when omitted. */
   durationSec?: number;
-  /** Connections (the peak for stress and spike). */
+  /** Connections (the peak, when unthrottled). */
   connections?: number;
-  /** Target requests per second over all connections; 0 = unthrottled. */
+  /** The shape's peak requests per second over all connections; 0 = unthrottled. */
   rate?: number;
   /** Largest acceptable failure ratio, 0..1 (inclusive); scenario default (SLO) when omitted. */
   maxErrorRate?: number;

@@ -14,7 +14,8 @@ import {
 import { LatencyHistogram, type LatencySummary } from './histogram.js';
 import { lostRequestTracker } from './lost-requests.js';
 import { resolveOptions, type LoadOptions, type ResolvedLoadOptions } from './options.js';
-import type { PhasePlan, ScenarioName } from './scenarios.js';
+import type { PhasePlan } from './phases.js';
+import type { ScenarioName } from './scenarios.js';
 import { errorRate, evaluateThresholds, type ThresholdOutcome } from './thresholds.js';
 
 export interface PhaseResult {

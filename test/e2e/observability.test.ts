@@ -6,18 +6,16 @@
 // output, and the cluster-wide request counter must never reset.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCluster, type ClusterHandle } from '../helpers/cluster.js';
+import { dashboardExpressions } from '../helpers/dashboards.js';
 import {
-  alertRuleExpressions,
-  checkTools,
-  dashboardExpressions,
-  metricNames,
   PrometheusQueryError,
-  recordingRuleExpressions,
-  run,
   startPrometheus,
   type PrometheusHandle,
-} from '../helpers/prometheus.js';
-import { waitUntil } from '../helpers/wait.js';
+} from '../helpers/prometheus-process.js';
+import { metricNames } from '../helpers/promql.js';
+import { alertRuleExpressions, recordingRuleExpressions } from '../helpers/rules.js';
+import { checkTools, run } from '../helpers/tools.js';
+import { waitUntil } from '../../scripts/lib/wait.js';
 
 const tools = checkTools(['prometheus', 'promtool'], 'The observability e2e test');
 

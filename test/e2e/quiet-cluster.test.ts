@@ -4,13 +4,13 @@
 // exactly the events an operator opens the dashboard for (`increase()` never sees the first one).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCluster, type ClusterHandle } from '../helpers/cluster.js';
+import { dashboardExpressions } from '../helpers/dashboards.js';
 import {
-  checkTools,
-  dashboardExpressions,
   PrometheusQueryError,
   startPrometheus,
   type PrometheusHandle,
-} from '../helpers/prometheus.js';
+} from '../helpers/prometheus-process.js';
+import { checkTools } from '../helpers/tools.js';
 
 const tools = checkTools(['prometheus'], 'The quiet-cluster dashboards e2e test');
 const PARSE_ONLY_DASHBOARDS = new Set(['k6.json']);

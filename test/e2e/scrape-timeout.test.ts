@@ -5,8 +5,9 @@
 // SIGSTOP and the stopped slot is flagged by cluster_worker_scrape_success=0 throughout.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCluster, type ClusterHandle } from '../helpers/cluster.js';
-import { checkTools, startPrometheus, type PrometheusHandle } from '../helpers/prometheus.js';
-import { waitUntil } from '../helpers/wait.js';
+import { startPrometheus, type PrometheusHandle } from '../helpers/prometheus-process.js';
+import { checkTools } from '../helpers/tools.js';
+import { waitUntil } from '../../scripts/lib/wait.js';
 
 const tools = checkTools(['prometheus'], 'The scrape-timeout e2e test');
 const STOP_MS = 8_000;

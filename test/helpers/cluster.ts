@@ -4,8 +4,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { StatusResponse, WorkerStatus } from '../../src/manager/status-types.js';
-import { freePort } from './ports.js';
-import { waitUntil } from './wait.js';
+import { freePort } from '../../scripts/lib/free-port.js';
+import { waitUntil } from '../../scripts/lib/wait.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const MAIN = path.join(ROOT, 'dist/main.js');

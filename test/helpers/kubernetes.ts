@@ -7,7 +7,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import YAML from 'yaml';
 import { findTool } from './require-tool.js';
-import { ROOT } from './prometheus.js';
+import { ROOT } from './repo-paths.js';
 
 export const KUBERNETES_DIR = path.join(ROOT, 'deploy', 'kubernetes');
 export const BASE = path.join(KUBERNETES_DIR, 'base');

@@ -1,12 +1,12 @@
-// A worker busy with back-to-back requests is alive, a stuck one is not. An anonymous client that queues CPU work (pipelined on one connection, or many connections at
-// once) must not get a healthy worker killed as hung; a worker that truly stops must still be
-// killed within WORKER_TIMEOUT_MS.
+// A worker busy with back-to-back requests is alive, a stuck one is not. An anonymous client that
+// queues CPU work (pipelined on one connection, or many connections at once) must not get a healthy
+// worker killed as hung; a worker that truly stops must still be killed within WORKER_TIMEOUT_MS.
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCluster, type ClusterHandle } from '../helpers/cluster.js';
 import { scrape, select } from '../helpers/metrics-text.js';
 import { isGone } from '../helpers/processes.js';
-import { waitUntil } from '../helpers/wait.js';
+import { waitUntil } from '../../scripts/lib/wait.js';
 
 const TIMEOUT_MS = 3_000;
 const WORK_MS = 1_000;

@@ -2,7 +2,7 @@
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { startCluster } from '../helpers/cluster.js';
-import { freePort } from '../helpers/ports.js';
+import { freePort } from '../../scripts/lib/free-port.js';
 
 describe('boot failures', () => {
   it('exits non-zero within 60 s, saying why, when the API port is taken', async () => {

@@ -2,7 +2,7 @@
 // replacement, hang detection, the manager endpoint and the port without /metrics.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCluster, type ClusterHandle } from '../helpers/cluster.js';
-import { waitUntil } from '../helpers/wait.js';
+import { waitUntil } from '../../scripts/lib/wait.js';
 
 describe('a two-worker cluster', () => {
   let cluster: ClusterHandle;

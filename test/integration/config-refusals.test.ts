@@ -1,8 +1,8 @@
-// Issue 10, items 5 and 6: configuration mistakes an operator makes at 3 a.m. are refused before
-// anything is forked, with exit code 2 and a message that names the variables, never a secret.
+// Configuration mistakes an operator makes at 3 a.m. are refused before anything is forked, with
+// exit code 2 and a message that names the variables, never a secret.
 import { describe, expect, it } from 'vitest';
 import { startCluster } from '../helpers/cluster.js';
-import { freePort } from '../helpers/ports.js';
+import { freePort } from '../../scripts/lib/free-port.js';
 
 /** A refused configuration exits at once: long before any worker could have booted and died. */
 const REFUSAL_DEADLINE_MS = 5_000;

@@ -1,12 +1,12 @@
-// Issue 6, faults under load: each fault is driven while keep-alive clients hammer the API and
-// the manager is scraped every 250 ms. For each: failed requests (0 on graceful paths), recovery
-// to N ready workers, and a cluster request count that never went down.
+// Faults under load: each fault is driven while keep-alive clients hammer the API and the manager
+// is scraped every 250 ms. For each: failed requests (0 on graceful paths), recovery to N ready
+// workers, and a cluster request count that never went down.
 import { describe, expect, it } from 'vitest';
 import { startCluster, type ClusterHandle } from '../helpers/cluster.js';
 import { decreases, watchCounter } from '../helpers/counter-watch.js';
 import { scrape, select } from '../helpers/metrics-text.js';
-import { startTraffic, type TrafficResult } from '../helpers/traffic.js';
-import { waitUntil } from '../helpers/wait.js';
+import { startTraffic, type TrafficResult } from '../../scripts/lib/traffic.js';
+import { waitUntil } from '../../scripts/lib/wait.js';
 
 const CONNECTIONS = 8;
 

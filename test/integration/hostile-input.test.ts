@@ -1,6 +1,6 @@
-// Issue 6, bad input against the real cluster, much of it below HTTP clients' politeness: raw
-// sockets for malformed requests, then every invalid-parameter class through fetch. Through it
-// all: no 5xx, no stack trace or file path, the JSON error shape, and no worker lost.
+// Bad input against the real cluster, much of it below HTTP clients' politeness: raw sockets for
+// malformed requests, then every invalid-parameter class through fetch. Through it all: no 5xx, no
+// stack trace or file path, the JSON error shape, and no worker lost.
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCluster, type ClusterHandle } from '../helpers/cluster.js';

@@ -1,13 +1,13 @@
-// Issue 10, item 10: say why a worker was killed as hung. A worker whose main thread spins
-// forever is killed on time, and the kill's log line carries the JavaScript stack it was stuck
-// in (read by the worker's watchdog thread through the inspector). A stopped worker can tell
-// nothing: it is killed on time all the same, and the line says there is no stack.
+// Why a worker was killed as hung. A worker whose main thread spins forever is killed on time, and
+// the kill's log line carries the JavaScript stack it was stuck in (read by the worker's watchdog
+// thread through the inspector). A stopped worker can tell nothing: it is killed on time all the
+// same, and the line says there is no stack.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCluster, type ClusterHandle } from '../helpers/cluster.js';
 import { isGone } from '../helpers/processes.js';
-import { waitUntil } from '../helpers/wait.js';
+import { waitUntil } from '../../scripts/lib/wait.js';
 
 const FIXTURE = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),

@@ -1,5 +1,5 @@
 // Every (method, path) the k6 scripts call exists in the real service. The scripts can only call
-// endpoints listed in k6/lib/endpoints.ts (enforced by test/static/k6-scripts.test.ts), so this
+// endpoints listed in k6/lib/endpoints.ts (enforced by test/artifacts/k6-scripts.test.ts), so this
 // calls each listed endpoint once against a real cluster, with the scripts' own status and body
 // rules. Then the Node load runner runs against the same cluster.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,7 +14,7 @@ import {
 import { parseStatus, reloadComplete } from '../../k6/lib/status.js';
 import { runLoad } from '../../scripts/load/index.js';
 import { ADMIN_TOKEN, startCluster, type ClusterHandle } from '../helpers/cluster.js';
-import { waitUntil } from '../helpers/wait.js';
+import { waitUntil } from '../../scripts/lib/wait.js';
 
 let cluster: ClusterHandle;
 

@@ -15,8 +15,8 @@ import {
   type Container,
   type Probe,
 } from '../helpers/kubernetes.js';
-import { freePort } from '../helpers/ports.js';
-import { waitUntil } from '../helpers/wait.js';
+import { freePort } from '../../scripts/lib/free-port.js';
+import { waitUntil } from '../../scripts/lib/wait.js';
 
 const kubectl = checkKubectl();
 

@@ -1,12 +1,12 @@
-// Issue 10, item 8: a saturated worker answers 503 with Retry-After at once instead of queueing
-// without bound, counts what it shed by reason, and keeps its health endpoints answering. Each
-// case sends a bounded burst on loopback; the defaults are the ones under test unless stated.
+// A saturated worker answers 503 with Retry-After at once instead of queueing without bound, counts
+// what it shed by reason, and keeps its health endpoints answering. Each case sends a bounded burst
+// on loopback; the defaults are the ones under test unless stated.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runLoad } from '../../scripts/load/index.js';
 import { startCluster, type ClusterHandle } from '../helpers/cluster.js';
 import { scrape, select, sumOf } from '../helpers/metrics-text.js';
 import { rawExchange, type RawExchange } from '../helpers/raw-http.js';
-import { waitUntil } from '../helpers/wait.js';
+import { waitUntil } from '../../scripts/lib/wait.js';
 
 const SHED_REASONS = ['event_loop_delay', 'in_flight', 'pool_queue'];
 

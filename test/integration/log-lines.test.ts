@@ -1,9 +1,9 @@
-// Issue 10, item 7: every line the cluster logs is one JSON object with one value per key, so jq,
-// Python and log shippers read the same record. A `level` field next to pino's own `level` made
-// "log level changed" read as a debug record.
+// Every line the cluster logs is one JSON object with one value per key, so jq, Python and log
+// shippers read the same record. A `level` field next to pino's own `level` made "log level
+// changed" read as a debug record.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, startCluster, type ClusterHandle } from '../helpers/cluster.js';
-import { waitUntil } from '../helpers/wait.js';
+import { waitUntil } from '../../scripts/lib/wait.js';
 import { duplicateKeys } from '../helpers/strict-json.js';
 
 function jsonLines(logs: string): string[] {

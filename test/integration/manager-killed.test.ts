@@ -1,11 +1,11 @@
-// Issue 10, item 3: the manager SIGKILLed (think: the OOM killer) with requests in flight. The
-// workers finish what they accepted within SHUTDOWN_TIMEOUT_MS, then exit; none outlives that,
-// and none keeps the API port from a new manager.
+// The manager SIGKILLed (think: the OOM killer) with requests in flight. The workers finish what
+// they accepted within SHUTDOWN_TIMEOUT_MS, then exit; none outlives that, and none keeps the API
+// port from a new manager.
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { startCluster } from '../helpers/cluster.js';
 import { isGone } from '../helpers/processes.js';
-import { waitUntil } from '../helpers/wait.js';
+import { waitUntil } from '../../scripts/lib/wait.js';
 
 const SHUTDOWN_TIMEOUT_MS = 5_000;
 

@@ -1,12 +1,12 @@
-// Issue 10, item 4: the manager's own port gets the API port's defences. Slow or idle clients are
-// cut at HTTP_HEADERS_TIMEOUT_MS, a flood of connections is capped (METRICS_MAX_CONNECTIONS) so
-// it cannot use up the manager's descriptors (the manager also accepts every API connection),
-// and scrapes beyond METRICS_MAX_SCRAPES are told to retry instead of queueing.
+// The manager's own port gets the API port's defences. Slow or idle clients are cut at
+// HTTP_HEADERS_TIMEOUT_MS, a flood of connections is capped (METRICS_MAX_CONNECTIONS) so it cannot
+// use up the manager's descriptors (the manager also accepts every API connection), and scrapes
+// beyond METRICS_MAX_SCRAPES are told to retry instead of queueing.
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { startCluster } from '../helpers/cluster.js';
 import { openFds } from '../helpers/processes.js';
-import { waitUntil } from '../helpers/wait.js';
+import { waitUntil } from '../../scripts/lib/wait.js';
 
 interface Held {
   socket: net.Socket;

@@ -1,10 +1,10 @@
-// Issue 10, item 2: the manager paused (a VM pause, a debugger, a GC storm, job control's
-// SIGSTOP) longer than WORKER_TIMEOUT_MS. The workers kept beating; the manager was the one
-// stalled, so it must notice that and not kill them as hung.
+// The manager paused (a VM pause, a debugger, a GC storm, job control's SIGSTOP) longer than
+// WORKER_TIMEOUT_MS. The workers kept beating; the manager was the one stalled, so it must notice
+// that and not kill them as hung.
 import { describe, expect, it } from 'vitest';
 import { startCluster } from '../helpers/cluster.js';
 import { scrape, select, sumOf } from '../helpers/metrics-text.js';
-import { waitUntil } from '../helpers/wait.js';
+import { waitUntil } from '../../scripts/lib/wait.js';
 
 const TIMEOUT_MS = 3_000;
 const STOP_MS = 6_000;

@@ -1,13 +1,13 @@
-// Issue 3's promises against the real cluster: a lint-clean exposition, counters that never go
-// down across a SIGKILL, partial (not failed) scrapes around a stopped worker, bounded labels.
+// What the metrics promise, against the real cluster: a lint-clean exposition, counters that never
+// go down across a SIGKILL, partial (not failed) scrapes around a stopped worker, bounded labels.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCluster, type ClusterHandle } from '../helpers/cluster.js';
 import { parseSamples, scrape, select, sumOf } from '../helpers/metrics-text.js';
 import { requireTool } from '../helpers/require-tool.js';
-import { startTraffic } from '../helpers/traffic.js';
-import { waitUntil } from '../helpers/wait.js';
+import { startTraffic } from '../../scripts/lib/traffic.js';
+import { waitUntil } from '../../scripts/lib/wait.js';
 
 const run = promisify(execFile);
 const COUNT = 'http_request_duration_seconds_count';

@@ -1,12 +1,12 @@
-// Issue 10, item 9: every response keeps the API's contract (JSON error body, X-Request-Id,
-// security headers), including the ones Node's HTTP server would otherwise answer by itself, and
-// metrics count what the client was actually sent. Raw sockets: these clients are not polite.
+// Every response keeps the API's contract (JSON error body, X-Request-Id, security headers),
+// including the ones Node's HTTP server would otherwise answer by itself, and metrics count what
+// the client was actually sent. Raw sockets: these clients are not polite.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCluster, type ClusterHandle } from '../helpers/cluster.js';
 import { scrape, select } from '../helpers/metrics-text.js';
 import { assertNoLeak } from '../helpers/no-leak.js';
 import { rawExchange, type RawExchange } from '../helpers/raw-http.js';
-import { waitUntil } from '../helpers/wait.js';
+import { waitUntil } from '../../scripts/lib/wait.js';
 
 function expectContract(r: RawExchange, status: number, code?: string): void {
   expect(r.status, r.text.slice(0, 300)).toBe(status);

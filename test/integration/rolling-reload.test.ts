@@ -2,8 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { startCluster } from '../helpers/cluster.js';
 import { scrape, sumOf } from '../helpers/metrics-text.js';
-import { startTraffic } from '../helpers/traffic.js';
-import { waitUntil } from '../helpers/wait.js';
+import { startTraffic } from '../../scripts/lib/traffic.js';
+import { waitUntil } from '../../scripts/lib/wait.js';
 
 describe('rolling reload', () => {
   it('replaces every pid under 16 keep-alive clients with 0 failed requests, and counts them all', async () => {

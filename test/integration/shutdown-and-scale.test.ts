@@ -1,7 +1,7 @@
 // Graceful shutdown with a request in flight, and scaling by signal and by the admin endpoint.
 import { describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, startCluster } from '../helpers/cluster.js';
-import { waitUntil } from '../helpers/wait.js';
+import { waitUntil } from '../../scripts/lib/wait.js';
 
 describe('graceful shutdown', () => {
   it('finishes an in-flight request on SIGTERM, then exits 0', async () => {

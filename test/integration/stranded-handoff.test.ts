@@ -5,7 +5,7 @@
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { startCluster } from '../helpers/cluster.js';
-import { waitUntil } from '../helpers/wait.js';
+import { waitUntil } from '../../scripts/lib/wait.js';
 
 /** Opens a connection and sends a request; the socket is left for the test to destroy. */
 function openRequest(port: number): net.Socket {

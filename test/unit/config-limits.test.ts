@@ -1,4 +1,5 @@
-// The manager endpoint's limits (issue 10, item 4) and the stack watchdog switch (item 10).
+// The manager endpoint's limits (connections, concurrent scrapes) and the hung-worker stack
+// watchdog switch, as read from the environment.
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
 

@@ -68,7 +68,7 @@ describe('loadConfig', () => {
     );
   });
 
-  describe('METRICS_PORT and PORT (issue 10, item 5)', () => {
+  describe('METRICS_PORT and PORT', () => {
     it.each([
       ['the same host', { HOST: '127.0.0.1', METRICS_HOST: '127.0.0.1' }],
       ['the API on the IPv4 wildcard', { HOST: '0.0.0.0', METRICS_HOST: '127.0.0.1' }],
@@ -102,7 +102,7 @@ describe('loadConfig', () => {
     });
   });
 
-  describe('secrets (issue 10, item 6)', () => {
+  describe('secrets', () => {
     it('says how long a bad ADMIN_TOKEN is, never what it is', () => {
       try {
         loadConfig({ ADMIN_TOKEN: 'hunter2-secret' });

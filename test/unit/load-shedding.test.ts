@@ -10,7 +10,7 @@ import {
 import { createShedMetrics, SHED_REASONS } from '../../src/metrics/shed-metrics.js';
 import { busyLoop } from '../../src/app/workloads.js';
 import { memoryLogger } from './app/harness.js';
-import { waitUntil } from '../helpers/wait.js';
+import { waitUntil } from '../../scripts/lib/wait.js';
 
 const OFF: SheddingLimits = {
   shedEventLoopDelayMs: 0,

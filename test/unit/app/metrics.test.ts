@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CLIENT_CLOSED_STATUS } from '../../../src/app/request-metrics.js';
 import { UNMATCHED_ROUTE } from '../../../src/metrics/http-metrics.js';
-import { waitUntil } from '../../helpers/wait.js';
+import { waitUntil } from '../../../scripts/lib/wait.js';
 import {
   countFor,
   durationSeries,

@@ -32,13 +32,9 @@ import {
   type Container,
   type K8sObject,
 } from '../helpers/kubernetes.js';
-import {
-  checkTools,
-  DASHBOARDS_DIR,
-  PROMETHEUS_DIR,
-  ruleFiles,
-  run,
-} from '../helpers/prometheus.js';
+import { DASHBOARDS_DIR, PROMETHEUS_DIR } from '../helpers/repo-paths.js';
+import { ruleFiles } from '../helpers/rules.js';
+import { checkTools, run } from '../helpers/tools.js';
 
 const kubectl = checkKubectl();
 

@@ -1,15 +1,18 @@
-// The load runner's scenario shapes (phases), traffic mixes and latency histogram.
+// The load runner's scenario phases, derived from the k6 scenarios' shared shapes
+// (k6/lib/scenarios.ts), its traffic mixes and its latency histogram.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { LOAD_MIX, STRESS_MIX, SMOKE_API } from '../../k6/lib/endpoints.js';
+import { durationSeconds, LOAD, SLO, SMOKE, SPIKE, STRESS } from '../../k6/lib/scenarios.js';
 import {
   LatencyHistogram,
   SCENARIO_NAMES,
   SCENARIOS,
   type PhasePlan,
 } from '../../scripts/load/index.js';
+import { phasesFrom, rateSegments } from '../../scripts/load/phases.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -48,37 +51,77 @@ describe('scenarios', () => {
     });
   });
 
-  it('load ramps up in steps to the target rate, holds it, then eases off', () => {
+  it('load follows k6/load.ts: ramps up in steps to the target rate, holds, ramps down', () => {
     const phases = SCENARIOS.load.plan({ durationSec: 30, connections: 16, rate: 200 });
     const rates = phases.map((p) => p.rate);
     const hold = phases.find((p) => p.label === 'hold');
     expect(hold?.rate).toBe(200);
-    expect(hold?.durationSec).toBe(18);
+    // k6: 1 m up, 3 m hold, 30 s down; the hold keeps its share (3 m of 4.5 m) of the run.
+    const k6 = LOAD.defaults;
+    const share =
+      durationSeconds(k6.hold) /
+      (durationSeconds(k6.rampUp) + durationSeconds(k6.hold) + durationSeconds(k6.rampDown));
+    expect(hold?.durationSec).toBeCloseTo(30 * share, 1);
     const ramp = rates.slice(0, rates.indexOf(200) + 1);
     expect(ramp.length).toBeGreaterThan(1);
     expect([...ramp].sort((a, b) => a - b)).toEqual(ramp);
-    expect(phases.at(-1)?.rate).toBeLessThan(200);
+    const down = rates.slice(rates.indexOf(200) + 1);
+    expect(down.length).toBeGreaterThan(0);
+    expect([...down].sort((a, b) => b - a)).toEqual(down);
   });
 
-  it('stress is unthrottled and doubles connections up to the maximum', () => {
+  it('stress is unthrottled and climbs in k6/stress.ts steps up to the maximum connections', () => {
     const phases = SCENARIOS.stress.plan({ durationSec: 40, connections: 64, rate: 0 });
-    expect(phases.map((p) => p.connections)).toEqual([4, 8, 16, 32, 64]);
-    expect(phases.every((p) => p.rate === 0)).toBe(true);
+    expect(phases).toHaveLength(STRESS.defaults.steps);
+    // k6 steps at 100, 200, ... 1000 rps: here the same shares of 64 connections.
+    expect(phases.map((p) => p.connections)).toEqual([6, 13, 19, 26, 32, 38, 45, 51, 58, 64]);
+    expect(phases.every((p) => p.rate === 0 && p.durationSec === 4)).toBe(true);
   });
 
-  it('spike bursts unthrottled between two calm phases', () => {
-    const phases = SCENARIOS.spike.plan({ durationSec: 20, connections: 32, rate: 50 });
-    expect(phases.map((p) => [p.label, p.connections, p.rate])).toEqual([
-      ['baseline', 4, 50],
-      ['spike', 32, 0],
-      ['recovery', 4, 50],
+  it('spike follows k6/spike.ts: the base rate, a jump to the peak, the peak, back, recovery', () => {
+    const phases = SCENARIOS.spike.plan({ durationSec: 20, connections: 32, rate: 500 });
+    const base = Math.round((500 * SPIKE.defaults.baseRps) / SPIKE.defaults.spikeRps);
+    expect(phases.map((p) => [p.label, p.durationSec, p.connections, p.rate])).toEqual([
+      ['hold at 5 %', 6, 32, base],
+      ['ramp up', 1, 32, 263],
+      ['hold', 6, 32, 500],
+      ['ramp down', 1, 32, 263],
+      ['hold at 5 %', 6, 32, base],
     ]);
   });
 
-  it('reload triggers mid-run and tolerates no failure; soak watches memory', () => {
-    expect(SCENARIOS.reload.reloadAt).toBeGreaterThan(0);
-    expect(SCENARIOS.reload.reloadAt).toBeLessThan(0.5);
+  it('an unthrottled run scales connections by the same shares', () => {
+    const phases = SCENARIOS.spike.plan({ durationSec: 20, connections: 32, rate: 0 });
+    expect(phases.map((p) => [p.connections, p.rate])).toEqual([
+      [2, 0],
+      [17, 0],
+      [32, 0],
+      [17, 0],
+      [2, 0],
+    ]);
+  });
+
+  it('a change to a shared k6 shape changes the phases (nothing is restated)', () => {
+    const shape = SPIKE.shape({ ...SPIKE.defaults, spikeHold: '3m' });
+    const phases = phasesFrom(rateSegments(shape), { durationSec: 40, connections: 8, rate: 100 });
+    const peak = phases.find((p) => p.label === 'hold');
+    // 3 m of 1 + 1/6 + 3 + 1/6 + 1 minutes.
+    expect(peak?.durationSec).toBeCloseTo((40 * 180) / 320, 1);
+  });
+
+  it('take their pass/fail limits from the k6 scenarios', () => {
+    expect(SCENARIOS.smoke.defaults.maxErrorRate).toBe(SMOKE.limits.maxErrorRate);
     expect(SCENARIOS.reload.defaults.maxErrorRate).toBe(0);
+    expect(SCENARIOS.load.defaults).toMatchObject({
+      maxErrorRate: SLO.maxErrorRate,
+      maxP99Ms: SLO.p99FastMs,
+    });
+    expect(SCENARIOS.stress.defaults.maxP99Ms).toBeNull();
+  });
+
+  it('reload triggers mid-run and tolerates no failure; soak watches memory', () => {
+    // k6/reload.ts: POST /reload 20 s into a 90 s run.
+    expect(SCENARIOS.reload.reloadAt).toBeCloseTo(20 / 90, 5);
     expect(SCENARIOS.soak.watchMemory).toBe(true);
   });
 

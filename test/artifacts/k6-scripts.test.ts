@@ -98,14 +98,21 @@ describe('k6 scripts', () => {
     }
   });
 
-  it('state the SLO thresholds', () => {
-    const text = source(path.join(K6, 'lib/thresholds.ts'));
-    expect(text).toContain('http_req_failed: [`rate<${SLO.maxErrorRate}`]');
-    expect(text).toContain(
-      "'http_req_duration{expected_latency:fast}': [`p(99)<${SLO.p99FastMs}`]",
-    );
-    expect(text).toContain("http_req_failed: ['rate<=0']");
-    expect(source(path.join(K6, 'reload.ts'))).toContain('ZERO_FAILURE_THRESHOLDS');
+  it('take each shape and its limits from lib/scenarios.ts, shared with npm run load', () => {
+    for (const scenario of SCENARIOS) {
+      const text = source(path.join(K6, `${scenario}.ts`));
+      const name = scenario.toUpperCase();
+      expect(text, scenario).toMatch(
+        new RegExp(`import \\{[^}]*\\b${name}\\b[^}]*\\} from './lib/scenarios.ts'`),
+      );
+      expect(text, scenario).toContain(`limitThresholds(${name}.limits)`);
+      // No default rate, duration or SLO limit written here: they live in lib/scenarios.ts.
+      // (reload's own `reload_completed` threshold is not a shape.)
+      const own = text.replace("reload_completed: ['rate>=1']", '');
+      expect(own, scenario).not.toMatch(/envInt\('\w+', \d/);
+      expect(own, scenario).not.toMatch(/envDuration\('\w+', '/);
+      expect(own, scenario).not.toMatch(/['`](rate|p\(\d+\))[<>=]+\d/);
+    }
   });
 });
 

@@ -5,6 +5,15 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { bodyProblems, ENDPOINTS, mix, pathWithQuery } from '../../k6/lib/endpoints.js';
+import {
+  durationSeconds,
+  LOAD,
+  RELOAD,
+  SLO,
+  SMOKE,
+  SPIKE,
+  STRESS,
+} from '../../k6/lib/scenarios.js';
 import { parseStatus, reloadComplete } from '../../k6/lib/status.js';
 
 const K6_LIB = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../k6/lib');
@@ -16,8 +25,12 @@ interface ConfigModule {
   SUMMARY_DIR: string;
   envInt(name: string, fallback: number, min?: number, max?: number): number;
   envDuration(name: string, fallback: string): string;
-  durationSeconds(duration: string): number;
   testTags(scenario: string): { testid: string };
+}
+
+interface ThresholdsModule {
+  SLO_THRESHOLDS: Record<string, unknown[]>;
+  ZERO_FAILURE_THRESHOLDS: Record<string, unknown[]>;
 }
 
 interface SummaryModule {
@@ -91,9 +104,54 @@ describe('k6/lib/config.ts', () => {
     expect(() => c.envInt('N', 1, 20)).toThrow(/from 20/);
     expect(c.envDuration('D', '1m')).toBe('5m');
     expect(() => c.envDuration('X', '1m')).toThrow(/X="5 min": must be a duration/);
-    expect(c.durationSeconds('1h30m')).toBe(5400);
-    expect(c.durationSeconds('1m30s')).toBe(90);
-    expect(c.durationSeconds('500ms')).toBe(0.5);
+  });
+});
+
+describe('k6/lib/scenarios.ts and thresholds.ts', () => {
+  it('reads k6 durations in seconds', () => {
+    expect(durationSeconds('1h30m')).toBe(5400);
+    expect(durationSeconds('1m30s')).toBe(90);
+    expect(durationSeconds('500ms')).toBe(0.5);
+  });
+
+  it('states the SLOs as k6 thresholds; zero tolerance means not one failure', async () => {
+    const t = await load<ThresholdsModule>('thresholds.ts');
+    expect(t.SLO_THRESHOLDS).toEqual({
+      http_req_failed: [`rate<${SLO.maxErrorRate}`],
+      'http_req_duration{expected_latency:fast}': [`p(99)<${SLO.p99FastMs}`],
+      checks: ['rate>0.999'],
+    });
+    expect(t.ZERO_FAILURE_THRESHOLDS).toEqual({
+      http_req_failed: ['rate<=0'],
+      'http_req_duration{expected_latency:fast}': [`p(99)<${SLO.p99FastMs}`],
+      checks: ['rate>=1'],
+    });
+    expect(SMOKE.limits.maxErrorRate).toBe(0);
+    expect(RELOAD.limits.maxErrorRate).toBe(0);
+    expect(LOAD.limits).toEqual({ maxErrorRate: SLO.maxErrorRate, p99FastMs: SLO.p99FastMs });
+  });
+
+  it('shapes load and spike as ramping arrival rates', () => {
+    expect(LOAD.shape(LOAD.defaults)).toEqual({
+      startRate: 0,
+      stages: [
+        { duration: '1m', target: 200 },
+        { duration: '3m', target: 200 },
+        { duration: '30s', target: 0 },
+      ],
+    });
+    const spike = SPIKE.shape(SPIKE.defaults);
+    expect(spike.startRate).toBe(50);
+    expect(spike.stages.map((s) => s.target)).toEqual([50, 1000, 1000, 50, 50]);
+  });
+
+  it('steps stress one after the other, each with its tag and rate', () => {
+    const steps = STRESS.steps({ startRps: 100, stepRps: 50, steps: 3, stepDuration: '2m' });
+    expect(steps).toEqual([
+      { step: '01', rate: 100, duration: '2m', startSec: 0 },
+      { step: '02', rate: 150, duration: '2m', startSec: 120 },
+      { step: '03', rate: 200, duration: '2m', startSec: 240 },
+    ]);
   });
 });
 

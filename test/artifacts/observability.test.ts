@@ -9,22 +9,21 @@ import { afterAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import {
   allPanels,
-  alertRuleExpressions,
-  checkTools,
   dashboardExpressions,
-  deriveConfig,
   loadDashboards,
-  metricNames,
-  PROMETHEUS_CONFIG,
-  recordingRuleExpressions,
-  ROOT,
-  RULE_TESTS_DIR,
-  ruleFiles,
-  run,
   substituteVariables,
   variableReferences,
+} from '../helpers/dashboards.js';
+import { deriveConfig } from '../helpers/prometheus-config.js';
+import { metricNames } from '../helpers/promql.js';
+import {
+  PROMETHEUS_CONFIG,
+  ROOT,
+  RULE_TESTS_DIR,
   GRAFANA_PROVISIONING_DIR,
-} from '../helpers/prometheus.js';
+} from '../helpers/repo-paths.js';
+import { alertRuleExpressions, recordingRuleExpressions, ruleFiles } from '../helpers/rules.js';
+import { checkTools, run } from '../helpers/tools.js';
 
 /** Every panel, target and query variable names its datasource by this dashboard variable. */
 const DATASOURCE_VARIABLE = '${datasource}';

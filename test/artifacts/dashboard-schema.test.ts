@@ -8,7 +8,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DASHBOARDS_DIR, loadDashboards, ROOT } from '../helpers/prometheus.js';
+import { loadDashboards } from '../helpers/dashboards.js';
+import { DASHBOARDS_DIR, ROOT } from '../helpers/repo-paths.js';
 
 const TSC = path.join(ROOT, 'node_modules/typescript/bin/tsc');
 
