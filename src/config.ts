@@ -60,7 +60,7 @@ const schema = z.object({
     .transform((v) => v === 'true'),
   SERVICE_NAME: z.string().trim().min(1).default('koa-cluster-service'),
   // Load shedding (src/app/load-shedding.ts); 0 turns a limit off. The defaults shed nothing
-  // under the k6 `load` scenario (README, Reliability).
+  // under the k6 `load` scenario (docs/reliability.md).
   SHED_EVENT_LOOP_DELAY_MS: int(0, 600_000).default(1_000),
   SHED_MAX_IN_FLIGHT: int(0, 1_000_000).default(1_000),
   SHED_MAX_POOL_QUEUE: int(0, 1_000_000).default(8),

@@ -18,7 +18,7 @@ import { SECURITY_HEADERS } from './security-headers.js';
 /** A complete HTTP/1.1 response for a request the parser rejected; the connection closes after. */
 export function clientErrorResponse(err: ParserError): string {
   return parserErrorResponse(classifyParserError(err), {
-    // The README promises one on every response; nobody else will ever quote this one, but a
+    // docs/reference.md promises one on every response; nobody else will ever quote this one, but a
     // client reporting the failure can.
     [REQUEST_ID_HEADER]: randomUUID(),
     ...SECURITY_HEADERS,

@@ -31,7 +31,7 @@ async function underLoad(
 }
 
 function report(name: string, r: { traffic: TrafficResult; totals: number[] }, extra = '') {
-  // The README's reliability table quotes these lines from the last run.
+  // A run's figures: docs/reliability.md names the tests and points here, never copies them.
   console.log(
     `[reliability] ${name}: sent=${r.traffic.ok + r.traffic.failed} failed=${r.traffic.failed} scrapes=${r.totals.length}${extra}`,
   );
