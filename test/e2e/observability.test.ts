@@ -4,7 +4,7 @@
 // dashboard query (k6 panels: parse only) and every recording rule must return data, alert
 // expressions must name only metrics that exist, `promtool check metrics` must pass on the live
 // output, and the cluster-wide request counter must never reset.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startCluster, type ClusterHandle } from '../helpers/cluster.js';
 import { dashboardExpressions } from '../helpers/dashboards.js';
 import {
@@ -14,10 +14,9 @@ import {
 } from '../helpers/prometheus-process.js';
 import { metricNames } from '../helpers/promql.js';
 import { alertRuleExpressions, recordingRuleExpressions } from '../helpers/rules.js';
-import { checkTools, run } from '../helpers/tools.js';
+import { describeWithTools } from '../helpers/observed-cluster.js';
+import { run } from '../helpers/tools.js';
 import { waitUntil } from '../../scripts/lib/wait.js';
-
-const tools = checkTools(['prometheus', 'promtool'], 'The observability e2e test');
 
 /** Dashboards that show k6 results: nothing pushes k6 metrics here, so they are only parsed. */
 const PARSE_ONLY_DASHBOARDS = new Set(['k6.json']);
@@ -101,196 +100,194 @@ async function pollAll<T>(
   }
 }
 
-describe.skipIf(tools.skip)('observability e2e: real cluster, real Prometheus', () => {
-  if (tools.fail) {
-    it('prometheus and promtool are installed', () => {
-      throw new Error(tools.message);
+describeWithTools(
+  ['prometheus', 'promtool'],
+  'observability e2e: real cluster, real Prometheus',
+  (tools) => {
+    let cluster: ClusterHandle | undefined;
+    let prometheus: PrometheusHandle | undefined;
+    let traffic: Traffic | undefined;
+
+    beforeAll(async () => {
+      cluster = await startCluster({
+        env: {
+          WORKERS: '2',
+          // Below Prometheus' 1 s scrape timeout: a slow worker makes a partial scrape, never a
+          // failed one.
+          METRICS_COLLECT_TIMEOUT_MS: '500',
+        },
+      });
+      prometheus = await startPrometheus({
+        target: `127.0.0.1:${cluster.metricsPort}`,
+        interval: '1s',
+      });
+      traffic = startTraffic(cluster.apiUrl);
+    }, 60_000);
+
+    afterAll(async () => {
+      await traffic?.stop();
+      await prometheus?.stop();
+      await cluster?.stop();
+    }, 60_000);
+
+    const p = () => prometheus as PrometheusHandle;
+    const c = () => cluster as ClusterHandle;
+    const total = (samples: { value: [number, string] }[]) =>
+      samples.reduce((sum, s) => sum + Number(s.value[1]), 0);
+
+    it('Prometheus scrapes the cluster and sees 2xx, 4xx, 404 and slow requests', async () => {
+      await p().waitFor('up{job="cluster"} == 1', (s) => s.length === 1, 'the cluster target up');
+      await p().waitFor(
+        'count by (status_code) (http_request_duration_seconds_count{job="cluster"})',
+        (s) => ['200', '400', '404'].every((code) => s.some((x) => x.metric.status_code === code)),
+        '200, 400 and 404 series',
+      );
+      await p().waitFor(
+        'sum(http_request_duration_seconds_count{route="unmatched", status_code="404"})',
+        (s) => total(s) > 0,
+        '404s labelled route="unmatched"',
+      );
+      await p().waitFor(
+        'sum(http_request_duration_seconds_count{route="/api/delay"}) - sum(http_request_duration_seconds_bucket{route="/api/delay", le="0.5"})',
+        (s) => total(s) > 0,
+        'slow requests above the 0.5 s bucket',
+      );
     });
-    return;
-  }
 
-  let cluster: ClusterHandle | undefined;
-  let prometheus: PrometheusHandle | undefined;
-  let traffic: Traffic | undefined;
+    it('keeps counting across a SIGKILLed worker and a SIGHUP rolling reload', async () => {
+      const before = await c().status();
+      const victim = before.workers.find((w) => w.state === 'ready');
+      expect(victim, 'a ready worker to kill').toBeDefined();
+      process.kill(victim!.pid, 'SIGKILL');
+      await p().waitFor(
+        'cluster_worker_restarts_total{job="cluster", reason="crash"}',
+        (s) => s.length > 0,
+        'a crash restart',
+      );
+      await c().waitForReady(2);
 
-  beforeAll(async () => {
-    cluster = await startCluster({
-      env: {
-        WORKERS: '2',
-        // Below Prometheus' 1 s scrape timeout: a slow worker makes a partial scrape, never a
-        // failed one.
-        METRICS_COLLECT_TIMEOUT_MS: '500',
-      },
+      c().proc.kill('SIGHUP');
+      await p().waitFor(
+        'sum(cluster_worker_restarts_total{job="cluster", reason="reload"})',
+        (s) => total(s) >= 2,
+        'both slots replaced by the reload',
+        30_000,
+      );
+      await waitUntil(
+        async () => {
+          const s = await c().status();
+          return !s.manager.reloading && s.workers.filter((w) => w.state === 'ready').length === 2;
+        },
+        'the reload to finish with 2 ready workers',
+        30_000,
+      );
+      // Let the new workers serve and be scraped for a few seconds.
+      const settled = Date.now() / 1000 + 3;
+      await p().waitFor(
+        'timestamp(up{job="cluster"})',
+        (s) => s.length === 1 && Number(s[0]!.value[1]) > settled,
+        'scrapes after the reload',
+      );
     });
-    prometheus = await startPrometheus({
-      target: `127.0.0.1:${cluster.metricsPort}`,
-      interval: '1s',
+
+    it('every recording rule returns at least one series', async () => {
+      const rules = recordingRuleExpressions();
+      expect(rules.length).toBeGreaterThan(0);
+      const failures = await pollAll(
+        rules,
+        async (rule) => {
+          // The recorded series: proves Prometheus evaluated the rule, not just that it parses.
+          const recorded = await p().query(`count(${rule.name})`);
+          if (total(recorded) > 0) return undefined;
+          const direct = await p().query(rule.expr);
+          return `${rule.file} ${rule.name}: recorded no series (expr alone: ${direct.length} series)`;
+        },
+        20_000,
+      );
+      expect(failures).toEqual([]);
     });
-    traffic = startTraffic(cluster.apiUrl);
-  }, 60_000);
 
-  afterAll(async () => {
-    await traffic?.stop();
-    await prometheus?.stop();
-    await cluster?.stop();
-  }, 60_000);
+    it('every dashboard query returns data (variables substituted; k6 panels parse only)', async () => {
+      const expressions = dashboardExpressions();
+      expect(expressions.length).toBeGreaterThan(20);
+      const end = Date.now() / 1000;
+      const start = p().startedAt;
+      const failures = await pollAll(
+        expressions,
+        async (e) => {
+          const label = `${e.dashboard} / ${e.kind} "${e.where}" ${e.refId}: ${e.expr}`;
+          try {
+            // A range query over the whole test, like a dashboard over its time range: exprs
+            // filtered with `> 0` (annotations) only match around the restarts.
+            const series = await p().queryRange(e.expr, start, Math.max(end, Date.now() / 1000), 2);
+            if (PARSE_ONLY_DASHBOARDS.has(e.dashboard)) return undefined;
+            const withValues = series.filter((s) => s.values.length > 0);
+            return withValues.length > 0 ? undefined : `no data: ${label}`;
+          } catch (error) {
+            if (error instanceof PrometheusQueryError)
+              return `invalid: ${label}\n  ${error.message}`;
+            throw error;
+          }
+        },
+        20_000,
+      );
+      expect(failures).toEqual([]);
+    });
 
-  const p = () => prometheus as PrometheusHandle;
-  const c = () => cluster as ClusterHandle;
-  const total = (samples: { value: [number, string] }[]) =>
-    samples.reduce((sum, s) => sum + Number(s.value[1]), 0);
-
-  it('Prometheus scrapes the cluster and sees 2xx, 4xx, 404 and slow requests', async () => {
-    await p().waitFor('up{job="cluster"} == 1', (s) => s.length === 1, 'the cluster target up');
-    await p().waitFor(
-      'count by (status_code) (http_request_duration_seconds_count{job="cluster"})',
-      (s) => ['200', '400', '404'].every((code) => s.some((x) => x.metric.status_code === code)),
-      '200, 400 and 404 series',
-    );
-    await p().waitFor(
-      'sum(http_request_duration_seconds_count{route="unmatched", status_code="404"})',
-      (s) => total(s) > 0,
-      '404s labelled route="unmatched"',
-    );
-    await p().waitFor(
-      'sum(http_request_duration_seconds_count{route="/api/delay"}) - sum(http_request_duration_seconds_bucket{route="/api/delay", le="0.5"})',
-      (s) => total(s) > 0,
-      'slow requests above the 0.5 s bucket',
-    );
-  });
-
-  it('keeps counting across a SIGKILLed worker and a SIGHUP rolling reload', async () => {
-    const before = await c().status();
-    const victim = before.workers.find((w) => w.state === 'ready');
-    expect(victim, 'a ready worker to kill').toBeDefined();
-    process.kill(victim!.pid, 'SIGKILL');
-    await p().waitFor(
-      'cluster_worker_restarts_total{job="cluster", reason="crash"}',
-      (s) => s.length > 0,
-      'a crash restart',
-    );
-    await c().waitForReady(2);
-
-    c().proc.kill('SIGHUP');
-    await p().waitFor(
-      'sum(cluster_worker_restarts_total{job="cluster", reason="reload"})',
-      (s) => total(s) >= 2,
-      'both slots replaced by the reload',
-      30_000,
-    );
-    await waitUntil(
-      async () => {
-        const s = await c().status();
-        return !s.manager.reloading && s.workers.filter((w) => w.state === 'ready').length === 2;
-      },
-      'the reload to finish with 2 ready workers',
-      30_000,
-    );
-    // Let the new workers serve and be scraped for a few seconds.
-    const settled = Date.now() / 1000 + 3;
-    await p().waitFor(
-      'timestamp(up{job="cluster"})',
-      (s) => s.length === 1 && Number(s[0]!.value[1]) > settled,
-      'scrapes after the reload',
-    );
-  });
-
-  it('every recording rule returns at least one series', async () => {
-    const rules = recordingRuleExpressions();
-    expect(rules.length).toBeGreaterThan(0);
-    const failures = await pollAll(
-      rules,
-      async (rule) => {
-        // The recorded series: proves Prometheus evaluated the rule, not just that it parses.
-        const recorded = await p().query(`count(${rule.name})`);
-        if (total(recorded) > 0) return undefined;
-        const direct = await p().query(rule.expr);
-        return `${rule.file} ${rule.name}: recorded no series (expr alone: ${direct.length} series)`;
-      },
-      20_000,
-    );
-    expect(failures).toEqual([]);
-  });
-
-  it('every dashboard query returns data (variables substituted; k6 panels parse only)', async () => {
-    const expressions = dashboardExpressions();
-    expect(expressions.length).toBeGreaterThan(20);
-    const end = Date.now() / 1000;
-    const start = p().startedAt;
-    const failures = await pollAll(
-      expressions,
-      async (e) => {
-        const label = `${e.dashboard} / ${e.kind} "${e.where}" ${e.refId}: ${e.expr}`;
+    it('alert and rule expressions are valid and name only metrics and labels that exist', async () => {
+      // Alerts rarely match anything in a healthy test run, and recording rules' `or` branches can
+      // hide a missing input; so check what they select: every metric name, and every label name
+      // used in a matcher (`reason="hung"` needs a `reason` label, not that value).
+      const problems: string[] = [];
+      const exists = async (selector: string) => total(await p().query(`count(${selector})`)) > 0;
+      for (const rule of [...alertRuleExpressions(), ...recordingRuleExpressions()]) {
         try {
-          // A range query over the whole test, like a dashboard over its time range: exprs
-          // filtered with `> 0` (annotations) only match around the restarts.
-          const series = await p().queryRange(e.expr, start, Math.max(end, Date.now() / 1000), 2);
-          if (PARSE_ONLY_DASHBOARDS.has(e.dashboard)) return undefined;
-          const withValues = series.filter((s) => s.values.length > 0);
-          return withValues.length > 0 ? undefined : `no data: ${label}`;
+          await p().query(rule.expr);
         } catch (error) {
-          if (error instanceof PrometheusQueryError) return `invalid: ${label}\n  ${error.message}`;
-          throw error;
+          problems.push(`${rule.name}: ${(error as Error).message}`);
+          continue;
         }
-      },
-      20_000,
-    );
-    expect(failures).toEqual([]);
-  });
-
-  it('alert and rule expressions are valid and name only metrics and labels that exist', async () => {
-    // Alerts rarely match anything in a healthy test run, and recording rules' `or` branches can
-    // hide a missing input; so check what they select: every metric name, and every label name
-    // used in a matcher (`reason="hung"` needs a `reason` label, not that value).
-    const problems: string[] = [];
-    const exists = async (selector: string) => total(await p().query(`count(${selector})`)) > 0;
-    for (const rule of [...alertRuleExpressions(), ...recordingRuleExpressions()]) {
-      try {
-        await p().query(rule.expr);
-      } catch (error) {
-        problems.push(`${rule.name}: ${(error as Error).message}`);
-        continue;
-      }
-      for (const name of metricNames(rule.expr)) {
-        if (!(await exists(`{__name__="${name}"}`)))
-          problems.push(`${rule.name}: no series ${name}`);
-      }
-      for (const [, name, matchers] of rule.expr.matchAll(/([a-zA-Z_:][\w:]*)\s*\{([^}]*)\}/g)) {
-        for (const [, label] of (matchers as string).matchAll(/(\w+)\s*(?:=~|!~|!=|=)/g)) {
-          if (!(await exists(`${name}{${label}!=""}`))) {
-            problems.push(`${rule.name}: ${name} has no label ${label}`);
+        for (const name of metricNames(rule.expr)) {
+          if (!(await exists(`{__name__="${name}"}`)))
+            problems.push(`${rule.name}: no series ${name}`);
+        }
+        for (const [, name, matchers] of rule.expr.matchAll(/([a-zA-Z_:][\w:]*)\s*\{([^}]*)\}/g)) {
+          for (const [, label] of (matchers as string).matchAll(/(\w+)\s*(?:=~|!~|!=|=)/g)) {
+            if (!(await exists(`${name}{${label}!=""}`))) {
+              problems.push(`${rule.name}: ${name} has no label ${label}`);
+            }
           }
         }
       }
-    }
-    expect(problems).toEqual([]);
-  });
+      expect(problems).toEqual([]);
+    });
 
-  it('promtool check metrics finds nothing wrong in the live /metrics', async () => {
-    const response = await fetch(`${c().managerUrl}/metrics`);
-    expect(response.status).toBe(200);
-    const text = await response.text();
-    const result = run(tools.paths.promtool as string, ['check', 'metrics'], { input: text });
-    expect(result.status, `${result.stdout}\n${result.stderr}`).toBe(0);
-  });
+    it('promtool check metrics finds nothing wrong in the live /metrics', async () => {
+      const response = await fetch(`${c().managerUrl}/metrics`);
+      expect(response.status).toBe(200);
+      const text = await response.text();
+      const result = run(tools.paths.promtool as string, ['check', 'metrics'], { input: text });
+      expect(result.status, `${result.stdout}\n${result.stderr}`).toBe(0);
+    });
 
-  it('the cluster-wide request counter never reset, and no scrape failed', async () => {
-    const seconds = Math.ceil(Date.now() / 1000 - p().startedAt) + 1;
-    const window = `${seconds}s`;
-    const resets = await p().query(
-      `resets(sum(http_request_duration_seconds_count{job="cluster"})[${window}:1s])`,
-    );
-    expect(resets.length).toBe(1);
-    expect(Number(resets[0]!.value[1])).toBe(0);
-    const up = await p().query(`min_over_time(up{job="cluster"}[${window}])`);
-    expect(up.length).toBe(1);
-    expect(Number(up[0]!.value[1]), 'a scrape of the manager failed').toBe(1);
-    const scrapes = await p().query(`count_over_time(up{job="cluster"}[${window}])`);
-    expect(Number(scrapes[0]!.value[1])).toBeGreaterThanOrEqual(seconds / 2);
-    // The traffic itself went through: 2xx, 4xx and 404s were answered.
-    const counts = traffic!.counts;
-    expect(counts.get('200') ?? 0).toBeGreaterThan(0);
-    expect(counts.get('400') ?? 0).toBeGreaterThan(0);
-    expect(counts.get('404') ?? 0).toBeGreaterThan(0);
-  });
-});
+    it('the cluster-wide request counter never reset, and no scrape failed', async () => {
+      const seconds = Math.ceil(Date.now() / 1000 - p().startedAt) + 1;
+      const window = `${seconds}s`;
+      const resets = await p().query(
+        `resets(sum(http_request_duration_seconds_count{job="cluster"})[${window}:1s])`,
+      );
+      expect(resets.length).toBe(1);
+      expect(Number(resets[0]!.value[1])).toBe(0);
+      const up = await p().query(`min_over_time(up{job="cluster"}[${window}])`);
+      expect(up.length).toBe(1);
+      expect(Number(up[0]!.value[1]), 'a scrape of the manager failed').toBe(1);
+      const scrapes = await p().query(`count_over_time(up{job="cluster"}[${window}])`);
+      expect(Number(scrapes[0]!.value[1])).toBeGreaterThanOrEqual(seconds / 2);
+      // The traffic itself went through: 2xx, 4xx and 404s were answered.
+      const counts = traffic!.counts;
+      expect(counts.get('200') ?? 0).toBeGreaterThan(0);
+      expect(counts.get('400') ?? 0).toBeGreaterThan(0);
+      expect(counts.get('404') ?? 0).toBeGreaterThan(0);
+    });
+  },
+);

@@ -2,43 +2,18 @@
 // aside: nothing pushes k6 results here) must show data, not "No data". A panel that is empty
 // until the first request, or a restart counter that only appears at the first restart, hides
 // exactly the events an operator opens the dashboard for (`increase()` never sees the first one).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCluster, type ClusterHandle } from '../helpers/cluster.js';
+import { expect, it } from 'vitest';
 import { dashboardExpressions } from '../helpers/dashboards.js';
-import {
-  PrometheusQueryError,
-  startPrometheus,
-  type PrometheusHandle,
-} from '../helpers/prometheus-process.js';
-import { checkTools } from '../helpers/tools.js';
+import { describeWithTools, observedCluster } from '../helpers/observed-cluster.js';
+import { PrometheusQueryError } from '../helpers/prometheus-process.js';
 
-const tools = checkTools(['prometheus'], 'The quiet-cluster dashboards e2e test');
 const PARSE_ONLY_DASHBOARDS = new Set(['k6.json']);
 
-describe.skipIf(tools.skip)('dashboards on a quiet, freshly started cluster', () => {
-  if (tools.fail) {
-    it('prometheus is installed', () => {
-      throw new Error(tools.message);
-    });
-    return;
-  }
-
-  let cluster: ClusterHandle | undefined;
-  let prometheus: PrometheusHandle | undefined;
-  beforeAll(async () => {
-    cluster = await startCluster({ env: { WORKERS: '2' } });
-    prometheus = await startPrometheus({
-      target: cluster.managerUrl.replace(/^http:\/\//, ''),
-      interval: '1s',
-    });
-  });
-  afterAll(async () => {
-    await prometheus?.stop();
-    await cluster?.stop();
-  });
+describeWithTools(['prometheus'], 'dashboards on a quiet, freshly started cluster', () => {
+  const observed = observedCluster({ env: { WORKERS: '2' } });
 
   it('every panel returns data before the first API request', async () => {
-    const prom = prometheus!;
+    const prom = observed.prometheus();
     // Enough scrapes for rate() windows to hold two samples.
     await prom.waitFor(
       'count_over_time(up{job="cluster"}[1m]) >= 8',

@@ -3,13 +3,11 @@
 // longer than the scrape timeout), the manager fits its collection to the
 // X-Prometheus-Scrape-Timeout-Seconds header, so `up` stays 1 for every scrape during an 8 s
 // SIGSTOP and the stopped slot is flagged by cluster_worker_scrape_success=0 throughout.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCluster, type ClusterHandle } from '../helpers/cluster.js';
-import { startPrometheus, type PrometheusHandle } from '../helpers/prometheus-process.js';
-import { checkTools } from '../helpers/tools.js';
+import { expect, it } from 'vitest';
+import { describeWithTools, observedCluster } from '../helpers/observed-cluster.js';
+import type { PrometheusHandle } from '../helpers/prometheus-process.js';
 import { waitUntil } from '../../scripts/lib/wait.js';
 
-const tools = checkTools(['prometheus'], 'The scrape-timeout e2e test');
 const STOP_MS = 8_000;
 
 /** Raw samples of a range selector: [unix seconds, value]. */
@@ -19,38 +17,23 @@ async function rawSamples(prometheus: PrometheusHandle, selector: string, at: nu
   return (series[0]?.values ?? []).map(([t, v]) => [t, Number(v)] as const);
 }
 
-describe.skipIf(tools.skip)('scrapes with a 1 s timeout and a stopped worker', () => {
-  if (tools.fail) {
-    it('prometheus is installed', () => {
-      throw new Error(tools.message);
-    });
-    return;
-  }
-
-  let cluster: ClusterHandle | undefined;
-  let prometheus: PrometheusHandle | undefined;
-  beforeAll(async () => {
-    // METRICS_COLLECT_TIMEOUT_MS stays at its default (2 s): the header must win.
-    cluster = await startCluster({ env: { WORKERS: '2' }, unset: ['METRICS_COLLECT_TIMEOUT_MS'] });
-    prometheus = await startPrometheus({
-      target: cluster.managerUrl.replace(/^http:\/\//, ''),
-      interval: '1s',
-    });
-  });
-  afterAll(async () => {
-    await prometheus?.stop();
-    await cluster?.stop();
+describeWithTools(['prometheus'], 'scrapes with a 1 s timeout and a stopped worker', () => {
+  // METRICS_COLLECT_TIMEOUT_MS stays at its default (2 s): the header must win.
+  const observed = observedCluster({
+    env: { WORKERS: '2' },
+    unset: ['METRICS_COLLECT_TIMEOUT_MS'],
   });
 
   it('keeps up=1 for every scrape and flags the stopped slot in each', async () => {
-    const prom = prometheus!;
+    const prom = observed.prometheus();
+    const cluster = observed.cluster();
     await prom.waitFor(
       'cluster_worker_scrape_success{slot="0"} == 1 and on() up{job="cluster"} == 1',
       (samples) => samples.length === 1,
       'the cluster scraped and slot 0 answering',
       30_000,
     );
-    const victim = (await cluster!.status()).workers.find((w) => w.slot === 0)!;
+    const victim = (await cluster.status()).workers.find((w) => w.slot === 0)!;
     const stoppedAt = Date.now() / 1000;
     process.kill(victim.pid, 'SIGSTOP');
     try {
@@ -98,6 +81,6 @@ describe.skipIf(tools.skip)('scrapes with a 1 s timeout and a stopped worker', (
     );
     expect(other.filter(([, v]) => v !== 1)).toEqual([]);
     // Not replaced: the stop was the manager's to report, not a restart.
-    expect((await cluster!.status()).workers.map((w) => w.pid)).toContain(victim.pid);
+    expect((await cluster.status()).workers.map((w) => w.pid)).toContain(victim.pid);
   });
 });
