@@ -14,7 +14,9 @@ import type {
   ToMetricsThread,
 } from './metrics-thread-protocol.js';
 
-// The thread's entry sits next to this file: .js when compiled, .ts under a TypeScript loader.
+// The thread's entry sits next to this file: .js when compiled, .ts under a TypeScript loader
+// that reaches worker threads (Node 20's tsx does not: run the compiled dist/, as npm start,
+// the tests and the bench do).
 const THREAD_ENTRY = new URL(
   import.meta.url.endsWith('.ts') ? './metrics-thread.ts' : './metrics-thread.js',
   import.meta.url,
