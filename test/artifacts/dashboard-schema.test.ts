@@ -3,15 +3,12 @@
 // and tsc type-checks it against @grafana/schema's Dashboard type (excess-property checks catch
 // fields the schema does not know, like a legacy annotation `expr` or a variable `definition`).
 // A deliberately broken dashboard proves the check can fail.
-import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadDashboards } from '../helpers/dashboards.js';
 import { DASHBOARDS_DIR, ROOT } from '../helpers/repo-paths.js';
-
-const TSC = path.join(ROOT, 'node_modules/typescript/bin/tsc');
+import { runTsc, type TscRun } from '../helpers/tsc.js';
 
 /**
  * Dashboard JSON as @grafana/schema types it. Two adaptations, both about JSON rather than the
@@ -68,20 +65,10 @@ function writeCheck(dir: string, name: string, json: string): void {
   );
 }
 
-async function tsc(dir: string): Promise<{ code: number; output: string }> {
+async function tsc(dir: string): Promise<TscRun> {
   writeFileSync(path.join(dir, 'dashboard-json.ts'), TYPES);
   writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify(TSCONFIG));
-  try {
-    const { stdout, stderr } = await promisify(execFile)(
-      process.execPath,
-      [TSC, '-p', path.join(dir, 'tsconfig.json'), '--pretty', 'false'],
-      { cwd: ROOT, timeout: 120_000 },
-    );
-    return { code: 0, output: stdout + stderr };
-  } catch (error) {
-    const e = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === 'number' ? e.code : -1, output: `${e.stdout}${e.stderr}` };
-  }
+  return runTsc(path.join(dir, 'tsconfig.json'));
 }
 
 describe("dashboards type-check against @grafana/schema's Dashboard", () => {

@@ -1,34 +1,12 @@
 // No k6 binary runs here, so the k6 scripts are verified by type-checking them against @types/k6
 // (k6/tsconfig.json). A deliberately broken script in a copy of k6/ proves the check can fail.
-import { execFile } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runTsc } from '../helpers/tsc.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const TSC = path.join(ROOT, 'node_modules/typescript/bin/tsc');
-
-interface TscRun {
-  code: number;
-  output: string;
-}
-
-async function tsc(project: string): Promise<TscRun> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(
-      process.execPath,
-      [TSC, '-p', project, '--noEmit', '--pretty', 'false'],
-      { cwd: ROOT, timeout: 60_000 },
-    );
-    return { code: 0, output: stdout + stderr };
-  } catch (error) {
-    const e = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === 'number' ? e.code : -1, output: `${e.stdout}${e.stderr}` };
-  }
-}
-
 // Inside the repository (gitignored .tmp/) so that `types: ["k6"]` finds node_modules/@types/k6.
 mkdirSync(path.join(ROOT, '.tmp'), { recursive: true });
 const scratch = mkdtempSync(path.join(ROOT, '.tmp', 'k6-typecheck-'));
@@ -60,7 +38,7 @@ export default nothing;
 
 describe('k6 scripts type-check against @types/k6', () => {
   it('tsc -p k6/tsconfig.json --noEmit (npm run typecheck) exits 0, silent', async () => {
-    const run = await tsc('k6/tsconfig.json');
+    const run = await runTsc('k6/tsconfig.json', 60_000);
     expect(run.output).toBe('');
     expect(run.code).toBe(0);
   });
@@ -69,7 +47,7 @@ describe('k6 scripts type-check against @types/k6', () => {
     const dir = path.join(scratch, 'k6');
     cpSync(path.join(ROOT, 'k6'), dir, { recursive: true });
     for (const [name, text] of Object.entries(BROKEN)) writeFileSync(path.join(dir, name), text);
-    const run = await tsc(path.join(dir, 'tsconfig.json'));
+    const run = await runTsc(path.join(dir, 'tsconfig.json'), 60_000);
     expect(run.code).not.toBe(0);
     expect(run.output).toMatch(/broken-options\.ts\(3,\d+\): error TS2322/);
     expect(run.output).toMatch(/broken-http\.ts\(5,\d+\): error TS2345/);

@@ -1,13 +1,13 @@
 // deploy/kubernetes/ as Kubernetes would receive it: rendered by `kubectl kustomize`, each object
 // checked against its schema with kubernetes-models (core and apps APIs) and
 // @kubernetes-models/prometheus-operator (PodMonitor, PrometheusRule). No cluster runs here.
-import { execFile, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import YAML from 'yaml';
 import { findTool } from './require-tool.js';
 import { ROOT } from './repo-paths.js';
+import { runTsc, type TscRun } from './tsc.js';
 
 export const KUBERNETES_DIR = path.join(ROOT, 'deploy', 'kubernetes');
 export const BASE = path.join(KUBERNETES_DIR, 'base');
@@ -76,18 +76,13 @@ export async function validate(object: K8sObject): Promise<void> {
   new Model(object).validate();
 }
 
-const TSC = path.join(ROOT, 'node_modules/typescript/bin/tsc');
-
 /**
  * The JSON schemas allow unknown fields, so a misspelt field (`readOnlyRootFileSystem`) would
  * pass them and be dropped by the API server. TypeScript's excess-property check on the same
  * libraries' interfaces catches it: each object becomes `const x: IKind = <object>;` and tsc
  * reports every unknown field. Returns tsc's exit code and output.
  */
-export async function typecheck(
-  objects: K8sObject[],
-  scratchName: string,
-): Promise<{ code: number; output: string }> {
+export async function typecheck(objects: K8sObject[], scratchName: string): Promise<TscRun> {
   mkdirSync(path.join(ROOT, '.tmp'), { recursive: true });
   const dir = mkdtempSync(path.join(ROOT, '.tmp', `${scratchName}-`));
   const lines = objects.map((object, i) => {
@@ -114,15 +109,7 @@ export async function typecheck(
     }),
   );
   try {
-    const { stdout, stderr } = await promisify(execFile)(
-      process.execPath,
-      [TSC, '-p', path.join(dir, 'tsconfig.json'), '--pretty', 'false'],
-      { cwd: ROOT, timeout: 120_000 },
-    );
-    return { code: 0, output: stdout + stderr };
-  } catch (error) {
-    const e = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === 'number' ? e.code : -1, output: `${e.stdout}${e.stderr}` };
+    return await runTsc(path.join(dir, 'tsconfig.json'));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
