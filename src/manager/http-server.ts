@@ -4,7 +4,7 @@ import http from 'node:http';
 import { z } from 'zod';
 import { LOG_LEVELS, MAX_WORKERS } from '../config.js';
 import type { Logger } from '../logger.js';
-import { HttpError } from '../http-errors.js';
+import { errorBody, HttpError } from '../http-errors.js';
 import { checkAdminAuth } from './admin-auth.js';
 import type { ClusterMetrics } from './cluster-metrics.js';
 import type { Supervisor } from './supervisor.js';
@@ -105,7 +105,9 @@ export function createManagerServer(deps: ManagerServerDeps): http.Server {
 
   const routes: Record<string, Partial<Record<string, Handler>>> = {
     '/metrics': {
-      GET: async (req, res) => {
+      // Overlapping scrapes share one collection, but each still renders a body and holds a
+      // connection: past the limit a scraper is told to come back rather than left queueing.
+      GET: limitConcurrency(async (req, res) => {
         const rendered = await metrics.render(req.headers);
         res.writeHead(200, {
           'Content-Type': rendered.contentType,
@@ -113,7 +115,7 @@ export function createManagerServer(deps: ManagerServerDeps): http.Server {
           'Cache-Control': 'no-store',
         });
         res.end(rendered.body);
-      },
+      }, deps.limits.maxConcurrentScrapes),
     },
     '/healthz': {
       GET: async (_req, res) => {
@@ -181,13 +183,6 @@ export function createManagerServer(deps: ManagerServerDeps): http.Server {
     },
   };
 
-  // Overlapping scrapes share one collection, but each still renders a body and holds a
-  // connection: past the limit a scraper is told to come back rather than left queueing.
-  const metricsRoute = routes['/metrics'];
-  if (metricsRoute?.GET) {
-    metricsRoute.GET = limitConcurrency(metricsRoute.GET, deps.limits.maxConcurrentScrapes);
-  }
-
   const { limits } = deps;
   const server = http.createServer(
     {
@@ -220,7 +215,7 @@ export function createManagerServer(deps: ManagerServerDeps): http.Server {
           return sendJson(res, error.status, error.toBody());
         }
         logger.error({ err: error, path }, 'manager endpoint failed');
-        sendJson(res, 500, { error: { code: 'internal', message: 'internal error' } });
+        sendJson(res, 500, errorBody('internal', 'internal error'));
       });
     },
   );
