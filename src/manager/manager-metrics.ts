@@ -26,6 +26,8 @@ export class ManagerMetrics {
   private readonly byState: Gauge<'state'>;
   private readonly desired: Gauge;
   private readonly stalls: Counter;
+  /** Slots 0..zeroedSlots-1 have their counters at 0 (or more) already. */
+  private zeroedSlots = 0;
 
   constructor(private readonly supervisor: SupervisionView) {
     const registers = [this.registry];
@@ -121,10 +123,14 @@ export class ManagerMetrics {
     }
     for (let slot = 0; slot < this.supervisor.desiredWorkers; slot += 1) {
       this.up.set({ slot: String(slot) }, 0);
-      // Labelled counters with a known label set exist at 0 from the start: otherwise the first
-      // restart of a slot starts its series at 1 and increase() never sees it.
-      for (const reason of RESTART_REASONS) this.restarts.inc({ slot: String(slot), reason }, 0);
-      this.cpu.inc({ slot: String(slot) }, 0);
+    }
+    // Labelled counters with a known label set exist at 0 from the start: otherwise the first
+    // restart of a slot starts its series at 1 and increase() never sees it. Counters are never
+    // reset, so each slot needs this once.
+    for (; this.zeroedSlots < this.supervisor.desiredWorkers; this.zeroedSlots += 1) {
+      const slot = String(this.zeroedSlots);
+      for (const reason of RESTART_REASONS) this.restarts.inc({ slot, reason }, 0);
+      this.cpu.inc({ slot }, 0);
     }
     for (const state of WORKER_STATES) this.byState.set({ state }, 0);
     for (const worker of workers) {
