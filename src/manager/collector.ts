@@ -3,7 +3,7 @@
 // whoever has replied, and a worker that has not is reported as such. Scrapes that overlap share
 // one collection (one request per worker), and replies to an older collection are ignored.
 import type { CollectMetricsMessage, MetricsReplyMessage } from '../protocol.js';
-import type { WorkerState } from './status-types.js';
+import type { WorkerState } from './lifecycle.js';
 import type { MetricsLedger } from './metrics-ledger.js';
 
 /** A worker as the collector sees it: who it is, and a way to ask it. */

@@ -4,7 +4,7 @@
 import type { ContentType } from '../metrics/snapshot.js';
 import type { MetricsSnapshot } from '../protocol.js';
 import type { LogLevel } from '../config.js';
-import type { WorkerState } from './status-types.js';
+import type { WorkerState } from './lifecycle.js';
 
 export interface MetricsThreadOptions {
   socketPath: string;
