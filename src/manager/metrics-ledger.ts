@@ -10,21 +10,12 @@ import { Registry } from 'prom-client';
 import { applyAggregationRules, isCumulative } from '../metrics/aggregation-rules.js';
 import { aggregate, snapshotOf, type ContentType } from '../metrics/snapshot.js';
 import type { MetricFamily, MetricsReplyMessage, MetricsSnapshot } from '../protocol.js';
+import { renderFamily } from './exposition.js';
+import { mergeFamily, mergesHere } from './family-merge.js';
+import { renderWithPromClient } from './prom-client-render.js';
 
 function cumulativeOnly(snapshot: MetricsSnapshot): MetricsSnapshot {
   return snapshot.filter(isCumulative);
-}
-
-/**
- * OpenMetrics names a counter family without `_total` and its sample with it. prom-client's
- * renderer appends the suffix to samples but only strips it from the family name of its own
- * metric objects, not from aggregate()'s output, which would print `x_total_total`: strip it
- * here so the renderer's suffix lands once.
- */
-function forOpenMetrics(family: MetricFamily): MetricFamily {
-  return family.type === 'counter'
-    ? { ...family, name: family.name.replace(/_total$/, '') }
-    : family;
 }
 
 interface Held {
@@ -36,6 +27,22 @@ interface Held {
 interface Rendered {
   inputs: MetricFamily[];
   text: string;
+}
+
+/**
+ * One family's text, as prom-client's aggregate() and renderer would print it (without the
+ * document's trailer). Merged and rendered here (family-merge.ts, exposition.ts: a churn scrape
+ * of large histograms costs a fraction of aggregate()'s time); what that path does not take goes
+ * to prom-client itself.
+ */
+async function familyText(inputs: MetricFamily[], contentType: ContentType): Promise<string> {
+  if (!mergesHere(inputs)) return renderWithPromClient(inputs, contentType);
+  const merged = mergeFamily(inputs);
+  if (merged === null) return '';
+  const openMetrics = contentType === Registry.OPENMETRICS_CONTENT_TYPE;
+  const text = renderFamily(merged, openMetrics);
+  // What renderWithPromClient's trimming of the document's trailer leaves of the same text.
+  return openMetrics ? text : text.trimEnd();
 }
 
 function sameInputs(a: MetricFamily[], b: MetricFamily[]): boolean {
@@ -90,8 +97,8 @@ export class MetricsLedger {
   /**
    * The whole cluster as exposition text: retired totals + every known worker's newest
    * snapshot (whole if it answered this collection, cumulative-only if it did not) + `extra`
-   * (the manager's own metrics, passed through unchanged). Each family is merged with
-   * prom-client's aggregate() and rendered by prom-client's registry.
+   * (the manager's own metrics, passed through unchanged). Each family is merged and rendered
+   * as prom-client's aggregate() and registry would (familyText); only changed families again.
    */
   async render(
     answered: ReadonlySet<number>,
@@ -117,10 +124,8 @@ export class MetricsLedger {
     for (const [name, inputs] of byName) {
       let entry = previous.get(name);
       if (entry === undefined || !sameInputs(entry.inputs, inputs)) {
-        const parts = inputs.map((family) => [openMetrics ? forOpenMetrics(family) : family]);
-        const text = await aggregate(parts, contentType).metrics();
-        // One family rendered alone: drop the document's trailer, joined again below.
-        entry = { inputs, text: openMetrics ? text.replace(/\n# EOF\n$/, '') : text.trimEnd() };
+        // One family rendered alone, without the document's trailer: joined again below.
+        entry = { inputs, text: await familyText(inputs, contentType) };
       }
       next.set(name, entry);
       if (entry.text !== '') texts.push(entry.text);

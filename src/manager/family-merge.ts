@@ -1,0 +1,144 @@
+// Merges one family's inputs (one per worker, the retired total, ...) the way prom-client's
+// AggregatorRegistry.aggregate() does (lib/metricAggregators.js), without its per-sample costs.
+// Same result, by construction:
+//   - a sample's series is prom-client's key, `${metricName}_${hashObject(labels)}` (sorted
+//     `name:value,` pairs), so whatever prom-client groups together (even colliding label sets)
+//     is grouped here too; series come out in the order their key is first seen;
+//   - the value is folded in the same order with the same operations as aggregate()'s reduce,
+//     so float sums, NaN and ±Infinity come out identical;
+//   - the series keeps the first sample's labels object and (if truthy) metricName.
+// What is cheaper: a sample whose metricName and labels equal those of the sample at the same
+// position of the previous input (the common case: every worker has the same series in the same
+// order) joins that sample's series without building its key or looking it up.
+import type { MetricFamily } from '../protocol.js';
+
+type Sample = MetricFamily['values'][number];
+type Labels = Sample['labels'];
+
+/** The aggregators folded here; others (none in aggregation-rules.ts) go to prom-client itself. */
+const FOLDS = {
+  sum: { start: 0, fold: (acc: number, v: number) => acc + v },
+  average: { start: 0, fold: (acc: number, v: number) => acc + v },
+  first: { start: NaN, fold: (acc: number) => acc },
+  min: { start: Infinity, fold: (acc: number, v: number) => Math.min(acc, v) },
+  max: { start: -Infinity, fold: (acc: number, v: number) => Math.max(acc, v) },
+} as const;
+
+export type MergeableAggregator = keyof typeof FOLDS | 'omit';
+
+export function isMergeable(aggregator: unknown): aggregator is MergeableAggregator {
+  return (
+    aggregator === 'omit' || (typeof aggregator === 'string' && Object.hasOwn(FOLDS, aggregator))
+  );
+}
+
+/**
+ * Whether mergeFamily (and exposition.ts) reproduce prom-client for these inputs: an aggregator
+ * folded here (aggregate() decides by the first input's), and the family fields prom-client's
+ * renderer escapes are strings (where they are not, prom-client throws: let it). Samples are
+ * trusted to be getMetricsAsJSON()'s shape (labels an object), which our workers send.
+ */
+export function mergesHere(inputs: readonly MetricFamily[]): boolean {
+  const head = inputs[0];
+  return (
+    head !== undefined &&
+    isMergeable(head.aggregator) &&
+    typeof head.name === 'string' &&
+    typeof head.help === 'string'
+  );
+}
+
+/** prom-client's hashObject(labels) (lib/util.js): sorted keys, `key:value,`, undefined skipped. */
+export function labelsKey(labels: Labels): string {
+  const keys = Object.keys(labels);
+  if (keys.length > 1 && !isSorted(keys)) keys.sort();
+  let hash = '';
+  for (const key of keys) {
+    const value = labels[key];
+    if (value === undefined) continue;
+    hash += `${key}:${value},`;
+  }
+  return hash;
+}
+
+/** Array.prototype.sort's default order is UTF-16 code units, which is what `<` compares. */
+function isSorted(keys: string[]): boolean {
+  for (let i = 1; i < keys.length; i += 1) if (keys[i - 1]! > keys[i]!) return false;
+  return true;
+}
+
+/** Same own keys, same values (===): then prom-client's key is the same too. */
+function sameLabels(a: Labels, b: Labels): boolean {
+  let keys = 0;
+  for (const key in a) {
+    if (a[key] !== b[key]) return false;
+    keys += 1;
+  }
+  for (const _key in b) keys -= 1;
+  return keys === 0;
+}
+
+/**
+ * aggregate()'s merged family for these inputs (all of one name), or null when the family is
+ * omitted. Help, type and aggregator come from the first input, as in prom-client.
+ */
+export function mergeFamily(inputs: readonly MetricFamily[]): MetricFamily | null {
+  const head = inputs[0];
+  if (head === undefined) return null;
+  const aggregator = head.aggregator;
+  if (!isMergeable(aggregator)) throw new Error(`'${String(aggregator)}' is not merged here`);
+  if (aggregator === 'omit') return null;
+  const { start, fold } = FOLDS[aggregator];
+
+  const series = new Map<string, number>();
+  const firsts: Sample[] = [];
+  const values: number[] = [];
+  const counts: number[] = [];
+  let previous: Sample[] = [];
+  let previousSeries: number[] = [];
+  for (const input of inputs) {
+    const samples = input.values;
+    const seriesOf: number[] = new Array<number>(samples.length);
+    for (let i = 0; i < samples.length; i += 1) {
+      const sample = samples[i]!;
+      const twin = previous[i];
+      let index: number | undefined;
+      if (
+        twin !== undefined &&
+        twin.metricName === sample.metricName &&
+        sameLabels(twin.labels, sample.labels)
+      ) {
+        index = previousSeries[i]!;
+      } else {
+        const key = `${sample.metricName}_${labelsKey(sample.labels)}`;
+        index = series.get(key);
+        if (index === undefined) {
+          index = firsts.length;
+          series.set(key, index);
+          firsts.push(sample);
+          values.push(aggregator === 'first' ? sample.value : start);
+          counts.push(0);
+        }
+      }
+      if (aggregator !== 'first') values[index] = fold(values[index]!, sample.value);
+      counts[index] = counts[index]! + 1;
+      seriesOf[i] = index;
+    }
+    previous = samples;
+    previousSeries = seriesOf;
+  }
+
+  return {
+    help: head.help,
+    name: head.name,
+    type: head.type,
+    aggregator,
+    values: firsts.map((sample, index) => {
+      const value = aggregator === 'average' ? values[index]! / counts[index]! : values[index]!;
+      const merged: Sample = { value, labels: sample.labels };
+      // prom-client copies the metricName only when it is truthy.
+      if (sample.metricName) merged.metricName = sample.metricName;
+      return merged;
+    }),
+  };
+}
