@@ -34,9 +34,11 @@ export function isMergeable(aggregator: unknown): aggregator is MergeableAggrega
 
 /**
  * Whether mergeFamily (and exposition.ts) reproduce prom-client for these inputs: an aggregator
- * folded here (aggregate() decides by the first input's), and the family fields prom-client's
- * renderer escapes are strings (where they are not, prom-client throws: let it). Samples are
- * trusted to be getMetricsAsJSON()'s shape (labels an object), which our workers send.
+ * folded here (aggregate() decides by the first input's), the family fields prom-client's
+ * renderer escapes are strings (where they are not, prom-client throws: let it), and every
+ * input has the same type (in OpenMetrics the reference renames counters only, so a family
+ * whose type changed between workers becomes two families there: too odd to mirror). Samples
+ * are trusted to be getMetricsAsJSON()'s shape (labels an object), which our workers send.
  */
 export function mergesHere(inputs: readonly MetricFamily[]): boolean {
   const head = inputs[0];
@@ -44,7 +46,8 @@ export function mergesHere(inputs: readonly MetricFamily[]): boolean {
     head !== undefined &&
     isMergeable(head.aggregator) &&
     typeof head.name === 'string' &&
-    typeof head.help === 'string'
+    typeof head.help === 'string' &&
+    inputs.every((input) => input.type === head.type)
   );
 }
 

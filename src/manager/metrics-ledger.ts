@@ -10,9 +10,7 @@ import { Registry } from 'prom-client';
 import { applyAggregationRules, isCumulative } from '../metrics/aggregation-rules.js';
 import { aggregate, snapshotOf, type ContentType } from '../metrics/snapshot.js';
 import type { MetricFamily, MetricsReplyMessage, MetricsSnapshot } from '../protocol.js';
-import { renderFamily } from './exposition.js';
-import { mergeFamily, mergesHere } from './family-merge.js';
-import { renderWithPromClient } from './prom-client-render.js';
+import { familyText } from './family-text.js';
 
 function cumulativeOnly(snapshot: MetricsSnapshot): MetricsSnapshot {
   return snapshot.filter(isCumulative);
@@ -27,22 +25,6 @@ interface Held {
 interface Rendered {
   inputs: MetricFamily[];
   text: string;
-}
-
-/**
- * One family's text, as prom-client's aggregate() and renderer would print it (without the
- * document's trailer). Merged and rendered here (family-merge.ts, exposition.ts: a churn scrape
- * of large histograms costs a fraction of aggregate()'s time); what that path does not take goes
- * to prom-client itself.
- */
-async function familyText(inputs: MetricFamily[], contentType: ContentType): Promise<string> {
-  if (!mergesHere(inputs)) return renderWithPromClient(inputs, contentType);
-  const merged = mergeFamily(inputs);
-  if (merged === null) return '';
-  const openMetrics = contentType === Registry.OPENMETRICS_CONTENT_TYPE;
-  const text = renderFamily(merged, openMetrics);
-  // What renderWithPromClient's trimming of the document's trailer leaves of the same text.
-  return openMetrics ? text : text.trimEnd();
 }
 
 function sameInputs(a: MetricFamily[], b: MetricFamily[]): boolean {
