@@ -332,8 +332,9 @@ function phaseText(c: ScrapeCase, side: 'ours' | 'stock'): string {
     `lines ${fmtMs(p.parseMs)} and ledger.recordReply ${fmtMs(p.recordMs)}; ` +
     `per reply ${fmtInt(perReply(p.familiesChanged))} families as JSON, ` +
     `${fmtInt(perReply(p.familiesSame))} by name, ${fmtInt(perReply(p.changedChars) / 1000)} kB of JSON), ` +
-    `ledger.render ${fmtMs(p.renderMs)} (${fmtInt(p.familiesRendered)} families merged and rendered again: ` +
-    `aggregate() ${fmtMs(p.aggregateMs)} + registry.metrics() ${fmtMs(p.textMs)} of it) ` +
+    `ledger.render ${fmtMs(p.renderMs)} (${fmtInt(p.familiesRendered)} families merged and rendered again ` +
+    `by the ledger's own merge and renderer; prom-client's aggregate() ${fmtMs(p.aggregateMs)} + ` +
+    `registry.metrics() ${fmtMs(p.textMs)} of it, for families left to prom-client) ` +
     `(total on the metrics thread ${fmtMs(p.totalMs)})`
   );
 }
