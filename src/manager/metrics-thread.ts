@@ -1,6 +1,6 @@
 // Entry of the manager's metrics thread (worker_threads). Everything heavy about /metrics runs
 // here, off the main thread that accepts every API connection: reading the workers' replies
-// from their links, merging with prom-client's aggregate(), rendering, encoding. The main thread
+// from their links, merging as prom-client's aggregate() does, rendering, encoding. The main thread
 // only forwards scrape requests and writes the finished bytes.
 import { parentPort, workerData } from 'node:worker_threads';
 import { createLogger } from '../logger.js';
