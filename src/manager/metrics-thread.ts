@@ -4,6 +4,7 @@
 // only forwards scrape requests and writes the finished bytes.
 import { parentPort, workerData } from 'node:worker_threads';
 import { createLogger } from '../logger.js';
+import type { MetricsSnapshot } from '../protocol.js';
 import { MetricsAggregator } from './metrics-aggregator.js';
 import type {
   FromMetricsThread,
@@ -29,10 +30,16 @@ const aggregator: MetricsAggregator = new MetricsAggregator((workerId, message) 
 );
 const links: WorkerLinks = new WorkerLinks(aggregator, logger);
 
+/** Scrapes whose manager metrics are still on their way from the main thread. */
+const awaitingManager = new Map<number, (snapshot: MetricsSnapshot) => void>();
+
 port.on('message', (message: ToMetricsThread) => {
   switch (message.type) {
-    case 'scrape':
-      aggregator.scrape(message).then(
+    case 'scrape': {
+      const manager = new Promise<MetricsSnapshot>((resolve) =>
+        awaitingManager.set(message.scrapeId, resolve),
+      );
+      aggregator.scrape({ ...message, manager }).then(
         (text: string) => {
           // A fresh buffer of its own (not a pooled slice), so it can be transferred, not copied.
           const body = new TextEncoder().encode(text);
@@ -45,6 +52,11 @@ port.on('message', (message: ToMetricsThread) => {
           post({ type: 'scrape-failed', scrapeId: message.scrapeId, message: String(error) });
         },
       );
+      return;
+    }
+    case 'manager-metrics':
+      awaitingManager.get(message.scrapeId)?.(message.manager);
+      awaitingManager.delete(message.scrapeId);
       return;
     case 'worker-gone':
       void links
