@@ -56,6 +56,7 @@ export class MetricsHub {
   constructor(
     private readonly logger: Logger,
     private logLevel: LogLevel,
+    private readonly nice: number,
   ) {
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'koa-cluster-'));
     this.socketPath = path.join(this.dir, 'metrics.sock');
@@ -123,7 +124,11 @@ export class MetricsHub {
   }
 
   private startThread(): void {
-    const options: MetricsThreadOptions = { socketPath: this.socketPath, logLevel: this.logLevel };
+    const options: MetricsThreadOptions = {
+      socketPath: this.socketPath,
+      logLevel: this.logLevel,
+      nice: this.nice,
+    };
     const thread = new Worker(THREAD_ENTRY, { workerData: options });
     this.thread = thread;
     this.alive = true;

@@ -9,6 +9,8 @@ import type { WorkerState } from './lifecycle.js';
 export interface MetricsThreadOptions {
   socketPath: string;
   logLevel: LogLevel;
+  /** The thread's nice value (METRICS_THREAD_NICE): it yields the CPU to the API. */
+  nice: number;
 }
 
 /** A worker as the supervisor knows it at the moment of a scrape. */

@@ -6,6 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { createLogger } from '../logger.js';
 import type { MetricsSnapshot } from '../protocol.js';
 import { MetricsAggregator } from './metrics-aggregator.js';
+import { niceThisThread } from './thread-priority.js';
 import type {
   FromMetricsThread,
   MetricsThreadOptions,
@@ -20,6 +21,9 @@ const port = parentPort;
 if (!port) throw new Error('metrics-thread.ts runs as a worker thread');
 const options = workerData as MetricsThreadOptions;
 const logger = createLogger(options.logLevel, { role: 'manager', thread: 'metrics' });
+const priority = niceThisThread(options.nice);
+if (priority.applied) logger.debug(priority, 'metrics thread priority lowered');
+else if (options.nice !== 0) logger.warn(priority, 'metrics thread priority unchanged');
 
 const post = (message: FromMetricsThread, transfer: ArrayBuffer[] = []) =>
   port.postMessage(message, transfer);
