@@ -2,12 +2,12 @@
 // and hands back finished bodies. The main thread never parses, merges or renders worker
 // metrics; a scrape costs it one small message each way.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { LogLevel } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { MetricsSnapshot } from '../protocol.js';
+import { createSocketDir, removeOrphanedSocketDirs } from './socket-dir.js';
 import type {
   FromMetricsThread,
   MetricsThreadOptions,
@@ -58,7 +58,10 @@ export class MetricsHub {
     private logLevel: LogLevel,
     private readonly nice: number,
   ) {
-    this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'koa-cluster-'));
+    const orphans = removeOrphanedSocketDirs();
+    if (orphans.length > 0)
+      logger.info({ removed: orphans }, 'removed socket directories of dead managers');
+    this.dir = createSocketDir();
     this.socketPath = path.join(this.dir, 'metrics.sock');
     // Whatever way the manager ends, the socket's directory goes with it.
     process.once('exit', () => fs.rmSync(this.dir, { recursive: true, force: true }));
