@@ -7,6 +7,7 @@
 //   metric data (collections, replies, final words) as newline-delimited JSON, so that parsing
 //   megabytes of metrics never runs on the thread that accepts API connections.
 import type { LogLevel } from './config.js';
+import type { PackedFamily } from './metrics/packed-family.js';
 
 /**
  * One metric family as prom-client's getMetricsAsJSON() returns it at run time (its bundled
@@ -54,10 +55,11 @@ export interface HeartbeatMessage {
 }
 
 /**
- * One family in a metrics reply: the whole family, or only its name when it is unchanged since
- * the reply the manager holds (see MetricsReplyMessage.base).
+ * One family in a metrics reply: the whole family (packed: src/metrics/packed-family.ts), or
+ * only its name when it is unchanged since the reply the manager holds (see
+ * MetricsReplyMessage.base).
  */
-export type FamilyUpdate = { family: MetricFamily } | { same: string };
+export type FamilyUpdate = { packed: PackedFamily } | { same: string };
 
 /**
  * A worker's registry, as a delta when it can be: when `base` is the request id of the reply

@@ -8,6 +8,7 @@
 // whose inputs are all the same objects as at the last scrape is not merged or rendered again.
 import { Registry } from 'prom-client';
 import { applyAggregationRules, isCumulative } from '../metrics/aggregation-rules.js';
+import { unpackFamily } from '../metrics/packed-family.js';
 import { aggregate, snapshotOf, type ContentType } from '../metrics/snapshot.js';
 import type { MetricFamily, MetricsReplyMessage, MetricsSnapshot } from '../protocol.js';
 import { familyText } from './family-text.js';
@@ -61,7 +62,13 @@ export class MetricsLedger {
         if (family === undefined) return false;
         snapshot.push(family);
       } else {
-        snapshot.push(...applyAggregationRules([update.family]));
+        let family: MetricFamily;
+        try {
+          family = unpackFamily(update.packed);
+        } catch {
+          return false; // A reply that cannot be read is no reply: the worker counts as silent.
+        }
+        snapshot.push(...applyAggregationRules([family]));
       }
     }
     this.latest.set(workerId, { requestId: reply.requestId, snapshot });

@@ -8,6 +8,7 @@
 // only when it is sent (it is about to be serialised anyway); an unchanged one costs a
 // comparison and no allocation, so an idle registry stays cheap.
 import type { Registry } from 'prom-client';
+import { packFamily } from '../metrics/packed-family.js';
 import { snapshotOf } from '../metrics/snapshot.js';
 import type { FamilyUpdate, MetricFamily, MetricsReplyMessage } from '../protocol.js';
 
@@ -70,7 +71,7 @@ export class MetricsEncoder {
       } else {
         const family = copyFamily(live);
         families.set(family.name, family);
-        updates.push({ family });
+        updates.push({ packed: packFamily(family) });
       }
     }
     this.last = { requestId, families };

@@ -3,6 +3,7 @@ import { Counter, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { MetricsCollector, type CollectTarget } from '../../src/manager/collector.js';
 import { MetricsLedger } from '../../src/manager/metrics-ledger.js';
+import { packFamily } from '../../src/metrics/packed-family.js';
 import { snapshotOf } from '../../src/metrics/snapshot.js';
 import type { CollectMetricsMessage, MetricsSnapshot } from '../../src/protocol.js';
 
@@ -13,7 +14,7 @@ async function snapshot(count: number): Promise<MetricsSnapshot> {
 }
 
 function fullReply(metrics: MetricsSnapshot) {
-  return { base: null, families: metrics.map((family) => ({ family })) };
+  return { base: null, families: metrics.map((family) => ({ packed: packFamily(family) })) };
 }
 
 function standIn(id: number, slot: number) {

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { negotiateContentType } from '../../src/manager/cluster-metrics.js';
 import { MetricsLedger } from '../../src/manager/metrics-ledger.js';
 import { MetricsEncoder, sameFamily } from '../../src/worker/metrics-encoder.js';
+import type { PackedFamily } from '../../src/metrics/packed-family.js';
 import type { MetricFamily, MetricsReplyMessage } from '../../src/protocol.js';
 
 function worker() {
@@ -35,7 +36,7 @@ const OM = negotiateContentType('application/openmetrics-text');
 async function coldRender(replies: [number, MetricsReplyMessage][], type = PROM) {
   const cold = new MetricsLedger();
   for (const [id, reply] of replies) {
-    const families = reply.families.map((f) => ('family' in f ? f : undefined));
+    const families = reply.families.map((f) => ('packed' in f ? f : undefined));
     if (families.some((f) => f === undefined)) throw new Error('cold render needs full replies');
     cold.recordReply(id, reply);
   }
@@ -47,14 +48,14 @@ describe('metrics deltas', () => {
     const w = worker();
     const first = await w.encoder.encode(1, null);
     expect(first.base).toBeNull();
-    expect(first.families.every((f) => 'family' in f)).toBe(true);
+    expect(first.families.every((f) => 'packed' in f)).toBe(true);
 
     w.hits.inc({ k: 'a' });
     const second = await w.encoder.encode(2, 1);
     expect(second.base).toBe(1);
     const changed = second.families
-      .filter((f) => 'family' in f)
-      .map((f) => (f as { family: MetricFamily }).family.name);
+      .filter((f) => 'packed' in f)
+      .map((f) => (f as { packed: PackedFamily }).packed.name);
     expect(changed).toEqual(['hits_total']);
     expect(second.families).toContainEqual({ same: 'idle_seconds' });
     expect(second.families).toContainEqual({ same: 'level' });
@@ -66,7 +67,7 @@ describe('metrics deltas', () => {
     await w.encoder.encode(2, 1); // the manager ignored this one (late)
     const third = await w.encoder.encode(3, 1);
     expect(third.base).toBeNull();
-    expect(third.families.every((f) => 'family' in f)).toBe(true);
+    expect(third.families.every((f) => 'packed' in f)).toBe(true);
   });
 
   it('keeps the same family objects for unchanged families and rejects a wrong base', async () => {

@@ -1,0 +1,105 @@
+// The packed wire shape of a changed family is an optimisation of sending the family as JSON:
+// whatever a family holds, unpacking its packed JSON must give exactly what parsing its JSON
+// gives (values, labels, key order, dropped undefined labels, NaN/±Infinity as null).
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { packFamily, unpackFamily, type PackedFamily } from '../../src/metrics/packed-family.js';
+import type { MetricFamily } from '../../src/protocol.js';
+
+const roundTrip = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
+
+const labelName = fc.constantFrom('le', 'quantile', 'method', 'route', 'a', 'b', '__proto__', '');
+const labelValue = fc.oneof(
+  fc.constantFrom('GET', '/api/x', '+Inf', '', 'a"b\\c\nd', 'é☃', '1'),
+  fc.string(),
+  fc.constantFrom(0.005, 1, 2.5, 10, -0),
+  fc.double(),
+  fc.constant(undefined),
+);
+const sample = fc.record(
+  {
+    value: fc.oneof(fc.double(), fc.constantFrom(NaN, Infinity, -Infinity, -0, 0, 1e308)),
+    labels: fc.dictionary(labelName, labelValue, { maxKeys: 5 }),
+    metricName: fc.constantFrom('x_bucket', 'x_sum', 'x_count', '', 'x'),
+  },
+  { requiredKeys: ['value', 'labels'] },
+);
+const family: fc.Arbitrary<MetricFamily> = fc.record({
+  name: fc.constantFrom('x', 'x_total', 'http_request_duration_seconds'),
+  help: fc.string(),
+  type: fc.constantFrom('counter', 'gauge', 'histogram', 'summary'),
+  aggregator: fc.constantFrom('sum', 'max', 'min', 'average', 'first', 'omit'),
+  values: fc.array(sample, { maxLength: 40 }),
+}) as fc.Arbitrary<MetricFamily>;
+
+/** The encoder's copy of a family: these keys, in this order. */
+function asSent(f: MetricFamily): MetricFamily {
+  return {
+    name: f.name,
+    help: f.help,
+    type: f.type,
+    aggregator: f.aggregator,
+    values: f.values.map((s) => {
+      const copy: MetricFamily['values'][number] = { value: s.value, labels: { ...s.labels } };
+      if (s.metricName !== undefined) copy.metricName = s.metricName;
+      return copy;
+    }),
+  };
+}
+
+describe('packed families', () => {
+  it('unpack to exactly what the family as JSON parses to', () => {
+    fc.assert(
+      fc.property(family, (f) => {
+        const sent = asSent(f);
+        const unpacked = unpackFamily(roundTrip(packFamily(sent)));
+        // String equality: same keys in the same order, own "__proto__" labels included.
+        expect(JSON.stringify(unpacked)).toBe(JSON.stringify(sent));
+        expect(unpacked).toStrictEqual(roundTrip(sent));
+      }),
+      { numRuns: 1_000 },
+    );
+  });
+
+  it('are much smaller than the family as JSON for a labelled histogram', () => {
+    const buckets = [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, '+Inf'];
+    const values: MetricFamily['values'] = [];
+    for (let route = 0; route < 100; route += 1) {
+      const labels = { method: 'GET', route: `/api/r${route}`, status_code: '200' };
+      for (const le of buckets) {
+        values.push({ value: route, labels: { le, ...labels }, metricName: 'h_bucket' });
+      }
+      values.push({ value: route / 2, labels, metricName: 'h_sum' });
+      values.push({ value: route, labels, metricName: 'h_count' });
+    }
+    const histogram: MetricFamily = {
+      name: 'h',
+      help: 'h',
+      type: 'histogram',
+      aggregator: 'sum',
+      values,
+    };
+    const packed = JSON.stringify(packFamily(histogram)).length;
+    expect(packed * 4).toBeLessThan(JSON.stringify(histogram).length);
+  });
+
+  it('refuses malformed input instead of inventing samples', () => {
+    const good = packFamily({
+      name: 'x',
+      help: 'h',
+      type: 'gauge',
+      aggregator: 'sum',
+      values: [{ value: 1, labels: { a: 'b' } }],
+    });
+    const broken: Partial<PackedFamily>[] = [
+      { samples: [-1, 7, 1, 0] },
+      { samples: [-1, 0, 1] },
+      { samples: [-1, 0, 1, 99] },
+      { samples: [5, 0, 1, 0] },
+      { strings: undefined },
+    ];
+    for (const change of broken) {
+      expect(() => unpackFamily({ ...good, ...change } as PackedFamily)).toThrow(/malformed/);
+    }
+  });
+});
