@@ -26,6 +26,13 @@ const result = await build({
   sourcemap: true,
   allowOverwrite: true,
   metafile: true,
+  // Whitespace and syntax only: V8 compiles a 1.8 MB file instead of 2.4 MB (module loading
+  // about 15% shorter at boot). Identifiers keep their names, so stack traces (and the stack
+  // watchdog's reports of a hung worker) still name the functions; positions map back to src/
+  // through the source map (`node --enable-source-maps`). Licence comments go to *.LEGAL.txt.
+  minifyWhitespace: true,
+  minifySyntax: true,
+  legalComments: 'external',
   logLevel: 'warning',
   // CommonJS packages inside an ESM bundle still call require() for node's built-ins.
   banner: {

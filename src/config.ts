@@ -54,6 +54,7 @@ const schema = z.object({
   HTTP_KEEP_ALIVE_TIMEOUT_MS: int(100, 600_000).default(5_000),
   METRICS_MAX_CONNECTIONS: int(1, 100_000).default(100),
   METRICS_MAX_SCRAPES: int(1, 1_000).default(10),
+  METRICS_THREAD_NICE: int(0, 19).default(10),
   WORKER_STACK_WATCHDOG: z
     .enum(['true', 'false'])
     .default('true')

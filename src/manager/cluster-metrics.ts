@@ -39,7 +39,6 @@ export class ClusterMetrics {
 
   async render(headers: ScrapeHeaders): Promise<RenderedMetrics> {
     const contentType = negotiateContentType(headers.accept);
-    this.managerMetrics.update();
     const body = await this.hub.scrape({
       contentType,
       timeoutMs: collectTimeoutMs(
@@ -47,7 +46,10 @@ export class ClusterMetrics {
         headers['x-prometheus-scrape-timeout-seconds'],
       ),
       workers: this.workers(),
-      manager: await snapshotOf(this.managerMetrics.registry),
+      readManager: () => {
+        this.managerMetrics.update();
+        return snapshotOf(this.managerMetrics.registry);
+      },
     });
     return { contentType, body };
   }

@@ -80,14 +80,18 @@ class ClusterWorkerHandle implements WorkerHandle {
   }
 }
 
+/** How often, within the grace, the channel is checked for having read its end. */
+const CHANNEL_POLL_MS = 2;
+
 /**
- * Settles once the process has exited AND its IPC channel has closed, so every message it sent
- * has been handled before anyone treats it as gone. Node can miss 'disconnect' for good: a
- * worker killed while the manager was handing it a connection leaves its IPC channel waiting for
- * an acknowledgement that never comes (Node 20's child_process postpones the event until then).
- * Once the process has exited, the pipe has delivered all it ever will, so 'disconnect' is
- * waited for only briefly; without this a SIGKILLed worker could go unreaped, unreplaced, and
- * block shutdown.
+ * Settles once the process has exited AND its IPC channel has delivered every message, so all
+ * it sent has been handled before anyone treats it as gone. Node can miss 'disconnect' for good:
+ * a worker killed while the manager was handing it a connection leaves its IPC channel waiting
+ * for an acknowledgement that never comes (Node 20's child_process postpones the event until
+ * then). It still marks the channel disconnected (`isConnected()` false) the moment it reads the
+ * pipe's end, after emitting every message before it: that is the signal used here, polled for
+ * a short grace, so such a worker is replaced as fast as any other. Without a bound a SIGKILLed
+ * worker could go unreaped, unreplaced, and block shutdown.
  */
 async function exitedAndDrained(worker: Worker): Promise<WorkerExit> {
   const disconnect = new Promise<void>((resolve) => {
@@ -98,14 +102,18 @@ async function exitedAndDrained(worker: Worker): Promise<WorkerExit> {
     worker.process.once('exit', (code, signal) => resolve({ code, signal })),
   );
   let timer: NodeJS.Timeout | undefined;
-  await Promise.race([
-    disconnect,
-    // setImmediate: after the grace, one more poll phase first, so whatever the dead worker
-    // wrote to the pipe is read even if the event loop was busy for the whole grace.
-    new Promise(
-      (resolve) => (timer = setTimeout(() => setImmediate(resolve), DISCONNECT_GRACE_MS)),
-    ),
-  ]);
+  const channelRead = new Promise<void>((resolve) => {
+    const deadline = Date.now() + DISCONNECT_GRACE_MS;
+    const check = () => {
+      if (!worker.isConnected()) return resolve();
+      // After the grace, one more poll phase first (setImmediate), so whatever the dead worker
+      // wrote to the pipe is read even if the event loop was busy for the whole grace.
+      if (Date.now() >= deadline) return void setImmediate(resolve);
+      timer = setTimeout(check, CHANNEL_POLL_MS);
+    };
+    check();
+  });
+  await Promise.race([disconnect, channelRead]);
   clearTimeout(timer);
   return exit;
 }

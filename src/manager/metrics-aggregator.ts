@@ -13,7 +13,8 @@ export interface ScrapeInput {
   workers: readonly WorkerRef[];
   timeoutMs: number;
   contentType: ContentType;
-  manager: MetricsSnapshot;
+  /** The manager's own metrics; may still be on their way while the workers are collected. */
+  manager: MetricsSnapshot | Promise<MetricsSnapshot>;
 }
 
 export class MetricsAggregator {
@@ -32,8 +33,9 @@ export class MetricsAggregator {
       send: (message) => this.send(worker.id, message),
     }));
     const collection: Collection = await this.collector.collect(targets, input.timeoutMs);
+    const manager = await input.manager;
     // The per-type gauges beside the dropped *_total ones carry the same numbers.
-    const own = [...input.manager, ...(await this.collectionMetrics.snapshot(collection))].filter(
+    const own = [...manager, ...(await this.collectionMetrics.snapshot(collection))].filter(
       (family) => !isGaugeNamedLikeCounter(family),
     );
     return this.ledger.render(collection.answered, own, input.contentType);

@@ -2,11 +2,12 @@
 // and hands back finished bodies. The main thread never parses, merges or renders worker
 // metrics; a scrape costs it one small message each way.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { LogLevel } from '../config.js';
 import type { Logger } from '../logger.js';
+import type { MetricsSnapshot } from '../protocol.js';
+import { createSocketDir, removeOrphanedSocketDirs } from './socket-dir.js';
 import type {
   FromMetricsThread,
   MetricsThreadOptions,
@@ -28,7 +29,13 @@ const RENDER_GRACE_MS = 10_000;
 /** A thread that keeps failing is restarted at this pace, not in a tight loop. */
 const THREAD_RESTART_DELAY_MS = 1_000;
 
-export type ScrapeParams = Omit<ScrapeRequest, 'type' | 'scrapeId'>;
+export interface ScrapeParams extends Omit<ScrapeRequest, 'type' | 'scrapeId'> {
+  /**
+   * Reads the main thread's own metrics. Called once the request is on its way, so they are
+   * read while the thread collects the workers' instead of delaying the collection.
+   */
+  readManager: () => Promise<MetricsSnapshot>;
+}
 
 interface Pending {
   resolve: (body: Buffer) => void;
@@ -49,8 +56,12 @@ export class MetricsHub {
   constructor(
     private readonly logger: Logger,
     private logLevel: LogLevel,
+    private readonly nice: number,
   ) {
-    this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'koa-cluster-'));
+    const orphans = removeOrphanedSocketDirs();
+    if (orphans.length > 0)
+      logger.info({ removed: orphans }, 'removed socket directories of dead managers');
+    this.dir = createSocketDir();
     this.socketPath = path.join(this.dir, 'metrics.sock');
     // Whatever way the manager ends, the socket's directory goes with it.
     process.once('exit', () => fs.rmSync(this.dir, { recursive: true, force: true }));
@@ -62,7 +73,7 @@ export class MetricsHub {
     return this.listening;
   }
 
-  scrape(params: ScrapeParams): Promise<Buffer> {
+  scrape({ readManager, ...request }: ScrapeParams): Promise<Buffer> {
     if (!this.alive) return Promise.reject(new Error('the metrics thread is restarting'));
     const scrapeId = this.nextScrapeId++;
     return new Promise<Buffer>((resolve, reject) => {
@@ -70,7 +81,7 @@ export class MetricsHub {
       const timer = setTimeout(() => {
         this.pending.delete(scrapeId);
         reject(new Error('the metrics thread did not answer in time'));
-      }, params.timeoutMs + RENDER_GRACE_MS);
+      }, request.timeoutMs + RENDER_GRACE_MS);
       this.pending.set(scrapeId, {
         resolve: (body) => {
           clearTimeout(timer);
@@ -81,7 +92,18 @@ export class MetricsHub {
           reject(error);
         },
       });
-      this.post({ type: 'scrape', scrapeId, ...params });
+      this.post({ type: 'scrape', scrapeId, ...request });
+      // Through a promise, so that even a synchronous throw reaches the handler below.
+      Promise.resolve()
+        .then(readManager)
+        .then(
+          (snapshot) => this.post({ type: 'manager-metrics', scrapeId, manager: snapshot }),
+          (error: unknown) => {
+            // The workers' metrics are still worth serving without the manager's own.
+            this.logger.error({ err: error }, 'reading the manager metrics failed');
+            this.post({ type: 'manager-metrics', scrapeId, manager: [] });
+          },
+        );
     });
   }
 
@@ -105,7 +127,11 @@ export class MetricsHub {
   }
 
   private startThread(): void {
-    const options: MetricsThreadOptions = { socketPath: this.socketPath, logLevel: this.logLevel };
+    const options: MetricsThreadOptions = {
+      socketPath: this.socketPath,
+      logLevel: this.logLevel,
+      nice: this.nice,
+    };
     const thread = new Worker(THREAD_ENTRY, { workerData: options });
     this.thread = thread;
     this.alive = true;

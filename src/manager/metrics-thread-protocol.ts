@@ -9,6 +9,8 @@ import type { WorkerState } from './lifecycle.js';
 export interface MetricsThreadOptions {
   socketPath: string;
   logLevel: LogLevel;
+  /** The thread's nice value (METRICS_THREAD_NICE): it yields the CPU to the API. */
+  nice: number;
 }
 
 /** A worker as the supervisor knows it at the moment of a scrape. */
@@ -25,7 +27,16 @@ export interface ScrapeRequest {
   /** How long the collection may wait for workers (already fitted to the scraper's timeout). */
   timeoutMs: number;
   workers: WorkerRef[];
-  /** The main thread's own metrics (supervision, manager process), merged in as they are. */
+}
+
+/**
+ * The main thread's own metrics (supervision, manager process) for a scrape, merged in as they
+ * are. Sent after the scrape request: the main thread reads its registry while the workers are
+ * being collected, not before asking them.
+ */
+export interface ManagerMetricsMessage {
+  type: 'manager-metrics';
+  scrapeId: number;
   manager: MetricsSnapshot;
 }
 
@@ -40,7 +51,8 @@ export interface SetThreadLogLevel {
   level: LogLevel;
 }
 
-export type ToMetricsThread = ScrapeRequest | WorkerGone | SetThreadLogLevel;
+export type ToMetricsThread =
+  ScrapeRequest | ManagerMetricsMessage | WorkerGone | SetThreadLogLevel;
 
 export interface ThreadListening {
   type: 'listening';

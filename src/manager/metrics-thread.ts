@@ -4,7 +4,9 @@
 // only forwards scrape requests and writes the finished bytes.
 import { parentPort, workerData } from 'node:worker_threads';
 import { createLogger } from '../logger.js';
+import type { MetricsSnapshot } from '../protocol.js';
 import { MetricsAggregator } from './metrics-aggregator.js';
+import { niceThisThread } from './thread-priority.js';
 import type {
   FromMetricsThread,
   MetricsThreadOptions,
@@ -19,6 +21,9 @@ const port = parentPort;
 if (!port) throw new Error('metrics-thread.ts runs as a worker thread');
 const options = workerData as MetricsThreadOptions;
 const logger = createLogger(options.logLevel, { role: 'manager', thread: 'metrics' });
+const priority = niceThisThread(options.nice);
+if (priority.applied) logger.debug(priority, 'metrics thread priority lowered');
+else if (options.nice !== 0) logger.warn(priority, 'metrics thread priority unchanged');
 
 const post = (message: FromMetricsThread, transfer: ArrayBuffer[] = []) =>
   port.postMessage(message, transfer);
@@ -29,10 +34,16 @@ const aggregator: MetricsAggregator = new MetricsAggregator((workerId, message) 
 );
 const links: WorkerLinks = new WorkerLinks(aggregator, logger);
 
+/** Scrapes whose manager metrics are still on their way from the main thread. */
+const awaitingManager = new Map<number, (snapshot: MetricsSnapshot) => void>();
+
 port.on('message', (message: ToMetricsThread) => {
   switch (message.type) {
-    case 'scrape':
-      aggregator.scrape(message).then(
+    case 'scrape': {
+      const manager = new Promise<MetricsSnapshot>((resolve) =>
+        awaitingManager.set(message.scrapeId, resolve),
+      );
+      aggregator.scrape({ ...message, manager }).then(
         (text: string) => {
           // A fresh buffer of its own (not a pooled slice), so it can be transferred, not copied.
           const body = new TextEncoder().encode(text);
@@ -45,6 +56,11 @@ port.on('message', (message: ToMetricsThread) => {
           post({ type: 'scrape-failed', scrapeId: message.scrapeId, message: String(error) });
         },
       );
+      return;
+    }
+    case 'manager-metrics':
+      awaitingManager.get(message.scrapeId)?.(message.manager);
+      awaitingManager.delete(message.scrapeId);
       return;
     case 'worker-gone':
       void links

@@ -30,7 +30,7 @@ export async function runManager(): Promise<void> {
   // accepts every API connection and must stay free for that.
   let hub: MetricsHub;
   try {
-    hub = new MetricsHub(logger, config.logLevel);
+    hub = new MetricsHub(logger, config.logLevel, config.metricsThreadNice);
     await hub.ready();
   } catch (error) {
     logger.fatal({ err: error }, 'cannot start the metrics thread');

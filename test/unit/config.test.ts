@@ -14,6 +14,7 @@ describe('loadConfig', () => {
       workerTimeoutMs: 30_000,
       shutdownTimeoutMs: 10_000,
       metricsCollectTimeoutMs: 2_000,
+      metricsThreadNice: 10,
       adminToken: undefined,
       logLevel: 'info',
       workerMaxRequests: undefined,
@@ -48,6 +49,8 @@ describe('loadConfig', () => {
     ['LOG_LEVEL', 'loud'],
     ['ADMIN_TOKEN', 'short'],
     ['METRICS_COLLECT_TIMEOUT_MS', '-1'],
+    ['METRICS_THREAD_NICE', '20'],
+    ['METRICS_THREAD_NICE', '-5'],
   ])('rejects %s=%s naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrowError(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrowError(new RegExp(name));

@@ -1,0 +1,34 @@
+// The metrics thread's CPU priority. Collection, merge and rendering are background work next to
+// the main thread that accepts every API connection and the workers that answer them: on a busy
+// machine a scrape should wait for the API, not the other way round. Linux keeps a nice value per
+// thread, so the thread lowers its own (raising the nice value needs no privilege); the main
+// thread and the workers keep theirs.
+import fs from 'node:fs';
+import os from 'node:os';
+
+export type PriorityOutcome =
+  { applied: true; tid: number; nice: number } | { applied: false; reason: string };
+
+/** This thread's kernel id, from /proc/thread-self ("<pid>/task/<tid>"); null off Linux. */
+export function currentThreadId(): number | null {
+  try {
+    const tid = Number(fs.readlinkSync('/proc/thread-self').split('/').pop());
+    return Number.isInteger(tid) && tid > 0 ? tid : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Sets the calling thread's nice value (0 leaves it alone). */
+export function niceThisThread(nice: number): PriorityOutcome {
+  if (nice === 0) return { applied: false, reason: 'METRICS_THREAD_NICE is 0' };
+  const tid = currentThreadId();
+  if (tid === null) return { applied: false, reason: 'no per-thread priority on this platform' };
+  try {
+    // setpriority(PRIO_PROCESS, tid) acts on that one thread on Linux.
+    os.setPriority(tid, nice);
+    return { applied: true, tid, nice: os.getPriority(tid) };
+  } catch (error) {
+    return { applied: false, reason: (error as Error).message };
+  }
+}
