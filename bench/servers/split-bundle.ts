@@ -23,6 +23,10 @@ export async function bundleSplitServer(): Promise<SplitBundle> {
     platform: 'node',
     format: 'esm',
     target: 'node20',
+    // As the worker's bundle: whitespace and syntax minified, names kept.
+    minifyWhitespace: true,
+    minifySyntax: true,
+    legalComments: 'none',
     logLevel: 'warning',
     // As scripts/bundle-worker.mjs: CommonJS packages inside an ESM bundle call require().
     banner: {
