@@ -12,7 +12,8 @@ import { startServer, stopAll, type Server } from '../lib/service.js';
 import { median, pairedRatio, rotatedOrder } from '../lib/stats.js';
 import { fmtPercent, fmtRatio, fmtRps, judge } from '../lib/table.js';
 import type { BenchContext, RowOutcome } from '../lib/types.js';
-import { SPLIT_VARIANTS } from '../servers/split-server.js';
+import { bundleSplitServer } from '../servers/split-bundle.js';
+import { SPLIT_VARIANTS, type SplitVariant } from '../servers/split-variants.js';
 
 export const REQUEST_COST_GOAL = 0.9;
 const PATH = '/api/hello?name=bench';
@@ -22,7 +23,7 @@ interface Run {
   /** Server CPU time (user + system) per answered request during the run. */
   cpuUsPerRequest: number;
 }
-type Variant = (typeof SPLIT_VARIANTS)[number];
+type Variant = SplitVariant;
 
 const STEP_LABEL: Record<Variant, string> = {
   plain: 'plain Koa + @koa/router',
@@ -44,6 +45,7 @@ export async function requestCostRow(ctx: BenchContext): Promise<RowOutcome> {
     Run[]
   >;
   let servers: Server[] = [];
+  const bundle = await bundleSplitServer();
   try {
     if (pin && originalAffinity !== undefined) pinSelf(`0-${cpuCount - 2}`);
     for (let round = 0; round < options.requestCostRounds; round += 1) {
@@ -51,7 +53,7 @@ export async function requestCostRow(ctx: BenchContext): Promise<RowOutcome> {
       for (const v of rotatedOrder(round, SPLIT_VARIANTS)) {
         const server = await startServer(
           `split-server (${v})`,
-          'bench/servers/split-server.ts',
+          bundle.path,
           { BENCH_SPLIT: v },
           PATH,
           serverCpu,
@@ -89,6 +91,7 @@ export async function requestCostRow(ctx: BenchContext): Promise<RowOutcome> {
   } finally {
     await stopAll(servers);
     if (pin && originalAffinity !== undefined) pinSelf(originalAffinity);
+    bundle.remove();
   }
   const rps = (v: Variant) => runs[v].map((r) => r.load.rps);
   const cpu = (v: Variant) => runs[v].map((r) => r.cpuUsPerRequest);
@@ -127,7 +130,8 @@ export async function requestCostRow(ctx: BenchContext): Promise<RowOutcome> {
     notes: [
       `Row 3b: ${options.requestCostRounds} rounds; each starts fresh servers of ` +
         'bench/servers/split-server.ts (plain, routes, ids, headers, envelope, service: one layer ' +
-        `more each) in rotated order, warms them up together for ${options.overheadWarmupS}s and ` +
+        'more each; bundled by esbuild like the worker, not run under tsx) in rotated order, ' +
+        `warms them up together for ${options.overheadWarmupS}s and ` +
         `loads them together for ${options.overheadRunS}s, ${options.connections} connections ` +
         `each${pin ? `, all pinned to CPU ${serverCpu}` : ', not pinned'}. Ratio to plain = ` +
         "median of per-round ratios of CPU time per request (from /proc), plain's over the " +

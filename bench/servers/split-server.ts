@@ -6,7 +6,10 @@
 //   headers  + security headers (src/app/security-headers.ts) in the same layer
 //   envelope the service's own createApp() with HTTP metrics: + metrics and the access-log check
 //   service  + the worker's HTTP server wrapper (src/worker/api-server.ts: timeouts, counting)
-// Every variant answers the same JSON. Run: PORT=... BENCH_SPLIT=plain node --import tsx ...
+// Every variant answers the same JSON. The bench runs this file bundled by esbuild, as the worker
+// runs in production (dist/worker.js), not under tsx: tsx compiles src/ with esbuild's keepNames,
+// which adds a __name() call to every closure our code creates per request, and Koa's code in
+// node_modules would not pay it. Run: PORT=... BENCH_SPLIT=plain node --import tsx ...
 import http from 'node:http';
 import { Router } from '@koa/router';
 import Koa from 'koa';
@@ -22,9 +25,9 @@ import { createLogger } from '../../src/logger.js';
 import { createHttpMetrics } from '../../src/metrics/http-metrics.js';
 import { createApiServer } from '../../src/worker/api-server.js';
 import { VERSION } from '../../src/version.js';
+import { SPLIT_VARIANTS, type SplitVariant } from './split-variants.js';
 
-export const SPLIT_VARIANTS = ['plain', 'routes', 'ids', 'headers', 'envelope', 'service'] as const;
-type Variant = (typeof SPLIT_VARIANTS)[number];
+type Variant = SplitVariant;
 
 const variant = (process.env.BENCH_SPLIT ?? 'plain') as Variant;
 if (!SPLIT_VARIANTS.includes(variant)) {

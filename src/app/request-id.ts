@@ -19,5 +19,7 @@ export function assignRequestId(ctx: AppContext): void {
   const header = ctx.req.headers['x-request-id'];
   const id = chooseRequestId(typeof header === 'string' ? header : undefined);
   ctx.state.requestId = id;
-  ctx.set(REQUEST_ID_HEADER, id);
+  // Node's own setter: Koa's ctx.set() builds arrays and normalises values per call, and this is
+  // a plain string set before anything was sent.
+  ctx.res.setHeader(REQUEST_ID_HEADER, id);
 }

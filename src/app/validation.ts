@@ -85,6 +85,29 @@ export const hashBody = z.strictObject(
 );
 
 export type HelloQuery = z.output<typeof helloQuery>;
+
+/**
+ * validate(helloQuery, query, 'query'), faster: /api/hello is the API's hot path, and zod's object
+ * parse with its trim, refinements and transform was ~1 µs of a request. A name that passes the
+ * same checks in plain code is answered here; anything else (an array, an empty or overlong name,
+ * a control character) goes to zod, which builds the 400. Proven equal to the zod path on
+ * arbitrary queries by test/unit/app/validation-fast-path.test.ts.
+ */
+export function validateHelloQuery(query: Readonly<Record<string, unknown>>): HelloQuery {
+  const name = query.name;
+  if (name === undefined) return { name: DEFAULT_HELLO_NAME };
+  if (typeof name === 'string') {
+    const trimmed = name.trim();
+    if (
+      trimmed.length > 0 &&
+      withinCodePoints(trimmed, HELLO_NAME_MAX) &&
+      !CONTROL_CHARACTER.test(trimmed)
+    ) {
+      return { name: trimmed };
+    }
+  }
+  return validate(helloQuery, query, 'query');
+}
 export type WorkQuery = z.output<typeof workQuery>;
 export type DelayQuery = z.output<typeof delayQuery>;
 export type HashBody = z.output<typeof hashBody>;

@@ -35,6 +35,20 @@ export function createApiServer(
   const openResponses = new Set<http.ServerResponse>();
   let draining = false;
 
+  // One listener for every response, not a closure per request: 'close' comes exactly once per
+  // response, after 'finish' when it was sent and on its own when the connection died first (Node
+  // guards it with res._closed), so 'finish' needs no listener of its own.
+  const onResponseClose = function (this: http.ServerResponse): void {
+    openResponses.delete(this);
+    counters.inFlight -= 1;
+    // Gone from the map when the connection closed first: nothing left to drain on it then.
+    const state = connections.get(this.req.socket as Socket);
+    if (state) {
+      state.active -= 1;
+      state.idleSince = Date.now();
+    }
+  };
+
   const server = http.createServer(
     {
       headersTimeout: options.headersTimeoutMs,
@@ -54,19 +68,7 @@ export function createApiServer(
       // While draining, every response tells its client to take the next request elsewhere.
       if (draining) res.setHeader('Connection', 'close');
       openResponses.add(res);
-      let done = false;
-      const finish = () => {
-        if (done) return;
-        done = true;
-        openResponses.delete(res);
-        counters.inFlight -= 1;
-        if (state) {
-          state.active -= 1;
-          state.idleSince = Date.now();
-        }
-      };
-      res.once('finish', finish);
-      res.once('close', finish);
+      res.on('close', onResponseClose);
       handler(req, res);
     },
   );

@@ -47,7 +47,13 @@ describe('parseQuery', () => {
 
   it('has no prototype to pollute', () => {
     const query = parseQuery('__proto__=x&constructor=y');
-    expect(Object.getPrototypeOf(query)).toBeNull();
+    // Its prototype is empty, frozen, and ends the chain: nothing inherited, nothing to pollute.
+    const prototype = Object.getPrototypeOf(query) as object;
+    expect(Object.getPrototypeOf(prototype)).toBeNull();
+    expect(Reflect.ownKeys(prototype)).toEqual([]);
+    expect(Object.isFrozen(prototype)).toBe(true);
+    expect('toString' in parseQuery('')).toBe(false);
+    expect(Object.keys(query)).toEqual(['__proto__', 'constructor']);
     expect(query.__proto__).toBe('x');
     expect(({} as Record<string, unknown>).x).toBeUndefined();
   });
