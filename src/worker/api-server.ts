@@ -10,8 +10,6 @@ export interface ApiServerOptions {
   keepAliveTimeoutMs: number;
 }
 
-/** An idle keep-alive connection is closed during drain once it has been idle this long. */
-const DRAIN_IDLE_GRACE_MS = 500;
 const DRAIN_POLL_MS = 50;
 
 interface ConnectionState {
@@ -84,13 +82,17 @@ export function createApiServer(
     for (const res of openResponses) if (!res.headersSent) res.setHeader('Connection', 'close');
     // net.Server's close stops accepting without http.Server's closeIdleConnections(): closing
     // a keep-alive socket at the instant its client reuses it fails that request. Instead each
-    // connection is closed after its next response (Connection: close above) or once idle.
+    // connection is closed after its next response (Connection: close above), or once it has been
+    // idle for the keep-alive timeout: every response announced `Keep-Alive: timeout=N`, so a
+    // client may reuse the connection until then (a slow or paused one too), and one that honours
+    // the hint has let it go by then. An idle pooled connection can make a drain that long.
     net.Server.prototype.close.call(server);
+    const idleGraceMs = options.keepAliveTimeoutMs;
     const deadline = Date.now() + timeoutMs;
     while (connections.size > 0 && Date.now() < deadline) {
       const now = Date.now();
       for (const [socket, state] of connections) {
-        if (state.active === 0 && now - state.idleSince >= DRAIN_IDLE_GRACE_MS) socket.end();
+        if (state.active === 0 && now - state.idleSince >= idleGraceMs) socket.end();
       }
       await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
     }
