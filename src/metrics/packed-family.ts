@@ -39,12 +39,27 @@ function presentKeys(labels: Sample['labels']): string[] {
   return keys;
 }
 
+/** presentKeys(labels) equals `keys`, without building it. */
+function hasKeys(labels: Sample['labels'], keys: readonly string[]): boolean {
+  let n = 0;
+  for (const key in labels) {
+    if (labels[key] === undefined) continue;
+    if (keys[n] !== key) return false;
+    n += 1;
+  }
+  return n === keys.length;
+}
+
 function sameKeys(a: readonly string[], b: readonly string[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i += 1) if (a[i] !== b[i]) return false;
   return true;
 }
 
+/**
+ * Packs a family, reading its values once: the result is a copy, never a view of prom-client's
+ * live objects (which inc() mutates in place), so the encoder can keep it to compare against.
+ */
 export function packFamily(family: MetricFamily): PackedFamily {
   const strings: LabelValue[] = [];
   const stringIndex = new Map<LabelValue, number>();
@@ -59,22 +74,83 @@ export function packFamily(family: MetricFamily): PackedFamily {
   };
   const keysets: string[][] = [];
   const samples: number[] = [];
-  // Consecutive samples nearly always share their label names: compare with the last list first.
-  let lastKeys: string[] | null = null;
-  let lastKeyset = -1;
+  // Consecutive samples nearly always share their label names, most label values (a histogram's
+  // buckets differ in `le` only) and their metric name: each is compared with the previous
+  // sample's before it is looked up.
+  let keys: string[] = [];
+  let keyset = -1;
+  let lastValues: LabelValue[] = [];
+  let lastIndexes: number[] = [];
+  let lastName: string | undefined;
+  let lastNameIndex = -1;
   for (const sample of family.values) {
-    const keys = presentKeys(sample.labels);
-    if (lastKeys === null || !sameKeys(keys, lastKeys)) {
-      lastKeyset = keysets.findIndex((known) => sameKeys(known, keys));
-      if (lastKeyset === -1) lastKeyset = keysets.push(keys) - 1;
-      lastKeys = keysets[lastKeyset]!;
+    const labels = sample.labels;
+    if (keyset === -1 || !hasKeys(labels, keys)) {
+      const present = presentKeys(labels);
+      keyset = keysets.findIndex((known) => sameKeys(known, present));
+      if (keyset === -1) keyset = keysets.push(present) - 1;
+      keys = keysets[keyset]!;
+      lastValues = [];
+      lastIndexes = [];
     }
-    samples.push(sample.metricName === undefined ? -1 : intern(sample.metricName));
-    samples.push(lastKeyset, sample.value);
-    for (const key of keys) samples.push(intern(sample.labels[key]!));
+    const name = sample.metricName;
+    if (name !== lastName || lastNameIndex === -1) {
+      lastName = name;
+      lastNameIndex = name === undefined ? -1 : intern(name);
+    }
+    samples.push(lastNameIndex, keyset, sample.value);
+    for (let k = 0; k < keys.length; k += 1) {
+      const value = labels[keys[k]!]!;
+      if (value !== lastValues[k] || lastIndexes[k] === undefined) {
+        lastValues[k] = value;
+        lastIndexes[k] = intern(value);
+      }
+      samples.push(lastIndexes[k]!);
+    }
   }
   const { name, help, type, aggregator } = family;
   return { name, help, type, aggregator, strings, keysets, samples };
+}
+
+/**
+ * Whether packing `family` now would give `packed` again: same samples in the same order, each
+ * with the same metric name, label names in the same order, label values and value (===, so a
+ * NaN always counts as changed: a needless resend, never a hidden change).
+ */
+export function matchesPacked(packed: PackedFamily, family: MetricFamily): boolean {
+  if (
+    packed.name !== family.name ||
+    packed.help !== family.help ||
+    packed.type !== family.type ||
+    packed.aggregator !== family.aggregator
+  ) {
+    return false;
+  }
+  const { strings, keysets, samples } = packed;
+  let j = 0;
+  for (const sample of family.values) {
+    if (j + 3 > samples.length) return false;
+    const nameIndex = samples[j]!;
+    if (
+      nameIndex === -1 ? sample.metricName !== undefined : strings[nameIndex] !== sample.metricName
+    ) {
+      return false;
+    }
+    const keys = keysets[samples[j + 1]!]!;
+    if (samples[j + 2] !== sample.value) return false;
+    j += 3;
+    let n = 0;
+    const labels = sample.labels;
+    for (const key in labels) {
+      const value = labels[key];
+      if (value === undefined) continue;
+      if (keys[n] !== key || strings[samples[j + n]!] !== value) return false;
+      n += 1;
+    }
+    if (n !== keys.length) return false;
+    j += n;
+  }
+  return j === samples.length;
 }
 
 function fail(why: string): never {
@@ -118,7 +194,7 @@ export function unpackFamily(packed: PackedFamily): MetricFamily {
         labels[key] = labelValue;
       }
     }
-    // The key order of the encoder's copies (copyFamily): value, labels, metricName if any.
+    // The key order of a sample sent as plain JSON: value, labels, metricName if any.
     const sample: Sample = { value, labels };
     if (nameIndex !== -1) sample.metricName = stringAt(strings, nameIndex) as string;
     values.push(sample);

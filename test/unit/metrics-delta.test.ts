@@ -5,9 +5,9 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { negotiateContentType } from '../../src/manager/cluster-metrics.js';
 import { MetricsLedger } from '../../src/manager/metrics-ledger.js';
-import { MetricsEncoder, sameFamily } from '../../src/worker/metrics-encoder.js';
+import { MetricsEncoder } from '../../src/worker/metrics-encoder.js';
 import type { PackedFamily } from '../../src/metrics/packed-family.js';
-import type { MetricFamily, MetricsReplyMessage } from '../../src/protocol.js';
+import type { MetricsReplyMessage } from '../../src/protocol.js';
 
 function worker() {
   const registry = new Registry();
@@ -114,34 +114,5 @@ describe('metrics deltas', () => {
     expect(text).toContain('hits_total{k="a"} 5');
     expect(text).toContain('idle_seconds_count{k="7"} 2');
     expect(text).toContain('level 42');
-  });
-});
-
-describe('sameFamily', () => {
-  const family = (values: MetricFamily['values']): MetricFamily => ({
-    name: 'f',
-    help: 'h',
-    type: 'counter',
-    aggregator: 'sum',
-    values,
-  });
-  const base = family([{ value: 1, labels: { a: 'x' } }]);
-
-  it('is true only for identical samples', () => {
-    expect(sameFamily(base, family([{ value: 1, labels: { a: 'x' } }]))).toBe(true);
-    expect(sameFamily(base, family([{ value: 2, labels: { a: 'x' } }]))).toBe(false);
-    expect(sameFamily(base, family([{ value: 1, labels: { a: 'y' } }]))).toBe(false);
-    expect(sameFamily(base, family([{ value: 1, labels: { a: 'x', b: 'z' } }]))).toBe(false);
-    expect(sameFamily(base, family([{ value: 1, labels: {} }]))).toBe(false);
-    expect(sameFamily(base, family([{ value: 1, labels: { a: 'x' }, metricName: 'f_sum' }]))).toBe(
-      false,
-    );
-    expect(sameFamily(base, family([]))).toBe(false);
-    expect(
-      sameFamily(
-        family([{ value: Number.NaN, labels: {} }]),
-        family([{ value: Number.NaN, labels: {} }]),
-      ),
-    ).toBe(false);
   });
 });

@@ -3,7 +3,12 @@
 // gives (values, labels, key order, dropped undefined labels, NaN/±Infinity as null).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { packFamily, unpackFamily, type PackedFamily } from '../../src/metrics/packed-family.js';
+import {
+  matchesPacked,
+  packFamily,
+  unpackFamily,
+  type PackedFamily,
+} from '../../src/metrics/packed-family.js';
 import type { MetricFamily } from '../../src/protocol.js';
 
 const roundTrip = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
@@ -101,5 +106,81 @@ describe('packed families', () => {
     for (const change of broken) {
       expect(() => unpackFamily({ ...good, ...change } as PackedFamily)).toThrow(/malformed/);
     }
+  });
+});
+
+/** A family and a variant of it: the same, or changed in one of the ways a registry changes. */
+const familyAndVariant = family.chain((f) =>
+  fc
+    .record({
+      change: fc.constantFrom(
+        'none',
+        'value',
+        'label value',
+        'label added',
+        'label removed',
+        'undefined label added',
+        'labels reordered',
+        'sample dropped',
+        'sample added',
+        'metric name',
+        'type',
+      ),
+      at: fc.nat(),
+      value: fc.oneof(fc.double(), fc.constantFrom(NaN, 0, 1)),
+      label: labelValue,
+    })
+    .map(({ change, at, value, label }) => {
+      const g = asSent(f);
+      const sample = g.values[at % Math.max(g.values.length, 1)];
+      if (change === 'value' && sample) sample.value = value;
+      if (change === 'label value' && sample) {
+        const key = Object.keys(sample.labels)[0];
+        if (key !== undefined) sample.labels[key] = label as string;
+      }
+      if (change === 'label added' && sample) sample.labels.zz = label as string;
+      if (change === 'label removed' && sample) {
+        const key = Object.keys(sample.labels).pop();
+        if (key !== undefined) delete sample.labels[key];
+      }
+      if (change === 'undefined label added' && sample) {
+        (sample.labels as Record<string, unknown>).zz = undefined;
+      }
+      if (change === 'labels reordered' && sample) {
+        sample.labels = Object.fromEntries(Object.entries(sample.labels).reverse());
+      }
+      if (change === 'sample dropped') g.values.splice(at % Math.max(g.values.length, 1), 1);
+      if (change === 'sample added') g.values.push({ value, labels: { a: 'new' } });
+      if (change === 'metric name' && sample) sample.metricName = `${sample.metricName ?? ''}_x`;
+      if (change === 'type') g.type = g.type === 'gauge' ? 'counter' : 'gauge';
+      return { f: asSent(f), g };
+    }),
+);
+
+describe('matchesPacked', () => {
+  it('never calls a changed family unchanged, and recognises an unchanged one', () => {
+    fc.assert(
+      fc.property(familyAndVariant, ({ f, g }) => {
+        const sameOnTheWire = JSON.stringify(f) === JSON.stringify(g);
+        const matches = matchesPacked(packFamily(f), g);
+        // Sound: a match means the manager already holds exactly what would be sent.
+        if (matches) expect(sameOnTheWire).toBe(true);
+        // Complete where JSON is faithful: NaN and ±Infinity (JSON null) count as changes.
+        const exact = g.values.every((s) => Number.isFinite(s.value));
+        if (sameOnTheWire && exact) expect(matches).toBe(true);
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it('counts a NaN as changed', () => {
+    const f: MetricFamily = {
+      name: 'x',
+      help: 'h',
+      type: 'gauge',
+      aggregator: 'sum',
+      values: [{ value: NaN, labels: {} }],
+    };
+    expect(matchesPacked(packFamily(f), f)).toBe(false);
   });
 });
