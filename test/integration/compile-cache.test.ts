@@ -1,6 +1,6 @@
 // Node 22.1+ can keep V8's compiled code on disk; the entry turns that on, so a replacement
-// worker skips most of compiling its bundle. Node 20 has no such cache: there the test says so
-// and does nothing (CI runs the integration tests on Node 24 as well, where it applies).
+// worker skips most of compiling its bundle. Node 20 has no such cache: there the cluster must
+// run as before and write none (CI runs the integration tests on Node 24 as well).
 import fs from 'node:fs';
 import module from 'node:module';
 import os from 'node:os';
@@ -10,11 +10,6 @@ import { startCluster } from '../helpers/cluster.js';
 
 const supported =
   typeof (module as { enableCompileCache?: unknown }).enableCompileCache === 'function';
-if (!supported) {
-  console.warn(
-    `[compile-cache] Node ${process.version} has no module.enableCompileCache (22.1+): not applicable here`,
-  );
-}
 
 function filesUnder(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
@@ -29,13 +24,15 @@ afterEach(() =>
   scratch.splice(0).forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })),
 );
 
-describe.skipIf(!supported)('the compile cache', () => {
-  it('is written under $TMPDIR by the manager and its workers', async () => {
+describe('the compile cache', () => {
+  it(`is ${supported ? '' : 'not '}written under $TMPDIR on Node ${process.version}`, async () => {
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'compile-cache-test-'));
     scratch.push(tmp);
     const cluster = await startCluster({ env: { WORKERS: '1', TMPDIR: tmp } });
     expect(await cluster.stop()).toBe(0);
     const cached = filesUnder(path.join(tmp, 'node-compile-cache'));
-    expect(cached.length).toBeGreaterThan(0);
+    // Where Node has no such cache the call is skipped and the cluster runs as before.
+    if (supported) expect(cached.length).toBeGreaterThan(0);
+    else expect(cached).toEqual([]);
   });
 });
