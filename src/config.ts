@@ -1,6 +1,6 @@
 // Environment -> one typed, validated config object. Both sides of the cluster read the same
 // variables, so a bad value fails the manager at start instead of every worker at fork time.
-import { z } from 'zod';
+import * as z from './zod.js';
 import { defaultWorkerCount } from './cpu-limit.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -9,63 +9,66 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 /** Upper bound for WORKERS and POST /scale: far above any sane core count, low enough to stop typos. */
 export const MAX_WORKERS = 64;
 
+/** `'' | undefined` -> undefined: an empty variable counts as unset. */
+const emptyAsUnset = (v: string | undefined) => (v === undefined || v === '' ? undefined : v);
+
+// The pipes nest as classic zod's `.trim().regex().transform(Number).pipe(number)` built them, so
+// the same issues come out in the same order (the manager prints them all at exit 2).
 const int = (min: number, max: number) =>
-  z
-    .string()
-    .trim()
-    .regex(/^-?\d+$/, 'must be an integer')
-    .transform(Number)
-    .pipe(z.number().int().min(min).max(max));
+  z.pipe(
+    z.pipe(
+      z.string().check(z.trim(), z.regex(/^-?\d+$/, 'must be an integer')),
+      z.transform(Number),
+    ),
+    z.number().check(z.int(), z.gte(min), z.lte(max)),
+  );
 
 const optionalInt = (min: number, max: number) =>
-  z
-    .string()
-    .trim()
-    .optional()
-    .transform((v) => (v === undefined || v === '' ? undefined : v))
-    .pipe(int(min, max).optional());
+  z.pipe(
+    z.pipe(z.optional(z.string().check(z.trim())), z.transform(emptyAsUnset)),
+    z.optional(int(min, max)),
+  );
 
-const host = z.string().trim().min(1, 'must not be empty');
+const host = z.string().check(z.trim(), z.minLength(1, 'must not be empty'));
 
 const schema = z.object({
-  PORT: int(0, 65535).default(8080),
-  HOST: host.default('0.0.0.0'),
-  METRICS_PORT: int(0, 65535).default(9464),
-  METRICS_HOST: host.default('127.0.0.1'),
+  PORT: z._default(int(0, 65535), 8080),
+  HOST: z._default(host, '0.0.0.0'),
+  METRICS_PORT: z._default(int(0, 65535), 9464),
+  METRICS_HOST: z._default(host, '127.0.0.1'),
   WORKERS: optionalInt(1, MAX_WORKERS),
-  WORKER_TIMEOUT_MS: int(100, 3_600_000).default(30_000),
+  WORKER_TIMEOUT_MS: z._default(int(100, 3_600_000), 30_000),
   HEARTBEAT_INTERVAL_MS: optionalInt(50, 60_000),
-  SHUTDOWN_TIMEOUT_MS: int(100, 3_600_000).default(10_000),
-  METRICS_COLLECT_TIMEOUT_MS: int(50, 60_000).default(2_000),
-  ADMIN_TOKEN: z
-    .string()
-    .optional()
-    .transform((v) => (v === undefined || v === '' ? undefined : v))
-    .pipe(z.string().min(16, 'must be at least 16 characters when set').optional()),
-  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  SHUTDOWN_TIMEOUT_MS: z._default(int(100, 3_600_000), 10_000),
+  METRICS_COLLECT_TIMEOUT_MS: z._default(int(50, 60_000), 2_000),
+  ADMIN_TOKEN: z.pipe(
+    z.pipe(z.optional(z.string()), z.transform(emptyAsUnset)),
+    z.optional(z.string().check(z.minLength(16, 'must be at least 16 characters when set'))),
+  ),
+  LOG_LEVEL: z._default(z.enum(LOG_LEVELS), 'info'),
   WORKER_MAX_REQUESTS: optionalInt(1, Number.MAX_SAFE_INTEGER),
   WORKER_MAX_REQUESTS_JITTER: optionalInt(0, Number.MAX_SAFE_INTEGER),
   WORKER_MAX_RSS_MB: optionalInt(1, 1_048_576),
-  RESTART_BACKOFF_BASE_MS: int(0, 60_000).default(100),
-  RESTART_BACKOFF_MAX_MS: int(0, 600_000).default(10_000),
-  CRASH_LOOP_LIMIT: int(1, 1000).default(5),
-  WORKER_MIN_UPTIME_MS: int(0, 3_600_000).default(5_000),
-  HTTP_HEADERS_TIMEOUT_MS: int(1_000, 600_000).default(10_000),
-  HTTP_KEEP_ALIVE_TIMEOUT_MS: int(100, 600_000).default(5_000),
-  METRICS_MAX_CONNECTIONS: int(1, 100_000).default(100),
-  METRICS_MAX_SCRAPES: int(1, 1_000).default(10),
-  METRICS_THREAD_NICE: int(0, 19).default(10),
-  WORKER_STACK_WATCHDOG: z
-    .enum(['true', 'false'])
-    .default('true')
-    .transform((v) => v === 'true'),
-  SERVICE_NAME: z.string().trim().min(1).default('koa-cluster-service'),
+  RESTART_BACKOFF_BASE_MS: z._default(int(0, 60_000), 100),
+  RESTART_BACKOFF_MAX_MS: z._default(int(0, 600_000), 10_000),
+  CRASH_LOOP_LIMIT: z._default(int(1, 1000), 5),
+  WORKER_MIN_UPTIME_MS: z._default(int(0, 3_600_000), 5_000),
+  HTTP_HEADERS_TIMEOUT_MS: z._default(int(1_000, 600_000), 10_000),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: z._default(int(100, 600_000), 5_000),
+  METRICS_MAX_CONNECTIONS: z._default(int(1, 100_000), 100),
+  METRICS_MAX_SCRAPES: z._default(int(1, 1_000), 10),
+  METRICS_THREAD_NICE: z._default(int(0, 19), 10),
+  WORKER_STACK_WATCHDOG: z.pipe(
+    z._default(z.enum(['true', 'false']), 'true'),
+    z.transform((v: 'true' | 'false') => v === 'true'),
+  ),
+  SERVICE_NAME: z._default(z.string().check(z.trim(), z.minLength(1)), 'koa-cluster-service'),
   // Load shedding (src/app/load-shedding.ts); 0 turns a limit off. The defaults shed nothing
   // under the k6 `load` scenario (docs/reliability.md).
-  SHED_EVENT_LOOP_DELAY_MS: int(0, 600_000).default(1_000),
-  SHED_MAX_IN_FLIGHT: int(0, 1_000_000).default(1_000),
-  SHED_MAX_POOL_QUEUE: int(0, 1_000_000).default(8),
-  SHED_RETRY_AFTER_SECONDS: int(1, 3_600).default(1),
+  SHED_EVENT_LOOP_DELAY_MS: z._default(int(0, 600_000), 1_000),
+  SHED_MAX_IN_FLIGHT: z._default(int(0, 1_000_000), 1_000),
+  SHED_MAX_POOL_QUEUE: z._default(int(0, 1_000_000), 8),
+  SHED_RETRY_AFTER_SECONDS: z._default(int(1, 3_600), 1),
 });
 
 /** `WORKER_TIMEOUT_MS` -> `workerTimeoutMs`: the config's names are the variables' names. */

@@ -1,7 +1,8 @@
-// Every input the API accepts, as zod schemas, and the one place a failed parse becomes a 400.
+// Every input the API accepts, as zod schemas (zod/mini: see src/zod.ts), and the one place a
+// failed parse becomes a 400.
 // Query strings arrive as `string | string[]` per key (a key given twice is an array, see
 // query.ts), so query schemas take that type and reject arrays explicitly instead of crashing.
-import { z } from 'zod';
+import * as z from '../zod.js';
 import { invalidInput, type HttpError } from './http-error.js';
 
 export const HELLO_NAME_MAX = 100;
@@ -27,11 +28,13 @@ function queryValueError(issue: { input?: unknown }): string {
  */
 export function integerParam(min: number, max: number) {
   const message = `must be an integer from ${min} to ${max}`;
-  return z
-    .string({ error: queryValueError })
-    .regex(/^\d{1,9}$/, { error: message })
-    .transform(Number)
-    .pipe(z.number().int().min(min, { error: message }).max(max, { error: message }));
+  return z.pipe(
+    z.pipe(
+      z.string({ error: queryValueError }).check(z.regex(/^\d{1,9}$/, { error: message })),
+      z.transform(Number),
+    ),
+    z.number().check(z.int(), z.gte(min, { error: message }), z.lte(max, { error: message })),
+  );
 }
 
 /** Length in code points; the UTF-16 length is an upper bound, so short strings skip the count. */
@@ -43,18 +46,23 @@ const withinCodePoints = (s: string, max: number): boolean =>
 const CONTROL_CHARACTER = /\p{Cc}/u;
 
 /** A name to greet: trimmed, 1..100 characters (code points, so an emoji counts once). */
-export const nameParam = z
-  .string({ error: queryValueError })
-  .trim()
-  .refine((s) => s.length > 0, { error: 'must not be empty', abort: true })
-  .refine((s) => withinCodePoints(s, HELLO_NAME_MAX), {
+export const nameParam = z.string({ error: queryValueError }).check(
+  z.trim(),
+  z.refine((s: string) => s.length > 0, { error: 'must not be empty', abort: true }),
+  z.refine((s: string) => withinCodePoints(s, HELLO_NAME_MAX), {
     error: `must be at most ${HELLO_NAME_MAX} characters`,
     abort: true,
-  })
-  .refine((s) => !CONTROL_CHARACTER.test(s), { error: 'must not contain control characters' });
+  }),
+  z.refine((s: string) => !CONTROL_CHARACTER.test(s), {
+    error: 'must not contain control characters',
+  }),
+);
 
 export const helloQuery = z.object({
-  name: nameParam.optional().transform((name) => name ?? DEFAULT_HELLO_NAME),
+  name: z.pipe(
+    z.optional(nameParam),
+    z.transform((name: string | undefined) => name ?? DEFAULT_HELLO_NAME),
+  ),
 });
 
 export const workQuery = z.object({ ms: integerParam(WORK_MS.min, WORK_MS.max) });
@@ -67,18 +75,22 @@ export const hashBody = z.strictObject(
       .string({
         error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string'),
       })
-      .min(1, { error: 'must not be empty' })
-      .max(HASH_INPUT_MAX, { error: `must be at most ${HASH_INPUT_MAX} characters` }),
-    iterations: z
-      .number({ error: 'must be an integer' })
-      .int({ error: 'must be an integer' })
-      .min(HASH_ITERATIONS.min, {
-        error: `must be an integer from ${HASH_ITERATIONS.min} to ${HASH_ITERATIONS.max}`,
-      })
-      .max(HASH_ITERATIONS.max, {
-        error: `must be an integer from ${HASH_ITERATIONS.min} to ${HASH_ITERATIONS.max}`,
-      })
-      .default(HASH_ITERATIONS.default),
+      .check(
+        z.minLength(1, { error: 'must not be empty' }),
+        z.maxLength(HASH_INPUT_MAX, { error: `must be at most ${HASH_INPUT_MAX} characters` }),
+      ),
+    iterations: z._default(
+      z.number({ error: 'must be an integer' }).check(
+        z.int({ error: 'must be an integer' }),
+        z.gte(HASH_ITERATIONS.min, {
+          error: `must be an integer from ${HASH_ITERATIONS.min} to ${HASH_ITERATIONS.max}`,
+        }),
+        z.lte(HASH_ITERATIONS.max, {
+          error: `must be an integer from ${HASH_ITERATIONS.min} to ${HASH_ITERATIONS.max}`,
+        }),
+      ),
+      HASH_ITERATIONS.default,
+    ),
   },
   // The whole body is not an object (an array, a string, null...).
   { error: (issue) => (issue.code === 'invalid_type' ? 'must be a JSON object' : undefined) },
@@ -113,7 +125,7 @@ export type DelayQuery = z.output<typeof delayQuery>;
 export type HashBody = z.output<typeof hashBody>;
 
 /** The first problem zod found, as a 400 naming the offending field. */
-export function toInvalidInput(error: z.ZodError, root: string): HttpError {
+export function toInvalidInput(error: z.core.$ZodError, root: string): HttpError {
   const issue = error.issues[0];
   if (issue === undefined) return invalidInput(root, `${root} is invalid`);
   if (issue.code === 'unrecognized_keys') {
@@ -128,7 +140,7 @@ export function toInvalidInput(error: z.ZodError, root: string): HttpError {
  * Parses `input` with `schema`, or throws a 400 naming the field. `root` names the input as a
  * whole ("query" or "body") for problems that are not about one field.
  */
-export function validate<S extends z.ZodType>(
+export function validate<S extends z.ZodMiniType>(
   schema: S,
   input: unknown,
   root: string,

@@ -1,7 +1,7 @@
 // The manager's own small HTTP endpoint (METRICS_HOST:METRICS_PORT): metrics, health, status,
 // and the admin calls. Plain node:http: the manager never loads the application's framework.
 import http from 'node:http';
-import { z } from 'zod';
+import * as z from '../zod.js';
 import { LOG_LEVELS, MAX_WORKERS } from '../config.js';
 import type { Logger } from '../logger.js';
 import { errorBody, HttpError } from '../http-errors.js';
@@ -37,8 +37,10 @@ export interface ManagerServerLimits {
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>;
 
-const scaleBody = z.object({ workers: z.number().int().min(1).max(MAX_WORKERS) }).strict();
-const logLevelBody = z.object({ level: z.enum(LOG_LEVELS) }).strict();
+const scaleBody = z.strictObject({
+  workers: z.number().check(z.int(), z.gte(1), z.lte(MAX_WORKERS)),
+});
+const logLevelBody = z.strictObject({ level: z.enum(LOG_LEVELS) });
 
 function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
@@ -72,7 +74,7 @@ async function readJson(req: http.IncomingMessage): Promise<unknown> {
   }
 }
 
-function parse<T>(schema: z.ZodType<T>, value: unknown): T {
+function parse<T>(schema: z.ZodMiniType<T>, value: unknown): T {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
