@@ -109,7 +109,8 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
     warmupScrapes: quick ? 2 : 5,
     syntheticLevels: quick ? [0, 1000] : [0, 250, 1000],
     workerCounts: [2, 4],
-    requestCostRounds: quick ? 1 : 6,
+    // More rounds than the other rows: six servers share one core, and single rounds scatter.
+    requestCostRounds: quick ? 1 : 10,
     connectionRunS: quick ? 2 : 6,
     connectionRounds: quick ? 1 : 2,
     kills: quick ? 3 : 5,

@@ -9,7 +9,7 @@ import os from 'node:os';
 import { runLoad, type LoadResult } from '../lib/load.js';
 import { cpuSecondsOf, pinSelf, selfAffinity } from '../lib/procs.js';
 import { startServer, stopAll, type Server } from '../lib/service.js';
-import { median, pairedRatio, rotatedOrder } from '../lib/stats.js';
+import { median, pairedRatio, percentile, rotatedOrder } from '../lib/stats.js';
 import { fmtPercent, fmtRatio, fmtRps, judge } from '../lib/table.js';
 import type { BenchContext, RowOutcome } from '../lib/types.js';
 import { bundleSplitServer } from '../servers/split-bundle.js';
@@ -112,6 +112,9 @@ export async function requestCostRow(ctx: BenchContext): Promise<RowOutcome> {
     steps.push(`${STEP_LABEL[v]} ${fmtPercent(vsPlain(previous) - vsPlain(v))}`);
   }
   const ratio = vsPlain('service');
+  // The spread over rounds: on a shared core one round can land far from the median.
+  const serviceRatios = pairedRatio(cpu('service'), cpu('plain')).ratios;
+  const spread = `rounds' quartiles ${fmtRatio(percentile(serviceRatios, 25), 3)}..${fmtRatio(percentile(serviceRatios, 75), 3)}`;
   return {
     rows: [
       {
@@ -120,7 +123,7 @@ export async function requestCostRow(ctx: BenchContext): Promise<RowOutcome> {
           'the service (every contract feature) vs plain Koa + @koa/router, GET /api/hello, ' +
           'one process each, sharing one core',
         measured:
-          `CPU per request ${median(cpu('service')).toFixed(1)} us vs ${median(cpu('plain')).toFixed(1)} us; ` +
+          `CPU per request ${median(cpu('service')).toFixed(1)} us vs ${median(cpu('plain')).toFixed(1)} us (${spread}); ` +
           `split (share of plain's throughput each layer costs): ${steps.join(', ')}`,
         ratio: fmtRatio(ratio, 3),
         goal: `>= ${REQUEST_COST_GOAL}x plain Koa`,
