@@ -22,13 +22,27 @@ interface KillLine {
   stackNote: string | null;
 }
 
-function killLineOf(cluster: ClusterHandle, pid: number): { line: KillLine; chars: number } {
-  const text = cluster
-    .logs()
-    .split('\n')
-    .find((l) => l.includes(`"workerPid":${pid},`) && l.includes('killing it'));
-  if (!text) throw new Error(`no kill line for ${pid}`);
-  return { line: JSON.parse(text) as KillLine, chars: text.length };
+/**
+ * The manager's kill line for `pid`. Polled: the process can be gone before the line, written
+ * just before the kill, has travelled through the manager's stdout into this process.
+ */
+function killLineOf(
+  cluster: ClusterHandle,
+  pid: number,
+): Promise<{ line: KillLine; chars: number }> {
+  return waitUntil(
+    () => {
+      const text = cluster
+        .logs()
+        .split('\n')
+        .find((l) => l.includes(`"workerPid":${pid},`) && l.includes('killing it'));
+      return text === undefined
+        ? undefined
+        : { line: JSON.parse(text) as KillLine, chars: text.length };
+    },
+    `the kill line for ${pid}`,
+    5_000,
+  );
 }
 
 async function hangAndTime(cluster: ClusterHandle, slot: number, hang: (pid: number) => void) {
@@ -53,7 +67,7 @@ describe('a worker killed as hung', () => {
 
   it('is killed on time with the stack of its endless loop in the log line', async () => {
     const { pid, tookMs } = await hangAndTime(cluster, 0, (p) => process.kill(p, 'SIGUSR2'));
-    const { line, chars } = killLineOf(cluster, pid);
+    const { line, chars } = await killLineOf(cluster, pid);
     console.log(
       `[reliability] worker spinning forever: killed after ${tookMs} ms, ` +
         `stack of ${line.stack?.length ?? 0} frames (${line.stack?.[0] ?? 'none'}), line ${chars} chars`,
@@ -71,7 +85,7 @@ describe('a worker killed as hung', () => {
 
   it('is killed on time when stopped, and the log line says there is no stack', async () => {
     const { pid, tookMs } = await hangAndTime(cluster, 1, (p) => process.kill(p, 'SIGSTOP'));
-    const { line } = killLineOf(cluster, pid);
+    const { line } = await killLineOf(cluster, pid);
     console.log(`[reliability] stopped worker: killed after ${tookMs} ms, ${line.stackNote}`);
     expect(tookMs).toBeLessThan(TIMEOUT_MS + 2_000);
     expect(line.stack).toBeNull();

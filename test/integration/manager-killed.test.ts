@@ -54,7 +54,12 @@ describe('the manager SIGKILLed with requests in flight', () => {
       'every orphaned worker to exit',
       SHUTDOWN_TIMEOUT_MS + 3_000,
     );
-    expect(cluster.logs()).toMatch(/"reason":"manager_gone".*"msg":"worker exiting"/);
+    // Polled: the workers' last lines may still be on their way through the pipe.
+    await waitUntil(
+      () => /"reason":"manager_gone".*"msg":"worker exiting"/.test(cluster.logs()),
+      'the workers to say why they exit',
+      5_000,
+    );
   });
 
   it('ends a worker whose request outlasts SHUTDOWN_TIMEOUT_MS at that deadline', async () => {
