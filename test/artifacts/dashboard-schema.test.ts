@@ -3,12 +3,12 @@
 // and tsc type-checks it against @grafana/schema's Dashboard type (excess-property checks catch
 // fields the schema does not know, like a legacy annotation `expr` or a variable `definition`).
 // A deliberately broken dashboard proves the check can fail.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadDashboards } from '../helpers/dashboards.js';
-import { DASHBOARDS_DIR, ROOT } from '../helpers/repo-paths.js';
-import { runTsc, type TscRun } from '../helpers/tsc.js';
+import { DASHBOARDS_DIR, repoScratchDir } from '../helpers/repo-paths.js';
+import { CHECK_COMPILER_OPTIONS, runTsc, type TscRun } from '../helpers/tsc.js';
 
 /**
  * Dashboard JSON as @grafana/schema types it. Two adaptations, both about JSON rather than the
@@ -40,22 +40,10 @@ export type DashboardJson = Json<
 >;
 `;
 
-const TSCONFIG = {
-  compilerOptions: {
-    strict: true,
-    noEmit: true,
-    target: 'ES2023',
-    module: 'NodeNext',
-    moduleResolution: 'NodeNext',
-    skipLibCheck: true,
-    types: [],
-  },
-  include: ['*.ts'],
-};
+const TSCONFIG = { compilerOptions: CHECK_COMPILER_OPTIONS, include: ['*.ts'] };
 
-// Inside the repository (gitignored .tmp/) so that the import finds node_modules/@grafana/schema.
-mkdirSync(path.join(ROOT, '.tmp'), { recursive: true });
-const scratch = mkdtempSync(path.join(ROOT, '.tmp', 'dashboard-schema-'));
+// Inside the repository so that the import finds node_modules/@grafana/schema.
+const scratch = repoScratchDir('dashboard-schema');
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 function writeCheck(dir: string, name: string, json: string): void {

@@ -3,23 +3,13 @@
 // every URL the scripts call), imports carry the .ts extension k6 needs, every scenario has its
 // npm script, options and summary; and k6/run.sh behaves without and with a k6 binary.
 import { execFile } from 'node:child_process';
-import {
-  chmodSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ENDPOINTS } from '../../k6/lib/endpoints.js';
+import { repoScratchDir, ROOT } from '../helpers/repo-paths.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const K6 = path.join(ROOT, 'k6');
 const SCENARIOS = ['smoke', 'load', 'stress', 'spike', 'soak', 'reload'];
 
@@ -117,8 +107,7 @@ describe('k6 scripts', () => {
 });
 
 describe('k6/run.sh', () => {
-  mkdirSync(path.join(ROOT, '.tmp'), { recursive: true });
-  const scratch = mkdtempSync(path.join(ROOT, '.tmp', 'k6-run-'));
+  const scratch = repoScratchDir('k6-run');
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
   async function run(args: string[], env: Record<string, string>) {

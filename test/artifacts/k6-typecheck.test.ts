@@ -1,15 +1,13 @@
 // No k6 binary runs here, so the k6 scripts are verified by type-checking them against @types/k6
 // (k6/tsconfig.json). A deliberately broken script in a copy of k6/ proves the check can fail.
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { repoScratchDir, ROOT } from '../helpers/repo-paths.js';
 import { runTsc } from '../helpers/tsc.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-// Inside the repository (gitignored .tmp/) so that `types: ["k6"]` finds node_modules/@types/k6.
-mkdirSync(path.join(ROOT, '.tmp'), { recursive: true });
-const scratch = mkdtempSync(path.join(ROOT, '.tmp', 'k6-typecheck-'));
+// Inside the repository so that `types: ["k6"]` finds node_modules/@types/k6.
+const scratch = repoScratchDir('k6-typecheck');
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 /** A copy of k6/ plus broken scripts: one tsc run must report every one of them. */

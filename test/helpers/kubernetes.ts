@@ -2,12 +2,12 @@
 // checked against its schema with kubernetes-models (core and apps APIs) and
 // @kubernetes-models/prometheus-operator (PodMonitor, PrometheusRule). No cluster runs here.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { findTool } from './require-tool.js';
-import { ROOT } from './repo-paths.js';
-import { runTsc, type TscRun } from './tsc.js';
+import { repoScratchDir, ROOT } from './repo-paths.js';
+import { CHECK_COMPILER_OPTIONS, runTsc, type TscRun } from './tsc.js';
 
 export const KUBERNETES_DIR = path.join(ROOT, 'deploy', 'kubernetes');
 export const BASE = path.join(KUBERNETES_DIR, 'base');
@@ -83,8 +83,7 @@ export async function validate(object: K8sObject): Promise<void> {
  * reports every unknown field. Returns tsc's exit code and output.
  */
 export async function typecheck(objects: K8sObject[], scratchName: string): Promise<TscRun> {
-  mkdirSync(path.join(ROOT, '.tmp'), { recursive: true });
-  const dir = mkdtempSync(path.join(ROOT, '.tmp', `${scratchName}-`));
+  const dir = repoScratchDir(scratchName);
   const lines = objects.map((object, i) => {
     const module = `${modelModule(object.apiVersion)}/${object.kind}`;
     return (
@@ -95,18 +94,7 @@ export async function typecheck(objects: K8sObject[], scratchName: string): Prom
   writeFileSync(path.join(dir, 'objects.ts'), lines.join('\n'));
   writeFileSync(
     path.join(dir, 'tsconfig.json'),
-    JSON.stringify({
-      compilerOptions: {
-        strict: true,
-        noEmit: true,
-        target: 'ES2023',
-        module: 'NodeNext',
-        moduleResolution: 'NodeNext',
-        skipLibCheck: true,
-        types: [],
-      },
-      files: ['objects.ts'],
-    }),
+    JSON.stringify({ compilerOptions: CHECK_COMPILER_OPTIONS, files: ['objects.ts'] }),
   );
   try {
     return await runTsc(path.join(dir, 'tsconfig.json'));

@@ -8,6 +8,17 @@ import { ROOT } from './repo-paths.js';
 
 const TSC = path.join(ROOT, 'node_modules/typescript/bin/tsc');
 
+/** The compiler options of a generated check: strict, no output, no ambient types. */
+export const CHECK_COMPILER_OPTIONS = {
+  strict: true,
+  noEmit: true,
+  target: 'ES2023',
+  module: 'NodeNext',
+  moduleResolution: 'NodeNext',
+  skipLibCheck: true,
+  types: [],
+} as const;
+
 export interface TscRun {
   code: number;
   output: string;
