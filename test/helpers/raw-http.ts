@@ -22,6 +22,10 @@ export interface RawOptions {
   waitMs?: number;
   /** Resolve once a complete final response is in, instead of waiting for the close. */
   untilResponse?: boolean;
+  /** Pause between chunks (a slow sender). */
+  gapMs?: number;
+  /** Half-close the connection after the last chunk (a client that stops sending). */
+  endAfter?: boolean;
 }
 
 function parse(text: string, elapsedMs: number, closedByServer: boolean): RawExchange {
@@ -64,7 +68,7 @@ function complete(text: string): boolean {
 export function rawExchange(
   port: number,
   chunks: ReadonlyArray<string | Buffer>,
-  { waitMs = 10_000, untilResponse = true }: RawOptions = {},
+  { waitMs = 10_000, untilResponse = true, gapMs = 0, endAfter = false }: RawOptions = {},
 ): Promise<RawExchange> {
   return new Promise((resolve) => {
     const socket = net.connect(port, '127.0.0.1');
@@ -85,8 +89,13 @@ export function rawExchange(
     });
     socket.on('close', () => finish(true));
     socket.on('error', () => finish(true));
-    socket.on('connect', () => {
-      for (const chunk of chunks) socket.write(chunk);
+    socket.on('connect', async () => {
+      for (const chunk of chunks) {
+        if (socket.destroyed) return;
+        socket.write(chunk);
+        if (gapMs > 0) await new Promise((r) => setTimeout(r, gapMs));
+      }
+      if (endAfter) socket.end();
     });
   });
 }

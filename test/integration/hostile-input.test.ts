@@ -1,60 +1,14 @@
 // Bad input against the real cluster, much of it below HTTP clients' politeness: raw sockets for
 // malformed requests, then every invalid-parameter class through fetch. Through it all: no 5xx, no
 // stack trace or file path, the JSON error shape, and no worker lost.
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCluster, type ClusterHandle } from '../helpers/cluster.js';
 import { assertNoLeak } from '../helpers/no-leak.js';
+import { rawExchange, type RawOptions } from '../helpers/raw-http.js';
 
-/** Writes raw bytes, returns everything the server sent before it closed (or the deadline). */
-async function raw(
-  port: number,
-  chunks: (string | Buffer)[],
-  { gapMs = 0, waitMs = 5_000, endAfter = false, waitForClose = false } = {},
-): Promise<{ text: string; closedByServer: boolean; elapsedMs: number }> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    const started = Date.now();
-    let text = '';
-    let settled = false;
-    const finish = (closedByServer: boolean) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      socket.destroy();
-      resolve({ text, closedByServer, elapsedMs: Date.now() - started });
-    };
-    const timer = setTimeout(() => finish(false), waitMs);
-    socket.on('data', (data) => {
-      text += data.toString('latin1');
-      // A complete response (headers + Content-Length bytes) is all there is to wait for.
-      const split = text.indexOf('\r\n\r\n');
-      const length = /\r\ncontent-length: (\d+)/i.exec(text.slice(0, split))?.[1];
-      const complete = length !== undefined && text.length - split - 4 >= Number(length);
-      if (!waitForClose && split >= 0 && complete) {
-        finish(false);
-      }
-    });
-    socket.on('close', () => finish(true));
-    socket.on('error', () => finish(true));
-    socket.on('connect', async () => {
-      for (const chunk of chunks) {
-        if (socket.destroyed) return;
-        socket.write(chunk);
-        if (gapMs > 0) await new Promise((r) => setTimeout(r, gapMs));
-      }
-      if (endAfter) socket.end();
-    });
-  });
-}
-
-function statusOf(text: string): number {
-  return Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0);
-}
-
-function bodyOf(text: string): string {
-  return text.slice(text.indexOf('\r\n\r\n') + 4);
-}
+/** One raw exchange, given 5 s to answer. */
+const raw = (port: number, chunks: string[], options: RawOptions = {}) =>
+  rawExchange(port, chunks, { waitMs: 5_000, ...options });
 
 function expectCleanJsonError(body: string, status: number) {
   assertNoLeak(body);
@@ -80,32 +34,36 @@ describe('hostile input against the cluster', () => {
 
   it('answers a garbage request line with 400 JSON', async () => {
     const r = await raw(cluster.apiPort, ['HELLO THERE\r\n\r\n']);
-    expect(statusOf(r.text)).toBe(400);
-    expectCleanJsonError(bodyOf(r.text), 400);
+    expect(r.status).toBe(400);
+    expectCleanJsonError(r.body, 400);
   });
 
   it('answers a 100 kB header with 431', async () => {
     const r = await raw(cluster.apiPort, [
       `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(100 * 1024)}\r\n\r\n`,
     ]);
-    expect(statusOf(r.text)).toBe(431);
-    expectCleanJsonError(bodyOf(r.text), 431);
+    expect(r.status).toBe(431);
+    expectCleanJsonError(r.body, 431);
   });
 
   it('closes a connection whose headers arrive too slowly (slowloris)', async () => {
     const drip = ['GET / HTTP/1.1\r\n', ...Array.from({ length: 40 }, (_, i) => `X-${i}: y\r\n`)];
-    const r = await raw(cluster.apiPort, drip, { gapMs: 250, waitMs: 15_000, waitForClose: true });
+    const r = await raw(cluster.apiPort, drip, {
+      gapMs: 250,
+      waitMs: 15_000,
+      untilResponse: false,
+    });
     expect(r.closedByServer).toBe(true);
     expect(r.elapsedMs).toBeLessThan(8_000); // 2 s headers timeout, checked every second
-    expect([0, 408]).toContain(statusOf(r.text));
+    expect([0, 408]).toContain(r.status);
   });
 
   it('refuses a body over the limit with 413 before reading it', async () => {
     const r = await raw(cluster.apiPort, [
       'POST /api/hash HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 500000\r\n\r\n{"input":"',
     ]);
-    expect(statusOf(r.text)).toBe(413);
-    expectCleanJsonError(bodyOf(r.text), 413);
+    expect(r.status).toBe(413);
+    expectCleanJsonError(r.body, 413);
   });
 
   it('survives a truncated body without a 5xx', async () => {
@@ -116,19 +74,19 @@ describe('hostile input against the cluster', () => {
       ],
       { endAfter: true, waitMs: 5_000 },
     );
-    const status = statusOf(r.text);
+    const status = r.status;
     expect(status === 0 || (status >= 400 && status < 500)).toBe(true);
   });
 
   it.each(['TRACE', 'CONNECT', 'PROPFIND', 'DELETE'])('does not serve %s', async (method) => {
     const target = method === 'CONNECT' ? 'example.com:443' : '/api/hello';
     const r = await raw(cluster.apiPort, [`${method} ${target} HTTP/1.1\r\nHost: x\r\n\r\n`]);
-    const status = statusOf(r.text);
+    const status = r.status;
     // CONNECT has no handler: Node closes the socket; the others are 405 (or 400).
     if (method === 'CONNECT') expect(status === 0 || status === 400 || status === 405).toBe(true);
     else {
       expect([400, 405]).toContain(status);
-      expectCleanJsonError(bodyOf(r.text), status);
+      expectCleanJsonError(r.body, status);
     }
   });
 
