@@ -9,8 +9,10 @@ import path from 'node:path';
 import process from 'node:process';
 import { pathToFileURL, URL } from 'node:url';
 import { build } from 'esbuild';
+import { WORKER_BUNDLE_OPTIONS } from './bundle-options.mjs';
 
 const result = await build({
+  ...WORKER_BUNDLE_OPTIONS,
   // The worker's code, and the stack watchdog's thread (src/worker/stack-watchdog.ts starts it by
   // URL relative to its own module: from dist/worker.js that is dist/stack-watchdog-thread.js;
   // the unbundled dist/worker/ keeps tsc's copy next to tsc's stack-watchdog.js).
@@ -19,25 +21,11 @@ const result = await build({
     'stack-watchdog-thread': 'src/worker/stack-watchdog-thread.ts',
   },
   outdir: 'dist',
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
   sourcemap: true,
   allowOverwrite: true,
   metafile: true,
-  // Whitespace and syntax only: V8 compiles a 1.8 MB file instead of 2.4 MB (module loading
-  // about 15% shorter at boot). Identifiers keep their names, so stack traces (and the stack
-  // watchdog's reports of a hung worker) still name the functions; positions map back to src/
-  // through the source map (`node --enable-source-maps`). Licence comments go to *.LEGAL.txt.
-  minifyWhitespace: true,
-  minifySyntax: true,
+  // Licence comments go to dist/*.LEGAL.txt.
   legalComments: 'external',
-  logLevel: 'warning',
-  // CommonJS packages inside an ESM bundle still call require() for node's built-ins.
-  banner: {
-    js: "import { createRequire as __createRequire } from 'node:module';\nconst require = __createRequire(import.meta.url);",
-  },
 });
 
 // Files a bundled module finds relative to itself (`new URL('x', import.meta.url)`) now resolve

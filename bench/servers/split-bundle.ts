@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { build } from 'esbuild';
+import { WORKER_BUNDLE_OPTIONS } from '../../scripts/bundle-options.mjs';
 
 export interface SplitBundle {
   /** The bundle (.mjs: tsx, which the bench's server launcher preloads, leaves it untouched). */
@@ -17,21 +18,10 @@ export async function bundleSplitServer(): Promise<SplitBundle> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-split-'));
   const file = path.join(dir, 'split-server.mjs');
   await build({
+    ...WORKER_BUNDLE_OPTIONS,
     entryPoints: ['bench/servers/split-server.ts'],
     outfile: file,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    // As the worker's bundle: whitespace and syntax minified, names kept.
-    minifyWhitespace: true,
-    minifySyntax: true,
     legalComments: 'none',
-    logLevel: 'warning',
-    // As scripts/bundle-worker.mjs: CommonJS packages inside an ESM bundle call require().
-    banner: {
-      js: "import { createRequire as __createRequire } from 'node:module';\nconst require = __createRequire(import.meta.url);",
-    },
   });
   return { path: file, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
