@@ -15,7 +15,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
-COPY scripts/bundle-worker.mjs ./scripts/
+COPY scripts/bundle-worker.mjs scripts/bundle-options.mjs ./scripts/
 COPY src ./src
 # tsc, then the worker's code bundled into one file (dist/worker.js): workers start faster.
 RUN npm run build
