@@ -13,9 +13,9 @@ import type { ForkWorker, WorkerHandle } from './worker-handle.js';
 export const REPORT_FD = 4;
 
 /**
- * How long after a worker's exit its IPC 'disconnect' is waited for (see exitedAndDrained).
- * Short: it delays the replacement of a worker killed with a connection in transit, which under
- * traffic is nearly every SIGKILL (1 s here cost the SIGKILL bench row a second per kill).
+ * How long after a worker's exit its IPC channel is waited for to read its end (see
+ * exitedAndDrained): a bound for a channel that never does. Short, since it would delay the
+ * worker's replacement (1 s here once cost the SIGKILL bench row a second per kill).
  */
 const DISCONNECT_GRACE_MS = 50;
 
@@ -94,26 +94,20 @@ const CHANNEL_POLL_MS = 2;
  * worker could go unreaped, unreplaced, and block shutdown.
  */
 async function exitedAndDrained(worker: Worker): Promise<WorkerExit> {
-  const disconnect = new Promise<void>((resolve) => {
-    if (!worker.isConnected()) return resolve();
-    worker.once('disconnect', () => resolve());
-  });
   const exit = await new Promise<WorkerExit>((resolve) =>
     worker.process.once('exit', (code, signal) => resolve({ code, signal })),
   );
-  let timer: NodeJS.Timeout | undefined;
-  const channelRead = new Promise<void>((resolve) => {
+  // No need to listen for 'disconnect' as well: isConnected() turns false no later than it.
+  await new Promise<void>((resolve) => {
     const deadline = Date.now() + DISCONNECT_GRACE_MS;
     const check = () => {
       if (!worker.isConnected()) return resolve();
       // After the grace, one more poll phase first (setImmediate), so whatever the dead worker
       // wrote to the pipe is read even if the event loop was busy for the whole grace.
       if (Date.now() >= deadline) return void setImmediate(resolve);
-      timer = setTimeout(check, CHANNEL_POLL_MS);
+      setTimeout(check, CHANNEL_POLL_MS);
     };
     check();
   });
-  await Promise.race([disconnect, channelRead]);
-  clearTimeout(timer);
   return exit;
 }
