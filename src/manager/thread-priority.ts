@@ -10,7 +10,7 @@ export type PriorityOutcome =
   { applied: true; tid: number; nice: number } | { applied: false; reason: string };
 
 /** This thread's kernel id, from /proc/thread-self ("<pid>/task/<tid>"); null off Linux. */
-export function currentThreadId(): number | null {
+function currentThreadId(): number | null {
   try {
     const tid = Number(fs.readlinkSync('/proc/thread-self').split('/').pop());
     return Number.isInteger(tid) && tid > 0 ? tid : null;
