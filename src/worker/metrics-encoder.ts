@@ -7,32 +7,114 @@
 // Counter.inc() and Gauge.inc()/dec() mutate in place, and remembering those made every such
 // series look unchanged forever after the first scrape. A family is packed only when it is sent;
 // an unchanged one costs a comparison and no allocation, so an idle registry stays cheap.
+//
+// Histograms are the exception to "read, then compare": reading one builds every bucket sample
+// anew, so the encoder first compares the few fields its output comes from
+// (histogram-state.ts) and reads it only if those changed.
 import type { Registry } from 'prom-client';
 import { matchesPacked, packFamily, type PackedFamily } from '../metrics/packed-family.js';
 import { snapshotOf } from '../metrics/snapshot.js';
-import type { FamilyUpdate, MetricsReplyMessage } from '../protocol.js';
+import type { FamilyUpdate, MetricFamily, MetricsReplyMessage } from '../protocol.js';
+import {
+  defaultLabelsOf,
+  histogramState,
+  sameHistogramState,
+  type HistogramState,
+} from './histogram-state.js';
+
+/** A family as last sent, with the histogram state it was read in (null: not a histogram). */
+interface SentFamily {
+  packed: PackedFamily;
+  state: HistogramState | null;
+}
+
+interface ReadableMetric {
+  name: string;
+  get(): Promise<MetricFamily>;
+}
+
+/** One registry entry of this collection: known unchanged, or being read. */
+type Read =
+  | { unchanged: SentFamily }
+  | { family: Promise<MetricFamily>; state: HistogramState | null; metric: unknown };
 
 export class MetricsEncoder {
-  private last: { requestId: number; families: Map<string, PackedFamily> } | null = null;
+  private last: { requestId: number; families: Map<string, SentFamily> } | null = null;
 
   constructor(private readonly registry: Registry) {}
 
   async encode(requestId: number, have: number | null): Promise<MetricsReplyMessage> {
     const base = this.last !== null && this.last.requestId === have ? this.last.families : null;
-    const families = new Map<string, PackedFamily>();
+    const families = new Map<string, SentFamily>();
     const updates: FamilyUpdate[] = [];
-    for (const live of await snapshotOf(this.registry)) {
-      const before = base?.get(live.name);
-      if (before !== undefined && matchesPacked(before, live)) {
-        families.set(live.name, before);
-        updates.push({ same: live.name });
-      } else {
-        const packed = packFamily(live);
-        families.set(live.name, packed);
-        updates.push({ packed });
+    const defaults = defaultLabelsOf(this.registry);
+    for (const read of await this.readRegistry(base, defaults)) {
+      if ('unchanged' in read) {
+        families.set(read.unchanged.packed.name, read.unchanged);
+        updates.push({ same: read.unchanged.packed.name });
+        continue;
       }
+      const live = await read.family;
+      const before = base?.get(live.name);
+      const same = before !== undefined && matchesPacked(before.packed, live);
+      const packed = same ? before.packed : packFamily(live);
+      updates.push(same ? { same: live.name } : { packed });
+      // A state that moved while the family was being read does not describe what was read.
+      const state =
+        read.state !== null &&
+        defaults !== null &&
+        sameHistogramState(read.metric, defaults, read.state)
+          ? read.state
+          : null;
+      families.set(live.name, { packed, state });
     }
     this.last = { requestId, families };
     return { type: 'metrics', requestId, base: base === null ? null : have, families: updates };
   }
+
+  /**
+   * What getMetricsAsJSON() does (every metric's get() started in one synchronous pass, then the
+   * registry's default labels added to copies of the labels), except for histograms whose state
+   * equals the one they were sent in: those are not read at all.
+   */
+  private async readRegistry(
+    base: Map<string, SentFamily> | null,
+    defaults: Record<string, unknown> | null,
+  ): Promise<Read[]> {
+    if (defaults === null) {
+      // Not the registry this was written against: read it the documented way.
+      const snapshot = await snapshotOf(this.registry);
+      return snapshot.map((family) => ({
+        family: Promise.resolve(family),
+        state: null,
+        metric: null,
+      }));
+    }
+    // Typed as prom-client's MetricObject, which leaves out the get() every metric has.
+    const metrics = this.registry.getMetricsAsArray() as unknown as ReadableMetric[];
+    const reads: Read[] = metrics.map((metric) => {
+      const before = base?.get(metric.name);
+      if (before?.state && sameHistogramState(metric, defaults, before.state)) {
+        return { unchanged: before };
+      }
+      // The state is taken in the same synchronous step as get() reads the series.
+      const state = histogramState(metric, defaults);
+      const family = metric.get().then((read) => withDefaultLabels(read, defaults));
+      return { family, state, metric };
+    });
+    await Promise.all(reads.map((read) => ('family' in read ? read.family : undefined)));
+    return reads;
+  }
+}
+
+/** getMetricsAsJSON()'s default labels: on a copy of each sample's labels, unless set already. */
+function withDefaultLabels(family: MetricFamily, defaults: Record<string, unknown>): MetricFamily {
+  const names = Object.keys(defaults);
+  if (names.length === 0 || !family.values) return family;
+  for (const sample of family.values) {
+    const labels: Record<string, unknown> = Object.assign({}, sample.labels);
+    for (const name of names) labels[name] = labels[name] || defaults[name];
+    sample.labels = labels as MetricFamily['values'][number]['labels'];
+  }
+  return family;
 }
