@@ -9,8 +9,9 @@
 // an unchanged one costs a comparison and no allocation, so an idle registry stays cheap.
 //
 // Histograms are the exception to "read, then compare": reading one builds every bucket sample
-// anew, so the encoder first compares the few fields its output comes from
-// (histogram-state.ts) and reads it only if those changed.
+// anew, so once a histogram has stood still at a read, the encoder records the few fields its
+// output comes from (histogram-state.ts), compares those first at the next scrapes and reads it
+// only if they changed.
 import type { Registry } from 'prom-client';
 import { matchesPacked, packFamily, type PackedFamily } from '../metrics/packed-family.js';
 import { snapshotOf } from '../metrics/snapshot.js';
@@ -22,10 +23,13 @@ import {
   type HistogramState,
 } from './histogram-state.js';
 
-/** A family as last sent, with the histogram state it was read in (null: not a histogram). */
+/** A family as last sent. */
 interface SentFamily {
   packed: PackedFamily;
+  /** The histogram state it was read in; null when none was taken (or it is no histogram). */
   state: HistogramState | null;
+  /** Its last read found it unchanged. */
+  quiet: boolean;
 }
 
 interface ReadableMetric {
@@ -66,7 +70,7 @@ export class MetricsEncoder {
         sameHistogramState(read.metric, defaults, read.state)
           ? read.state
           : null;
-      families.set(live.name, { packed, state });
+      families.set(live.name, { packed, state, quiet: same });
     }
     this.last = { requestId, families };
     return { type: 'metrics', requestId, base: base === null ? null : have, families: updates };
@@ -97,8 +101,11 @@ export class MetricsEncoder {
       if (before?.state && sameHistogramState(metric, defaults, before.state)) {
         return { unchanged: before };
       }
+      // Only a family that stood still at its last read gets its state taken (twice: now, and
+      // after the read to check it held): one that changes at every scrape would pay for nothing.
       // The state is taken in the same synchronous step as get() reads the series.
-      const state = histogramState(metric, defaults);
+      const quiet = this.last?.families.get(metric.name)?.quiet ?? false;
+      const state = quiet ? histogramState(metric, defaults) : null;
       const family = metric.get().then((read) => withDefaultLabels(read, defaults));
       return { family, state, metric };
     });
