@@ -7,50 +7,20 @@
 // of the registry's default labels, so the encoder records those fields ("the state") when it
 // reads a histogram, and next time compares them first: equal state, equal output, no get().
 //
-// This reads prom-client internals (Histogram's hashMap/upperBounds, Registry's _defaultLabels:
-// prom-client 15). Anything that does not look exactly as expected makes a histogram ineligible
-// (null), and the encoder reads it the ordinary way. Values are compared with ===, so a NaN
-// never counts as unchanged; label values must be primitives, so nothing mutable is trusted.
+// This reads prom-client internals (histogram-internals.ts); a histogram that does not look
+// exactly as expected is not eligible (null), and the encoder reads it the ordinary way. Values
+// are compared with ===, so a NaN never counts as unchanged; label values must be primitives, so
+// nothing mutable is trusted.
 // test/unit/histogram-state.test.ts holds the encoder using this to the one that always reads.
-import { Histogram, type Registry } from 'prom-client';
+import {
+  isPrimitive,
+  isRecord,
+  plainHistogram,
+  type SeriesInternals,
+} from './histogram-internals.js';
 
 /** The fields Histogram.get()'s output is a function of, flattened. Opaque to callers. */
 export type HistogramState = readonly unknown[];
-
-interface SeriesInternals {
-  labels: unknown;
-  bucketValues: unknown;
-  sum: unknown;
-  count: unknown;
-}
-
-interface HistogramInternals {
-  name: unknown;
-  help: unknown;
-  type: unknown;
-  aggregator: unknown;
-  collect?: unknown;
-  get: unknown;
-  getForPromString: unknown;
-  upperBounds: unknown;
-  hashMap: unknown;
-}
-
-/** get() goes through this one (untyped in prom-client's typings). */
-const READ_FOR_TEXT = (Histogram.prototype as unknown as { getForPromString: unknown })
-  .getForPromString;
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null;
-
-const isPrimitive = (value: unknown): boolean =>
-  value === null || (typeof value !== 'object' && typeof value !== 'function');
-
-/** The registry's default labels (getMetricsAsJSON adds them), or null if unreadable. */
-export function defaultLabelsOf(registry: Registry): Record<string, unknown> | null {
-  const labels = (registry as unknown as { _defaultLabels?: unknown })._defaultLabels;
-  return isRecord(labels) ? labels : null;
-}
 
 /** A label set as prom-client reads it (Object.keys): how many labels, then names and values. */
 function takeLabels(labels: Record<string, unknown>, take: (value: unknown) => boolean): boolean {
@@ -82,17 +52,9 @@ function walk(
     state[i++] = value;
     return true;
   };
-  // Exactly prom-client's own Histogram: a subclass may compute its output differently...
-  if (!(metric instanceof Histogram) || Object.getPrototypeOf(metric) !== Histogram.prototype) {
-    return false;
-  }
-  const h = metric as unknown as HistogramInternals;
-  // ...and not one whose reading methods were replaced on the instance.
-  if (h.get !== Histogram.prototype.get || h.getForPromString !== READ_FOR_TEXT) return false;
-  // A collect() callback runs inside get() and may change anything.
-  if (h.collect !== undefined && h.collect !== null) return false;
+  const h = plainHistogram(metric);
+  if (h === null) return false;
   const { upperBounds, hashMap } = h;
-  if (!Array.isArray(upperBounds) || !isRecord(hashMap)) return false;
   if (!take(h.name) || !take(h.help) || !take(h.type) || !take(h.aggregator)) return false;
   if (!take(upperBounds.length)) return false;
   for (const bound of upperBounds) if (!take(bound)) return false;

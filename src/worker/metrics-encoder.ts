@@ -16,12 +16,8 @@ import type { Registry } from 'prom-client';
 import { matchesPacked, packFamily, type PackedFamily } from '../metrics/packed-family.js';
 import { snapshotOf } from '../metrics/snapshot.js';
 import type { FamilyUpdate, MetricFamily, MetricsReplyMessage } from '../protocol.js';
-import {
-  defaultLabelsOf,
-  histogramState,
-  sameHistogramState,
-  type HistogramState,
-} from './histogram-state.js';
+import { defaultLabelsOf } from './histogram-internals.js';
+import { histogramState, sameHistogramState, type HistogramState } from './histogram-state.js';
 
 /** A family as last sent. */
 interface SentFamily {
