@@ -153,6 +153,29 @@ export function matchesPacked(packed: PackedFamily, family: MetricFamily): boole
   return j === samples.length;
 }
 
+/**
+ * Whether two packed families are the same, table for table (===, so a NaN always counts as
+ * changed). For packings of two families this is matchesPacked(a, second family): equal tables
+ * mean the same samples, and packFamily builds equal tables from equal samples.
+ */
+export function samePacked(a: PackedFamily, b: PackedFamily): boolean {
+  if (
+    a.name !== b.name ||
+    a.help !== b.help ||
+    a.type !== b.type ||
+    a.aggregator !== b.aggregator
+  ) {
+    return false;
+  }
+  if (a.strings.length !== b.strings.length || a.samples.length !== b.samples.length) return false;
+  if (a.keysets.length !== b.keysets.length) return false;
+  for (let i = 0; i < a.samples.length; i += 1) if (a.samples[i] !== b.samples[i]) return false;
+  for (let i = 0; i < a.strings.length; i += 1) if (a.strings[i] !== b.strings[i]) return false;
+  for (let i = 0; i < a.keysets.length; i += 1)
+    if (!sameKeys(a.keysets[i]!, b.keysets[i]!)) return false;
+  return true;
+}
+
 function fail(why: string): never {
   throw new Error(`malformed packed family: ${why}`);
 }

@@ -13,10 +13,16 @@
 // output comes from (histogram-state.ts), compares those first at the next scrapes and reads it
 // only if they changed.
 import type { Registry } from 'prom-client';
-import { matchesPacked, packFamily, type PackedFamily } from '../metrics/packed-family.js';
+import {
+  matchesPacked,
+  packFamily,
+  samePacked,
+  type PackedFamily,
+} from '../metrics/packed-family.js';
 import { snapshotOf } from '../metrics/snapshot.js';
 import type { FamilyUpdate, MetricFamily, MetricsReplyMessage } from '../protocol.js';
 import { defaultLabelsOf } from './histogram-internals.js';
+import { packHistogram } from './histogram-pack.js';
 import { histogramState, sameHistogramState, type HistogramState } from './histogram-state.js';
 
 /** A family as last sent. */
@@ -33,13 +39,16 @@ interface ReadableMetric {
   get(): Promise<MetricFamily>;
 }
 
-/** One registry entry of this collection: known unchanged, or being read. */
+/** One registry entry of this collection: known unchanged, packed already, or being read. */
 type Read =
   | { unchanged: SentFamily }
+  | { packed: PackedFamily; state: HistogramState | null }
   | { family: Promise<MetricFamily>; state: HistogramState | null; metric: unknown };
 
 export class MetricsEncoder {
   private last: { requestId: number; families: Map<string, SentFamily> } | null = null;
+  /** How families were taken, since the start: for tests and the bench's breakdown. */
+  readonly taken = { byState: 0, packedDirectly: 0, read: 0 };
 
   constructor(private readonly registry: Registry) {}
 
@@ -52,6 +61,14 @@ export class MetricsEncoder {
       if ('unchanged' in read) {
         families.set(read.unchanged.packed.name, read.unchanged);
         updates.push({ same: read.unchanged.packed.name });
+        continue;
+      }
+      if ('packed' in read) {
+        const before = base?.get(read.packed.name);
+        const same = before !== undefined && samePacked(before.packed, read.packed);
+        const packed = same ? before.packed : read.packed;
+        updates.push(same ? { same: packed.name } : { packed });
+        families.set(packed.name, { packed, state: read.state, quiet: same });
         continue;
       }
       const live = await read.family;
@@ -95,6 +112,7 @@ export class MetricsEncoder {
     const reads: Read[] = metrics.map((metric) => {
       const before = base?.get(metric.name);
       if (before?.state && sameHistogramState(metric, defaults, before.state)) {
+        this.taken.byState += 1;
         return { unchanged: before };
       }
       // Only a family that stood still at its last read gets its state taken (twice: now, and
@@ -102,6 +120,13 @@ export class MetricsEncoder {
       // The state is taken in the same synchronous step as get() reads the series.
       const quiet = this.last?.families.get(metric.name)?.quiet ?? false;
       const state = quiet ? histogramState(metric, defaults) : null;
+      // Read and packed at once, with nothing in between: the state needs no second look.
+      const packed = packHistogram(metric, defaults);
+      if (packed !== null) {
+        this.taken.packedDirectly += 1;
+        return { packed, state };
+      }
+      this.taken.read += 1;
       const family = metric.get().then((read) => withDefaultLabels(read, defaults));
       return { family, state, metric };
     });
