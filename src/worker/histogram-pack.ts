@@ -98,12 +98,38 @@ export function packHistogram(
     return found === -1 ? keysets.push(names) - 1 : found;
   };
   const samples: number[] = [];
-  const push = (metricName: string, keyset: number, value: unknown, values: unknown[]) => {
-    samples.push(intern(metricName), keyset, value as number);
-    for (const labelValue of values) samples.push(intern(labelValue));
+  /**
+   * Appends a sample. Most of a sample's strings are the previous one's at the same site (a
+   * series' buckets differ in `le` only), so each site remembers its last strings' indexes, as
+   * packFamily does: an equal (===) string was interned then, and interns to the same index.
+   */
+  const site = () => {
+    let lastName: string | undefined;
+    let lastNameIndex = -1;
+    const lastValues: unknown[] = [];
+    const lastIndexes: number[] = [];
+    return (metricName: string, keyset: number, value: unknown, values: unknown[]) => {
+      if (metricName !== lastName) {
+        lastName = metricName;
+        lastNameIndex = intern(metricName);
+      }
+      samples.push(lastNameIndex, keyset, value as number);
+      for (let k = 0; k < values.length; k += 1) {
+        const labelValue = values[k];
+        if (labelValue !== lastValues[k] || lastIndexes[k] === undefined) {
+          lastValues[k] = labelValue;
+          lastIndexes[k] = intern(labelValue);
+        }
+        samples.push(lastIndexes[k]!);
+      }
+    };
   };
+  const pushBucket = site();
+  const pushPlain = site();
 
   const bucketName = `${name}_bucket`;
+  const sumName = `${name}_sum`;
+  const countName = `${name}_count`;
   for (const series of Object.values(hashMap)) {
     if (!isRecord(series)) return null;
     const { labels, bucketValues, sum, count } = series as unknown as SeriesInternals;
@@ -127,14 +153,14 @@ export function packHistogram(
     for (const upperBound of upperBounds) {
       acc += bucketValues[upperBound as number] as number;
       bucketValuesList[0] = upperBound;
-      push(bucketName, bucketKeyset, acc, bucketValuesList);
+      pushBucket(bucketName, bucketKeyset, acc, bucketValuesList);
     }
     bucketValuesList[0] = '+Inf';
-    push(bucketName, bucketKeyset, count, bucketValuesList);
+    pushBucket(bucketName, bucketKeyset, count, bucketValuesList);
     const plainLabels = present(plain);
     const plainKeyset = keysetOf(plainLabels.names);
-    push(`${name}_sum`, plainKeyset, sum, plainLabels.values);
-    push(`${name}_count`, plainKeyset, count, plainLabels.values);
+    pushPlain(sumName, plainKeyset, sum, plainLabels.values);
+    pushPlain(countName, plainKeyset, count, plainLabels.values);
   }
   return {
     name,
