@@ -176,6 +176,41 @@ export function samePacked(a: PackedFamily, b: PackedFamily): boolean {
   return true;
 }
 
+/**
+ * Whether two packed families unpack to the same samples in the same places, values aside: the
+ * same name, help, type and aggregator, the same tables (===), and every sample the same metric
+ * name and labels. A merge of such families groups their samples the same way (the ledger
+ * renders them again from the last layout, src/manager/family-text.ts).
+ */
+export function sameShape(a: PackedFamily, b: PackedFamily): boolean {
+  if (
+    a.name !== b.name ||
+    a.help !== b.help ||
+    a.type !== b.type ||
+    a.aggregator !== b.aggregator
+  ) {
+    return false;
+  }
+  const { strings, keysets, samples } = a;
+  if (strings.length !== b.strings.length || samples.length !== b.samples.length) return false;
+  if (keysets.length !== b.keysets.length) return false;
+  for (let i = 0; i < strings.length; i += 1) if (strings[i] !== b.strings[i]) return false;
+  for (let i = 0; i < keysets.length; i += 1)
+    if (!sameKeys(keysets[i]!, b.keysets[i]!)) return false;
+  const other = b.samples;
+  let i = 0;
+  while (i < samples.length) {
+    // Metric name and keyset the same; the value (i + 2) may differ; then the label values.
+    if (samples[i] !== other[i] || samples[i + 1] !== other[i + 1]) return false;
+    const keys = keysets[samples[i + 1]!];
+    if (keys === undefined) return false;
+    const end = i + 3 + keys.length;
+    for (let j = i + 3; j < end; j += 1) if (samples[j] !== other[j]) return false;
+    i = end;
+  }
+  return i === samples.length;
+}
+
 function fail(why: string): never {
   throw new Error(`malformed packed family: ${why}`);
 }
