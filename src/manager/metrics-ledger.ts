@@ -8,7 +8,12 @@
 // whose inputs are all the same objects as at the last scrape is not merged or rendered again.
 import { Registry } from 'prom-client';
 import { applyAggregationRules, isCumulative } from '../metrics/aggregation-rules.js';
-import { sameShape, unpackFamily, type PackedFamily } from '../metrics/packed-family.js';
+import {
+  sameShape,
+  unpackFamily,
+  unpackValues,
+  type PackedFamily,
+} from '../metrics/packed-family.js';
 import { aggregate, snapshotOf, type ContentType } from '../metrics/snapshot.js';
 import type { MetricFamily, MetricsReplyMessage, MetricsSnapshot } from '../protocol.js';
 import { familyText, revalueText, type TextLayout } from './family-text.js';
@@ -74,16 +79,17 @@ export class MetricsLedger {
         if (family === undefined) return false;
         snapshot.push(family);
       } else {
+        const prior = previous.get(update.packed.name);
+        const before = prior === undefined ? undefined : this.origins.get(prior);
+        const sameAsBefore = before !== undefined && sameShape(before.packed, update.packed);
+        const shape = sameAsBefore ? before.shape : {};
         let family: MetricFamily;
         try {
-          family = unpackFamily(update.packed);
+          // Same shape: the held family's samples with the new values (its labels shared).
+          family = sameAsBefore ? unpackValues(prior!, update.packed) : unpackFamily(update.packed);
         } catch {
           return false; // A reply that cannot be read is no reply: the worker counts as silent.
         }
-        const prior = previous.get(update.packed.name);
-        const before = prior === undefined ? undefined : this.origins.get(prior);
-        const shape =
-          before !== undefined && sameShape(before.packed, update.packed) ? before.shape : {};
         for (const ruled of applyAggregationRules([family])) {
           this.origins.set(ruled, { packed: update.packed, shape });
           snapshot.push(ruled);

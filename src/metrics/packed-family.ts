@@ -211,6 +211,22 @@ export function sameShape(a: PackedFamily, b: PackedFamily): boolean {
   return i === samples.length;
 }
 
+/**
+ * unpackFamily(packed) when `family` is the unpacking of a family of the same shape
+ * (sameShape): `family`'s samples with packed's values, sharing their labels objects instead of
+ * building them again.
+ */
+export function unpackValues(family: MetricFamily, packed: PackedFamily): MetricFamily {
+  const { keysets, samples } = packed;
+  const values: MetricFamily['values'] = new Array(family.values.length);
+  let i = 0;
+  family.values.forEach((sample, k) => {
+    values[k] = { ...sample, value: samples[i + 2] as number };
+    i += 3 + keysets[samples[i + 1]!]!.length;
+  });
+  return { ...family, values };
+}
+
 function fail(why: string): never {
   throw new Error(`malformed packed family: ${why}`);
 }

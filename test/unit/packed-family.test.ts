@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import {
   matchesPacked,
   sameShape,
+  unpackValues,
   packFamily,
   unpackFamily,
   type PackedFamily,
@@ -249,8 +250,16 @@ describe('sameShape', () => {
         const sentA = asSent(a);
         const sentB = asSent(apply(a, v));
         fc.pre(!hasNaNLabel(sentA) && !hasNaNLabel(sentB));
-        const same = sameShape(packFamily(sentA), packFamily(sentB));
+        const [packedA, packedB] = [packFamily(sentA), packFamily(sentB)];
+        const same = sameShape(packedA, packedB);
         expect(same).toBe(headOf(sentA) === headOf(sentB) && shapeOf(sentA) === shapeOf(sentB));
+        // And then B unpacks to A's unpacking with B's values.
+        if (same) {
+          const a = unpackFamily(roundTrip(packedA));
+          const b = roundTrip(packedB);
+          expect(unpackValues(a, b)).toStrictEqual(unpackFamily(b));
+          expect(JSON.stringify(unpackValues(a, b))).toBe(JSON.stringify(unpackFamily(b)));
+        }
       }),
       { numRuns: 3_000 },
     );
