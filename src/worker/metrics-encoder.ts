@@ -8,10 +8,11 @@
 // series look unchanged forever after the first scrape. A family is packed only when it is sent;
 // an unchanged one costs a comparison and no allocation, so an idle registry stays cheap.
 //
-// Histograms are the exception to "read, then compare": reading one builds every bucket sample
-// anew, so once a histogram has stood still at a read, the encoder records the few fields its
-// output comes from (histogram-state.ts), compares those first at the next scrapes and reads it
-// only if they changed.
+// prom-client histograms are the exception to "read, then compare": reading one builds every
+// bucket sample anew. The encoder packs them straight from prom-client's series instead
+// (histogram-pack.ts), and once one has stood still, records the few fields its output comes
+// from (histogram-state.ts) and compares those first at the next scrapes: equal, it is not packed
+// at all.
 import type { Registry } from 'prom-client';
 import {
   matchesPacked,
@@ -43,7 +44,7 @@ interface ReadableMetric {
 type Read =
   | { unchanged: SentFamily }
   | { packed: PackedFamily; state: HistogramState | null }
-  | { family: Promise<MetricFamily>; state: HistogramState | null; metric: unknown };
+  | { family: Promise<MetricFamily> };
 
 export class MetricsEncoder {
   private last: { requestId: number; families: Map<string, SentFamily> } | null = null;
@@ -76,14 +77,7 @@ export class MetricsEncoder {
       const same = before !== undefined && matchesPacked(before.packed, live);
       const packed = same ? before.packed : packFamily(live);
       updates.push(same ? { same: live.name } : { packed });
-      // A state that moved while the family was being read does not describe what was read.
-      const state =
-        read.state !== null &&
-        defaults !== null &&
-        sameHistogramState(read.metric, defaults, read.state)
-          ? read.state
-          : null;
-      families.set(live.name, { packed, state, quiet: same });
+      families.set(live.name, { packed, state: null, quiet: same });
     }
     this.last = { requestId, families };
     return { type: 'metrics', requestId, base: base === null ? null : have, families: updates };
@@ -91,8 +85,9 @@ export class MetricsEncoder {
 
   /**
    * What getMetricsAsJSON() does (every metric's get() started in one synchronous pass, then the
-   * registry's default labels added to copies of the labels), except for histograms whose state
-   * equals the one they were sent in: those are not read at all.
+   * registry's default labels added to copies of the labels), except for prom-client histograms:
+   * packed from their series in that same pass, or, when their state equals the one they were
+   * sent in, not read at all.
    */
   private async readRegistry(
     base: Map<string, SentFamily> | null,
@@ -101,11 +96,7 @@ export class MetricsEncoder {
     if (defaults === null) {
       // Not the registry this was written against: read it the documented way.
       const snapshot = await snapshotOf(this.registry);
-      return snapshot.map((family) => ({
-        family: Promise.resolve(family),
-        state: null,
-        metric: null,
-      }));
+      return snapshot.map((family) => ({ family: Promise.resolve(family) }));
     }
     // Typed as prom-client's MetricObject, which leaves out the get() every metric has.
     const metrics = this.registry.getMetricsAsArray() as unknown as ReadableMetric[];
@@ -115,20 +106,17 @@ export class MetricsEncoder {
         this.taken.byState += 1;
         return { unchanged: before };
       }
-      // Only a family that stood still at its last read gets its state taken (twice: now, and
-      // after the read to check it held): one that changes at every scrape would pay for nothing.
-      // The state is taken in the same synchronous step as get() reads the series.
-      const quiet = this.last?.families.get(metric.name)?.quiet ?? false;
-      const state = quiet ? histogramState(metric, defaults) : null;
-      // Read and packed at once, with nothing in between: the state needs no second look.
       const packed = packHistogram(metric, defaults);
       if (packed !== null) {
         this.taken.packedDirectly += 1;
-        return { packed, state };
+        // Only a family that stood still at its last read gets its state taken: one that
+        // changes at every scrape would pay for nothing. Taken in the same synchronous step as
+        // the packing, so the two describe the same moment.
+        const quiet = this.last?.families.get(metric.name)?.quiet ?? false;
+        return { packed, state: quiet ? histogramState(metric, defaults) : null };
       }
       this.taken.read += 1;
-      const family = metric.get().then((read) => withDefaultLabels(read, defaults));
-      return { family, state, metric };
+      return { family: metric.get().then((read) => withDefaultLabels(read, defaults)) };
     });
     await Promise.all(reads.map((read) => ('family' in read ? read.family : undefined)));
     return reads;
