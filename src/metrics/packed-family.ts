@@ -118,14 +118,7 @@ export function packFamily(family: MetricFamily): PackedFamily {
  * NaN always counts as changed: a needless resend, never a hidden change).
  */
 export function matchesPacked(packed: PackedFamily, family: MetricFamily): boolean {
-  if (
-    packed.name !== family.name ||
-    packed.help !== family.help ||
-    packed.type !== family.type ||
-    packed.aggregator !== family.aggregator
-  ) {
-    return false;
-  }
+  if (!sameHead(packed, family)) return false;
   const { strings, keysets, samples } = packed;
   let j = 0;
   for (const sample of family.values) {
@@ -159,20 +152,8 @@ export function matchesPacked(packed: PackedFamily, family: MetricFamily): boole
  * mean the same samples, and packFamily builds equal tables from equal samples.
  */
 export function samePacked(a: PackedFamily, b: PackedFamily): boolean {
-  if (
-    a.name !== b.name ||
-    a.help !== b.help ||
-    a.type !== b.type ||
-    a.aggregator !== b.aggregator
-  ) {
-    return false;
-  }
-  if (a.strings.length !== b.strings.length || a.samples.length !== b.samples.length) return false;
-  if (a.keysets.length !== b.keysets.length) return false;
+  if (!sameHead(a, b) || !sameTables(a, b)) return false;
   for (let i = 0; i < a.samples.length; i += 1) if (a.samples[i] !== b.samples[i]) return false;
-  for (let i = 0; i < a.strings.length; i += 1) if (a.strings[i] !== b.strings[i]) return false;
-  for (let i = 0; i < a.keysets.length; i += 1)
-    if (!sameKeys(a.keysets[i]!, b.keysets[i]!)) return false;
   return true;
 }
 
@@ -183,20 +164,8 @@ export function samePacked(a: PackedFamily, b: PackedFamily): boolean {
  * renders them again from the last layout, src/manager/family-text.ts).
  */
 export function sameShape(a: PackedFamily, b: PackedFamily): boolean {
-  if (
-    a.name !== b.name ||
-    a.help !== b.help ||
-    a.type !== b.type ||
-    a.aggregator !== b.aggregator
-  ) {
-    return false;
-  }
-  const { strings, keysets, samples } = a;
-  if (strings.length !== b.strings.length || samples.length !== b.samples.length) return false;
-  if (keysets.length !== b.keysets.length) return false;
-  for (let i = 0; i < strings.length; i += 1) if (strings[i] !== b.strings[i]) return false;
-  for (let i = 0; i < keysets.length; i += 1)
-    if (!sameKeys(keysets[i]!, b.keysets[i]!)) return false;
+  if (!sameHead(a, b) || !sameTables(a, b)) return false;
+  const { keysets, samples } = a;
   const other = b.samples;
   let i = 0;
   while (i < samples.length) {
@@ -209,6 +178,25 @@ export function sameShape(a: PackedFamily, b: PackedFamily): boolean {
     i = end;
   }
   return i === samples.length;
+}
+
+type Head = Pick<PackedFamily, 'name' | 'help' | 'type' | 'aggregator'>;
+
+function sameHead(a: Head, b: Head): boolean {
+  return (
+    a.name === b.name && a.help === b.help && a.type === b.type && a.aggregator === b.aggregator
+  );
+}
+
+/** Same strings, same keysets, and as many sample numbers. */
+function sameTables(a: PackedFamily, b: PackedFamily): boolean {
+  const { strings, keysets } = a;
+  if (strings.length !== b.strings.length || keysets.length !== b.keysets.length) return false;
+  if (a.samples.length !== b.samples.length) return false;
+  for (let i = 0; i < strings.length; i += 1) if (strings[i] !== b.strings[i]) return false;
+  for (let i = 0; i < keysets.length; i += 1)
+    if (!sameKeys(keysets[i]!, b.keysets[i]!)) return false;
+  return true;
 }
 
 /**
