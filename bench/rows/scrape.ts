@@ -317,7 +317,7 @@ function phaseText(c: ScrapeCase, side: 'ours' | 'stock'): string {
   if (!p) return 'no phase timings';
   const worker = w
     ? side === 'ours'
-      ? `worker MetricsEncoder.encode ${fmtMs(w.encodeMs)} (getMetricsAsJSON ${fmtMs(w.snapshotMs)} of it) + send ${fmtMs(w.sendMs)} per reply; `
+      ? `worker MetricsEncoder.encode ${fmtMs(w.encodeMs)} (reading the registry ${fmtMs(w.snapshotMs)} of it) + send ${fmtMs(w.sendMs)} per reply; `
       : `worker getMetricsAsJSON ${fmtMs(w.snapshotMs)} + send ${fmtMs(w.sendMs)} per reply; `
     : '';
   if (side === 'stock') {

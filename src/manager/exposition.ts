@@ -50,15 +50,43 @@ export function openMetricsCounterName(name: string): string {
   return name.replace(/_total$/, '');
 }
 
-/** The family's HELP, TYPE and sample lines, joined by newlines, no trailing newline. */
-export function renderFamily(family: MetricFamily, openMetrics: boolean): string {
+/** A family's HELP and TYPE lines, and each sample's text before its value. */
+export interface FamilyLines {
+  header: string;
+  /** Per sample, its line up to the space before the value. */
+  prefixes: string[];
+}
+
+/** The lines of a family whose samples have these metric names and labels. */
+export function familyLines(
+  family: Pick<MetricFamily, 'name' | 'help' | 'type'>,
+  samples: readonly Pick<MetricFamily['values'][number], 'metricName' | 'labels'>[],
+  openMetrics: boolean,
+): FamilyLines {
   const counterSuffix = openMetrics && family.type === 'counter';
   const name = escapeText(counterSuffix ? openMetricsCounterName(family.name) : family.name);
-  const lines = [`# HELP ${name} ${escapeText(family.help)}`, `# TYPE ${name} ${family.type}`];
-  for (const sample of family.values) {
+  const header = `# HELP ${name} ${escapeText(family.help)}\n# TYPE ${name} ${family.type}`;
+  const prefixes = samples.map((sample) => {
     const metricName = sample.metricName === undefined ? name : sample.metricName;
-    const line = `${metricName}${counterSuffix ? '_total' : ''}${formatLabels(sample.labels)}`;
-    lines.push(`${line} ${formatValue(sample.value)}`);
+    return `${metricName}${counterSuffix ? '_total' : ''}${formatLabels(sample.labels)}`;
+  });
+  return { header, prefixes };
+}
+
+/** The lines with these values: HELP, TYPE and sample lines joined by newlines, no trailing one. */
+export function linesText(lines: FamilyLines, values: readonly unknown[]): string {
+  let text = lines.header;
+  for (let i = 0; i < lines.prefixes.length; i += 1) {
+    text += `\n${lines.prefixes[i]!} ${formatValue(values[i])}`;
   }
-  return lines.join('\n');
+  return text;
+}
+
+/** The family's HELP, TYPE and sample lines, joined by newlines, no trailing newline. */
+export function renderFamily(family: MetricFamily, openMetrics: boolean): string {
+  const lines = familyLines(family, family.values, openMetrics);
+  return linesText(
+    lines,
+    family.values.map((sample) => sample.value),
+  );
 }

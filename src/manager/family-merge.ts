@@ -82,24 +82,38 @@ function sameLabels(a: Labels, b: Labels): boolean {
 }
 
 /**
- * aggregate()'s merged family for these inputs (all of one name), or null when the family is
- * omitted. Help, type and aggregator come from the first input, as in prom-client.
+ * Which series each input sample joins: what the merge depends on apart from the values. Two
+ * lists of inputs whose samples have the same metric names and labels, in the same order, have
+ * the same layout, whatever their values (the ledger reuses it across scrapes on that basis).
  */
-export function mergeFamily(inputs: readonly MetricFamily[]): MetricFamily | null {
+export interface MergeLayout {
+  aggregator: Exclude<MergeableAggregator, 'omit'>;
+  /** Per series, the first sample seen of it: its labels and metricName are the series'. */
+  firsts: Sample[];
+  /** Per input, per sample: the index of its series. */
+  seriesOf: number[][];
+  /** Per series, how many samples joined it (for 'average'). */
+  counts: number[];
+  /** Per series 'first' takes its value from: [input, sample]. */
+  origins: [number, number][];
+}
+
+/** The layout of aggregate()'s merge of these inputs (all of one name); null: omitted. */
+export function mergeLayout(inputs: readonly MetricFamily[]): MergeLayout | null {
   const head = inputs[0];
   if (head === undefined) return null;
   const aggregator = head.aggregator;
   if (!isMergeable(aggregator)) throw new Error(`'${String(aggregator)}' is not merged here`);
   if (aggregator === 'omit') return null;
-  const { start, fold } = FOLDS[aggregator];
 
   const series = new Map<string, number>();
   const firsts: Sample[] = [];
-  const values: number[] = [];
   const counts: number[] = [];
+  const origins: [number, number][] = [];
+  const seriesOfAll: number[][] = [];
   let previous: Sample[] = [];
   let previousSeries: number[] = [];
-  for (const input of inputs) {
+  inputs.forEach((input, inputIndex) => {
     const samples = input.values;
     const seriesOf: number[] = new Array<number>(samples.length);
     for (let i = 0; i < samples.length; i += 1) {
@@ -119,26 +133,59 @@ export function mergeFamily(inputs: readonly MetricFamily[]): MetricFamily | nul
           index = firsts.length;
           series.set(key, index);
           firsts.push(sample);
-          values.push(aggregator === 'first' ? sample.value : start);
           counts.push(0);
+          origins.push([inputIndex, i]);
         }
       }
-      if (aggregator !== 'first') values[index] = fold(values[index]!, sample.value);
       counts[index] = counts[index]! + 1;
       seriesOf[i] = index;
     }
+    seriesOfAll.push(seriesOf);
     previous = samples;
     previousSeries = seriesOf;
-  }
+  });
+  return { aggregator, firsts, seriesOf: seriesOfAll, counts, origins };
+}
 
+/**
+ * Each series' merged value, folded as aggregate()'s reduce folds it: in input order, sample
+ * order, from the aggregator's start value ('first': the value of the series' first sample).
+ * `inputs` must have the layout's shape (same samples in the same places).
+ */
+export function mergedValues(layout: MergeLayout, inputs: readonly MetricFamily[]): number[] {
+  const { aggregator, seriesOf, counts, origins } = layout;
+  if (aggregator === 'first') {
+    return origins.map(([input, sample]) => inputs[input]!.values[sample]!.value);
+  }
+  const { start, fold } = FOLDS[aggregator];
+  const values = new Array<number>(counts.length).fill(start);
+  inputs.forEach((input, inputIndex) => {
+    const samples = input.values;
+    const series = seriesOf[inputIndex]!;
+    for (let i = 0; i < samples.length; i += 1) {
+      values[series[i]!] = fold(values[series[i]!]!, samples[i]!.value);
+    }
+  });
+  if (aggregator === 'average') return values.map((value, i) => value / counts[i]!);
+  return values;
+}
+
+/**
+ * aggregate()'s merged family for these inputs (all of one name), or null when the family is
+ * omitted. Help, type and aggregator come from the first input, as in prom-client.
+ */
+export function mergeFamily(inputs: readonly MetricFamily[]): MetricFamily | null {
+  const layout = mergeLayout(inputs);
+  if (layout === null) return null;
+  const head = inputs[0]!;
+  const values = mergedValues(layout, inputs);
   return {
     help: head.help,
     name: head.name,
     type: head.type,
-    aggregator,
-    values: firsts.map((sample, index) => {
-      const value = aggregator === 'average' ? values[index]! / counts[index]! : values[index]!;
-      const merged: Sample = { value, labels: sample.labels };
+    aggregator: layout.aggregator,
+    values: layout.firsts.map((sample, index) => {
+      const merged: Sample = { value: values[index]!, labels: sample.labels };
       // prom-client copies the metricName only when it is truthy.
       if (sample.metricName) merged.metricName = sample.metricName;
       return merged;

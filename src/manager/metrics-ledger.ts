@@ -8,10 +8,15 @@
 // whose inputs are all the same objects as at the last scrape is not merged or rendered again.
 import { Registry } from 'prom-client';
 import { applyAggregationRules, isCumulative } from '../metrics/aggregation-rules.js';
-import { unpackFamily } from '../metrics/packed-family.js';
+import {
+  sameShape,
+  unpackFamily,
+  unpackValues,
+  type PackedFamily,
+} from '../metrics/packed-family.js';
 import { aggregate, snapshotOf, type ContentType } from '../metrics/snapshot.js';
 import type { MetricFamily, MetricsReplyMessage, MetricsSnapshot } from '../protocol.js';
-import { familyText } from './family-text.js';
+import { familyText, revalueText, type TextLayout } from './family-text.js';
 
 function cumulativeOnly(snapshot: MetricsSnapshot): MetricsSnapshot {
   return snapshot.filter(isCumulative);
@@ -26,16 +31,28 @@ interface Held {
 interface Rendered {
   inputs: MetricFamily[];
   text: string;
+  layout: TextLayout | null;
 }
 
 function sameInputs(a: MetricFamily[], b: MetricFamily[]): boolean {
   return a.length === b.length && a.every((family, i) => family === b[i]);
 }
 
+/**
+ * What a worker's family came from, and its shape: one object shared by every family of that
+ * worker and name that unpacked to the same samples in the same places (sameShape), so that a
+ * family whose values alone changed is rendered again from its last layout.
+ */
+interface Origin {
+  packed: PackedFamily;
+  shape: object;
+}
+
 export class MetricsLedger {
   private retired: MetricsSnapshot = [];
   private readonly latest = new Map<number, Held>();
   private readonly rendered = new Map<ContentType, Map<string, Rendered>>();
+  private readonly origins = new WeakMap<MetricFamily, Origin>();
 
   /** Stores a worker's full snapshot (its final words, or a test's). */
   record(workerId: number, snapshot: MetricsSnapshot): void {
@@ -62,16 +79,34 @@ export class MetricsLedger {
         if (family === undefined) return false;
         snapshot.push(family);
       } else {
+        const prior = previous.get(update.packed.name);
+        const before = prior === undefined ? undefined : this.origins.get(prior);
+        const sameAsBefore = before !== undefined && sameShape(before.packed, update.packed);
+        const shape = sameAsBefore ? before.shape : {};
         let family: MetricFamily;
         try {
-          family = unpackFamily(update.packed);
+          // Same shape: the held family's samples with the new values (its labels shared).
+          family = sameAsBefore ? unpackValues(prior!, update.packed) : unpackFamily(update.packed);
         } catch {
           return false; // A reply that cannot be read is no reply: the worker counts as silent.
         }
-        snapshot.push(...applyAggregationRules([family]));
+        for (const ruled of applyAggregationRules([family])) {
+          this.origins.set(ruled, { packed: update.packed, shape });
+          snapshot.push(ruled);
+        }
       }
     }
     this.latest.set(workerId, { requestId: reply.requestId, snapshot });
+    return true;
+  }
+
+  /** Whether every input has the shape of the one in its place before (all from workers). */
+  private sameShapes(before: MetricFamily[], now: MetricFamily[]): boolean {
+    if (before.length !== now.length) return false;
+    for (let i = 0; i < now.length; i += 1) {
+      const shape = this.origins.get(now[i]!)?.shape;
+      if (shape === undefined || shape !== this.origins.get(before[i]!)?.shape) return false;
+    }
     return true;
   }
 
@@ -112,9 +147,13 @@ export class MetricsLedger {
     const texts: string[] = [];
     for (const [name, inputs] of byName) {
       let entry = previous.get(name);
-      if (entry === undefined || !sameInputs(entry.inputs, inputs)) {
+      if (entry !== undefined && sameInputs(entry.inputs, inputs)) {
+        // Nothing changed: the same text.
+      } else if (entry?.layout && this.sameShapes(entry.inputs, inputs)) {
+        entry = { inputs, text: revalueText(entry.layout, inputs), layout: entry.layout };
+      } else {
         // One family rendered alone, without the document's trailer: joined again below.
-        entry = { inputs, text: await familyText(inputs, contentType) };
+        entry = { inputs, ...(await familyText(inputs, contentType)) };
       }
       next.set(name, entry);
       if (entry.text !== '') texts.push(entry.text);

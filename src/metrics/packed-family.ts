@@ -153,6 +153,80 @@ export function matchesPacked(packed: PackedFamily, family: MetricFamily): boole
   return j === samples.length;
 }
 
+/**
+ * Whether two packed families are the same, table for table (===, so a NaN always counts as
+ * changed). For packings of two families this is matchesPacked(a, second family): equal tables
+ * mean the same samples, and packFamily builds equal tables from equal samples.
+ */
+export function samePacked(a: PackedFamily, b: PackedFamily): boolean {
+  if (
+    a.name !== b.name ||
+    a.help !== b.help ||
+    a.type !== b.type ||
+    a.aggregator !== b.aggregator
+  ) {
+    return false;
+  }
+  if (a.strings.length !== b.strings.length || a.samples.length !== b.samples.length) return false;
+  if (a.keysets.length !== b.keysets.length) return false;
+  for (let i = 0; i < a.samples.length; i += 1) if (a.samples[i] !== b.samples[i]) return false;
+  for (let i = 0; i < a.strings.length; i += 1) if (a.strings[i] !== b.strings[i]) return false;
+  for (let i = 0; i < a.keysets.length; i += 1)
+    if (!sameKeys(a.keysets[i]!, b.keysets[i]!)) return false;
+  return true;
+}
+
+/**
+ * Whether two packed families unpack to the same samples in the same places, values aside: the
+ * same name, help, type and aggregator, the same tables (===), and every sample the same metric
+ * name and labels. A merge of such families groups their samples the same way (the ledger
+ * renders them again from the last layout, src/manager/family-text.ts).
+ */
+export function sameShape(a: PackedFamily, b: PackedFamily): boolean {
+  if (
+    a.name !== b.name ||
+    a.help !== b.help ||
+    a.type !== b.type ||
+    a.aggregator !== b.aggregator
+  ) {
+    return false;
+  }
+  const { strings, keysets, samples } = a;
+  if (strings.length !== b.strings.length || samples.length !== b.samples.length) return false;
+  if (keysets.length !== b.keysets.length) return false;
+  for (let i = 0; i < strings.length; i += 1) if (strings[i] !== b.strings[i]) return false;
+  for (let i = 0; i < keysets.length; i += 1)
+    if (!sameKeys(keysets[i]!, b.keysets[i]!)) return false;
+  const other = b.samples;
+  let i = 0;
+  while (i < samples.length) {
+    // Metric name and keyset the same; the value (i + 2) may differ; then the label values.
+    if (samples[i] !== other[i] || samples[i + 1] !== other[i + 1]) return false;
+    const keys = keysets[samples[i + 1]!];
+    if (keys === undefined) return false;
+    const end = i + 3 + keys.length;
+    for (let j = i + 3; j < end; j += 1) if (samples[j] !== other[j]) return false;
+    i = end;
+  }
+  return i === samples.length;
+}
+
+/**
+ * unpackFamily(packed) when `family` is the unpacking of a family of the same shape
+ * (sameShape): `family`'s samples with packed's values, sharing their labels objects instead of
+ * building them again.
+ */
+export function unpackValues(family: MetricFamily, packed: PackedFamily): MetricFamily {
+  const { keysets, samples } = packed;
+  const values: MetricFamily['values'] = new Array(family.values.length);
+  let i = 0;
+  family.values.forEach((sample, k) => {
+    values[k] = { ...sample, value: samples[i + 2] as number };
+    i += 3 + keysets[samples[i + 1]!]!.length;
+  });
+  return { ...family, values };
+}
+
 function fail(why: string): never {
   throw new Error(`malformed packed family: ${why}`);
 }

@@ -7,32 +7,130 @@
 // Counter.inc() and Gauge.inc()/dec() mutate in place, and remembering those made every such
 // series look unchanged forever after the first scrape. A family is packed only when it is sent;
 // an unchanged one costs a comparison and no allocation, so an idle registry stays cheap.
+//
+// prom-client histograms are the exception to "read, then compare": reading one builds every
+// bucket sample anew. The encoder packs them straight from prom-client's series instead
+// (histogram-pack.ts), and once one has stood still, records the few fields its output comes
+// from (histogram-state.ts) and compares those first at the next scrapes: equal, it is not packed
+// at all.
 import type { Registry } from 'prom-client';
-import { matchesPacked, packFamily, type PackedFamily } from '../metrics/packed-family.js';
+import {
+  matchesPacked,
+  packFamily,
+  samePacked,
+  type PackedFamily,
+} from '../metrics/packed-family.js';
 import { snapshotOf } from '../metrics/snapshot.js';
-import type { FamilyUpdate, MetricsReplyMessage } from '../protocol.js';
+import type { FamilyUpdate, MetricFamily, MetricsReplyMessage } from '../protocol.js';
+import { defaultLabelsOf } from './histogram-internals.js';
+import { packHistogram } from './histogram-pack.js';
+import { histogramState, sameHistogramState, type HistogramState } from './histogram-state.js';
+
+/** A family as last sent. */
+interface SentFamily {
+  packed: PackedFamily;
+  /** The histogram state it was read in; null when none was taken (or it is no histogram). */
+  state: HistogramState | null;
+  /** Its last read found it unchanged. */
+  quiet: boolean;
+}
+
+interface ReadableMetric {
+  name: string;
+  get(): Promise<MetricFamily>;
+}
+
+/** One registry entry of this collection: known unchanged, packed already, or being read. */
+type Read =
+  | { unchanged: SentFamily }
+  | { packed: PackedFamily; state: HistogramState | null }
+  | { family: Promise<MetricFamily> };
 
 export class MetricsEncoder {
-  private last: { requestId: number; families: Map<string, PackedFamily> } | null = null;
+  private last: { requestId: number; families: Map<string, SentFamily> } | null = null;
+  /** How families were taken, since the start: for tests and the bench's breakdown. */
+  readonly taken = { byState: 0, packedDirectly: 0, read: 0 };
 
   constructor(private readonly registry: Registry) {}
 
   async encode(requestId: number, have: number | null): Promise<MetricsReplyMessage> {
     const base = this.last !== null && this.last.requestId === have ? this.last.families : null;
-    const families = new Map<string, PackedFamily>();
+    const families = new Map<string, SentFamily>();
     const updates: FamilyUpdate[] = [];
-    for (const live of await snapshotOf(this.registry)) {
-      const before = base?.get(live.name);
-      if (before !== undefined && matchesPacked(before, live)) {
-        families.set(live.name, before);
-        updates.push({ same: live.name });
-      } else {
-        const packed = packFamily(live);
-        families.set(live.name, packed);
-        updates.push({ packed });
+    const defaults = defaultLabelsOf(this.registry);
+    for (const read of await this.readRegistry(base, defaults)) {
+      if ('unchanged' in read) {
+        families.set(read.unchanged.packed.name, read.unchanged);
+        updates.push({ same: read.unchanged.packed.name });
+        continue;
       }
+      if ('packed' in read) {
+        const before = base?.get(read.packed.name);
+        const same = before !== undefined && samePacked(before.packed, read.packed);
+        const packed = same ? before.packed : read.packed;
+        updates.push(same ? { same: packed.name } : { packed });
+        families.set(packed.name, { packed, state: read.state, quiet: same });
+        continue;
+      }
+      const live = await read.family;
+      const before = base?.get(live.name);
+      const same = before !== undefined && matchesPacked(before.packed, live);
+      const packed = same ? before.packed : packFamily(live);
+      updates.push(same ? { same: live.name } : { packed });
+      families.set(live.name, { packed, state: null, quiet: same });
     }
     this.last = { requestId, families };
     return { type: 'metrics', requestId, base: base === null ? null : have, families: updates };
   }
+
+  /**
+   * What getMetricsAsJSON() does (every metric's get() started in one synchronous pass, then the
+   * registry's default labels added to copies of the labels), except for prom-client histograms:
+   * packed from their series in that same pass, or, when their state equals the one they were
+   * sent in, not read at all.
+   */
+  private async readRegistry(
+    base: Map<string, SentFamily> | null,
+    defaults: Record<string, unknown> | null,
+  ): Promise<Read[]> {
+    if (defaults === null) {
+      // Not the registry this was written against: read it the documented way.
+      const snapshot = await snapshotOf(this.registry);
+      return snapshot.map((family) => ({ family: Promise.resolve(family) }));
+    }
+    // Typed as prom-client's MetricObject, which leaves out the get() every metric has.
+    const metrics = this.registry.getMetricsAsArray() as unknown as ReadableMetric[];
+    const reads: Read[] = metrics.map((metric) => {
+      const before = base?.get(metric.name);
+      if (before?.state && sameHistogramState(metric, defaults, before.state)) {
+        this.taken.byState += 1;
+        return { unchanged: before };
+      }
+      const packed = packHistogram(metric, defaults);
+      if (packed !== null) {
+        this.taken.packedDirectly += 1;
+        // Only a family that stood still at its last read gets its state taken: one that
+        // changes at every scrape would pay for nothing. Taken in the same synchronous step as
+        // the packing, so the two describe the same moment.
+        const quiet = this.last?.families.get(metric.name)?.quiet ?? false;
+        return { packed, state: quiet ? histogramState(metric, defaults) : null };
+      }
+      this.taken.read += 1;
+      return { family: metric.get().then((read) => withDefaultLabels(read, defaults)) };
+    });
+    await Promise.all(reads.map((read) => ('family' in read ? read.family : undefined)));
+    return reads;
+  }
+}
+
+/** getMetricsAsJSON()'s default labels: on a copy of each sample's labels, unless set already. */
+function withDefaultLabels(family: MetricFamily, defaults: Record<string, unknown>): MetricFamily {
+  const names = Object.keys(defaults);
+  if (names.length === 0 || !family.values) return family;
+  for (const sample of family.values) {
+    const labels: Record<string, unknown> = Object.assign({}, sample.labels);
+    for (const name of names) labels[name] = labels[name] || defaults[name];
+    sample.labels = labels as MetricFamily['values'][number]['labels'];
+  }
+  return family;
 }

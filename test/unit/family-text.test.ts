@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { mergesHere } from '../../src/manager/family-merge.js';
-import { familyText } from '../../src/manager/family-text.js';
+import { familyText, revalueText } from '../../src/manager/family-text.js';
 import { renderWithPromClient } from '../../src/manager/prom-client-render.js';
 import type { MetricFamily } from '../../src/protocol.js';
 
@@ -180,12 +180,36 @@ describe('familyText: the ledger’s merge and renderer against prom-client', ()
         // Held to prom-client on its own path, not on the fallback to prom-client.
         expect(mergesHere(inputs)).toBe(true);
         for (const contentType of FORMATS) {
-          const ours = await familyText(inputs, contentType);
+          const ours = (await familyText(inputs, contentType)).text;
           const reference = await renderWithPromClient(inputs, contentType);
           expect(ours).toBe(reference);
         }
       }),
       { numRuns: 2000 },
+    );
+  });
+
+  it('prints inputs of the same shape from the last layout as it prints them afresh', async () => {
+    // The ledger's revalue path: the same samples in the same places, only the values new.
+    const revalued = fc.tuple(scenario, fc.array(value, { minLength: 1, maxLength: 200 }));
+    await fc.assert(
+      fc.asyncProperty(revalued, async ([s, newValues]) => {
+        const before = inputsOf(s);
+        let k = 0;
+        const after = before.map((family) => ({
+          ...family,
+          values: family.values.map((sample) => ({
+            ...sample,
+            value: newValues[k++ % newValues.length]!,
+          })),
+        }));
+        for (const contentType of FORMATS) {
+          const { layout } = await familyText(before, contentType);
+          if (layout === null) continue; // omitted: nothing to print again
+          expect(revalueText(layout, after)).toBe(await renderWithPromClient(after, contentType));
+        }
+      }),
+      { numRuns: 1000 },
     );
   });
 
@@ -200,7 +224,7 @@ describe('familyText: the ledger’s merge and renderer against prom-client', ()
     const inputs = [input('counter'), input('gauge')];
     expect(mergesHere(inputs)).toBe(false);
     for (const contentType of FORMATS) {
-      expect(await familyText(inputs, contentType)).toBe(
+      expect((await familyText(inputs, contentType)).text).toBe(
         await renderWithPromClient(inputs, contentType),
       );
     }

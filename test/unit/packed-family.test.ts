@@ -5,6 +5,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   matchesPacked,
+  sameShape,
+  unpackValues,
   packFamily,
   unpackFamily,
   type PackedFamily,
@@ -182,5 +184,100 @@ describe('matchesPacked', () => {
       values: [{ value: NaN, labels: {} }],
     };
     expect(matchesPacked(packFamily(f), f)).toBe(false);
+  });
+});
+
+describe('sameShape', () => {
+  /** A label value as === sees it (-0 is 0; NaN is left out of the comparison below). */
+  const tag = (v: unknown) => `${typeof v}:${String(v)}`;
+  /** What a merge groups by: each sample's metric name and labels, in key order. */
+  const shapeOf = (f: MetricFamily) =>
+    JSON.stringify(
+      f.values.map((s) => [
+        s.metricName,
+        Object.entries(s.labels)
+          .filter(([, v]) => v !== undefined)
+          .map(([k, v]) => [k, tag(v)]),
+      ]),
+    );
+  const headOf = (f: MetricFamily) => JSON.stringify([f.name, f.help, f.type, f.aggregator]);
+  const hasNaNLabel = (f: MetricFamily) =>
+    f.values.some((s) => Object.values(s.labels).some((v) => Number.isNaN(v)));
+
+  type Variant = [string, number[], number, unknown, MetricFamily, string];
+  /** `f` with new values, or with one near miss: a label value or name, a metric name, two samples swapped. */
+  const variant = fc.tuple(
+    fc.constantFrom('values', 'label', 'labelName', 'metricName', 'swap', 'other'),
+    fc.array(fc.double(), { minLength: 1 }),
+    fc.nat(),
+    labelValue,
+    family,
+    labelName,
+  );
+  function apply(
+    f: MetricFamily,
+    [kind, values, at, newLabel, other, newName]: Variant,
+  ): MetricFamily {
+    const samples = f.values.map((s, i) => ({
+      ...s,
+      labels: { ...s.labels },
+      value: values[i % values.length]!,
+    }));
+    const i = samples.length === 0 ? -1 : at % samples.length;
+    if (kind === 'other') return other;
+    if (i >= 0 && kind === 'label') {
+      const names = Object.keys(samples[i]!.labels);
+      if (names.length > 0) samples[i]!.labels[names[at % names.length]!] = newLabel as never;
+    }
+    if (i >= 0 && kind === 'labelName') {
+      const entries = Object.entries(samples[i]!.labels);
+      const k = at % Math.max(entries.length, 1);
+      if (entries[k]) entries[k] = [newName, entries[k][1]];
+      samples[i]!.labels = Object.fromEntries(entries) as never;
+    }
+    if (i >= 0 && kind === 'metricName')
+      samples[i]!.metricName = `${samples[i]!.metricName ?? ''}x`;
+    if (i >= 0 && kind === 'swap') {
+      const j = (i + 1) % samples.length;
+      [samples[i], samples[j]] = [samples[j]!, samples[i]!];
+    }
+    return { ...f, values: samples };
+  }
+
+  it('holds exactly for the same samples in the same places, whatever the values', () => {
+    fc.assert(
+      fc.property(family, variant, (a, v) => {
+        const sentA = asSent(a);
+        const sentB = asSent(apply(a, v));
+        fc.pre(!hasNaNLabel(sentA) && !hasNaNLabel(sentB));
+        const [packedA, packedB] = [packFamily(sentA), packFamily(sentB)];
+        const same = sameShape(packedA, packedB);
+        expect(same).toBe(headOf(sentA) === headOf(sentB) && shapeOf(sentA) === shapeOf(sentB));
+        // And then B unpacks to A's unpacking with B's values.
+        if (same) {
+          const a = unpackFamily(roundTrip(packedA));
+          const b = roundTrip(packedB);
+          expect(unpackValues(a, b)).toStrictEqual(unpackFamily(b));
+          expect(JSON.stringify(unpackValues(a, b))).toBe(JSON.stringify(unpackFamily(b)));
+        }
+      }),
+      { numRuns: 3_000 },
+    );
+  });
+
+  it('tells label names apart where the tables agree (the keyset alone differs)', () => {
+    const f = (third: string): MetricFamily => ({
+      name: 'x',
+      help: 'h',
+      type: 'gauge',
+      aggregator: 'sum',
+      values: [
+        { value: 1, labels: { a: 'x' } },
+        { value: 2, labels: { b: 'x' } },
+        { value: 3, labels: { [third]: 'x' } },
+      ],
+    });
+    expect(sameShape(packFamily(f('a')), packFamily(f('b')))).toBe(false);
+    expect(sameShape(packFamily(f('a')), packFamily(f('a')))).toBe(true);
   });
 });
