@@ -4,7 +4,8 @@
 import { randomUUID } from 'node:crypto';
 import type { AppContext } from './context.js';
 
-export const REQUEST_ID_HEADER = 'X-Request-Id';
+/** Lower-case on the wire, like the security headers (see security-headers.ts for why). */
+export const REQUEST_ID_HEADER = 'x-request-id';
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
