@@ -167,8 +167,11 @@ describe('matchesPacked', () => {
         const matches = matchesPacked(packFamily(f), g);
         // Sound: a match means the manager already holds exactly what would be sent.
         if (matches) expect(sameOnTheWire).toBe(true);
-        // Complete where JSON is faithful: NaN and ±Infinity (JSON null) count as changes.
-        const exact = g.values.every((s) => Number.isFinite(s.value));
+        // Complete where JSON is faithful and === is reflexive: NaN and ±Infinity values (JSON
+        // null) and NaN label values count as changes.
+        const exact = g.values.every(
+          (s) => Number.isFinite(s.value) && !Object.values(s.labels).some((v) => Number.isNaN(v)),
+        );
         if (sameOnTheWire && exact) expect(matches).toBe(true);
       }),
       { numRuns: 2_000 },
