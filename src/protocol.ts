@@ -59,7 +59,12 @@ export interface HeartbeatMessage {
  * only its name when it is unchanged since the reply the manager holds (see
  * MetricsReplyMessage.base).
  */
-export type FamilyUpdate = { packed: PackedFamily } | { same: string };
+/**
+ * How a family travels in a reply: unchanged (by name), with new values only (the same samples
+ * in the same places as in the base reply: `values` in sample order), or packed whole.
+ */
+export type FamilyUpdate =
+  { packed: PackedFamily } | { same: string } | { revalued: string; values: number[] };
 
 /**
  * A worker's registry, as a delta when it can be: when `base` is the request id of the reply

@@ -109,7 +109,7 @@ async function oursScrape(workers: SimWorker[], ledger: MetricsLedger): Promise<
     encodeMs: encodeMs / workers.length,
     sendStringifyMs: strMs / workers.length,
     bytesPerWorker: Buffer.byteLength(texts[0] ?? ''),
-    familiesSent: first ? first.families.filter((f) => 'packed' in f).length : 0,
+    familiesSent: first ? first.families.filter((f) => !('same' in f)).length : 0,
     families: first ? first.families.length : 0,
     parseMs,
     recordMs,

@@ -12,6 +12,7 @@ import {
   sameShape,
   unpackFamily,
   unpackValues,
+  withValues,
   type PackedFamily,
 } from '../metrics/packed-family.js';
 import { aggregate, snapshotOf, type ContentType } from '../metrics/snapshot.js';
@@ -39,9 +40,10 @@ function sameInputs(a: MetricFamily[], b: MetricFamily[]): boolean {
 }
 
 /**
- * What a worker's family came from, and its shape: one object shared by every family of that
- * worker and name that unpacked to the same samples in the same places (sameShape), so that a
- * family whose values alone changed is rendered again from its last layout.
+ * What a worker's family came from (a packing of its shape, for sameShape; values aside), and its
+ * shape: one object shared by every family of that worker and name that unpacked to the same
+ * samples in the same places, so that a family whose values alone changed is rendered again from
+ * its last layout.
  */
 interface Origin {
   packed: PackedFamily;
@@ -77,6 +79,19 @@ export class MetricsLedger {
       if ('same' in update) {
         const family = previous.get(update.same);
         if (family === undefined) return false;
+        snapshot.push(family);
+      } else if ('revalued' in update) {
+        // The held family with new values: the worker checked the shape against the base.
+        const prior = previous.get(update.revalued);
+        const origin = prior === undefined ? undefined : this.origins.get(prior);
+        if (origin === undefined) return false;
+        let family: MetricFamily;
+        try {
+          family = withValues(prior!, update.values);
+        } catch {
+          return false;
+        }
+        this.origins.set(family, origin);
         snapshot.push(family);
       } else {
         const prior = previous.get(update.packed.name);

@@ -199,20 +199,37 @@ function sameTables(a: PackedFamily, b: PackedFamily): boolean {
   return true;
 }
 
-/**
- * unpackFamily(packed) when `family` is the unpacking of a family of the same shape
- * (sameShape): `family`'s samples with packed's values, sharing their labels objects instead of
- * building them again.
- */
-export function unpackValues(family: MetricFamily, packed: PackedFamily): MetricFamily {
+/** The packed family's sample values, in sample order. */
+export function packedValues(packed: PackedFamily): number[] {
   const { keysets, samples } = packed;
-  const values: MetricFamily['values'] = new Array(family.values.length);
+  const values: number[] = [];
   let i = 0;
-  family.values.forEach((sample, k) => {
-    values[k] = { ...sample, value: samples[i + 2] as number };
-    i += 3 + keysets[samples[i + 1]!]!.length;
-  });
-  return { ...family, values };
+  while (i < samples.length) {
+    values.push(samples[i + 2] as number);
+    i += 3 + (keysets[samples[i + 1]!]?.length ?? fail(`no keyset ${String(samples[i + 1])}`));
+  }
+  return values;
+}
+
+/**
+ * `family` with these sample values (in sample order), sharing its labels objects: what
+ * unpackFamily gives for a packing of the same shape (sameShape) with those values.
+ */
+export function withValues(family: MetricFamily, values: readonly number[]): MetricFamily {
+  if (!Array.isArray(values) || values.length !== family.values.length) {
+    fail(
+      `${String((values as unknown[] | undefined)?.length)} values for ${family.values.length} samples`,
+    );
+  }
+  return {
+    ...family,
+    values: family.values.map((sample, k) => ({ ...sample, value: values[k]! })),
+  };
+}
+
+/** unpackFamily(packed) when `family` unpacked a family of the same shape (sameShape). */
+export function unpackValues(family: MetricFamily, packed: PackedFamily): MetricFamily {
+  return withValues(family, packedValues(packed));
 }
 
 function fail(why: string): never {
