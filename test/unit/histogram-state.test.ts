@@ -1,8 +1,9 @@
 // The encoder skips reading a histogram whose raw state (src/worker/histogram-state.ts) equals the
 // one it was sent in, and packs a changed one straight from its series (histogram-pack.ts). Both
-// are optimisations of "read every family, compare with what was sent": under any sequence of operations, including hostile ones (labels objects mutated after use,
-// default labels set or mutated in place, subclasses, collect() callbacks), its replies must be
-// exactly the replies of an encoder that reads everything, as the encoder did before.
+// are optimisations of "read every family, compare with what was sent": under any sequence of
+// operations, including hostile ones (labels objects mutated after use, default labels set or
+// mutated in place, subclasses, collect() callbacks), its replies must be exactly the replies of
+// an encoder that reads everything through getMetricsAsJSON().
 import fc from 'fast-check';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
