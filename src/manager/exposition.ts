@@ -81,12 +81,3 @@ export function linesText(lines: FamilyLines, values: readonly unknown[]): strin
   }
   return text;
 }
-
-/** The family's HELP, TYPE and sample lines, joined by newlines, no trailing newline. */
-export function renderFamily(family: MetricFamily, openMetrics: boolean): string {
-  const lines = familyLines(family, family.values, openMetrics);
-  return linesText(
-    lines,
-    family.values.map((sample) => sample.value),
-  );
-}

@@ -6,7 +6,8 @@
 //     is grouped here too; series come out in the order their key is first seen;
 //   - the value is folded in the same order with the same operations as aggregate()'s reduce,
 //     so float sums, NaN and ±Infinity come out identical;
-//   - the series keeps the first sample's labels object and (if truthy) metricName.
+//   - the series keeps the first sample's labels object and metricName (which prom-client keeps
+//     only when truthy: family-text.ts prints it so).
 // What is cheaper: a sample whose metricName and labels equal those of the sample at the same
 // position of the previous input (the common case: every worker has the same series in the same
 // order) joins that sample's series without building its key or looking it up.
@@ -33,7 +34,7 @@ export function isMergeable(aggregator: unknown): aggregator is MergeableAggrega
 }
 
 /**
- * Whether mergeFamily (and exposition.ts) reproduce prom-client for these inputs: an aggregator
+ * Whether the merge here (and exposition.ts) reproduces prom-client for these inputs: an aggregator
  * folded here (aggregate() decides by the first input's), the family fields prom-client's
  * renderer escapes are strings (where they are not, prom-client throws: let it), and every
  * input has the same type (in OpenMetrics the reference renames counters only, so a family
@@ -168,27 +169,4 @@ export function mergedValues(layout: MergeLayout, inputs: readonly MetricFamily[
   });
   if (aggregator === 'average') return values.map((value, i) => value / counts[i]!);
   return values;
-}
-
-/**
- * aggregate()'s merged family for these inputs (all of one name), or null when the family is
- * omitted. Help, type and aggregator come from the first input, as in prom-client.
- */
-export function mergeFamily(inputs: readonly MetricFamily[]): MetricFamily | null {
-  const layout = mergeLayout(inputs);
-  if (layout === null) return null;
-  const head = inputs[0]!;
-  const values = mergedValues(layout, inputs);
-  return {
-    help: head.help,
-    name: head.name,
-    type: head.type,
-    aggregator: layout.aggregator,
-    values: layout.firsts.map((sample, index) => {
-      const merged: Sample = { value: values[index]!, labels: sample.labels };
-      // prom-client copies the metricName only when it is truthy.
-      if (sample.metricName) merged.metricName = sample.metricName;
-      return merged;
-    }),
-  };
 }

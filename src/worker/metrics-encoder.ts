@@ -51,7 +51,7 @@ type Read =
 
 export class MetricsEncoder {
   private last: { requestId: number; families: Map<string, SentFamily> } | null = null;
-  /** How families were taken, since the start: for tests and the bench's breakdown. */
+  /** How families were taken, since the start (the tests check the fast paths are taken). */
   readonly taken = { byState: 0, packedDirectly: 0, read: 0 };
 
   constructor(private readonly registry: Registry) {}
