@@ -57,22 +57,39 @@ function sameKeys(a: readonly string[], b: readonly string[]): boolean {
 }
 
 /**
+ * A packing's tables as they fill: every distinct string, and every distinct list of label names,
+ * once each, in order of first appearance. Shared by packFamily and the worker's packing of
+ * histograms straight from prom-client (src/worker/histogram-pack.ts), so both number alike.
+ */
+export class PackTables {
+  readonly strings: LabelValue[] = [];
+  readonly keysets: string[][] = [];
+  private readonly stringIndex = new Map<LabelValue, number>();
+
+  /** The string's index, added at the end if new. */
+  intern(value: LabelValue): number {
+    let index = this.stringIndex.get(value);
+    if (index === undefined) {
+      index = this.strings.length;
+      this.stringIndex.set(value, index);
+      this.strings.push(value);
+    }
+    return index;
+  }
+
+  /** The index of this list of label names, added at the end if new. */
+  keyset(names: string[]): number {
+    const found = this.keysets.findIndex((known) => sameKeys(known, names));
+    return found === -1 ? this.keysets.push(names) - 1 : found;
+  }
+}
+
+/**
  * Packs a family, reading its values once: the result is a copy, never a view of prom-client's
  * live objects (which inc() mutates in place), so the encoder can keep it to compare against.
  */
 export function packFamily(family: MetricFamily): PackedFamily {
-  const strings: LabelValue[] = [];
-  const stringIndex = new Map<LabelValue, number>();
-  const intern = (value: LabelValue): number => {
-    let index = stringIndex.get(value);
-    if (index === undefined) {
-      index = strings.length;
-      stringIndex.set(value, index);
-      strings.push(value);
-    }
-    return index;
-  };
-  const keysets: string[][] = [];
+  const tables = new PackTables();
   const samples: number[] = [];
   // Consecutive samples nearly always share their label names, most label values (a histogram's
   // buckets differ in `le` only) and their metric name: each is compared with the previous
@@ -86,29 +103,28 @@ export function packFamily(family: MetricFamily): PackedFamily {
   for (const sample of family.values) {
     const labels = sample.labels;
     if (keyset === -1 || !hasKeys(labels, keys)) {
-      const present = presentKeys(labels);
-      keyset = keysets.findIndex((known) => sameKeys(known, present));
-      if (keyset === -1) keyset = keysets.push(present) - 1;
-      keys = keysets[keyset]!;
+      keyset = tables.keyset(presentKeys(labels));
+      keys = tables.keysets[keyset]!;
       lastValues = [];
       lastIndexes = [];
     }
     const name = sample.metricName;
     if (name !== lastName || lastNameIndex === -1) {
       lastName = name;
-      lastNameIndex = name === undefined ? -1 : intern(name);
+      lastNameIndex = name === undefined ? -1 : tables.intern(name);
     }
     samples.push(lastNameIndex, keyset, sample.value);
     for (let k = 0; k < keys.length; k += 1) {
       const value = labels[keys[k]!]!;
       if (value !== lastValues[k] || lastIndexes[k] === undefined) {
         lastValues[k] = value;
-        lastIndexes[k] = intern(value);
+        lastIndexes[k] = tables.intern(value);
       }
       samples.push(lastIndexes[k]!);
     }
   }
   const { name, help, type, aggregator } = family;
+  const { strings, keysets } = tables;
   return { name, help, type, aggregator, strings, keysets, samples };
 }
 

@@ -11,7 +11,7 @@
 //   - a label named `le` or `__proto__`, or one whose name is an array index (its place in the
 //     labels object would not be its insertion place);
 //   - a default label whose name is `le`, or is a property of every object (`toString`...).
-import type { PackedFamily } from '../metrics/packed-family.js';
+import { PackTables, type PackedFamily } from '../metrics/packed-family.js';
 import type { MetricFamily } from '../protocol.js';
 import { isRecord, plainHistogram, type SeriesInternals } from './histogram-internals.js';
 
@@ -77,26 +77,9 @@ export function packHistogram(
     if (!orderlyName(defaultName) || defaultName in Object.prototype) return null;
   }
 
-  // packFamily's tables: every string in order of first appearance (a sample's metric name,
-  // then its label values in key order), every list of label names likewise.
-  const strings: LabelValue[] = [];
-  const stringIndex = new Map<unknown, number>();
-  const intern = (value: unknown): number => {
-    let index = stringIndex.get(value);
-    if (index === undefined) {
-      index = strings.length;
-      stringIndex.set(value, index);
-      strings.push(value as LabelValue);
-    }
-    return index;
-  };
-  const keysets: string[][] = [];
-  const keysetOf = (names: string[]): number => {
-    const found = keysets.findIndex(
-      (known) => known.length === names.length && known.every((n, i) => n === names[i]),
-    );
-    return found === -1 ? keysets.push(names) - 1 : found;
-  };
+  // packFamily's tables, filled in the same order: a sample's metric name, then its label
+  // values in key order.
+  const tables = new PackTables();
   const samples: number[] = [];
   /**
    * Appends a sample. Most of a sample's strings are the previous one's at the same site (a
@@ -111,14 +94,14 @@ export function packHistogram(
     return (metricName: string, keyset: number, value: unknown, values: unknown[]) => {
       if (metricName !== lastName) {
         lastName = metricName;
-        lastNameIndex = intern(metricName);
+        lastNameIndex = tables.intern(metricName);
       }
       samples.push(lastNameIndex, keyset, value as number);
       for (let k = 0; k < values.length; k += 1) {
         const labelValue = values[k];
         if (labelValue !== lastValues[k] || lastIndexes[k] === undefined) {
           lastValues[k] = labelValue;
-          lastIndexes[k] = intern(labelValue);
+          lastIndexes[k] = tables.intern(labelValue as LabelValue);
         }
         samples.push(lastIndexes[k]!);
       }
@@ -147,7 +130,7 @@ export function packHistogram(
     addDefaults(plain, defaults, defaultNames);
     // `le` is never undefined, so the bucket's names are kept whole and it stays first.
     const bucketLabels = present({ names: bucket.names, values: [0, ...bucket.values.slice(1)] });
-    const bucketKeyset = keysetOf(bucketLabels.names);
+    const bucketKeyset = tables.keyset(bucketLabels.names);
     const bucketValuesList = bucketLabels.values;
     let acc = 0;
     for (const upperBound of upperBounds) {
@@ -158,7 +141,7 @@ export function packHistogram(
     bucketValuesList[0] = '+Inf';
     pushBucket(bucketName, bucketKeyset, count, bucketValuesList);
     const plainLabels = present(plain);
-    const plainKeyset = keysetOf(plainLabels.names);
+    const plainKeyset = tables.keyset(plainLabels.names);
     pushPlain(sumName, plainKeyset, sum, plainLabels.values);
     pushPlain(countName, plainKeyset, count, plainLabels.values);
   }
@@ -167,8 +150,8 @@ export function packHistogram(
     help: help as string,
     type: type as PackedFamily['type'],
     aggregator: aggregator as PackedFamily['aggregator'],
-    strings,
-    keysets,
+    strings: tables.strings,
+    keysets: tables.keysets,
     samples,
   };
 }
