@@ -103,7 +103,7 @@ async function oursScrape(workers: SimWorker[], ledger: MetricsLedger): Promise<
     }),
   );
   const answered = new Set(parsed.map((_, id) => id));
-  const [, renderMs] = await timed(() => ledger.render(answered, [], PROM));
+  const [, renderMs] = await timed(() => ledger.renderBytes(answered, [], PROM));
   const first = replies[0];
   return {
     encodeMs: encodeMs / workers.length,
@@ -209,7 +209,7 @@ export async function scrapeBreakdown(
     const cold = await oursScrape(fresh, new MetricsLedger());
     const idle = await oursScrape(idleWorkers, idleLedger);
     const answered = new Set(idleWorkers.map((_, id) => id));
-    const [, againMs] = await timed(() => idleLedger.render(answered, [], PROM));
+    const [, againMs] = await timed(() => idleLedger.renderBytes(answered, [], PROM));
     for (const w of churnWorkers) w.synthetic.churnOnce();
     const churn = await oursScrape(churnWorkers, churnLedger);
     if (!keep) continue;

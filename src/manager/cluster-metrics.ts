@@ -4,13 +4,12 @@ import { Registry } from 'prom-client';
 import type { ContentType } from '../metrics/snapshot.js';
 import { snapshotOf } from '../metrics/snapshot.js';
 import type { ManagerMetrics } from './manager-metrics.js';
-import type { MetricsHub } from './metrics-hub.js';
+import type { MetricsHub, ScrapeBody } from './metrics-hub.js';
 import type { WorkerRef } from './metrics-thread-protocol.js';
 import { collectTimeoutMs } from './scrape-timeout.js';
 
-export interface RenderedMetrics {
+export interface RenderedMetrics extends ScrapeBody {
   contentType: string;
-  body: Buffer;
 }
 
 /** OpenMetrics when the Accept header asks for it (Prometheus 2.x does), else Prometheus text. */
@@ -39,7 +38,7 @@ export class ClusterMetrics {
 
   async render(headers: ScrapeHeaders): Promise<RenderedMetrics> {
     const contentType = negotiateContentType(headers.accept);
-    const body = await this.hub.scrape({
+    const rendered = await this.hub.scrape({
       contentType,
       timeoutMs: collectTimeoutMs(
         this.configuredTimeoutMs,
@@ -51,6 +50,6 @@ export class ClusterMetrics {
         return snapshotOf(this.managerMetrics.registry);
       },
     });
-    return { contentType, body };
+    return { contentType, ...rendered };
   }
 }

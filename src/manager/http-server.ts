@@ -111,6 +111,9 @@ export function createManagerServer(deps: ManagerServerDeps): http.Server {
       // connection: past the limit a scraper is told to come back rather than left queueing.
       GET: limitConcurrency(async (req, res) => {
         const rendered = await metrics.render(req.headers);
+        // Closed: the body is with the kernel or the connection is gone, so the metrics thread
+        // may have the buffer back.
+        res.once('close', rendered.release);
         res.writeHead(200, {
           'Content-Type': rendered.contentType,
           'Content-Length': rendered.body.byteLength,

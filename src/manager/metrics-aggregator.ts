@@ -6,7 +6,7 @@ import type { ContentType } from '../metrics/snapshot.js';
 import type { CollectMetricsMessage, MetricsReplyMessage, MetricsSnapshot } from '../protocol.js';
 import { CollectionMetrics } from './collection-metrics.js';
 import { MetricsCollector, type Collection, type CollectTarget } from './collector.js';
-import { MetricsLedger } from './metrics-ledger.js';
+import { MetricsLedger, type AllocateBody } from './metrics-ledger.js';
 import type { WorkerRef } from './metrics-thread-protocol.js';
 
 export interface ScrapeInput {
@@ -27,7 +27,8 @@ export class MetricsAggregator {
     private readonly send: (workerId: number, message: CollectMetricsMessage) => boolean,
   ) {}
 
-  async scrape(input: ScrapeInput): Promise<string> {
+  /** The exposition, UTF-8, in bytes from `allocate` (a fresh array unless given). */
+  async scrape(input: ScrapeInput, allocate?: AllocateBody): Promise<Uint8Array> {
     const targets: CollectTarget[] = input.workers.map((worker) => ({
       ...worker,
       send: (message) => this.send(worker.id, message),
@@ -38,7 +39,7 @@ export class MetricsAggregator {
     const own = [...manager, ...(await this.collectionMetrics.snapshot(collection))].filter(
       (family) => !isGaugeNamedLikeCounter(family),
     );
-    return this.ledger.render(collection.answered, own, input.contentType);
+    return this.ledger.renderBytes(collection.answered, own, input.contentType, allocate);
   }
 
   onReply(workerId: number, message: MetricsReplyMessage): void {

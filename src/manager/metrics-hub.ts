@@ -37,8 +37,20 @@ export interface ScrapeParams extends Omit<ScrapeRequest, 'type' | 'scrapeId'> {
   readManager: () => Promise<MetricsSnapshot>;
 }
 
+/** A finished body, and the way to give its buffer back to the thread once it has gone out. */
+export interface ScrapeBody {
+  body: Buffer;
+  /**
+   * Hands the buffer back for the next scrape. Call it only when nothing reads the body any more
+   * (the response has closed: its bytes are with the kernel, or the write was given up): the
+   * buffer is transferred, which empties `body`, and the thread writes the next body into it.
+   * Once is enough; later calls do nothing.
+   */
+  release(): void;
+}
+
 interface Pending {
-  resolve: (body: Buffer) => void;
+  resolve: (body: ScrapeBody) => void;
   reject: (error: Error) => void;
 }
 
@@ -73,10 +85,10 @@ export class MetricsHub {
     return this.listening;
   }
 
-  scrape({ readManager, ...request }: ScrapeParams): Promise<Buffer> {
+  scrape({ readManager, ...request }: ScrapeParams): Promise<ScrapeBody> {
     if (!this.alive) return Promise.reject(new Error('the metrics thread is restarting'));
     const scrapeId = this.nextScrapeId++;
-    return new Promise<Buffer>((resolve, reject) => {
+    return new Promise<ScrapeBody>((resolve, reject) => {
       // A wedged thread must not hold scrapes (and their connections) open forever.
       const timer = setTimeout(() => {
         this.pending.delete(scrapeId);
@@ -122,8 +134,22 @@ export class MetricsHub {
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
 
-  private post(message: ToMetricsThread): void {
-    if (this.alive) this.thread.postMessage(message);
+  private post(message: ToMetricsThread, transfer: ArrayBuffer[] = []): void {
+    if (this.alive) this.thread.postMessage(message, transfer);
+  }
+
+  private scrapeBody(view: Uint8Array): ScrapeBody {
+    const buffer = view.buffer as ArrayBuffer;
+    let released = false;
+    return {
+      body: Buffer.from(buffer, view.byteOffset, view.byteLength),
+      release: () => {
+        if (released) return;
+        released = true;
+        // A thread started since takes it as well as the one that sent it.
+        this.post({ type: 'body-returned', buffer }, [buffer]);
+      },
+    };
   }
 
   private startThread(): void {
@@ -142,8 +168,7 @@ export class MetricsHub {
         if (!pending) return;
         this.pending.delete(message.scrapeId);
         if (message.type === 'scrape-done') {
-          const { buffer, byteOffset, byteLength } = message.body;
-          pending.resolve(Buffer.from(buffer, byteOffset, byteLength));
+          pending.resolve(this.scrapeBody(message.body));
         } else {
           pending.reject(new Error(message.message));
         }

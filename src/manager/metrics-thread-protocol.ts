@@ -51,8 +51,14 @@ export interface SetThreadLogLevel {
   level: LogLevel;
 }
 
+/** A body's buffer, back from the main thread once its response has gone out: reused. */
+export interface BodyReturned {
+  type: 'body-returned';
+  buffer: ArrayBuffer;
+}
+
 export type ToMetricsThread =
-  ScrapeRequest | ManagerMetricsMessage | WorkerGone | SetThreadLogLevel;
+  ScrapeRequest | ManagerMetricsMessage | WorkerGone | SetThreadLogLevel | BodyReturned;
 
 export interface ThreadListening {
   type: 'listening';
@@ -61,7 +67,10 @@ export interface ThreadListening {
 export interface ScrapeDone {
   type: 'scrape-done';
   scrapeId: number;
-  /** The exposition, UTF-8; its buffer is transferred to the main thread. */
+  /**
+   * The exposition, UTF-8: a view of a buffer transferred to the main thread (not copied), which
+   * gives the buffer back (BodyReturned) when the response is done with it.
+   */
   body: Uint8Array;
 }
 

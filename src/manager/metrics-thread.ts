@@ -1,10 +1,11 @@
 // Entry of the manager's metrics thread (worker_threads). Everything heavy about /metrics runs
 // here, off the main thread that accepts every API connection: reading the workers' replies
 // from their links, merging as prom-client's aggregate() does, rendering, encoding. The main thread
-// only forwards scrape requests and writes the finished bytes.
+// only forwards scrape requests, writes the finished bytes and gives their buffer back.
 import { parentPort, workerData } from 'node:worker_threads';
 import { createLogger } from '../logger.js';
 import type { MetricsSnapshot } from '../protocol.js';
+import { BodyBuffers } from './body-buffers.js';
 import { MetricsAggregator } from './metrics-aggregator.js';
 import { niceThisThread } from './thread-priority.js';
 import type {
@@ -34,6 +35,8 @@ const aggregator: MetricsAggregator = new MetricsAggregator((workerId, message) 
 );
 const links: WorkerLinks = new WorkerLinks(aggregator, logger);
 
+const bodies = new BodyBuffers();
+
 /** Scrapes whose manager metrics are still on their way from the main thread. */
 const awaitingManager = new Map<number, (snapshot: MetricsSnapshot) => void>();
 
@@ -43,19 +46,20 @@ port.on('message', (message: ToMetricsThread) => {
       const manager = new Promise<MetricsSnapshot>((resolve) =>
         awaitingManager.set(message.scrapeId, resolve),
       );
-      aggregator.scrape({ ...message, manager }).then(
-        (text: string) => {
-          // A fresh buffer of its own (not a pooled slice), so it can be transferred, not copied.
-          const body = new TextEncoder().encode(text);
-          post({ type: 'scrape-done', scrapeId: message.scrapeId, body }, [
-            body.buffer as ArrayBuffer,
-          ]);
-        },
-        (error: unknown) => {
-          logger.error({ err: error }, 'scrape failed');
-          post({ type: 'scrape-failed', scrapeId: message.scrapeId, message: String(error) });
-        },
-      );
+      aggregator
+        .scrape({ ...message, manager }, (byteLength) => bodies.take(byteLength))
+        .then(
+          (body: Uint8Array) => {
+            // A buffer of its own (not a slice of Node's pool), so it can be transferred, not copied.
+            post({ type: 'scrape-done', scrapeId: message.scrapeId, body }, [
+              body.buffer as ArrayBuffer,
+            ]);
+          },
+          (error: unknown) => {
+            logger.error({ err: error }, 'scrape failed');
+            post({ type: 'scrape-failed', scrapeId: message.scrapeId, message: String(error) });
+          },
+        );
       return;
     }
     case 'manager-metrics':
@@ -66,6 +70,9 @@ port.on('message', (message: ToMetricsThread) => {
       void links
         .drained(message.workerId, LINK_DRAIN_GRACE_MS)
         .then(() => aggregator.onWorkerGone(message.workerId));
+      return;
+    case 'body-returned':
+      bodies.giveBack(message.buffer);
       return;
     case 'set-log-level':
       logger.level = message.level;

@@ -7,6 +7,7 @@
 import fc from 'fast-check';
 import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { BodyBuffers } from '../../src/manager/body-buffers.js';
 import { MetricsAggregator } from '../../src/manager/metrics-aggregator.js';
 import type { CollectMetricsMessage, MetricsReplyMessage } from '../../src/protocol.js';
 import { MetricsEncoder } from '../../src/worker/metrics-encoder.js';
@@ -140,6 +141,7 @@ const workerLines = (text: string) =>
 
 /** The metrics thread's core and the oracle, driven by the same events. */
 class Cluster {
+  private readonly bodies = new BodyBuffers();
   readonly aggregator = new MetricsAggregator((workerId, message) => {
     const worker = this.live.find((w) => w.id === workerId);
     worker?.inbox.push(message);
@@ -177,8 +179,13 @@ class Cluster {
   /** One collection, shared by a Prometheus-text and an OpenMetrics scrape. */
   async scrape(behaviours: Behaviour[]): Promise<void> {
     const workers = this.live.map(({ id, slot }) => ({ id, slot, state: 'ready' as const }));
+    // Bodies are written into reused buffers, as in the metrics thread: bytes left over from a
+    // longer document before must not show.
     const scrapes = FORMATS.map((contentType) =>
-      this.aggregator.scrape({ workers, timeoutMs: TIMEOUT_MS, contentType, manager: [] }),
+      this.aggregator.scrape(
+        { workers, timeoutMs: TIMEOUT_MS, contentType, manager: [] },
+        (byteLength) => this.bodies.take(byteLength),
+      ),
     );
     const late: [Live, MetricsReplyMessage][] = [];
     const answered = new Set<number>();
@@ -207,7 +214,9 @@ class Cluster {
       answered.add(worker.id);
     }
     await vi.advanceTimersByTimeAsync(TIMEOUT_MS + 1);
-    const texts = await Promise.all(scrapes);
+    const bodies = await Promise.all(scrapes);
+    const texts = bodies.map((body) => new TextDecoder().decode(body));
+    for (const body of bodies) this.bodies.giveBack(body.buffer as ArrayBuffer);
     // Too late: the collection is over, the reply must change nothing.
     for (const [worker, reply] of late) this.aggregator.onReply(worker.id, overTheWire(reply));
 

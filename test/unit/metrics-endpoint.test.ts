@@ -1,0 +1,109 @@
+// The manager's /metrics hands the body's buffer back to the metrics thread, which writes the next
+// body into it. Handed back too early, a scraper still reading would get the next scrape's bytes:
+// here the stand-in for the thread overwrites the buffer the moment it is released, and the body
+// is larger than the kernel's socket buffers, so part of it is still waiting to be written then.
+import http from 'node:http';
+import net from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ClusterMetrics, RenderedMetrics } from '../../src/manager/cluster-metrics.js';
+import { createManagerServer } from '../../src/manager/http-server.js';
+import type { Supervisor } from '../../src/manager/supervisor.js';
+import { createLogger } from '../../src/logger.js';
+
+const BODY_BYTES = 24 * 1024 * 1024;
+
+function bodyOf(size: number): Buffer {
+  const body = Buffer.alloc(size);
+  for (let i = 0; i < size; i += 1) body[i] = 0x61 + (i % 26);
+  return body;
+}
+
+async function until(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+function serve(render: () => RenderedMetrics) {
+  const server = createManagerServer({
+    supervisor: {} as Supervisor,
+    metrics: { render: async () => render() } as unknown as ClusterMetrics,
+    adminToken: undefined,
+    logger: createLogger('silent'),
+    setLogLevel: () => undefined,
+    limits: {
+      headersTimeoutMs: 5_000,
+      keepAliveTimeoutMs: 5_000,
+      maxConnections: 10,
+      maxConcurrentScrapes: 2,
+    },
+  });
+  return new Promise<{ server: http.Server; port: number }>((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve({ server, port: (server.address() as AddressInfo).port }),
+    ),
+  );
+}
+
+let server: http.Server | undefined;
+afterEach(() => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())));
+
+describe('GET /metrics and the body buffer', () => {
+  it('is handed back only once the whole body is written, once', async () => {
+    const original = bodyOf(BODY_BYTES);
+    const body = Buffer.from(original);
+    let released = 0;
+    const started = await serve(() => ({
+      contentType: 'text/plain',
+      body,
+      release: () => {
+        released += 1;
+        body.fill(0); // the thread writing the next scrape into it
+      },
+    }));
+    server = started.server;
+    // A scraper that reads slowly: the server's write waits on it.
+    const received = await new Promise<Buffer>((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      const socket = net.connect(started.port, '127.0.0.1', () => {
+        socket.write('GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+        socket.pause();
+        setTimeout(() => socket.resume(), 100);
+      });
+      socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+      socket.on('end', () => resolve(Buffer.concat(chunks)));
+      socket.on('error', reject);
+    });
+    const payload = received.subarray(received.indexOf('\r\n\r\n') + 4);
+    expect(payload.length).toBe(BODY_BYTES);
+    expect(payload.equals(original)).toBe(true);
+    await until(() => released > 0, 'the release');
+    expect(released).toBe(1);
+  });
+
+  it('is handed back when the scraper goes away in the middle of the body', async () => {
+    let released = 0;
+    const started = await serve(() => ({
+      contentType: 'text/plain',
+      body: bodyOf(BODY_BYTES),
+      release: () => (released += 1),
+    }));
+    server = started.server;
+    await new Promise<void>((resolve, reject) => {
+      const socket = net.connect(started.port, '127.0.0.1', () =>
+        socket.write('GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n'),
+      );
+      socket.once('data', () => {
+        expect(released).toBe(0);
+        socket.destroy();
+        resolve();
+      });
+      socket.on('error', reject);
+    });
+    await until(() => released > 0, 'the release after the disconnect');
+    expect(released).toBe(1);
+  });
+});
