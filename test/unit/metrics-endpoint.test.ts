@@ -49,7 +49,9 @@ function serve(render: () => RenderedMetrics) {
 }
 
 let server: http.Server | undefined;
-afterEach(() => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())));
+afterEach(
+  () => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())),
+);
 
 describe('GET /metrics and the body buffer', () => {
   it('is handed back only once the whole body is written, once', async () => {
