@@ -227,6 +227,21 @@ export function packedValues(packed: PackedFamily): number[] {
   return values;
 }
 
+/** `packed` with these sample values (in sample order): a packing of the same shape. */
+export function packedWithValues(packed: PackedFamily, values: readonly number[]): PackedFamily {
+  const { keysets } = packed;
+  const samples = packed.samples.slice();
+  let i = 0;
+  let k = 0;
+  while (i < samples.length) {
+    if (k >= values.length) fail(`${values.length} values for more samples`);
+    samples[i + 2] = values[k++]!;
+    i += 3 + (keysets[samples[i + 1]!]?.length ?? fail(`no keyset ${String(samples[i + 1])}`));
+  }
+  if (k !== values.length) fail(`${values.length} values for ${k} samples`);
+  return { ...packed, samples };
+}
+
 /**
  * `family` with these sample values (in sample order), sharing its labels objects: what
  * unpackFamily gives for a packing of the same shape (sameShape) with those values.

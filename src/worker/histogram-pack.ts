@@ -155,3 +155,27 @@ export function packHistogram(
     samples,
   };
 }
+
+/**
+ * The sample values packHistogram(metric) gives, in its order (per series: the cumulative
+ * buckets, +Inf, _sum, _count), without packing: for a histogram whose shape is known to be
+ * that of a packing already made (histogram-state.ts), these are all that can differ. Null when
+ * it is not a histogram this file packs.
+ */
+export function histogramValues(metric: unknown): number[] | null {
+  const h = plainHistogram(metric);
+  if (h === null) return null;
+  const values: number[] = [];
+  for (const series of Object.values(h.hashMap)) {
+    if (!isRecord(series)) return null;
+    const { bucketValues, sum, count } = series as unknown as SeriesInternals;
+    if (!isRecord(bucketValues)) return null;
+    let acc = 0;
+    for (const upperBound of h.upperBounds) {
+      acc += bucketValues[upperBound as number] as number;
+      values.push(acc);
+    }
+    values.push(count as number, sum as number, count as number);
+  }
+  return values;
+}

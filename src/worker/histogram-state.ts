@@ -46,6 +46,7 @@ function walk(
   defaults: Record<string, unknown>,
   state: unknown[],
   compare: boolean,
+  values = true,
 ): boolean {
   let i = 0;
   const take = (value: unknown): boolean => {
@@ -68,7 +69,10 @@ function walk(
     const { labels, bucketValues, sum, count } = one as unknown as SeriesInternals;
     if (!isRecord(labels) || !isRecord(bucketValues)) return false;
     if (typeof sum !== 'number' || typeof count !== 'number') return false;
-    if (!takeLabels(labels, take) || !take(sum) || !take(count)) return false;
+    if (!takeLabels(labels, take)) return false;
+    // The shape: the series and their labels, counted, without what was observed.
+    if (!values) continue;
+    if (!take(sum) || !take(count)) return false;
     // get() looks each upper bound up by its string form; walking the keys instead spares a
     // number-to-string conversion per bucket, and with the keys taken too it is as exact. No
     // count needed: a key is a string, a value a number, and what follows the last pair is the
@@ -79,6 +83,29 @@ function walk(
     }
   }
   return !compare || i === state.length;
+}
+
+/**
+ * The histogram's shape now: its state without the sums, counts and bucket counts, so every
+ * field its packing's strings, label sets and sample places come from (histogram-pack.ts). Two
+ * moments with the same shape pack to families of the same shape (sameShape), whose values
+ * histogramValues() reads alone. Null when it is not eligible.
+ */
+export function histogramShape(
+  metric: unknown,
+  defaults: Record<string, unknown>,
+): HistogramState | null {
+  const shape: unknown[] = [];
+  return walk(metric, defaults, shape, false, false) ? shape : null;
+}
+
+/** True only if the histogram's shape equals `shape` (so it packs to a family of that shape). */
+export function sameHistogramShape(
+  metric: unknown,
+  defaults: Record<string, unknown>,
+  shape: HistogramState,
+): boolean {
+  return walk(metric, defaults, shape as unknown[], true, false);
 }
 
 /** The histogram's state now, or null when it is not eligible for the comparison. */

@@ -19,6 +19,7 @@ import {
   matchesPacked,
   packFamily,
   packedValues,
+  packedWithValues,
   samePacked,
   sameShape,
   type PackedFamily,
@@ -26,14 +27,22 @@ import {
 import { snapshotOf } from '../metrics/snapshot.js';
 import type { FamilyUpdate, MetricFamily, MetricsReplyMessage } from '../protocol.js';
 import { defaultLabelsOf } from './histogram-internals.js';
-import { packHistogram } from './histogram-pack.js';
-import { histogramState, sameHistogramState, type HistogramState } from './histogram-state.js';
+import { histogramValues, packHistogram } from './histogram-pack.js';
+import {
+  histogramShape,
+  histogramState,
+  sameHistogramShape,
+  sameHistogramState,
+  type HistogramState,
+} from './histogram-state.js';
 
 /** A family as last sent. */
 interface SentFamily {
   packed: PackedFamily;
   /** The histogram state it was read in; null when none was taken (or it is no histogram). */
   state: HistogramState | null;
+  /** The histogram shape `packed` was packed in; null when none was taken (or no histogram). */
+  shape: HistogramState | null;
   /** Its last read found it unchanged. */
   quiet: boolean;
 }
@@ -46,13 +55,14 @@ interface ReadableMetric {
 /** One registry entry of this collection: known unchanged, packed already, or being read. */
 type Read =
   | { unchanged: SentFamily }
-  | { packed: PackedFamily; state: HistogramState | null }
+  | { values: number[]; before: SentFamily; state: HistogramState | null }
+  | { packed: PackedFamily; state: HistogramState | null; shape: HistogramState | null }
   | { family: Promise<MetricFamily> };
 
 export class MetricsEncoder {
   private last: { requestId: number; families: Map<string, SentFamily> } | null = null;
   /** How families were taken, since the start (the tests check the fast paths are taken). */
-  readonly taken = { byState: 0, packedDirectly: 0, read: 0 };
+  readonly taken = { byState: 0, valuesByShape: 0, packedDirectly: 0, read: 0 };
 
   constructor(private readonly registry: Registry) {}
 
@@ -67,12 +77,22 @@ export class MetricsEncoder {
         updates.push({ same: read.unchanged.packed.name });
         continue;
       }
+      if ('values' in read) {
+        // The base's shape: the same samples in the same places, so only the values can differ.
+        const { before, values } = read;
+        const name = before.packed.name;
+        const same = sameNumbers(packedValues(before.packed), values);
+        const packed = same ? before.packed : packedWithValues(before.packed, values);
+        updates.push(same ? { same: name } : { revalued: name, values });
+        families.set(name, { packed, state: read.state, shape: before.shape, quiet: same });
+        continue;
+      }
       if ('packed' in read) {
         const before = base?.get(read.packed.name);
         const same = before !== undefined && samePacked(before.packed, read.packed);
         const packed = same ? before.packed : read.packed;
         updates.push(same ? { same: packed.name } : changed(before?.packed, packed));
-        families.set(packed.name, { packed, state: read.state, quiet: same });
+        families.set(packed.name, { packed, state: read.state, shape: read.shape, quiet: same });
         continue;
       }
       const live = await read.family;
@@ -80,7 +100,7 @@ export class MetricsEncoder {
       const same = before !== undefined && matchesPacked(before.packed, live);
       const packed = same ? before.packed : packFamily(live);
       updates.push(same ? { same: live.name } : changed(before?.packed, packed));
-      families.set(live.name, { packed, state: null, quiet: same });
+      families.set(live.name, { packed, state: null, shape: null, quiet: same });
     }
     this.last = { requestId, families };
     return { type: 'metrics', requestId, base: base === null ? null : have, families: updates };
@@ -109,14 +129,23 @@ export class MetricsEncoder {
         this.taken.byState += 1;
         return { unchanged: before };
       }
+      // Only a family that stood still at its last read gets its state taken: one that changes
+      // at every scrape would pay for nothing. Taken in the same synchronous step as the values
+      // or the packing, so they describe the same moment.
+      const quiet = this.last?.families.get(metric.name)?.quiet ?? false;
+      const state = () => (quiet ? histogramState(metric, defaults) : null);
+      // Observed since, but no series added or removed: its values alone, in the base's places.
+      if (before?.shape && sameHistogramShape(metric, defaults, before.shape)) {
+        const values = histogramValues(metric);
+        if (values !== null) {
+          this.taken.valuesByShape += 1;
+          return { values, before, state: state() };
+        }
+      }
       const packed = packHistogram(metric, defaults);
       if (packed !== null) {
         this.taken.packedDirectly += 1;
-        // Only a family that stood still at its last read gets its state taken: one that
-        // changes at every scrape would pay for nothing. Taken in the same synchronous step as
-        // the packing, so the two describe the same moment.
-        const quiet = this.last?.families.get(metric.name)?.quiet ?? false;
-        return { packed, state: quiet ? histogramState(metric, defaults) : null };
+        return { packed, state: state(), shape: histogramShape(metric, defaults) };
       }
       this.taken.read += 1;
       return { family: metric.get().then((read) => withDefaultLabels(read, defaults)) };
@@ -136,6 +165,13 @@ function changed(before: PackedFamily | undefined, packed: PackedFamily): Family
     return { revalued: packed.name, values: packedValues(packed) };
   }
   return { packed };
+}
+
+/** Equal element for element (===, as samePacked compares values: a NaN is a change). */
+function sameNumbers(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i += 1) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** getMetricsAsJSON()'s default labels: on a copy of each sample's labels, unless set already. */

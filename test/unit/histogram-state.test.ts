@@ -306,24 +306,43 @@ describe('skipping histograms whose state has not changed', () => {
     // Three eligible histograms (labelled, plain, exemplars); collecting and subclassed are not.
     const eligible = 3;
 
-    // Packed (sent), packed again (found quiet), packed with its state taken: then compared.
+    // Packed (sent, its shape taken), its values read by shape (found quiet), read by shape again
+    // with its state taken: then compared by state.
     for (let id = 1; id <= 3; id += 1) await encoder.encode(id, id === 1 ? null : id - 1);
-    expect(encoder.taken).toEqual({ byState: 0, packedDirectly: 3 * eligible, read: 3 * 4 });
+    expect(encoder.taken).toEqual({
+      byState: 0,
+      valuesByShape: 2 * eligible,
+      packedDirectly: eligible,
+      read: 3 * 4,
+    });
     const idle = await encoder.encode(4, 3);
-    expect(encoder.taken).toEqual({ byState: eligible, packedDirectly: 3 * eligible, read: 4 * 4 });
+    expect(encoder.taken).toEqual({
+      byState: eligible,
+      valuesByShape: 2 * eligible,
+      packedDirectly: eligible,
+      read: 4 * 4,
+    });
     expect(idle.families).toContainEqual({ same: 'h_l' });
     // get() only ever for the ineligible ones, at every scrape.
     expect(readsOf(w.metrics.labelled)).toBe(0);
     expect(readsOf(w.metrics.collecting)).toBe(4);
     expect(readsOf(w.metrics.subclassed)).toBe(4);
 
+    // Observed in a series it has: its values alone, read by shape, not packed.
     w.metrics.labelled.observe({ a: 3, b: 'x' }, 0.5);
     const changed = await encoder.encode(5, 4);
     expect(encoder.taken.byState).toBe(2 * eligible - 1);
-    expect(sentAgain(changed, 'h_l')).toBe(true);
+    expect(encoder.taken.valuesByShape).toBe(2 * eligible + 1);
+    expect(changed.families.find((f) => 'revalued' in f && f.revalued === 'h_l')).toBeDefined();
+    // A new series changes its shape: packed whole again.
+    w.metrics.labelled.observe({ a: 1000, b: 'x' }, 0.5);
+    const grown = await encoder.encode(6, 5);
+    expect(encoder.taken.packedDirectly).toBe(eligible + 1);
+    expect(grown.families.find((f) => 'packed' in f && f.packed.name === 'h_l')).toBeDefined();
+    expect(readsOf(w.metrics.labelled)).toBe(0);
 
     // A manager that lost the base gets everything.
-    const rebased = await encoder.encode(6, null);
+    const rebased = await encoder.encode(7, null);
     expect(rebased.families.every((f) => 'packed' in f)).toBe(true);
   });
 });

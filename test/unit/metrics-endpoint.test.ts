@@ -32,7 +32,7 @@ function serve(render: () => RenderedMetrics) {
     supervisor: {} as Supervisor,
     metrics: { render: async () => render() } as unknown as ClusterMetrics,
     adminToken: undefined,
-    logger: createLogger('silent'),
+    logger: createLogger('silent', {}),
     setLogLevel: () => undefined,
     limits: {
       headersTimeoutMs: 5_000,
