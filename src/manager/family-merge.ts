@@ -11,6 +11,7 @@
 // What is cheaper: a sample whose metricName and labels equal those of the sample at the same
 // position of the previous input (the common case: every worker has the same series in the same
 // order) joins that sample's series without building its key or looking it up.
+import { valuesOf } from '../metrics/packed-family.js';
 import type { MetricFamily } from '../protocol.js';
 
 type Sample = MetricFamily['values'][number];
@@ -156,13 +157,25 @@ export function mergeLayout(inputs: readonly MetricFamily[]): MergeLayout | null
 export function mergedValues(layout: MergeLayout, inputs: readonly MetricFamily[]): number[] {
   const { aggregator, seriesOf, counts, origins } = layout;
   if (aggregator === 'first') {
-    return origins.map(([input, sample]) => inputs[input]!.values[sample]!.value);
+    return origins.map(([input, sample]) => {
+      const family = inputs[input]!;
+      const raw = valuesOf(family);
+      return raw !== undefined ? raw[sample]! : family.values[sample]!.value;
+    });
   }
   const { start, fold } = FOLDS[aggregator];
   const values = new Array<number>(counts.length).fill(start);
   inputs.forEach((input, inputIndex) => {
-    const samples = input.values;
     const series = seriesOf[inputIndex]!;
+    // A re-valued family's numbers as they came, without building its samples.
+    const raw = valuesOf(input);
+    if (raw !== undefined) {
+      for (let i = 0; i < raw.length; i += 1) {
+        values[series[i]!] = fold(values[series[i]!]!, raw[i]!);
+      }
+      return;
+    }
+    const samples = input.values;
     for (let i = 0; i < samples.length; i += 1) {
       values[series[i]!] = fold(values[series[i]!]!, samples[i]!.value);
     }

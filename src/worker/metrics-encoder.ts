@@ -36,15 +36,52 @@ import {
   type HistogramState,
 } from './histogram-state.js';
 
-/** A family as last sent. */
-interface SentFamily {
-  packed: PackedFamily;
+/** How a family was last read, beside what was sent. */
+interface ReadFacts {
   /** The histogram state it was read in; null when none was taken (or it is no histogram). */
   state: HistogramState | null;
-  /** The histogram shape `packed` was packed in; null when none was taken (or no histogram). */
+  /** The histogram shape it was read in; null when none was taken (or it is no histogram). */
   shape: HistogramState | null;
   /** Its last read found it unchanged. */
   quiet: boolean;
+}
+
+/**
+ * A family as last sent: a packing, or (for a histogram sent by its values) the packing of its
+ * shape and the values. The packing with those values is built only if a later read needs it
+ * (its series changed): a histogram observed at every scrape never pays for copying its packing.
+ */
+class SentFamily implements ReadFacts {
+  private packing: PackedFamily | undefined;
+  private sentValues: number[] | undefined;
+  readonly state: HistogramState | null;
+  readonly shape: HistogramState | null;
+  readonly quiet: boolean;
+
+  /** `values` undefined: the packing's own. */
+  constructor(
+    readonly shaped: PackedFamily,
+    values: number[] | undefined,
+    facts: ReadFacts,
+  ) {
+    if (values === undefined) this.packing = shaped;
+    else this.sentValues = values;
+    ({ state: this.state, shape: this.shape, quiet: this.quiet } = facts);
+  }
+
+  get name(): string {
+    return this.shaped.name;
+  }
+
+  /** The packing as sent. */
+  get packed(): PackedFamily {
+    return (this.packing ??= packedWithValues(this.shaped, this.sentValues!));
+  }
+
+  /** Its sample values as sent, in sample order. */
+  get values(): number[] {
+    return (this.sentValues ??= packedValues(this.packing!));
+  }
 }
 
 interface ReadableMetric {
@@ -73,18 +110,20 @@ export class MetricsEncoder {
     const defaults = defaultLabelsOf(this.registry);
     for (const read of await this.readRegistry(base, defaults)) {
       if ('unchanged' in read) {
-        families.set(read.unchanged.packed.name, read.unchanged);
-        updates.push({ same: read.unchanged.packed.name });
+        families.set(read.unchanged.name, read.unchanged);
+        updates.push({ same: read.unchanged.name });
         continue;
       }
       if ('values' in read) {
         // The base's shape: the same samples in the same places, so only the values can differ.
         const { before, values } = read;
-        const name = before.packed.name;
-        const same = sameNumbers(packedValues(before.packed), values);
-        const packed = same ? before.packed : packedWithValues(before.packed, values);
-        updates.push(same ? { same: name } : { revalued: name, values });
-        families.set(name, { packed, state: read.state, shape: before.shape, quiet: same });
+        const same = sameNumbers(before.values, values);
+        updates.push(same ? { same: before.name } : { revalued: before.name, values });
+        const facts = { state: read.state, shape: before.shape, quiet: same };
+        families.set(
+          before.name,
+          new SentFamily(before.shaped, same ? before.values : values, facts),
+        );
         continue;
       }
       if ('packed' in read) {
@@ -92,7 +131,8 @@ export class MetricsEncoder {
         const same = before !== undefined && samePacked(before.packed, read.packed);
         const packed = same ? before.packed : read.packed;
         updates.push(same ? { same: packed.name } : changed(before?.packed, packed));
-        families.set(packed.name, { packed, state: read.state, shape: read.shape, quiet: same });
+        const facts = { state: read.state, shape: read.shape, quiet: same };
+        families.set(packed.name, new SentFamily(packed, undefined, facts));
         continue;
       }
       const live = await read.family;
@@ -100,7 +140,8 @@ export class MetricsEncoder {
       const same = before !== undefined && matchesPacked(before.packed, live);
       const packed = same ? before.packed : packFamily(live);
       updates.push(same ? { same: live.name } : changed(before?.packed, packed));
-      families.set(live.name, { packed, state: null, shape: null, quiet: same });
+      const facts = { state: null, shape: null, quiet: same };
+      families.set(live.name, new SentFamily(packed, undefined, facts));
     }
     this.last = { requestId, families };
     return { type: 'metrics', requestId, base: base === null ? null : have, families: updates };

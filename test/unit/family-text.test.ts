@@ -8,6 +8,7 @@ import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { mergesHere } from '../../src/manager/family-merge.js';
 import { familyText, revalueText } from '../../src/manager/family-text.js';
+import { withValues } from '../../src/metrics/packed-family.js';
 import { renderWithPromClient } from '../../src/manager/prom-client-render.js';
 import type { MetricFamily } from '../../src/protocol.js';
 
@@ -196,13 +197,16 @@ describe('familyText: the ledger’s merge and renderer against prom-client', ()
       fc.asyncProperty(revalued, async ([s, newValues]) => {
         const before = inputsOf(s);
         let k = 0;
-        const after = before.map((family) => ({
-          ...family,
-          values: family.values.map((sample) => ({
-            ...sample,
-            value: newValues[k++ % newValues.length]!,
-          })),
-        }));
+        // Every other input the way the ledger makes it (withValues: its numbers are folded
+        // as they came, its samples never built), the others with samples of their own.
+        const after = before.map((family, i) => {
+          const values = family.values.map(() => newValues[k++ % newValues.length]!);
+          if (i % 2 === 0) return withValues(family, values);
+          return {
+            ...family,
+            values: family.values.map((sample, j) => ({ ...sample, value: values[j]! })),
+          };
+        });
         for (const contentType of FORMATS) {
           const { layout } = await familyText(before, contentType);
           if (layout === null) continue; // omitted: nothing to print again

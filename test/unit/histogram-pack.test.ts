@@ -1,14 +1,15 @@
 // packHistogram (src/worker/histogram-pack.ts) packs a histogram from prom-client's series without
 // get(). It must give exactly what the straightforward path gives, packFamily() of the family
 // getMetricsAsJSON() returns, for any histogram, labels (undefined, numbers, falsy values,
-// names in any order) and default labels; where it cannot, it must say so (null) instead.
+// names in any order) and default labels; where it cannot, it must say so (null) instead. The
+// values alone (histogramValues) must be the packing's.
 import fc from 'fast-check';
 import { Histogram, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { packFamily } from '../../src/metrics/packed-family.js';
+import { packedValues, packFamily } from '../../src/metrics/packed-family.js';
 import { snapshotOf } from '../../src/metrics/snapshot.js';
 import { defaultLabelsOf } from '../../src/worker/histogram-internals.js';
-import { packHistogram } from '../../src/worker/histogram-pack.js';
+import { histogramValues, packHistogram } from '../../src/worker/histogram-pack.js';
 
 type Labels = Record<string, string | number | undefined>;
 
@@ -74,6 +75,8 @@ describe('packing a histogram from its series', () => {
         expect(JSON.stringify(packed)).toBe(JSON.stringify(packFamily(family!)));
         // Equal, not merely equal once serialised (-0 stays -0, NaN stays NaN).
         expect(packed).toStrictEqual(packFamily(family!));
+        // Its values alone, read without packing, are the packing's, in its order.
+        expect(histogramValues(h)).toStrictEqual(packedValues(packed!));
       }),
       { numRuns: 1500 },
     );

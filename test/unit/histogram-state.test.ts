@@ -297,6 +297,31 @@ describe('skipping histograms whose state has not changed', () => {
     expect(JSON.stringify(got)).toBe(JSON.stringify(await reference.encode(4, 3)));
   });
 
+  it('compares a reshaped histogram with the values last sent, not those of its first packing', async () => {
+    // Sent packed (values V1), then by its values (V2). Then its shape changes but not its
+    // packing (a label set to undefined is dropped from the output), and it is back at V1: the
+    // manager holds V2, so V1 must go out again.
+    const w = world();
+    const encoder = new MetricsEncoder(w.registry);
+    const reference = new ReadEverythingEncoder(w.registry);
+    const both = async (id: number) => {
+      const got = await encoder.encode(id, id === 1 ? null : id - 1);
+      expect(JSON.stringify(got)).toBe(
+        JSON.stringify(await reference.encode(id, id === 1 ? null : id - 1)),
+      );
+      return got;
+    };
+    w.metrics.labelled.observe({ a: 'x' }, 1);
+    await both(1);
+    w.metrics.labelled.observe({ a: 'x' }, 2);
+    const second = await both(2);
+    expect(second.families.find((f) => 'revalued' in f && f.revalued === 'h_l')).toBeDefined();
+    w.metrics.labelled.zero({ a: 'x', b: undefined } as never);
+    w.metrics.labelled.observe({ a: 'x' }, 1);
+    const third = await both(3);
+    expect(sentAgain(third, 'h_l')).toBe(true);
+  });
+
   it('packs a changed histogram without get(), and skips an idle one by its state', async () => {
     const w = world();
     const encoder = new MetricsEncoder(w.registry);
