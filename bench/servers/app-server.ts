@@ -8,7 +8,7 @@
 //                  its collect() at scrape time (diagnostics: a cheaper shape for the gauge)
 // Run: PORT=... BENCH_METRICS=real node --import tsx bench/servers/app-server.ts
 import { Gauge, Registry } from 'prom-client';
-import { createApp } from '../../src/app/create-app.js';
+import { createApp, secureResponseClass } from '../../src/app/create-app.js';
 import { createLogger } from '../../src/logger.js';
 import { createHttpMetrics, type HttpMetrics } from '../../src/metrics/http-metrics.js';
 import { createApiServer } from '../../src/worker/api-server.js';
@@ -83,6 +83,7 @@ const app = createApp({
 const api = createApiServer(app.callback(), {
   headersTimeoutMs: 10_000,
   keepAliveTimeoutMs: 5_000,
+  ServerResponse: secureResponseClass,
 });
 api.server.listen(port, host, () => {
   process.stdout.write(`app-server (${variant}) listening on ${host}:${port}\n`);

@@ -20,7 +20,7 @@ import { errorHandler } from '../../src/app/error-handler.js';
 import { assignRequestId } from '../../src/app/request-id.js';
 import { routeFallback } from '../../src/app/route-fallback.js';
 import { createRouter } from '../../src/app/routes.js';
-import { setSecurityHeaders } from '../../src/app/security-headers.js';
+import { secureResponseClass, setSecurityHeaders } from '../../src/app/security-headers.js';
 import { createLogger } from '../../src/logger.js';
 import { createHttpMetrics } from '../../src/metrics/http-metrics.js';
 import { createApiServer } from '../../src/worker/api-server.js';
@@ -90,7 +90,11 @@ function appFor(v: Variant): { callback(): http.RequestListener } {
 const callback = appFor(variant).callback();
 const server =
   variant === 'service'
-    ? createApiServer(callback, { headersTimeoutMs: 10_000, keepAliveTimeoutMs: 5_000 }).server
+    ? createApiServer(callback, {
+        headersTimeoutMs: 10_000,
+        keepAliveTimeoutMs: 5_000,
+        ServerResponse: secureResponseClass,
+      }).server
     : http.createServer(callback);
 if (variant !== 'service') server.keepAliveTimeout = 5_000;
 server.listen(port, host, () => {

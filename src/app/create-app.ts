@@ -12,7 +12,7 @@ export type { AppDeps, Lifecycle } from './types.js';
 export type { AppState } from './context.js';
 export { BODY_LIMIT_BYTES } from './json-body.js';
 export { REQUEST_ID_HEADER } from './request-id.js';
-export { SECURITY_HEADERS } from './security-headers.js';
+export { SECURITY_HEADERS, secureResponseClass } from './security-headers.js';
 export { handleClientError } from './client-error.js';
 export { handleExpectations } from './expectations.js';
 

@@ -3,9 +3,9 @@
 // short and plain: a header value goes into logs verbatim, and newlines or megabytes must not.
 import { randomUUID } from 'node:crypto';
 import type { AppContext } from './context.js';
+import { REQUEST_ID_HEADER, SecureResponse } from './security-headers.js';
 
-/** Lower-case on the wire, like the security headers (see security-headers.ts for why). */
-export const REQUEST_ID_HEADER = 'x-request-id';
+export { REQUEST_ID_HEADER };
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -20,7 +20,9 @@ export function assignRequestId(ctx: AppContext): void {
   const header = ctx.req.headers['x-request-id'];
   const id = chooseRequestId(typeof header === 'string' ? header : undefined);
   ctx.state.requestId = id;
-  // Node's own setter: Koa's ctx.set() builds arrays and normalises values per call, and this is
-  // a plain string set before anything was sent.
-  ctx.res.setHeader(REQUEST_ID_HEADER, id);
+  // The worker's responses write it with their head (security-headers.ts); elsewhere Node's own
+  // setter: Koa's ctx.set() builds arrays and normalises values per call, and this is a plain
+  // string set before anything was sent.
+  if (ctx.res instanceof SecureResponse) ctx.res.requestId = id;
+  else ctx.res.setHeader(REQUEST_ID_HEADER, id);
 }

@@ -8,6 +8,8 @@ import type { RequestCounters } from './heartbeat.js';
 export interface ApiServerOptions {
   headersTimeoutMs: number;
   keepAliveTimeoutMs: number;
+  /** The response class (the app's SecureResponse); Node's own when not given. */
+  ServerResponse?: typeof http.ServerResponse | undefined;
 }
 
 const DRAIN_POLL_MS = 50;
@@ -57,6 +59,7 @@ export function createApiServer(
       connectionsCheckingInterval: 1_000,
       // The app refuses an HTTP/1.1 request without Host itself, with its headers and JSON body.
       requireHostHeader: false,
+      ...(options.ServerResponse && { ServerResponse: options.ServerResponse }),
     },
     (req, res) => {
       const state = connections.get(req.socket);

@@ -3,7 +3,12 @@
 // supervises, so a worker only exits when told to, when its manager is gone, or when it fails.
 import cluster from 'node:cluster';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { createApp, handleClientError, handleExpectations } from '../app/create-app.js';
+import {
+  createApp,
+  handleClientError,
+  handleExpectations,
+  secureResponseClass,
+} from '../app/create-app.js';
 import { createLoadShedder } from '../app/load-shedding.js';
 import { loadConfig, type Config } from '../config.js';
 import { createLogger, type Logger } from '../logger.js';
@@ -54,6 +59,7 @@ export async function runWorker(options: WorkerOptions = {}): Promise<void> {
   const api = createApiServer(app.callback(), {
     headersTimeoutMs: config.httpHeadersTimeoutMs,
     keepAliveTimeoutMs: config.httpKeepAliveTimeoutMs,
+    ServerResponse: secureResponseClass,
   });
   // Requests Node's parser rejects get the API's JSON error shape too.
   api.server.on('clientError', handleClientError);

@@ -25,6 +25,8 @@ export interface HarnessOptions {
   logger?: Logger;
   /** Install the app's clientError handler, as the worker does. */
   clientErrors?: boolean;
+  /** The server's response class (the worker's is the app's SecureResponse). */
+  ServerResponse?: typeof http.ServerResponse | undefined;
 }
 
 export const SERVICE_NAME = 'test-service';
@@ -42,7 +44,10 @@ export async function startApp(options: HarnessOptions = {}): Promise<Harness> {
     slot: SLOT,
     version: VERSION,
   };
-  const server = http.createServer(createApp(deps).callback());
+  const server = http.createServer(
+    options.ServerResponse ? { ServerResponse: options.ServerResponse } : {},
+    createApp(deps).callback(),
+  );
   if (options.clientErrors) server.on('clientError', handleClientError);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as net.AddressInfo;
