@@ -13,7 +13,8 @@
 // bucket sample anew. The encoder packs them straight from prom-client's series instead
 // (histogram-pack.ts), and once one has stood still, records the few fields its output comes
 // from (histogram-state.ts) and compares those first at the next scrapes: equal, it is not packed
-// at all.
+// at all. One observed since, whose series are those of the packing the manager holds (its
+// shape), has its values read from the series and sent alone, without being packed again.
 import type { Registry } from 'prom-client';
 import {
   matchesPacked,
