@@ -55,13 +55,10 @@ export interface HeartbeatMessage {
 }
 
 /**
- * One family in a metrics reply: the whole family (packed: src/metrics/packed-family.ts), or
- * only its name when it is unchanged since the reply the manager holds (see
- * MetricsReplyMessage.base).
- */
-/**
- * How a family travels in a reply: unchanged (by name), with new values only (the same samples
- * in the same places as in the base reply: `values` in sample order), or packed whole.
+ * One family in a metrics reply: only its name when it is unchanged since the reply the manager
+ * holds (see MetricsReplyMessage.base); its new values only when its samples kept their places
+ * since that reply (`values` in sample order); else the whole family, packed
+ * (src/metrics/packed-family.ts).
  */
 export type FamilyUpdate =
   { packed: PackedFamily } | { same: string } | { revalued: string; values: number[] };

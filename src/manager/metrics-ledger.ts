@@ -43,6 +43,7 @@ export type AllocateBody = (byteLength: number) => Uint8Array;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const NEWLINE = 0x0a;
+const TRAILER = { prometheus: encoder.encode('\n'), openMetrics: encoder.encode('\n# EOF\n') };
 
 function sameInputs(a: MetricFamily[], b: MetricFamily[]): boolean {
   return a.length === b.length && a.every((family, i) => family === b[i]);
@@ -216,7 +217,7 @@ function writeDocument(
   allocate: AllocateBody,
 ): Uint8Array {
   const separator = openMetrics ? 1 : 2;
-  const trailer = encoder.encode(openMetrics ? '\n# EOF\n' : '\n');
+  const trailer = openMetrics ? TRAILER.openMetrics : TRAILER.prometheus;
   let byteLength = trailer.length + separator * Math.max(0, parts.length - 1);
   for (const part of parts) byteLength += part.byteLength;
   const body = allocate(byteLength).subarray(0, byteLength);

@@ -215,28 +215,27 @@ function sameTables(a: PackedFamily, b: PackedFamily): boolean {
   return true;
 }
 
+/** Where the sample starting at `i` ends: metric name, keyset, value, then one per label. */
+function sampleEnd(packed: PackedFamily, i: number): number {
+  const keyset = packed.samples[i + 1]!;
+  return i + 3 + (packed.keysets[keyset]?.length ?? fail(`no keyset ${String(keyset)}`));
+}
+
 /** The packed family's sample values, in sample order. */
 export function packedValues(packed: PackedFamily): number[] {
-  const { keysets, samples } = packed;
+  const { samples } = packed;
   const values: number[] = [];
-  let i = 0;
-  while (i < samples.length) {
-    values.push(samples[i + 2] as number);
-    i += 3 + (keysets[samples[i + 1]!]?.length ?? fail(`no keyset ${String(samples[i + 1])}`));
-  }
+  for (let i = 0; i < samples.length; i = sampleEnd(packed, i)) values.push(samples[i + 2]!);
   return values;
 }
 
 /** `packed` with these sample values (in sample order): a packing of the same shape. */
 export function packedWithValues(packed: PackedFamily, values: readonly number[]): PackedFamily {
-  const { keysets } = packed;
   const samples = packed.samples.slice();
-  let i = 0;
   let k = 0;
-  while (i < samples.length) {
+  for (let i = 0; i < samples.length; i = sampleEnd(packed, i)) {
     if (k >= values.length) fail(`${values.length} values for more samples`);
     samples[i + 2] = values[k++]!;
-    i += 3 + (keysets[samples[i + 1]!]?.length ?? fail(`no keyset ${String(samples[i + 1])}`));
   }
   if (k !== values.length) fail(`${values.length} values for ${k} samples`);
   return { ...packed, samples };
