@@ -10,7 +10,8 @@
 // the family the ordinary way:
 //   - a label named `le` or `__proto__`, or one whose name is an array index (its place in the
 //     labels object would not be its insertion place);
-//   - a default label whose name is `le`, or is a property of every object (`toString`...).
+//   - a default label whose name is `le`, or is a property of every object (`toString`...);
+//   - an upper bound that is not a number (prom-client's buckets are numbers).
 import { PackTables, type PackedFamily } from '../metrics/packed-family.js';
 import type { MetricFamily } from '../protocol.js';
 import { isRecord, plainHistogram, type SeriesInternals } from './histogram-internals.js';
@@ -72,6 +73,9 @@ export function packHistogram(
   if (h === null) return null;
   const { name, help, type, aggregator, upperBounds, hashMap } = h;
   if (typeof name !== 'string') return null;
+  // The buckets are looked up as histogramValues() looks them up.
+  const keys = boundKeys(upperBounds);
+  if (keys === null) return null;
   const defaultNames = Object.keys(defaults);
   for (const defaultName of defaultNames) {
     if (!orderlyName(defaultName) || defaultName in Object.prototype) return null;
@@ -133,9 +137,9 @@ export function packHistogram(
     const bucketKeyset = tables.keyset(bucketLabels.names);
     const bucketValuesList = bucketLabels.values;
     let acc = 0;
-    for (const upperBound of upperBounds) {
-      acc += bucketValues[upperBound as number] as number;
-      bucketValuesList[0] = upperBound;
+    for (let b = 0; b < upperBounds.length; b += 1) {
+      acc += bucketValues[keys[b]!] as number;
+      bucketValuesList[0] = upperBounds[b];
       pushBucket(bucketName, bucketKeyset, acc, bucketValuesList);
     }
     bucketValuesList[0] = '+Inf';
