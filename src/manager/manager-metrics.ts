@@ -4,6 +4,7 @@
 // so slots that were scaled away disappear instead of going stale; counters keep every slot
 // they ever had. (The metrics about collection itself live with it, in the metrics thread.)
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { replaceEventLoopLagMetrics } from '../metrics/event-loop-lag.js';
 import type { HeartbeatMessage } from '../protocol.js';
 import type { ManagedWorker } from './managed-worker.js';
 import { RESTART_REASONS, WORKER_STATES, type RestartReason } from './lifecycle.js';
@@ -32,6 +33,7 @@ export class ManagerMetrics {
   constructor(private readonly supervisor: SupervisionView) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: MANAGER_METRICS_PREFIX });
+    replaceEventLoopLagMetrics(this.registry, { prefix: MANAGER_METRICS_PREFIX });
     this.up = new Gauge({
       name: 'cluster_worker_up',
       help: '1 if a ready worker serves this slot, else 0.',

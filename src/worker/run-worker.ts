@@ -3,6 +3,7 @@
 // supervises, so a worker only exits when told to, when its manager is gone, or when it fails.
 import cluster from 'node:cluster';
 import { collectDefaultMetrics, Registry } from 'prom-client';
+import { replaceEventLoopLagMetrics } from '../metrics/event-loop-lag.js';
 import {
   createApp,
   handleClientError,
@@ -45,6 +46,7 @@ export async function runWorker(options: WorkerOptions = {}): Promise<void> {
 
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  replaceEventLoopLagMetrics(registry);
   const metrics = createHttpMetrics(registry);
   registerBuildInfo(registry, { version: VERSION, slot });
   options.extendRegistry?.(registry);
