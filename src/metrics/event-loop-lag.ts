@@ -39,6 +39,8 @@ export interface LoopDelayStats {
   p99: number;
 }
 
+const NOTHING_RECORDED = { mean: NaN, stddev: NaN, p50: 0, p90: 0, p99: 0 } as const;
+
 /** Recorded intervals since the last reset; mean and (population) deviation kept by Welford's method. */
 export class LoopDelayRecorder {
   private readonly histogram: RecordableHistogram = createHistogram();
@@ -58,12 +60,13 @@ export class LoopDelayRecorder {
 
   read(): LoopDelayStats {
     const h = this.histogram;
-    const empty = this.count === 0;
+    // Node's percentile walks the whole table when it is empty (25 µs each): the answer is 0.
+    if (this.count === 0) return { min: h.min, max: h.max, ...NOTHING_RECORDED };
     return {
       min: h.min,
       max: h.max,
-      mean: empty ? NaN : this.mean,
-      stddev: empty ? NaN : Math.sqrt(Math.max(0, this.squares) / this.count),
+      mean: this.mean,
+      stddev: Math.sqrt(Math.max(0, this.squares) / this.count),
       p50: h.percentile(50),
       p90: h.percentile(90),
       p99: h.percentile(99),
