@@ -6,6 +6,7 @@
 // Cost scales with what changed, not with what exists: workers send unchanged families by name
 // (metrics-encoder.ts), the ledger keeps the very same family objects for them, and a family
 // whose inputs are all the same objects as at the last scrape is not merged or rendered again.
+// The manager's own families, new objects every scrape, are matched by content (own-families.ts).
 import { Registry } from 'prom-client';
 import { applyAggregationRules, isCumulative } from '../metrics/aggregation-rules.js';
 import {
@@ -18,6 +19,7 @@ import {
 import { aggregate, snapshotOf, type ContentType } from '../metrics/snapshot.js';
 import type { MetricFamily, MetricsReplyMessage, MetricsSnapshot } from '../protocol.js';
 import { familyText, revalueText, type TextLayout } from './family-text.js';
+import { OwnFamilies } from './own-families.js';
 
 function cumulativeOnly(snapshot: MetricsSnapshot): MetricsSnapshot {
   return snapshot.filter(isCumulative);
@@ -65,6 +67,7 @@ export class MetricsLedger {
   private readonly latest = new Map<number, Held>();
   private readonly rendered = new Map<ContentType, Map<string, Rendered>>();
   private readonly origins = new WeakMap<MetricFamily, Origin>();
+  private readonly own = new OwnFamilies();
 
   /** Stores a worker's full snapshot (its final words, or a test's). */
   record(workerId: number, snapshot: MetricsSnapshot): void {
@@ -125,12 +128,16 @@ export class MetricsLedger {
     return true;
   }
 
-  /** Whether every input has the shape of the one in its place before (all from workers). */
+  private shapeOf(family: MetricFamily): object | undefined {
+    return this.origins.get(family)?.shape ?? this.own.shapes.get(family);
+  }
+
+  /** Whether every input has the shape of the one in its place before. */
   private sameShapes(before: MetricFamily[], now: MetricFamily[]): boolean {
     if (before.length !== now.length) return false;
     for (let i = 0; i < now.length; i += 1) {
-      const shape = this.origins.get(now[i]!)?.shape;
-      if (shape === undefined || shape !== this.origins.get(before[i]!)?.shape) return false;
+      const shape = this.shapeOf(now[i]!);
+      if (shape === undefined || shape !== this.shapeOf(before[i]!)) return false;
     }
     return true;
   }
@@ -179,7 +186,7 @@ export class MetricsLedger {
     for (const [workerId, held] of this.latest) {
       (answered.has(workerId) ? held.snapshot : cumulativeOnly(held.snapshot)).forEach(add);
     }
-    for (const family of extra) add({ ...family, aggregator: 'first' });
+    this.own.inputs(extra).forEach(add);
 
     const previous = this.rendered.get(contentType) ?? new Map<string, Rendered>();
     const next = new Map<string, Rendered>();
