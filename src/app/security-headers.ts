@@ -44,6 +44,7 @@ const storeHeader = (http.OutgoingMessage.prototype as unknown as { _storeHeader
 
 /** The header lines, in the table's order: what setHeader would have written for each. */
 const LINES = ENTRIES.map(([name, value]) => [name, `${name}: ${value}\r\n`] as const);
+const ALL_LINES = LINES.map(([, line]) => line).join('');
 
 /** Lower-case on the wire, like the security headers. */
 export const REQUEST_ID_HEADER = 'x-request-id';
@@ -66,11 +67,17 @@ export class SecureResponse extends http.ServerResponse {
   requestId: string | undefined = undefined;
 
   _storeHeader(firstLine: string, headers: unknown): void {
+    const listed = listedNames(headers);
     let head = firstLine;
-    if (this.requestId !== undefined && !listsHeader(headers, REQUEST_ID_HEADER)) {
+    if (this.requestId !== undefined && listed[REQUEST_ID_HEADER] === undefined) {
       head += `${REQUEST_ID_HEADER}: ${this.requestId}\r\n`;
     }
-    for (const [name, line] of LINES) if (!listsHeader(headers, name)) head += line;
+    // Usually the application set none of them: one precomputed block, not six concatenations.
+    if (LINES.some(([name]) => listed[name] !== undefined)) {
+      for (const [name, line] of LINES) if (listed[name] === undefined) head += line;
+    } else {
+      head += ALL_LINES;
+    }
     storeHeader!.call(this, head, headers);
   }
 }
@@ -82,24 +89,31 @@ export const secureResponseClass: typeof http.ServerResponse | undefined =
     ? (SecureResponse as unknown as typeof http.ServerResponse)
     : undefined;
 
+/** Names looked up in it are never there. */
+const NONE: Readonly<Record<string, unknown>> = Object.freeze(Object.create(null));
+
 /**
- * Whether the headers _storeHeader was given hold `name` (lower-case) in any case: Node's own
- * table (keyed by lower-case name, values [name, value]), or what writeHead() was handed when
- * nothing was set before it: an object, [[name, value], ...] or [name, value, ...].
+ * The headers _storeHeader was given, as an object without a prototype whose keys are the
+ * lower-case names present (values never undefined): Node's own table as it is (keyed by
+ * lower-case name, values [name, value]: the usual case, no copy), else the names of what
+ * writeHead() was handed when nothing was set before it: an object, [[name, value], ...] or
+ * [name, value, ...].
  */
-function listsHeader(headers: unknown, name: string): boolean {
-  if (headers === null || typeof headers !== 'object') return false;
+function listedNames(headers: unknown): Readonly<Record<string, unknown>> {
+  if (headers === null || typeof headers !== 'object') return NONE;
+  if (!Array.isArray(headers) && Object.getPrototypeOf(headers) === null) {
+    return headers as Record<string, unknown>;
+  }
+  const names: Record<string, unknown> = Object.create(null);
   if (Array.isArray(headers)) {
     const nested = headers.length > 0 && Array.isArray(headers[0]);
     const step = nested ? 1 : 2;
     for (let i = 0; i < headers.length; i += step) {
       const key: unknown = nested ? (headers[i] as unknown[])[0] : headers[i];
-      if (String(key).toLowerCase() === name) return true;
+      names[String(key).toLowerCase()] = true;
     }
-    return false;
+  } else {
+    for (const key of Object.keys(headers)) names[key.toLowerCase()] = true;
   }
-  if (Object.hasOwn(headers, name)) return true;
-  // Node's table has no prototype and lower-case keys only: nothing more to look at there.
-  if (Object.getPrototypeOf(headers) === null) return false;
-  return Object.keys(headers).some((key) => key.toLowerCase() === name);
+  return names;
 }
