@@ -87,8 +87,14 @@ export class LoopDelaySampler {
   private previous = performance.now();
 
   constructor(resolutionMs = DEFAULT_RESOLUTION_MS) {
-    // Unref'd: sampling never keeps a process alive.
-    setInterval(() => this.tick(), resolutionMs).unref();
+    // Unref'd: sampling never keeps a process alive. Weakly held: a registry dropped (with its
+    // gauges and this sampler) stops its timer instead of leaving it to tick forever.
+    const sampler = new WeakRef(this);
+    const timer = setInterval(() => {
+      const self = sampler.deref();
+      if (self === undefined) clearInterval(timer);
+      else self.tick();
+    }, resolutionMs).unref();
   }
 
   private tick(): void {

@@ -1,12 +1,14 @@
 // The event-loop lag gauges computed without walking Node's histogram: every statistic must
 // equal what Node's own histogram (prom-client's source) reports over the same recorded values,
 // and the gauges must look, to the registry and the aggregator, exactly like prom-client's.
+import { execFileSync } from 'node:child_process';
 import { createHistogram } from 'node:perf_hooks';
 import fc from 'fast-check';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import {
   LoopDelayRecorder,
+  LoopDelaySampler,
   replaceEventLoopLagMetrics,
   type LoopDelayStats,
 } from '../../src/metrics/event-loop-lag.js';
@@ -140,5 +142,36 @@ describe('replaceEventLoopLagMetrics', () => {
     await ticks(4);
     const calm = await read();
     expect(calm.max_seconds).toBeLessThan(0.12);
+  });
+
+  it('stops sampling once nothing holds the sampler any more', () => {
+    // In a process of its own, with the collector at hand (the test runner's holds on to more).
+    const script = `
+      import v8 from 'node:v8';
+      import vm from 'node:vm';
+      import { LoopDelaySampler } from './src/metrics/event-loop-lag.ts';
+      v8.setFlagsFromString('--expose-gc');
+      const gc = vm.runInNewContext('gc');
+      const prototype = LoopDelaySampler.prototype;
+      const tick = prototype.tick;
+      let ticks = 0;
+      prototype.tick = function counted() { ticks += 1; tick.call(this); };
+      const wait = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+      (() => { for (let i = 0; i < 3; i++) new LoopDelaySampler(1); })();
+      await wait(30);
+      const held = ticks;
+      for (let i = 0; i < 5; i++) { gc(); await wait(10); }
+      ticks = 0;
+      await wait(30);
+      console.log(JSON.stringify({ held, dropped: ticks }));
+    `;
+    const output = execFileSync(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '-e', script],
+      { encoding: 'utf8' },
+    );
+    const { held, dropped } = JSON.parse(output) as { held: number; dropped: number };
+    expect(held).toBeGreaterThan(0);
+    expect(dropped).toBe(0);
   });
 });
