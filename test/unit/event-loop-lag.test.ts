@@ -8,7 +8,6 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import {
   LoopDelayRecorder,
-  LoopDelaySampler,
   replaceEventLoopLagMetrics,
   type LoopDelayStats,
 } from '../../src/metrics/event-loop-lag.js';
