@@ -4,7 +4,7 @@ import cluster from 'node:cluster';
 import module from 'node:module';
 
 // Node 22.1+ keeps V8's compiled code on disk ($TMPDIR/node-compile-cache, or NODE_COMPILE_CACHE):
-// a replacement worker then skips most of compiling its 1.8 MB bundle, about a fifth of its
+// a replacement worker then skips most of compiling its 1.1 MB bundle, about a fifth of its
 // module loading on Node 24 (the Docker image's). Node 20 has no such cache: nothing happens.
 (module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
 
