@@ -11,7 +11,7 @@
 import { Registry } from 'prom-client';
 import type { ContentType } from '../metrics/snapshot.js';
 import type { MetricFamily } from '../protocol.js';
-import { familyLines, linesText, type FamilyLines } from './exposition.js';
+import { familyLines, linesBytes, linesText, type FamilyLines } from './exposition.js';
 import { mergedValues, mergeLayout, mergesHere, type MergeLayout } from './family-merge.js';
 import { renderWithPromClient } from './prom-client-render.js';
 
@@ -60,3 +60,13 @@ export async function familyText(
 export function revalueText(layout: TextLayout, inputs: readonly MetricFamily[]): string {
   return finish(linesText(layout.lines, mergedValues(layout.merge, inputs)), layout.openMetrics);
 }
+
+/** revalueText's UTF-8 bytes, written without making the text (the ledger's path). */
+export function revalueBytes(layout: TextLayout, inputs: readonly MetricFamily[]): Uint8Array {
+  // With a sample line the text ends in a value, which finish() never trims; without one, the
+  // text is the header alone.
+  if (layout.lines.prefixes.length === 0) return utf8.encode(revalueText(layout, inputs));
+  return linesBytes(layout.lines, mergedValues(layout.merge, inputs));
+}
+
+const utf8 = new TextEncoder();

@@ -18,7 +18,7 @@ import {
 } from '../metrics/packed-family.js';
 import { aggregate, snapshotOf, type ContentType } from '../metrics/snapshot.js';
 import type { MetricFamily, MetricsReplyMessage, MetricsSnapshot } from '../protocol.js';
-import { familyText, revalueText, type TextLayout } from './family-text.js';
+import { familyText, revalueBytes, type TextLayout } from './family-text.js';
 import { OwnFamilies } from './own-families.js';
 
 function cumulativeOnly(snapshot: MetricsSnapshot): MetricsSnapshot {
@@ -33,10 +33,9 @@ interface Held {
 
 interface Rendered {
   inputs: MetricFamily[];
-  text: string;
+  /** The family's text in UTF-8: an unchanged family is only copied again. */
+  bytes: Uint8Array;
   layout: TextLayout | null;
-  /** The text's UTF-8 length, measured once: an unchanged family is only copied again. */
-  byteLength: number;
 }
 
 /** Gives the bytes a body is written into: at least `byteLength` long. */
@@ -165,10 +164,12 @@ export class MetricsLedger {
    * (the manager's own metrics, passed through unchanged). Each family is merged and rendered
    * as prom-client's aggregate() and registry would (familyText); only changed families again.
    *
-   * The families' texts are encoded one by one into the body, never joined into one string:
+   * Each family is kept as UTF-8 bytes and copied into the body, never joined into one string:
    * joining 1.7 MB and encoding it cost ~4 ms a scrape, most of it because one non-ASCII HELP
-   * (a manager family's `’`) made the whole joined string two-byte. The body comes from
-   * `allocate`, so the metrics thread can reuse the buffers the main thread gives back.
+   * (a manager family's `’`) made the whole joined string two-byte. A re-valued family's bytes
+   * are written from its encoded lines and new values (exposition.ts linesBytes), without making
+   * its text. The body comes from `allocate`, so the metrics thread can reuse the buffers the
+   * main thread gives back.
    */
   async renderBytes(
     answered: ReadonlySet<number>,
@@ -196,22 +197,18 @@ export class MetricsLedger {
       if (entry !== undefined && sameInputs(entry.inputs, inputs)) {
         // Nothing changed: the same text.
       } else if (entry?.layout && this.sameShapes(entry.inputs, inputs)) {
-        entry = rendered(inputs, revalueText(entry.layout, inputs), entry.layout);
+        entry = { inputs, bytes: revalueBytes(entry.layout, inputs), layout: entry.layout };
       } else {
         // One family rendered alone, without the document's trailer: joined again below.
         const { text, layout } = await familyText(inputs, contentType);
-        entry = rendered(inputs, text, layout);
+        entry = { inputs, bytes: encoder.encode(text), layout };
       }
       next.set(name, entry);
-      if (entry.text !== '') parts.push(entry);
+      if (entry.bytes.length !== 0) parts.push(entry);
     }
     this.rendered.set(contentType, next);
     return writeDocument(parts, contentType === Registry.OPENMETRICS_CONTENT_TYPE, allocate);
   }
-}
-
-function rendered(inputs: MetricFamily[], text: string, layout: TextLayout | null): Rendered {
-  return { inputs, text, layout, byteLength: Buffer.byteLength(text) };
 }
 
 /**
@@ -226,7 +223,7 @@ function writeDocument(
   const separator = openMetrics ? 1 : 2;
   const trailer = openMetrics ? TRAILER.openMetrics : TRAILER.prometheus;
   let byteLength = trailer.length + separator * Math.max(0, parts.length - 1);
-  for (const part of parts) byteLength += part.byteLength;
+  for (const part of parts) byteLength += part.bytes.length;
   const body = allocate(byteLength).subarray(0, byteLength);
   let offset = 0;
   parts.forEach((part, i) => {
@@ -234,11 +231,8 @@ function writeDocument(
       body.fill(NEWLINE, offset, offset + separator);
       offset += separator;
     }
-    const { written } = encoder.encodeInto(part.text, body.subarray(offset));
-    // Both count a lone surrogate as U+FFFD's three bytes, so they agree on every string: a
-    // mismatch is a bug, and a body that does not add up must not go out.
-    if (written !== part.byteLength) throw new Error('family text length changed while encoding');
-    offset += written;
+    body.set(part.bytes, offset);
+    offset += part.bytes.length;
   });
   body.set(trailer, offset);
   return body;
