@@ -112,7 +112,10 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
     // More rounds than the other rows: six servers share one core, and single rounds scatter.
     requestCostRounds: quick ? 1 : 10,
     connectionRunS: quick ? 2 : 6,
-    connectionRounds: quick ? 1 : 2,
+    // Consecutive 6 s windows on this shared machine differ by up to a quarter: per-round
+    // scraped/quiet ratios spread 0.74x..1.04x within one run, too wide for a median of two to
+    // say which side of 0.9x a side is on.
+    connectionRounds: quick ? 1 : 4,
     kills: quick ? 3 : 5,
     resultsDir: quick ? 'bench/results/quick' : 'bench/results',
   };
