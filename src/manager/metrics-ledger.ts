@@ -195,7 +195,7 @@ export class MetricsLedger {
     for (const [name, inputs] of byName) {
       let entry = previous.get(name);
       if (entry !== undefined && sameInputs(entry.inputs, inputs)) {
-        // Nothing changed: the same text.
+        // Nothing changed: the same bytes.
       } else if (entry?.layout && this.sameShapes(entry.inputs, inputs)) {
         entry = { inputs, bytes: revalueBytes(entry.layout, inputs), layout: entry.layout };
       } else {

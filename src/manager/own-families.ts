@@ -72,7 +72,7 @@ export class OwnFamilies {
       if (seen !== undefined && sameShape(seen, family)) {
         current = sameValues(seen, family)
           ? seen
-          : { ...seen, input: this.input(family, seen.shape), values: valuesOf(family) };
+          : { ...seen, input: this.input(family, seen.shape), values: copyOfValues(family) };
       } else {
         const shape = {};
         current = {
@@ -84,7 +84,7 @@ export class OwnFamilies {
             metricName: sample.metricName,
             labels: { ...sample.labels },
           })),
-          values: valuesOf(family),
+          values: copyOfValues(family),
         };
       }
       next.set(family.name, current);
@@ -101,6 +101,7 @@ export class OwnFamilies {
   }
 }
 
-function valuesOf(family: MetricFamily): number[] {
+/** The sample values as they are now (prom-client may change its sample objects later). */
+function copyOfValues(family: MetricFamily): number[] {
   return family.values.map((sample) => sample.value);
 }
