@@ -1,6 +1,7 @@
 // Metrics the main thread owns (supervision), labelled by slot (bounded: slots are reused by
-// replacements), plus the manager's own process metrics under a prefix of their own so they
-// never merge into the workers'. Gauges are rebuilt from the supervisor's state at each scrape,
+// replacements), plus the main thread's own default metrics (heap, event loop, handles, GC)
+// under a prefix of their own so they never merge into the workers'; the process-wide ones
+// (CPU, memory, descriptors) are read on the metrics thread (process-wide-metrics.ts). Gauges are rebuilt from the supervisor's state at each scrape,
 // so slots that were scaled away disappear instead of going stale; counters keep every slot
 // they ever had. (The metrics about collection itself live with it, in the metrics thread.)
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
@@ -8,12 +9,11 @@ import { replaceEventLoopLagMetrics } from '../metrics/event-loop-lag.js';
 import type { HeartbeatMessage } from '../protocol.js';
 import type { ManagedWorker } from './managed-worker.js';
 import { RESTART_REASONS, WORKER_STATES, type RestartReason } from './lifecycle.js';
+import { MANAGER_METRICS_PREFIX, removeProcessWideMetrics } from './process-wide-metrics.js';
 import type { Supervisor } from './supervisor.js';
 
 /** What the metrics read of the supervisor. */
 export type SupervisionView = Pick<Supervisor, 'desiredWorkers' | 'list'>;
-
-export const MANAGER_METRICS_PREFIX = 'cluster_manager_';
 
 export class ManagerMetrics {
   readonly registry = new Registry();
@@ -34,6 +34,7 @@ export class ManagerMetrics {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: MANAGER_METRICS_PREFIX });
     replaceEventLoopLagMetrics(this.registry, { prefix: MANAGER_METRICS_PREFIX });
+    removeProcessWideMetrics(this.registry, MANAGER_METRICS_PREFIX);
     this.up = new Gauge({
       name: 'cluster_worker_up',
       help: '1 if a ready worker serves this slot, else 0.',

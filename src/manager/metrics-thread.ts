@@ -3,10 +3,13 @@
 // from their links, merging as prom-client's aggregate() does, rendering, encoding. The main thread
 // only forwards scrape requests, writes the finished bytes and gives their buffer back.
 import { parentPort, workerData } from 'node:worker_threads';
+import { Registry } from 'prom-client';
 import { createLogger } from '../logger.js';
+import { snapshotOf } from '../metrics/snapshot.js';
 import type { MetricsSnapshot } from '../protocol.js';
 import { BodyBuffers } from './body-buffers.js';
 import { MetricsAggregator } from './metrics-aggregator.js';
+import { MANAGER_METRICS_PREFIX, registerProcessWideMetrics } from './process-wide-metrics.js';
 import { niceThisThread } from './thread-priority.js';
 import type {
   FromMetricsThread,
@@ -40,26 +43,47 @@ const bodies = new BodyBuffers();
 /** Scrapes whose manager metrics are still on their way from the main thread. */
 const awaitingManager = new Map<number, (snapshot: MetricsSnapshot) => void>();
 
+// The manager's process-wide metrics (CPU, memory, descriptors): the same values from any thread,
+// read here so that the main thread does not list /proc/self/fd at every scrape.
+const processWide = new Registry();
+registerProcessWideMetrics(processWide, MANAGER_METRICS_PREFIX);
+
+function readProcessWide(): Promise<MetricsSnapshot> {
+  return snapshotOf(processWide).catch((error: unknown) => {
+    logger.error({ err: error }, 'reading the manager process metrics failed');
+    return [];
+  });
+}
+
 port.on('message', (message: ToMetricsThread) => {
   switch (message.type) {
     case 'scrape': {
-      const manager = new Promise<MetricsSnapshot>((resolve) =>
+      const fromMain = new Promise<MetricsSnapshot>((resolve) =>
         awaitingManager.set(message.scrapeId, resolve),
       );
-      aggregator
-        .scrape({ ...message, manager }, (byteLength) => bodies.take(byteLength))
-        .then(
-          (body: Uint8Array) => {
-            // A buffer of its own (not a slice of Node's pool), so it can be transferred, not copied.
-            post({ type: 'scrape-done', scrapeId: message.scrapeId, body }, [
-              body.buffer as ArrayBuffer,
-            ]);
-          },
-          (error: unknown) => {
-            logger.error({ err: error }, 'scrape failed');
-            post({ type: 'scrape-failed', scrapeId: message.scrapeId, message: String(error) });
-          },
-        );
+      // Read once the collection requests are out (scrape() sends them before its first await),
+      // while the workers encode and this thread has nothing else to do.
+      let requestsSent!: () => void;
+      const processRead = new Promise<void>((resolve) => (requestsSent = resolve)).then(
+        readProcessWide,
+      );
+      const manager = Promise.all([fromMain, processRead]).then(([own, wide]) => [...own, ...wide]);
+      const rendering = aggregator.scrape({ ...message, manager }, (byteLength) =>
+        bodies.take(byteLength),
+      );
+      requestsSent();
+      rendering.then(
+        (body: Uint8Array) => {
+          // A buffer of its own (not a slice of Node's pool), so it can be transferred, not copied.
+          post({ type: 'scrape-done', scrapeId: message.scrapeId, body }, [
+            body.buffer as ArrayBuffer,
+          ]);
+        },
+        (error: unknown) => {
+          logger.error({ err: error }, 'scrape failed');
+          post({ type: 'scrape-failed', scrapeId: message.scrapeId, message: String(error) });
+        },
+      );
       return;
     }
     case 'manager-metrics':

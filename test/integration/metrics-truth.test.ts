@@ -1,6 +1,7 @@
 // What the metrics promise, against the real cluster: a lint-clean exposition, counters that never
 // go down across a SIGKILL, partial (not failed) scrapes around a stopped worker, bounded labels.
 import { execFile } from 'node:child_process';
+import { readdir, readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCluster, type ClusterHandle } from '../helpers/cluster.js';
@@ -80,6 +81,37 @@ describe('the manager’s /metrics', () => {
     expect(samples.get('cluster_manager_process_resident_memory_bytes')).toBeGreaterThan(1e6);
     // Workers' process metrics are summed; the manager's own stay apart under their prefix.
     expect(samples.get('process_resident_memory_bytes')).toBeGreaterThan(1e6);
+  });
+
+  it('reports the manager process’s own descriptors, memory and start time (read on its metrics thread)', async () => {
+    const pid = cluster.proc.pid!;
+    const samples = await scrape(cluster.managerUrl);
+    const value = (name: string) => samples.get(`cluster_manager_${name}`);
+
+    // Descriptors come and go with connections (this scrape's among them): close, not equal.
+    const fds = (await readdir(`/proc/${pid}/fd`)).length;
+    expect(Math.abs(value('process_open_fds')! - fds)).toBeLessThanOrEqual(8);
+    const limits = await readFile(`/proc/${pid}/limits`, 'utf8');
+    const maxFds = Number(/^Max open files\s+(\d+)/m.exec(limits)?.[1]);
+    expect(value('process_max_fds')).toBe(maxFds);
+
+    const status = await readFile(`/proc/${pid}/status`, 'utf8');
+    const rssBytes = Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1]) * 1024;
+    expect(value('process_resident_memory_bytes')! / rssBytes).toBeGreaterThan(0.5);
+    expect(value('process_resident_memory_bytes')! / rssBytes).toBeLessThan(2);
+
+    // /proc/<pid>/stat field 22: start time in clock ticks (100 per second) since boot.
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    const startTicks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+    const bootTime = Number(/^btime (\d+)/m.exec(await readFile('/proc/stat', 'utf8'))?.[1]);
+    expect(
+      Math.abs(value('process_start_time_seconds')! - (bootTime + startTicks / 100)),
+    ).toBeLessThanOrEqual(2);
+
+    expect(value('process_cpu_seconds_total')).toBeGreaterThan(0);
+    expect(
+      select(samples, 'cluster_manager_nodejs_version_info', { version: process.version }),
+    ).toHaveLength(1);
   });
 
   it('advances every worker-driven counter between scrapes a second apart, under load', async () => {
