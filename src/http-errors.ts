@@ -2,6 +2,7 @@
 // endpoint's alike: one JSON shape, one error type thrown on purpose, and the answers to requests
 // Node's parser rejects before any handler runs. Both sides import this; the application's own
 // error factories live in src/app/http-error.ts.
+import type { Duplex } from 'node:stream';
 
 /** The JSON shape of every error response. */
 export interface ErrorBody {
@@ -125,4 +126,24 @@ export function cannotAnswer(
   responseStarted: boolean,
 ): boolean {
   return err.code === 'ECONNRESET' || !socket.writable || responseStarted;
+}
+
+/** How long a connection answered by answerAndClose stays open for its client to read and close. */
+export const CLIENT_ERROR_LINGER_MS = 1_000;
+
+/**
+ * Sends a parser-error answer and closes the connection for good. Ending the socket only
+ * half-closes it (HTTP servers allow half-open sockets): a client that never closes its side
+ * would keep the descriptor forever, on the manager's port (where a few hundred such clients
+ * lock out /livez and /metrics) as on the API's (where each one holds a drain to its timeout).
+ * Node's own handler destroys at once; this lets the answer be read first, and reads on
+ * meanwhile, since closing over unread bytes resets the connection and may discard the answer.
+ */
+export function answerAndClose(socket: Duplex, response: string): void {
+  socket.end(response);
+  const timer = setTimeout(() => socket.destroy(), CLIENT_ERROR_LINGER_MS);
+  timer.unref();
+  socket.once('close', () => clearTimeout(timer));
+  socket.on('data', () => undefined);
+  socket.resume();
 }

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import {
+  answerAndClose,
   cannotAnswer,
   classifyParserError,
   errorBody,
@@ -61,5 +62,5 @@ export function handleClientError(err: ParserError, socket: Duplex): void {
     return;
   }
   if (current?.req?.complete === false) answerInFlight(current, socket, err);
-  else socket.end(clientErrorResponse(err));
+  else answerAndClose(socket, clientErrorResponse(err));
 }

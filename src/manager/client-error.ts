@@ -3,6 +3,7 @@
 // service's JSON error shape (src/http-errors.ts, shared with the API's own answers).
 import type { Duplex } from 'node:stream';
 import {
+  answerAndClose,
   cannotAnswer,
   classifyParserError,
   parserErrorResponse,
@@ -18,5 +19,5 @@ export function answerClientError(err: ParserError, socket: Duplex): void {
     socket.destroy();
     return;
   }
-  socket.end(parserErrorResponse(classifyParserError(err), HEADERS));
+  answerAndClose(socket, parserErrorResponse(classifyParserError(err), HEADERS));
 }
