@@ -24,6 +24,9 @@ export async function runManager(): Promise<void> {
     }
     throw error;
   }
+  // Workers inherit the environment and run application code; admin calls are the manager's
+  // alone, so the token stays here.
+  delete process.env.ADMIN_TOKEN;
   const logger = createLogger(config.logLevel, { role: 'manager' });
 
   // Metrics work (worker links, merging, rendering) runs on a thread of its own: this thread
@@ -57,6 +60,8 @@ export async function runManager(): Promise<void> {
 
   const setLogLevel = (level: LogLevel) => {
     logger.level = level;
+    // Workers forked from now on (reload, replacement, scale-up, recycling) start at it too.
+    process.env.LOG_LEVEL = level;
     hub.setLogLevel(level);
     for (const worker of supervisor.list()) worker.send({ type: 'set-log-level', level });
     logger.info({ logLevel: level }, 'log level changed');

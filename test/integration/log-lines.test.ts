@@ -1,6 +1,7 @@
 // Every line the cluster logs is one JSON object with one value per key, so jq, Python and log
 // shippers read the same record. A `level` field next to pino's own `level` made "log level
 // changed" read as a debug record.
+import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, startCluster, type ClusterHandle } from '../helpers/cluster.js';
 import { waitUntil } from '../../scripts/lib/wait.js';
@@ -19,7 +20,7 @@ describe('log lines', () => {
     expect(await cluster.stop()).toBe(0);
   });
 
-  it('POST /log-level: every side says so in valid, single-key JSON', async () => {
+  it('POST /log-level: every side says so in valid, single-key JSON, workers forked later too', async () => {
     const response = await fetch(`${cluster.managerUrl}/log-level`, {
       method: 'POST',
       headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
@@ -37,6 +38,34 @@ describe('log lines', () => {
       () => jsonLines(cluster.logs()).some((line) => /"level":"debug".*"msg":"request"/.test(line)),
       'a debug access-log line',
     );
+
+    // Workers forked after the change start at the new level too (they boot from LOG_LEVEL).
+    const before = new Set((await cluster.readyWorkers()).map((worker) => worker.pid));
+    const reload = await fetch(`${cluster.managerUrl}/reload`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    expect(reload.status).toBe(202);
+    const reloaded = await waitUntil(
+      async () => {
+        const ready = await cluster.readyWorkers();
+        return ready.length === 2 && ready.every((w) => !before.has(w.pid)) ? ready : undefined;
+      },
+      'two reloaded workers',
+      30_000,
+    );
+    const isReloaded = (line: string) => reloaded.some((w) => line.includes(`"pid":${w.pid},`));
+    await waitUntil(async () => {
+      expect((await fetch(`${cluster.apiUrl}/api/hello`)).status).toBe(200);
+      return jsonLines(cluster.logs()).some(
+        (line) => isReloaded(line) && /"level":"debug".*"msg":"request"/.test(line),
+      );
+    }, 'a debug access-log line from a reloaded worker');
+
+    // The admin token stays with the manager: workers run application code.
+    const environ = await readFile(`/proc/${reloaded[0]!.pid}/environ`, 'utf8');
+    expect(environ.split('\0').filter((entry) => entry.startsWith('ADMIN_TOKEN='))).toEqual([]);
+    expect(environ).toContain('LOG_LEVEL=debug');
     await cluster.stop();
 
     const lines = jsonLines(cluster.logs());
