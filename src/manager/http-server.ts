@@ -197,6 +197,8 @@ export function createManagerServer(deps: ManagerServerDeps): http.Server {
       keepAliveTimeout: limits.keepAliveTimeoutMs,
       // Node checks the two timeouts above on this period (default 30 s, far too lax).
       connectionsCheckingInterval: 1_000,
+      // Node would refuse a Host-less HTTP/1.1 request with a bare 400: refused below, in JSON.
+      requireHostHeader: false,
     },
     (req, res) => {
       const path = (req.url ?? '/').split('?')[0] ?? '/';
@@ -204,6 +206,11 @@ export function createManagerServer(deps: ManagerServerDeps): http.Server {
       const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET');
       const handler = methods?.[method];
       const run = async () => {
+        if (req.httpVersion === '1.1' && !req.headers.host) {
+          throw new HttpError(400, 'bad_request', 'an HTTP/1.1 request must carry a Host header', {
+            headers: { Connection: 'close' },
+          });
+        }
         if (!methods) throw new HttpError(404, 'not_found', `no route for ${path}`);
         if (!handler) {
           const allow = Object.keys(methods).flatMap((m) => (m === 'GET' ? ['GET', 'HEAD'] : [m]));
@@ -224,6 +231,15 @@ export function createManagerServer(deps: ManagerServerDeps): http.Server {
       });
     },
   );
+  // Any expectation but 100-continue (which Node answers itself): JSON, not Node's bare 417.
+  server.on('checkExpectation', (_req: http.IncomingMessage, res: http.ServerResponse) => {
+    res.setHeader('Connection', 'close');
+    sendJson(
+      res,
+      417,
+      errorBody('expectation_failed', 'the only expectation supported is "Expect: 100-continue"'),
+    );
+  });
   // Beyond this, Node closes a connection as soon as it accepts it (the descriptor is freed).
   server.maxConnections = limits.maxConnections;
   let lastDropLog = 0;

@@ -2,6 +2,7 @@
 // body into it. Handed back too early, a scraper still reading would get the next scrape's bytes:
 // here the stand-in for the thread overwrites the buffer the moment it is released, and the body
 // is larger than the kernel's socket buffers, so part of it is still waiting to be written then.
+// Also: the requests Node's server would refuse itself with a bare answer get the JSON shape.
 import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -107,5 +108,54 @@ describe('GET /metrics and the body buffer', () => {
     });
     await until(() => released > 0, 'the release after the disconnect');
     expect(released).toBe(1);
+  });
+});
+
+/** Sends raw bytes, returns everything the server writes until it closes the connection. */
+function rawExchange(port: number, request: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1', () => socket.write(request));
+    let received = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => (received += chunk));
+    socket.on('close', () => resolve(received));
+    socket.on('error', reject);
+  });
+}
+
+describe('requests Node would refuse with a bare answer', () => {
+  const render = (): RenderedMetrics => ({
+    contentType: 'text/plain',
+    body: Buffer.from(''),
+    release: () => undefined,
+  });
+
+  it('an HTTP/1.1 request without Host: JSON 400, and the connection closes', async () => {
+    const started = await serve(render);
+    server = started.server;
+    const answer = await rawExchange(started.port, 'GET /livez HTTP/1.1\r\n\r\n');
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+    expect(answer).toMatch(/\r\nConnection: close\r\n/i);
+    expect(answer).toMatch(/\r\nX-Content-Type-Options: nosniff\r\n/i);
+    expect(answer).toContain('"code":"bad_request"');
+  });
+
+  it('HTTP/1.0 needs no Host', async () => {
+    const started = await serve(render);
+    server = started.server;
+    const answer = await rawExchange(started.port, 'GET /livez HTTP/1.0\r\n\r\n');
+    expect(answer).toMatch(/^HTTP\/1\.1 200 /);
+  });
+
+  it('an expectation other than 100-continue: JSON 417, and the connection closes', async () => {
+    const started = await serve(render);
+    server = started.server;
+    const answer = await rawExchange(
+      started.port,
+      'GET /livez HTTP/1.1\r\nHost: x\r\nExpect: teapot\r\n\r\n',
+    );
+    expect(answer).toMatch(/^HTTP\/1\.1 417 /);
+    expect(answer).toMatch(/\r\nConnection: close\r\n/i);
+    expect(answer).toContain('"code":"expectation_failed"');
   });
 });
