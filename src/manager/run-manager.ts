@@ -141,13 +141,24 @@ function installSignals(supervisor: Supervisor, logger: Logger, config: Config):
     logger.info('SIGHUP: rolling reload');
     void supervisor.reload();
   });
+  // At a bound the signal changes nothing, and the log says so rather than announce a step.
   process.on('SIGTTIN', () => {
-    logger.info('SIGTTIN: one worker more');
-    supervisor.scaleTo(Math.min(supervisor.desiredWorkers + 1, MAX_WORKERS));
+    const workers = Math.min(supervisor.desiredWorkers + 1, MAX_WORKERS);
+    if (workers === supervisor.desiredWorkers) {
+      logger.warn({ workers }, 'SIGTTIN: already at MAX_WORKERS; unchanged');
+      return;
+    }
+    logger.info({ workers }, 'SIGTTIN: one worker more');
+    supervisor.scaleTo(workers);
   });
   process.on('SIGTTOU', () => {
-    logger.info('SIGTTOU: one worker fewer');
-    supervisor.scaleTo(Math.max(supervisor.desiredWorkers - 1, 1));
+    const workers = Math.max(supervisor.desiredWorkers - 1, 1);
+    if (workers === supervisor.desiredWorkers) {
+      logger.warn({ workers }, 'SIGTTOU: already at one worker; unchanged');
+      return;
+    }
+    logger.info({ workers }, 'SIGTTOU: one worker fewer');
+    supervisor.scaleTo(workers);
   });
 }
 

@@ -52,6 +52,15 @@ describe('scaling', () => {
       const down = await post(`${cluster.managerUrl}/scale`, { workers: 1 }, ADMIN_TOKEN);
       expect(down.status).toBe(202);
       await cluster.waitForReady(1);
+
+      // At one worker SIGTTOU changes nothing, and the log says so instead of "one fewer".
+      cluster.proc.kill('SIGTTOU');
+      await waitUntil(
+        () => cluster.logs().includes('SIGTTOU: already at one worker; unchanged'),
+        'the "unchanged" line',
+      );
+      expect(cluster.logs().split('SIGTTOU: one worker fewer')).toHaveLength(2); // the first only
+      expect((await cluster.status()).manager.desiredWorkers).toBe(1);
     } finally {
       expect(await cluster.stop()).toBe(0);
     }
