@@ -12,15 +12,27 @@ export interface RenderedMetrics extends ScrapeBody {
   contentType: string;
 }
 
-/** OpenMetrics when the Accept header asks for it (Prometheus 2.x does), else Prometheus text. */
+/** Media ranges the Prometheus text format satisfies. */
+const TEXT_RANGES = new Set(['text/plain', 'text/*', '*/*']);
+
+/**
+ * OpenMetrics when the Accept header prefers it (Prometheus 2.x and 3.x do): named with a
+ * quality above 0 and not below the text format's best. Otherwise Prometheus text.
+ */
 export function negotiateContentType(accept: string | undefined): ContentType {
-  const wantsOpenMetrics = (accept ?? '').split(',').some((part) => {
-    const [type, ...params] = part.trim().split(';');
-    if (type?.trim().toLowerCase() !== 'application/openmetrics-text') return false;
-    const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
-    return q === undefined || Number(q.slice(2)) > 0;
-  });
-  return wantsOpenMetrics ? Registry.OPENMETRICS_CONTENT_TYPE : Registry.PROMETHEUS_CONTENT_TYPE;
+  let openMetrics = 0;
+  let text = 0;
+  for (const part of (accept ?? '').split(',')) {
+    const [range = '', ...params] = part.split(';').map((p) => p.trim().toLowerCase());
+    const qParam = params.find((p) => p.startsWith('q='));
+    const parsedQ = qParam === undefined ? 1 : Number(qParam.slice(2));
+    const q = Number.isFinite(parsedQ) ? Math.min(Math.max(parsedQ, 0), 1) : 0;
+    if (range === 'application/openmetrics-text') openMetrics = Math.max(openMetrics, q);
+    else if (TEXT_RANGES.has(range)) text = Math.max(text, q);
+  }
+  return openMetrics > 0 && openMetrics >= text
+    ? Registry.OPENMETRICS_CONTENT_TYPE
+    : Registry.PROMETHEUS_CONTENT_TYPE;
 }
 
 export interface ScrapeHeaders {

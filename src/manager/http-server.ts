@@ -53,10 +53,24 @@ function sendJson(res: http.ServerResponse, status: number, body: unknown): void
   res.end(text);
 }
 
+/** A path as an error message repeats it: at most this many characters of it. */
+const MAX_ECHOED_PATH = 100;
+
+function quotedPath(path: string): string {
+  return path.length > MAX_ECHOED_PATH ? `${path.slice(0, MAX_ECHOED_PATH)}…` : path;
+}
+
 async function readJson(req: http.IncomingMessage): Promise<unknown> {
-  const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
-  if (type !== 'application/json') {
-    throw new HttpError(415, 'unsupported_media_type', 'send the body as application/json');
+  const [type, ...params] = (req.headers['content-type'] ?? '')
+    .split(';')
+    .map((part) => part.trim().toLowerCase());
+  // JSON is UTF-8 (RFC 8259); a body declared in another charset would be misread, not parsed.
+  const charset = params.find((p) => p.startsWith('charset='))?.slice('charset='.length);
+  if (
+    type !== 'application/json' ||
+    (charset !== undefined && charset.replace(/"/g, '') !== 'utf-8')
+  ) {
+    throw new HttpError(415, 'unsupported_media_type', 'send the body as application/json (UTF-8)');
   }
   let size = 0;
   const chunks: Buffer[] = [];
@@ -211,7 +225,7 @@ export function createManagerServer(deps: ManagerServerDeps): http.Server {
             headers: { Connection: 'close' },
           });
         }
-        if (!methods) throw new HttpError(404, 'not_found', `no route for ${path}`);
+        if (!methods) throw new HttpError(404, 'not_found', `no route for ${quotedPath(path)}`);
         if (!handler) {
           const allow = Object.keys(methods).flatMap((m) => (m === 'GET' ? ['GET', 'HEAD'] : [m]));
           throw new HttpError(405, 'method_not_allowed', `use ${allow.join(', ')}`, {

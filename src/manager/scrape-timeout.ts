@@ -13,16 +13,20 @@ export const MIN_COLLECT_MS = 10;
 
 /**
  * The collection deadline for a scrape: `configuredMs`, shortened to the scraper's own timeout
- * minus a margin when the request says it has one. A header that is not a positive number is
- * ignored (the configured deadline applies).
+ * minus a margin when the request says it has one. A value that is not a positive number is
+ * ignored (the configured deadline applies). Node joins repeated headers with ", ": of several
+ * values, the shortest usable one counts (the strictest timeout anyone stated).
  */
 export function collectTimeoutMs(
   configuredMs: number,
   header: string | string[] | undefined,
 ): number {
-  const value = Array.isArray(header) ? header[0] : header;
-  const seconds = value === undefined ? Number.NaN : Number(value.trim());
-  if (!Number.isFinite(seconds) || seconds <= 0) return configuredMs;
+  const values = (Array.isArray(header) ? header : [header ?? '']).flatMap((v) => v.split(','));
+  const usable = values
+    .map((value) => (value.trim() === '' ? Number.NaN : Number(value)))
+    .filter((seconds) => Number.isFinite(seconds) && seconds > 0);
+  if (usable.length === 0) return configuredMs;
+  const seconds = Math.min(...usable);
   const scrapeTimeoutMs = seconds * 1000;
   const fitted = Math.floor(scrapeTimeoutMs - renderMarginMs(scrapeTimeoutMs));
   return Math.max(MIN_COLLECT_MS, Math.min(configuredMs, fitted));

@@ -87,6 +87,15 @@ describe('scaling', () => {
         body: 'workers=2',
       });
       expect(notJson.status).toBe(415);
+      // JSON is UTF-8: a body declared in another charset is refused, not misread.
+      const send = (contentType: string) =>
+        fetch(url, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': contentType },
+          body: JSON.stringify({ workers: 1 }),
+        });
+      expect((await send('application/json; charset=utf-16')).status).toBe(415);
+      expect((await send('application/json; charset="UTF-8"')).status).toBe(202);
       expect((await cluster.status()).manager.desiredWorkers).toBe(1);
     } finally {
       await cluster.stop();

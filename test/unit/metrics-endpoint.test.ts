@@ -140,6 +140,15 @@ describe('requests Node would refuse with a bare answer', () => {
     expect(answer).toContain('"code":"bad_request"');
   });
 
+  it('a 404 repeats at most the first 100 characters of the path', async () => {
+    const started = await serve(render);
+    server = started.server;
+    const response = await fetch(`http://127.0.0.1:${started.port}/${'a'.repeat(5_000)}`);
+    expect(response.status).toBe(404);
+    const { error } = (await response.json()) as { error: { message: string } };
+    expect(error.message).toBe(`no route for /${'a'.repeat(99)}…`);
+  });
+
   it('HTTP/1.0 needs no Host', async () => {
     const started = await serve(render);
     server = started.server;

@@ -135,5 +135,28 @@ describe('MetricsLedger', () => {
     expect(negotiateContentType(undefined)).toMatch(/^text\/plain/);
     expect(negotiateContentType('text/plain')).toMatch(/^text\/plain/);
     expect(negotiateContentType('application/openmetrics-text;q=0')).toMatch(/^text\/plain/);
+    expect(negotiateContentType('*/*')).toMatch(/^text\/plain/);
+  });
+
+  it('follows the qualities: the text format when the scraper prefers it', () => {
+    const text = /^text\/plain/;
+    const om = /^application\/openmetrics-text/;
+    expect(negotiateContentType('text/plain;q=1, application/openmetrics-text;q=0.1')).toMatch(
+      text,
+    );
+    expect(negotiateContentType('application/openmetrics-text;q=0.1, */*;q=0.5')).toMatch(text);
+    expect(negotiateContentType('application/openmetrics-text;q=0.5, text/plain;q=0.5')).toMatch(
+      om,
+    );
+    expect(negotiateContentType('Application/OpenMetrics-Text; q=0.9, text/plain;q=0.2')).toMatch(
+      om,
+    );
+    expect(negotiateContentType('application/openmetrics-text;q=abc')).toMatch(text);
+    // Prometheus 3's default header.
+    expect(
+      negotiateContentType(
+        'application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.6,application/openmetrics-text;version=0.0.1;q=0.5,text/plain;version=1.0.0;escaping=allow-utf-8;q=0.4,text/plain;version=0.0.4;q=0.3,*/*;q=0.2',
+      ),
+    ).toMatch(om);
   });
 });

@@ -21,6 +21,14 @@ describe('collectTimeoutMs', () => {
     expect(collectTimeoutMs(300, '10')).toBe(300);
   });
 
+  it('takes the shortest usable value of a repeated header (Node joins them with ", ")', () => {
+    expect(collectTimeoutMs(2_000, '5, 1')).toBe(750);
+    expect(collectTimeoutMs(2_000, '1,5')).toBe(750);
+    expect(collectTimeoutMs(2_000, 'abc, 1')).toBe(750);
+    expect(collectTimeoutMs(2_000, ['5', '1'])).toBe(750);
+    expect(collectTimeoutMs(2_000, '0, -1, ')).toBe(2_000);
+  });
+
   it('never exceeds the configured deadline nor the scraper’s timeout minus the margin', () => {
     fc.assert(
       fc.property(
