@@ -3,7 +3,8 @@
 // under a prefix of their own so they never merge into the workers'; the process-wide ones
 // (CPU, memory, descriptors) are read on the metrics thread (process-wide-metrics.ts). Gauges
 // are rebuilt from the supervisor's state at each scrape, so slots that were scaled away
-// disappear instead of going stale; counters keep every slot they ever had. (The metrics about collection itself live with it, in the metrics thread.)
+// disappear instead of going stale; counters keep every slot they ever had. (The metrics about
+// collection itself live with it, in the metrics thread.)
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import { replaceEventLoopLagMetrics } from '../metrics/event-loop-lag.js';
 import type { HeartbeatMessage } from '../protocol.js';
