@@ -102,6 +102,12 @@ export async function runWorker(options: WorkerOptions = {}): Promise<void> {
     }
   });
   installSignalHandlers(config, logger, (m) => void leave(m.reason, m.timeoutMs));
+  onCrash(logger, () => {
+    // No new connections for a process in an unknown state; the manager replaces it.
+    api.server.close();
+    heartbeat.stop();
+    return link;
+  });
   // The manager died or cut us off: nobody supervises this worker any more; finish what was
   // accepted and leave (manager-gone.ts).
   onManagerGone(() => void leave('manager_gone', config.shutdownTimeoutMs));
@@ -114,6 +120,32 @@ export async function runWorker(options: WorkerOptions = {}): Promise<void> {
 
 /** How long a leaving worker waits for the manager to confirm it holds its final metrics. */
 const FINAL_METRICS_TIMEOUT_MS = 2_000;
+
+/** How long a crashing worker may spend handing over what it counted before it exits. */
+export const CRASH_FINAL_METRICS_TIMEOUT_MS = 1_000;
+
+/**
+ * An uncaught exception (or unhandled rejection) ends the worker, as Node's default does, but
+ * first logs it as a JSON line (Node would print a bare stack) and hands the manager what the
+ * worker counted since the last scrape, as a leaving worker does: a SIGKILL loses those counts,
+ * a crash no longer has to. Exits 1 within CRASH_FINAL_METRICS_TIMEOUT_MS whatever happens, so
+ * the manager sees a crash and replaces the worker.
+ */
+function onCrash(logger: Logger, stop: () => MetricsLink | null): void {
+  let crashing = false;
+  process.on('uncaughtException', (error) => {
+    if (crashing) return; // already on the way out
+    crashing = true;
+    logger.fatal({ err: error }, 'worker crashed; handing over its metrics and exiting');
+    setTimeout(() => process.exit(1), CRASH_FINAL_METRICS_TIMEOUT_MS + 250);
+    const link = stop();
+    if (!link) process.exit(1);
+    void link
+      .sendFinalMetrics(CRASH_FINAL_METRICS_TIMEOUT_MS)
+      .catch(() => false)
+      .then(() => process.exit(1));
+  });
+}
 
 function openMetricsLink(registry: Registry, slot: number, logger: Logger): MetricsLink | null {
   const socketPath = process.env[METRICS_SOCKET_ENV];
