@@ -7,6 +7,7 @@ import type { Logger } from '../logger.js';
 import { errorBody, HttpError } from '../http-errors.js';
 import { checkAdminAuth } from './admin-auth.js';
 import type { ClusterMetrics } from './cluster-metrics.js';
+import { MetricsUnavailableError } from './metrics-hub.js';
 import type { Supervisor } from './supervisor.js';
 
 const MAX_ADMIN_BODY_BYTES = 1024;
@@ -124,7 +125,13 @@ export function createManagerServer(deps: ManagerServerDeps): http.Server {
       // Overlapping scrapes share one collection, but each still renders a body and holds a
       // connection: past the limit a scraper is told to come back rather than left queueing.
       GET: limitConcurrency(async (req, res) => {
-        const rendered = await metrics.render(req.headers);
+        const rendered = await metrics.render(req.headers).catch((error: unknown) => {
+          if (!(error instanceof MetricsUnavailableError)) throw error;
+          logger.warn({ err: error }, 'scrape not answered');
+          throw new HttpError(503, 'metrics_unavailable', error.message, {
+            headers: { 'Retry-After': '1' },
+          });
+        });
         // Closed: the body is with the kernel or the connection is gone, so the metrics thread
         // may have the buffer back.
         res.once('close', rendered.release);

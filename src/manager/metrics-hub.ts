@@ -29,6 +29,26 @@ const RENDER_GRACE_MS = 10_000;
 /** A thread that keeps failing is restarted at this pace, not in a tight loop. */
 const THREAD_RESTART_DELAY_MS = 1_000;
 
+/**
+ * Scrapes in a row the thread let run past their deadline and grace before it counts as wedged
+ * (a loop that never ends, say) and is replaced. A thread merely starved of CPU renders within
+ * seconds; one that misses ten seconds of grace three times over serves nobody.
+ */
+const WEDGED_AFTER_TIMEOUTS = 3;
+
+/**
+ * The metrics thread cannot answer this scrape (restarting, ended, or too late): a passing
+ * condition, unlike a scrape the thread failed (a bug, a plain Error).
+ */
+export class MetricsUnavailableError extends Error {}
+
+/** What tests change: a stand-in for the thread, and shorter waits. */
+export interface MetricsHubTuning {
+  threadEntry?: URL;
+  renderGraceMs?: number;
+  restartDelayMs?: number;
+}
+
 export interface ScrapeParams extends Omit<ScrapeRequest, 'type' | 'scrapeId'> {
   /**
    * Reads the main thread's own metrics. Called once the request is on its way, so they are
@@ -64,11 +84,14 @@ export class MetricsHub {
   private nextScrapeId = 1;
   private closing = false;
   private alive = false;
+  /** Scrapes in a row that the thread did not answer in time. */
+  private unanswered = 0;
 
   constructor(
     private readonly logger: Logger,
     private logLevel: LogLevel,
     private readonly nice: number,
+    private readonly tuning: MetricsHubTuning = {},
   ) {
     const orphans = removeOrphanedSocketDirs();
     if (orphans.length > 0)
@@ -86,14 +109,20 @@ export class MetricsHub {
   }
 
   scrape({ readManager, ...request }: ScrapeParams): Promise<ScrapeBody> {
-    if (!this.alive) return Promise.reject(new Error('the metrics thread is restarting'));
+    if (!this.alive) {
+      return Promise.reject(new MetricsUnavailableError('the metrics thread is restarting'));
+    }
     const scrapeId = this.nextScrapeId++;
     return new Promise<ScrapeBody>((resolve, reject) => {
       // A wedged thread must not hold scrapes (and their connections) open forever.
-      const timer = setTimeout(() => {
-        this.pending.delete(scrapeId);
-        reject(new Error('the metrics thread did not answer in time'));
-      }, request.timeoutMs + RENDER_GRACE_MS);
+      const timer = setTimeout(
+        () => {
+          this.pending.delete(scrapeId);
+          reject(new MetricsUnavailableError('the metrics thread did not answer in time'));
+          this.onUnanswered();
+        },
+        request.timeoutMs + (this.tuning.renderGraceMs ?? RENDER_GRACE_MS),
+      );
       this.pending.set(scrapeId, {
         resolve: (body) => {
           clearTimeout(timer);
@@ -134,6 +163,18 @@ export class MetricsHub {
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
 
+  /** A wedged thread is replaced: without it no scrape would ever be answered again. */
+  private onUnanswered(): void {
+    this.unanswered += 1;
+    if (this.unanswered < WEDGED_AFTER_TIMEOUTS || !this.alive) return;
+    this.unanswered = 0;
+    this.logger.error(
+      { unansweredScrapes: WEDGED_AFTER_TIMEOUTS },
+      'metrics thread stopped answering; replacing it',
+    );
+    void this.thread.terminate();
+  }
+
   private post(message: ToMetricsThread, transfer: ArrayBuffer[] = []): void {
     if (this.alive) this.thread.postMessage(message, transfer);
   }
@@ -158,12 +199,14 @@ export class MetricsHub {
       logLevel: this.logLevel,
       nice: this.nice,
     };
-    const thread = new Worker(THREAD_ENTRY, { workerData: options });
+    const thread = new Worker(this.tuning.threadEntry ?? THREAD_ENTRY, { workerData: options });
     this.thread = thread;
     this.alive = true;
     this.listening = new Promise<void>((resolve, reject) => {
       thread.on('message', (message: FromMetricsThread) => {
         if (message.type === 'listening') return resolve();
+        // Any answer, even a late one, shows the thread alive.
+        this.unanswered = 0;
         const pending = this.pending.get(message.scrapeId);
         if (!pending) return;
         this.pending.delete(message.scrapeId);
@@ -179,14 +222,17 @@ export class MetricsHub {
     thread.once('exit', (code) => {
       this.alive = false;
       for (const pending of this.pending.values()) {
-        pending.reject(new Error('the metrics thread stopped'));
+        pending.reject(new MetricsUnavailableError('the metrics thread stopped'));
       }
       this.pending.clear();
       if (this.closing) return;
       // A bug in the thread must not leave the cluster without metrics for the rest of its
       // life; the new thread starts from empty totals, which Prometheus sees as a counter reset.
       this.logger.error({ code }, 'metrics thread exited; starting a new one (totals restart)');
-      setTimeout(() => this.closing || this.startThread(), THREAD_RESTART_DELAY_MS).unref();
+      setTimeout(
+        () => this.closing || this.startThread(),
+        this.tuning.restartDelayMs ?? THREAD_RESTART_DELAY_MS,
+      ).unref();
     });
   }
 }

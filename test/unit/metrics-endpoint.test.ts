@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ClusterMetrics, RenderedMetrics } from '../../src/manager/cluster-metrics.js';
 import { createManagerServer } from '../../src/manager/http-server.js';
+import { MetricsUnavailableError } from '../../src/manager/metrics-hub.js';
 import type { Supervisor } from '../../src/manager/supervisor.js';
 import { createLogger } from '../../src/logger.js';
 
@@ -28,7 +29,7 @@ async function until(condition: () => boolean, what: string, timeoutMs = 10_000)
   }
 }
 
-function serve(render: () => RenderedMetrics) {
+function serve(render: () => RenderedMetrics | Promise<RenderedMetrics>) {
   const server = createManagerServer({
     supervisor: {} as Supervisor,
     metrics: { render: async () => render() } as unknown as ClusterMetrics,
@@ -147,6 +148,22 @@ describe('requests Node would refuse with a bare answer', () => {
     expect(response.status).toBe(404);
     const { error } = (await response.json()) as { error: { message: string } };
     expect(error.message).toBe(`no route for /${'a'.repeat(99)}…`);
+  });
+
+  it('a scrape the metrics thread cannot answer: 503 with Retry-After; a failed one: 500', async () => {
+    const unavailable = await serve(() =>
+      Promise.reject(new MetricsUnavailableError('the metrics thread is restarting')),
+    );
+    server = unavailable.server;
+    const busy = await fetch(`http://127.0.0.1:${unavailable.port}/metrics`);
+    expect(busy.status).toBe(503);
+    expect(busy.headers.get('retry-after')).toBe('1');
+    expect(await busy.json()).toMatchObject({ error: { code: 'metrics_unavailable' } });
+    await new Promise((resolve) => unavailable.server.close(resolve));
+
+    const failing = await serve(() => Promise.reject(new Error('a bug')));
+    server = failing.server;
+    expect((await fetch(`http://127.0.0.1:${failing.port}/metrics`)).status).toBe(500);
   });
 
   it('HTTP/1.0 needs no Host', async () => {
