@@ -94,7 +94,8 @@ function parse<T>(schema: z.ZodMiniType<T>, value: unknown): T {
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   const field = issue?.path.join('.') || 'body';
-  throw new HttpError(400, 'invalid_input', `${field}: ${issue?.message ?? 'invalid'}`);
+  // `field` names the rejected one, as the API's validation errors do.
+  throw new HttpError(400, 'invalid_input', `${field}: ${issue?.message ?? 'invalid'}`, { field });
 }
 
 export function createManagerServer(deps: ManagerServerDeps): http.Server {

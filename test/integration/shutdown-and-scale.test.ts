@@ -79,7 +79,10 @@ describe('scaling', () => {
       for (const bad of [{ workers: 0 }, { workers: 65 }, { workers: 1.5 }, { workers: '2' }, {}]) {
         const response = await post(url, bad, ADMIN_TOKEN);
         expect(response.status).toBe(400);
-        expect(await response.json()).toMatchObject({ error: { code: 'invalid_input' } });
+        // The rejected field is named, as in the API's validation errors.
+        expect(await response.json()).toMatchObject({
+          error: { code: 'invalid_input', field: 'workers' },
+        });
       }
       const notJson = await fetch(url, {
         method: 'POST',
