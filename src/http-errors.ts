@@ -52,6 +52,28 @@ export class HttpError extends Error {
   }
 }
 
+// ---- requests Node's server would refuse with a bare answer, refused in this shape instead ----
+
+/** The connection closes after these answers, as Node's own do. */
+const CLOSE = { Connection: 'close' };
+
+/** 400 for an HTTP/1.1 request without a Host header. */
+export function missingHost(): HttpError {
+  return new HttpError(400, 'bad_request', 'an HTTP/1.1 request must carry a Host header', {
+    headers: CLOSE,
+  });
+}
+
+/** 417 for an Expect header other than 100-continue. */
+export function expectationFailed(): HttpError {
+  return new HttpError(
+    417,
+    'expectation_failed',
+    'the only expectation supported is "Expect: 100-continue"',
+    { headers: CLOSE },
+  );
+}
+
 // ---- requests the parser rejects ----------------------------------------------------------
 
 export interface ParserError extends Error {

@@ -4,7 +4,13 @@
 // requests Node's parser rejects are answered by client-error.ts.
 import { HttpError } from '../http-errors.js';
 
-export { errorBody, HttpError, type ErrorBody } from '../http-errors.js';
+export {
+  errorBody,
+  expectationFailed,
+  HttpError,
+  missingHost,
+  type ErrorBody,
+} from '../http-errors.js';
 
 /** The connection closes after the answer: what is left on it is unread or unwanted. */
 const CLOSE = { Connection: 'close' };
@@ -15,11 +21,8 @@ export function invalidInput(field: string, message: string): HttpError {
 }
 
 /** 400 for a request the API cannot make sense of. */
-export function badRequest(message: string, options: { cause?: unknown; close?: boolean } = {}) {
-  return new HttpError(400, 'bad_request', message, {
-    cause: options.cause,
-    headers: options.close === true ? CLOSE : {},
-  });
+export function badRequest(message: string, options: { cause?: unknown } = {}) {
+  return new HttpError(400, 'bad_request', message, { cause: options.cause });
 }
 
 export function invalidJson(message: string): HttpError {
@@ -54,15 +57,6 @@ export function payloadTooLarge(limit: number): HttpError {
 
 export function unsupportedMediaType(message: string): HttpError {
   return new HttpError(415, 'unsupported_media_type', message, { headers: CLOSE });
-}
-
-export function expectationFailed(): HttpError {
-  return new HttpError(
-    417,
-    'expectation_failed',
-    'the only expectation supported is "Expect: 100-continue"',
-    { headers: CLOSE },
-  );
 }
 
 /** 503 from a saturated worker: the client's retry goes to another connection (and worker). */

@@ -4,7 +4,7 @@
 // and an Expect header other than 100-continue (the server's 'checkExpectation' listener passes
 // it on, see expectations.ts). Both close the connection, as Node's own answers do.
 import type { AppContext } from './context.js';
-import { badRequest, expectationFailed } from './http-error.js';
+import { expectationFailed, missingHost } from './http-error.js';
 
 /** Node's own test for a 100-continue expectation (lib/_http_server.js). */
 export const CONTINUE_EXPECTATION = /(?:^|\W)100-continue(?:$|\W)/i;
@@ -17,7 +17,7 @@ export function checkPreconditions(ctx: AppContext): void {
   // HTTP/1.0 needs no Host, and its Expect header must be ignored (RFC 9110, 10.1.1).
   if (ctx.req.httpVersion !== '1.1') return;
   if (!headers.host) {
-    throw badRequest('an HTTP/1.1 request must carry a Host header', { close: true });
+    throw missingHost();
   }
   if (headers.expect !== undefined && !CONTINUE_EXPECTATION.test(headers.expect)) {
     throw expectationFailed();

@@ -4,7 +4,7 @@ import http from 'node:http';
 import * as z from '../zod.js';
 import { LOG_LEVELS, MAX_WORKERS } from '../config.js';
 import type { Logger } from '../logger.js';
-import { errorBody, HttpError } from '../http-errors.js';
+import { errorBody, expectationFailed, HttpError, missingHost } from '../http-errors.js';
 import { checkAdminAuth } from './admin-auth.js';
 import type { ClusterMetrics } from './cluster-metrics.js';
 import { MetricsUnavailableError } from './metrics-hub.js';
@@ -52,6 +52,12 @@ function sendJson(res: http.ServerResponse, status: number, body: unknown): void
     'X-Content-Type-Options': 'nosniff',
   });
   res.end(text);
+}
+
+/** An error thrown on purpose, with the headers that belong to it. */
+function sendError(res: http.ServerResponse, error: HttpError): void {
+  for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
+  sendJson(res, error.status, error.toBody());
 }
 
 /** A path as an error message repeats it: at most this many characters of it. */
@@ -228,11 +234,7 @@ export function createManagerServer(deps: ManagerServerDeps): http.Server {
       const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET');
       const handler = methods?.[method];
       const run = async () => {
-        if (req.httpVersion === '1.1' && !req.headers.host) {
-          throw new HttpError(400, 'bad_request', 'an HTTP/1.1 request must carry a Host header', {
-            headers: { Connection: 'close' },
-          });
-        }
+        if (req.httpVersion === '1.1' && !req.headers.host) throw missingHost();
         if (!methods) throw new HttpError(404, 'not_found', `no route for ${quotedPath(path)}`);
         if (!handler) {
           const allow = Object.keys(methods).flatMap((m) => (m === 'GET' ? ['GET', 'HEAD'] : [m]));
@@ -244,24 +246,16 @@ export function createManagerServer(deps: ManagerServerDeps): http.Server {
       };
       run().catch((error: unknown) => {
         if (res.headersSent) return res.destroy();
-        if (error instanceof HttpError) {
-          for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
-          return sendJson(res, error.status, error.toBody());
-        }
+        if (error instanceof HttpError) return sendError(res, error);
         logger.error({ err: error, path }, 'manager endpoint failed');
         sendJson(res, 500, errorBody('internal', 'internal error'));
       });
     },
   );
   // Any expectation but 100-continue (which Node answers itself): JSON, not Node's bare 417.
-  server.on('checkExpectation', (_req: http.IncomingMessage, res: http.ServerResponse) => {
-    res.setHeader('Connection', 'close');
-    sendJson(
-      res,
-      417,
-      errorBody('expectation_failed', 'the only expectation supported is "Expect: 100-continue"'),
-    );
-  });
+  server.on('checkExpectation', (_req: http.IncomingMessage, res: http.ServerResponse) =>
+    sendError(res, expectationFailed()),
+  );
   // Beyond this, Node closes a connection as soon as it accepts it (the descriptor is freed).
   server.maxConnections = limits.maxConnections;
   let lastDropLog = 0;

@@ -12,6 +12,7 @@ import { createManagerServer } from '../../src/manager/http-server.js';
 import { MetricsUnavailableError } from '../../src/manager/metrics-hub.js';
 import type { Supervisor } from '../../src/manager/supervisor.js';
 import { createLogger } from '../../src/logger.js';
+import { rawExchange } from '../helpers/raw-http.js';
 
 const BODY_BYTES = 24 * 1024 * 1024;
 
@@ -112,16 +113,11 @@ describe('GET /metrics and the body buffer', () => {
   });
 });
 
-/** Sends raw bytes, returns everything the server writes until it closes the connection. */
-function rawExchange(port: number, request: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(port, '127.0.0.1', () => socket.write(request));
-    let received = '';
-    socket.setEncoding('utf8');
-    socket.on('data', (chunk: string) => (received += chunk));
-    socket.on('close', () => resolve(received));
-    socket.on('error', reject);
-  });
+/** Everything the server writes to a raw request, up to its closing the connection. */
+async function answerTo(port: number, request: string): Promise<string> {
+  const exchange = await rawExchange(port, [request], { untilResponse: false });
+  expect(exchange.closedByServer, 'the server closes the connection').toBe(true);
+  return exchange.text;
 }
 
 describe('requests Node would refuse with a bare answer', () => {
@@ -134,7 +130,7 @@ describe('requests Node would refuse with a bare answer', () => {
   it('an HTTP/1.1 request without Host: JSON 400, and the connection closes', async () => {
     const started = await serve(render);
     server = started.server;
-    const answer = await rawExchange(started.port, 'GET /livez HTTP/1.1\r\n\r\n');
+    const answer = await answerTo(started.port, 'GET /livez HTTP/1.1\r\n\r\n');
     expect(answer).toMatch(/^HTTP\/1\.1 400 /);
     expect(answer).toMatch(/\r\nConnection: close\r\n/i);
     expect(answer).toMatch(/\r\nX-Content-Type-Options: nosniff\r\n/i);
@@ -169,14 +165,14 @@ describe('requests Node would refuse with a bare answer', () => {
   it('HTTP/1.0 needs no Host', async () => {
     const started = await serve(render);
     server = started.server;
-    const answer = await rawExchange(started.port, 'GET /livez HTTP/1.0\r\n\r\n');
+    const answer = await answerTo(started.port, 'GET /livez HTTP/1.0\r\n\r\n');
     expect(answer).toMatch(/^HTTP\/1\.1 200 /);
   });
 
   it('an expectation other than 100-continue: JSON 417, and the connection closes', async () => {
     const started = await serve(render);
     server = started.server;
-    const answer = await rawExchange(
+    const answer = await answerTo(
       started.port,
       'GET /livez HTTP/1.1\r\nHost: x\r\nExpect: teapot\r\n\r\n',
     );
