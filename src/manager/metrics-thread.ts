@@ -61,29 +61,24 @@ port.on('message', (message: ToMetricsThread) => {
       const fromMain = new Promise<MetricsSnapshot>((resolve) =>
         awaitingManager.set(message.scrapeId, resolve),
       );
-      // Read once the collection requests are out (scrape() sends them before its first await),
-      // while the workers encode and this thread has nothing else to do.
-      let requestsSent!: () => void;
-      const processRead = new Promise<void>((resolve) => (requestsSent = resolve)).then(
-        readProcessWide,
-      );
+      // Read in a microtask, so after scrape() below has sent the collection requests (it does
+      // before its first await): while the workers encode and this thread has nothing to do.
+      const processRead = Promise.resolve().then(readProcessWide);
       const manager = Promise.all([fromMain, processRead]).then(([own, wide]) => [...own, ...wide]);
-      const rendering = aggregator.scrape({ ...message, manager }, (byteLength) =>
-        bodies.take(byteLength),
-      );
-      requestsSent();
-      rendering.then(
-        (body: Uint8Array) => {
-          // A buffer of its own (not a slice of Node's pool), so it can be transferred, not copied.
-          post({ type: 'scrape-done', scrapeId: message.scrapeId, body }, [
-            body.buffer as ArrayBuffer,
-          ]);
-        },
-        (error: unknown) => {
-          logger.error({ err: error }, 'scrape failed');
-          post({ type: 'scrape-failed', scrapeId: message.scrapeId, message: String(error) });
-        },
-      );
+      aggregator
+        .scrape({ ...message, manager }, (byteLength) => bodies.take(byteLength))
+        .then(
+          (body: Uint8Array) => {
+            // A buffer of its own (not a slice of Node's pool), so it can be transferred, not copied.
+            post({ type: 'scrape-done', scrapeId: message.scrapeId, body }, [
+              body.buffer as ArrayBuffer,
+            ]);
+          },
+          (error: unknown) => {
+            logger.error({ err: error }, 'scrape failed');
+            post({ type: 'scrape-failed', scrapeId: message.scrapeId, message: String(error) });
+          },
+        );
       return;
     }
     case 'manager-metrics':
