@@ -102,11 +102,10 @@ export async function runWorker(options: WorkerOptions = {}): Promise<void> {
     }
   });
   installSignalHandlers(config, logger, (m) => void leave(m.reason, m.timeoutMs));
-  onCrash(logger, () => {
+  onCrash(logger, link, () => {
     // No new connections for a process in an unknown state; the manager replaces it.
     api.server.close();
     heartbeat.stop();
-    return link;
   });
   // The manager died or cut us off: nobody supervises this worker any more; finish what was
   // accepted and leave (manager-gone.ts).
@@ -122,7 +121,7 @@ export async function runWorker(options: WorkerOptions = {}): Promise<void> {
 const FINAL_METRICS_TIMEOUT_MS = 2_000;
 
 /** How long a crashing worker may spend handing over what it counted before it exits. */
-export const CRASH_FINAL_METRICS_TIMEOUT_MS = 1_000;
+const CRASH_FINAL_METRICS_TIMEOUT_MS = 1_000;
 
 /**
  * An uncaught exception (or unhandled rejection) ends the worker, as Node's default does, but
@@ -131,14 +130,14 @@ export const CRASH_FINAL_METRICS_TIMEOUT_MS = 1_000;
  * a crash no longer has to. Exits 1 within CRASH_FINAL_METRICS_TIMEOUT_MS whatever happens, so
  * the manager sees a crash and replaces the worker.
  */
-function onCrash(logger: Logger, stop: () => MetricsLink | null): void {
+function onCrash(logger: Logger, link: MetricsLink | null, stopServing: () => void): void {
   let crashing = false;
   process.on('uncaughtException', (error) => {
     if (crashing) return; // already on the way out
     crashing = true;
     logger.fatal({ err: error }, 'worker crashed; handing over its metrics and exiting');
     setTimeout(() => process.exit(1), CRASH_FINAL_METRICS_TIMEOUT_MS + 250);
-    const link = stop();
+    stopServing();
     if (!link) process.exit(1);
     void link
       .sendFinalMetrics(CRASH_FINAL_METRICS_TIMEOUT_MS)
