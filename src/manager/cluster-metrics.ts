@@ -1,15 +1,25 @@
-// The cluster's /metrics as the main thread sees it: pick the format, fit the collection to the
-// scraper's timeout, refresh the supervision metrics, and let the metrics thread do the rest.
+// The cluster's /metrics, on the metrics thread: pick the format, fit the collection to the
+// scraper's timeout, ask the main thread for its own metrics while the workers are collected,
+// and render into a reusable buffer.
 import { Registry } from 'prom-client';
+import { HttpError } from '../http-errors.js';
+import type { Logger } from '../logger.js';
 import type { ContentType } from '../metrics/snapshot.js';
-import { snapshotOf } from '../metrics/snapshot.js';
-import type { ManagerMetrics } from './manager-metrics.js';
-import type { MetricsHub, ScrapeBody } from './metrics-hub.js';
+import type { MetricsSnapshot } from '../protocol.js';
+import type { BodyBuffers } from './body-buffers.js';
+import type { MetricsAggregator } from './metrics-aggregator.js';
 import type { WorkerRef } from './metrics-thread-protocol.js';
 import { collectTimeoutMs } from './scrape-timeout.js';
 
-export interface RenderedMetrics extends ScrapeBody {
+export interface RenderedMetrics {
   contentType: string;
+  body: Buffer;
+  /**
+   * Gives the body's buffer back for the next scrape. Call it only when nothing reads the body
+   * any more (the response has closed: its bytes are with the kernel, or the write was given
+   * up): the next body is written into it. Once is enough; later calls do nothing.
+   */
+  release(): void;
 }
 
 /** Media ranges the Prometheus text format satisfies. */
@@ -40,28 +50,62 @@ export interface ScrapeHeaders {
   'x-prometheus-scrape-timeout-seconds'?: string | string[] | undefined;
 }
 
+export interface ClusterMetricsDeps {
+  aggregator: MetricsAggregator;
+  bodies: BodyBuffers;
+  /** The supervisor's workers, as the main thread last announced them. */
+  workers: () => readonly WorkerRef[];
+  /**
+   * The main thread's own metrics (supervision, its heap and event loop), asked for once the
+   * collection requests are out; `deadlineMs` is the collection's.
+   */
+  readMain: (deadlineMs: number) => Promise<MetricsSnapshot>;
+  /** The manager's process-wide metrics (CPU, memory, descriptors), the same from any thread. */
+  readProcessWide: () => Promise<MetricsSnapshot>;
+  configuredTimeoutMs: number;
+  logger: Logger;
+}
+
 export class ClusterMetrics {
-  constructor(
-    private readonly hub: MetricsHub,
-    private readonly managerMetrics: ManagerMetrics,
-    private readonly workers: () => WorkerRef[],
-    private readonly configuredTimeoutMs: number,
-  ) {}
+  constructor(private readonly deps: ClusterMetricsDeps) {}
 
   async render(headers: ScrapeHeaders): Promise<RenderedMetrics> {
+    const { aggregator, bodies, logger } = this.deps;
     const contentType = negotiateContentType(headers.accept);
-    const rendered = await this.hub.scrape({
-      contentType,
-      timeoutMs: collectTimeoutMs(
-        this.configuredTimeoutMs,
-        headers['x-prometheus-scrape-timeout-seconds'],
-      ),
-      workers: this.workers(),
-      readManager: () => {
-        this.managerMetrics.update();
-        return snapshotOf(this.managerMetrics.registry);
-      },
+    const timeoutMs = collectTimeoutMs(
+      this.deps.configuredTimeoutMs,
+      headers['x-prometheus-scrape-timeout-seconds'],
+    );
+    // Asked first: the main thread wakes and reads its own metrics while the collection requests
+    // go out and the workers encode. The process-wide ones are read in a microtask, so after
+    // scrape() below has sent its requests (it does before its first await).
+    const main = this.deps.readMain(timeoutMs).catch((error: unknown) => {
+      // Not answered within the collection's deadline: the scrape fails with 503
+      // manager_unresponsive, as Prometheus must see a manager whose main thread (the one that
+      // hands off every API connection) is stuck. A read that failed is a bug: logged, and the
+      // workers' metrics are still served.
+      if (error instanceof HttpError) throw error;
+      logger.error({ err: error }, "reading the main thread's metrics failed");
+      return [];
     });
-    return { contentType, ...rendered };
+    const processWide = Promise.resolve().then(() => this.deps.readProcessWide());
+    const manager = Promise.all([main, processWide]).then(([own, wide]) => [...own, ...wide]);
+    // Awaited once the workers are collected; marked handled now, as it may reject before that.
+    manager.catch(() => undefined);
+    const view = await aggregator.scrape(
+      { workers: this.deps.workers(), timeoutMs, contentType, manager },
+      (byteLength) => bodies.take(byteLength),
+    );
+    const buffer = view.buffer as ArrayBuffer;
+    let released = false;
+    return {
+      contentType,
+      body: Buffer.from(buffer, view.byteOffset, view.byteLength),
+      release: () => {
+        if (released) return;
+        released = true;
+        bodies.giveBack(buffer);
+      },
+    };
   }
 }

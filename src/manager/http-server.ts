@@ -1,26 +1,41 @@
 // The manager's own small HTTP endpoint (METRICS_HOST:METRICS_PORT): metrics, health, status,
 // and the admin calls. Plain node:http: the manager never loads the application's framework.
+// It runs on the metrics thread, so that neither a scrape's HTTP nor its body's bytes take time
+// from the main thread that hands off every API connection; what only the main thread knows
+// (the supervisor's state and commands) it asks for through `control`.
 import http from 'node:http';
 import * as z from '../zod.js';
-import { LOG_LEVELS, MAX_WORKERS } from '../config.js';
+import { LOG_LEVELS, MAX_WORKERS, type LogLevel } from '../config.js';
 import type { Logger } from '../logger.js';
 import { errorBody, expectationFailed, HttpError, missingHost } from '../http-errors.js';
 import { checkAdminAuth } from './admin-auth.js';
-import type { ClusterMetrics } from './cluster-metrics.js';
-import { MetricsUnavailableError } from './metrics-hub.js';
-import type { Supervisor } from './supervisor.js';
+import type { RenderedMetrics, ScrapeHeaders } from './cluster-metrics.js';
+import type { StatusResponse } from './status-types.js';
 
 const MAX_ADMIN_BODY_BYTES = 1024;
 /** A flood of refused connections is logged at most this often. */
 const DROP_LOG_INTERVAL_MS = 10_000;
 
+/**
+ * What the endpoint asks of the manager's main thread. Each may fail with an HttpError that is
+ * the answer (503 shutting_down, 503 manager_unresponsive).
+ */
+export interface EndpointControl {
+  /** Resolves when the main thread answers at all (its event loop turns). */
+  live(): Promise<void>;
+  status(): Promise<StatusResponse>;
+  /** Starts a rolling reload; resolves to the number of workers it replaces. */
+  reload(): Promise<number>;
+  scale(workers: number): Promise<void>;
+  /** Broadcasts a log-level change to the manager and every worker. */
+  setLogLevel(level: LogLevel): Promise<void>;
+}
+
 export interface ManagerServerDeps {
-  supervisor: Supervisor;
-  metrics: ClusterMetrics;
+  control: EndpointControl;
+  metrics: { render(headers: ScrapeHeaders): Promise<RenderedMetrics> };
   adminToken: string | undefined;
   logger: Logger;
-  /** Broadcasts a log-level change to the manager and every worker. */
-  setLogLevel(level: (typeof LOG_LEVELS)[number]): void;
   limits: ManagerServerLimits;
 }
 
@@ -105,7 +120,7 @@ function parse<T>(schema: z.ZodMiniType<T>, value: unknown): T {
 }
 
 export function createManagerServer(deps: ManagerServerDeps): http.Server {
-  const { supervisor, metrics, logger } = deps;
+  const { control, metrics, logger } = deps;
 
   const requireAdmin = (req: http.IncomingMessage) => {
     const auth = checkAdminAuth(deps.adminToken, req.headers.authorization);
@@ -122,25 +137,14 @@ export function createManagerServer(deps: ManagerServerDeps): http.Server {
       });
     }
   };
-  const refuseWhileStopping = () => {
-    if (supervisor.shuttingDown)
-      throw new HttpError(503, 'shutting_down', 'the cluster is shutting down');
-  };
-
   const routes: Record<string, Partial<Record<string, Handler>>> = {
     '/metrics': {
       // Overlapping scrapes share one collection, but each still renders a body and holds a
       // connection: past the limit a scraper is told to come back rather than left queueing.
       GET: limitConcurrency(async (req, res) => {
-        const rendered = await metrics.render(req.headers).catch((error: unknown) => {
-          if (!(error instanceof MetricsUnavailableError)) throw error;
-          logger.warn({ err: error }, 'scrape not answered');
-          throw new HttpError(503, 'metrics_unavailable', error.message, {
-            headers: { 'Retry-After': '1' },
-          });
-        });
-        // Closed: the body is with the kernel or the connection is gone, so the metrics thread
-        // may have the buffer back.
+        const rendered = await metrics.render(req.headers);
+        // Closed: the body is with the kernel or the connection is gone, so the buffer may be
+        // written again.
         res.once('close', rendered.release);
         res.writeHead(200, {
           'Content-Type': rendered.contentType,
@@ -152,7 +156,7 @@ export function createManagerServer(deps: ManagerServerDeps): http.Server {
     },
     '/healthz': {
       GET: async (_req, res) => {
-        const { manager } = supervisor.status();
+        const { manager } = await control.status();
         const healthy = manager.readyWorkers > 0;
         sendJson(res, healthy ? 200 : 503, {
           status: healthy ? 'ok' : 'unavailable',
@@ -161,16 +165,20 @@ export function createManagerServer(deps: ManagerServerDeps): http.Server {
         });
       },
     },
-    // Orchestrator probes. /livez answers from the manager's own event loop and nothing else: a
-    // liveness failure restarts the whole pod, which must not follow from workers being busy.
+    // Orchestrator probes. /livez answers once the manager's main thread does and asks nothing
+    // else: a liveness failure restarts the whole pod, which must not follow from workers being
+    // busy. A main thread that does not answer in time gets 503 manager_unresponsive.
     '/livez': {
-      GET: async (_req, res) => sendJson(res, 200, { status: 'ok' }),
+      GET: async (_req, res) => {
+        await control.live();
+        sendJson(res, 200, { status: 'ok' });
+      },
     },
     // /readyz takes the pod out of the Service's endpoints: at once when shutdown begins (so the
     // load balancer stops sending before workers drain), and while no worker can serve.
     '/readyz': {
       GET: async (_req, res) => {
-        const { manager } = supervisor.status();
+        const { manager } = await control.status();
         const reason = manager.shuttingDown
           ? 'shutting_down'
           : manager.readyWorkers === 0
@@ -185,24 +193,20 @@ export function createManagerServer(deps: ManagerServerDeps): http.Server {
       },
     },
     '/status': {
-      GET: async (_req, res) => sendJson(res, 200, supervisor.status()),
+      GET: async (_req, res) => sendJson(res, 200, await control.status()),
     },
     '/reload': {
       POST: async (req, res) => {
         requireAdmin(req);
-        refuseWhileStopping();
-        logger.info('rolling reload requested over HTTP');
-        void supervisor.reload();
-        sendJson(res, 202, { status: 'reloading', workers: supervisor.desiredWorkers });
+        const workers = await control.reload();
+        sendJson(res, 202, { status: 'reloading', workers });
       },
     },
     '/scale': {
       POST: async (req, res) => {
         requireAdmin(req);
-        refuseWhileStopping();
         const { workers } = parse(scaleBody, await readJson(req));
-        logger.info({ workers }, 'scale requested over HTTP');
-        supervisor.scaleTo(workers);
+        await control.scale(workers);
         sendJson(res, 202, { status: 'scaling', workers });
       },
     },
@@ -210,7 +214,7 @@ export function createManagerServer(deps: ManagerServerDeps): http.Server {
       POST: async (req, res) => {
         requireAdmin(req);
         const { level } = parse(logLevelBody, await readJson(req));
-        deps.setLogLevel(level);
+        await control.setLogLevel(level);
         sendJson(res, 200, { level });
       },
     },

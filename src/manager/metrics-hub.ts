@@ -1,18 +1,25 @@
-// The main thread's handle on the metrics thread: starts it, forwards scrapes and worker exits,
-// and hands back finished bodies. The main thread never parses, merges or renders worker
-// metrics; a scrape costs it one small message each way.
+// The main thread's handle on the metrics thread, which serves the manager endpoint and does all
+// metrics work. The main thread starts it, answers its calls (the supervisor's state and
+// commands, its own metrics), tells it which workers exist, and replaces it when it ends or stops
+// answering. A scrape costs the main thread one small call: no HTTP, no body.
 import fs from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { LogLevel } from '../config.js';
+import { HttpError } from '../http-errors.js';
 import type { Logger } from '../logger.js';
-import type { MetricsSnapshot } from '../protocol.js';
 import { createSocketDir, removeOrphanedSocketDirs } from './socket-dir.js';
 import type {
+  CallMain,
+  EndpointOptions,
   FromMetricsThread,
+  MainAnswer,
+  MainCallName,
+  MainCallResults,
+  MainCalls,
   MetricsThreadOptions,
-  ScrapeRequest,
   ToMetricsThread,
+  WorkerRef,
 } from './metrics-thread-protocol.js';
 
 // The thread's entry sits next to this file: .js when compiled, .ts under a TypeScript loader
@@ -23,56 +30,42 @@ const THREAD_ENTRY = new URL(
   import.meta.url,
 );
 
-/** How long past its collection deadline a scrape may take to merge and render. */
-const RENDER_GRACE_MS = 10_000;
-
 /** A thread that keeps failing is restarted at this pace, not in a tight loop. */
 const THREAD_RESTART_DELAY_MS = 1_000;
 
-/**
- * Scrapes in a row the thread let run past their deadline and grace before it counts as wedged
- * (a loop that never ends, say) and is replaced. A thread merely starved of CPU renders within
- * seconds; one that misses ten seconds of grace three times over serves nobody.
- */
-const WEDGED_AFTER_TIMEOUTS = 3;
+/** How often the main thread checks that the metrics thread still answers. */
+const PING_INTERVAL_MS = 2_000;
 
 /**
- * The metrics thread cannot answer this scrape (restarting, ended, or too late): a passing
- * condition, unlike a scrape the thread failed (a bug, a plain Error).
+ * A thread that has left this many pings in a row unanswered (30 s) is wedged (a loop that never
+ * ends) and is replaced: without it there is no endpoint at all. Generous, because replacing the
+ * thread restarts the cluster's totals: a thread starved of CPU at its nice value, or rendering a
+ * huge registry, still answers within seconds. Counted in pings the main thread sent, not in
+ * time: a whole process paused (SIGSTOP, a VM pause) pauses both threads and misses none.
  */
-export class MetricsUnavailableError extends Error {}
+const WEDGED_AFTER_PINGS = 15;
+
+/** What the main thread does for each call of the metrics thread. */
+export type MainCallHandlers = {
+  [K in MainCallName]: (...args: MainCalls[K]) => MainCallResults[K] | Promise<MainCallResults[K]>;
+};
 
 /** What tests change: a stand-in for the thread, and shorter waits. */
 export interface MetricsHubTuning {
   threadEntry?: URL;
-  renderGraceMs?: number;
   restartDelayMs?: number;
+  pingIntervalMs?: number;
+  wedgedAfterPings?: number;
 }
 
-export interface ScrapeParams extends Omit<ScrapeRequest, 'type' | 'scrapeId'> {
-  /**
-   * Reads the main thread's own metrics. Called once the request is on its way, so they are
-   * read while the thread collects the workers' instead of delaying the collection.
-   */
-  readManager: () => Promise<MetricsSnapshot>;
+export interface MetricsHubOptions {
+  logLevel: LogLevel;
+  nice: number;
+  endpoint: EndpointOptions;
 }
 
-/** A finished body, and the way to give its buffer back to the thread once it has gone out. */
-export interface ScrapeBody {
-  body: Buffer;
-  /**
-   * Hands the buffer back for the next scrape. Call it only when nothing reads the body any more
-   * (the response has closed: its bytes are with the kernel, or the write was given up): the
-   * buffer is transferred, which empties `body`, and the thread writes the next body into it.
-   * Once is enough; later calls do nothing.
-   */
-  release(): void;
-}
-
-interface Pending {
-  resolve: (body: ScrapeBody) => void;
-  reject: (error: Error) => void;
-}
+/** The manager endpoint could not be opened: the manager cannot run. */
+export class EndpointFailedError extends Error {}
 
 export class MetricsHub {
   /** Where workers connect; in a private directory only this user can enter. */
@@ -80,19 +73,27 @@ export class MetricsHub {
   private readonly dir: string;
   private thread!: Worker;
   private listening!: Promise<void>;
-  private readonly pending = new Map<number, Pending>();
-  private nextScrapeId = 1;
   private closing = false;
+  /** The current thread runs (between its start and its exit). */
   private alive = false;
-  /** Scrapes in a row that the thread did not answer in time. */
-  private unanswered = 0;
+  private workers: WorkerRef[] = [];
+  private logLevel: LogLevel;
+  private readonly watchdog: NodeJS.Timeout;
+  private lastPingId = 0;
+  /** The last ping is still unanswered. */
+  private awaitingPong = false;
+  /** Checks in a row that found the last ping unanswered. */
+  private unansweredPings = 0;
+  /** Threads started, the first included (for tests and logs). */
+  threadsStarted = 0;
 
   constructor(
     private readonly logger: Logger,
-    private logLevel: LogLevel,
-    private readonly nice: number,
+    private readonly options: MetricsHubOptions,
+    private readonly handlers: MainCallHandlers,
     private readonly tuning: MetricsHubTuning = {},
   ) {
+    this.logLevel = options.logLevel;
     const orphans = removeOrphanedSocketDirs();
     if (orphans.length > 0)
       logger.info({ removed: orphans }, 'removed socket directories of dead managers');
@@ -101,51 +102,21 @@ export class MetricsHub {
     // Whatever way the manager ends, the socket's directory goes with it.
     process.once('exit', () => fs.rmSync(this.dir, { recursive: true, force: true }));
     this.startThread();
+    this.watchdog = setInterval(
+      () => this.checkAlive(),
+      tuning.pingIntervalMs ?? PING_INTERVAL_MS,
+    ).unref();
   }
 
-  /** Resolves once workers can connect. */
+  /** Resolves once workers can connect and the endpoint serves; rejects if it cannot listen. */
   ready(): Promise<void> {
     return this.listening;
   }
 
-  scrape({ readManager, ...request }: ScrapeParams): Promise<ScrapeBody> {
-    if (!this.alive) {
-      return Promise.reject(new MetricsUnavailableError('the metrics thread is restarting'));
-    }
-    const scrapeId = this.nextScrapeId++;
-    return new Promise<ScrapeBody>((resolve, reject) => {
-      // A wedged thread must not hold scrapes (and their connections) open forever.
-      const timer = setTimeout(
-        () => {
-          this.pending.delete(scrapeId);
-          reject(new MetricsUnavailableError('the metrics thread did not answer in time'));
-          this.onUnanswered();
-        },
-        request.timeoutMs + (this.tuning.renderGraceMs ?? RENDER_GRACE_MS),
-      );
-      this.pending.set(scrapeId, {
-        resolve: (body) => {
-          clearTimeout(timer);
-          resolve(body);
-        },
-        reject: (error) => {
-          clearTimeout(timer);
-          reject(error);
-        },
-      });
-      this.post({ type: 'scrape', scrapeId, ...request });
-      // Through a promise, so that even a synchronous throw reaches the handler below.
-      Promise.resolve()
-        .then(readManager)
-        .then(
-          (snapshot) => this.post({ type: 'manager-metrics', scrapeId, manager: snapshot }),
-          (error: unknown) => {
-            // The workers' metrics are still worth serving without the manager's own.
-            this.logger.error({ err: error }, 'reading the manager metrics failed');
-            this.post({ type: 'manager-metrics', scrapeId, manager: [] });
-          },
-        );
-    });
+  /** The supervisor's workers now; the thread collects from the ready and stopping ones. */
+  workersChanged(workers: WorkerRef[]): void {
+    this.workers = workers;
+    this.post({ type: 'workers', workers });
   }
 
   workerGone(workerId: number): void {
@@ -159,74 +130,104 @@ export class MetricsHub {
 
   async close(): Promise<void> {
     this.closing = true;
+    clearInterval(this.watchdog);
     await this.thread.terminate();
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
 
-  /** A wedged thread is replaced: without it no scrape would ever be answered again. */
-  private onUnanswered(): void {
-    this.unanswered += 1;
-    if (this.unanswered < WEDGED_AFTER_TIMEOUTS || !this.alive) return;
-    this.unanswered = 0;
-    this.logger.error(
-      { unansweredScrapes: WEDGED_AFTER_TIMEOUTS },
-      'metrics thread stopped answering; replacing it',
-    );
-    void this.thread.terminate();
+  private post(message: ToMetricsThread): void {
+    if (this.alive) this.thread.postMessage(message);
   }
 
-  private post(message: ToMetricsThread, transfer: ArrayBuffer[] = []): void {
-    if (this.alive) this.thread.postMessage(message, transfer);
+  /** Pings the thread; replaces it when it has left too many pings in a row unanswered. */
+  private checkAlive(): void {
+    if (!this.alive) return; // a replacement is on its way
+    this.unansweredPings = this.awaitingPong ? this.unansweredPings + 1 : 0;
+    if (this.unansweredPings >= (this.tuning.wedgedAfterPings ?? WEDGED_AFTER_PINGS)) {
+      this.logger.error(
+        { unansweredPings: this.unansweredPings },
+        'metrics thread stopped answering; replacing it',
+      );
+      this.unansweredPings = 0;
+      this.awaitingPong = false;
+      void this.thread.terminate();
+      return;
+    }
+    this.awaitingPong = true;
+    this.post({ type: 'ping', pingId: ++this.lastPingId });
   }
 
-  private scrapeBody(view: Uint8Array): ScrapeBody {
-    const buffer = view.buffer as ArrayBuffer;
-    let released = false;
-    return {
-      body: Buffer.from(buffer, view.byteOffset, view.byteLength),
-      release: () => {
-        if (released) return;
-        released = true;
-        // A thread started since takes it as well as the one that sent it.
-        this.post({ type: 'body-returned', buffer }, [buffer]);
-      },
-    };
+  private async answer(call: CallMain): Promise<void> {
+    let answer: MainAnswer;
+    try {
+      const handler = this.handlers[call.name] as (...args: unknown[]) => unknown;
+      const value = await handler(...call.args);
+      answer = { type: 'answer', callId: call.callId, ok: true, value };
+    } catch (error) {
+      if (!(error instanceof HttpError)) {
+        this.logger.error({ err: error, call: call.name }, 'manager endpoint call failed');
+      }
+      answer = {
+        type: 'answer',
+        callId: call.callId,
+        ok: false,
+        refused:
+          error instanceof HttpError
+            ? {
+                status: error.status,
+                code: error.code,
+                message: error.message,
+                headers: { ...error.headers },
+              }
+            : null,
+        message: String(error),
+      };
+    }
+    this.post(answer);
   }
 
   private startThread(): void {
     const options: MetricsThreadOptions = {
       socketPath: this.socketPath,
       logLevel: this.logLevel,
-      nice: this.nice,
+      nice: this.options.nice,
+      endpoint: this.options.endpoint,
     };
     const thread = new Worker(this.tuning.threadEntry ?? THREAD_ENTRY, { workerData: options });
     this.thread = thread;
     this.alive = true;
+    this.threadsStarted += 1;
+    this.awaitingPong = false;
+    this.unansweredPings = 0;
+    // A new thread learns the workers from the start (a restarted one, from the current list).
+    this.post({ type: 'workers', workers: this.workers });
+    const first = this.threadsStarted === 1;
     this.listening = new Promise<void>((resolve, reject) => {
       thread.on('message', (message: FromMetricsThread) => {
-        if (message.type === 'listening') return resolve();
-        // Any answer, even a late one, shows the thread alive.
-        this.unanswered = 0;
-        const pending = this.pending.get(message.scrapeId);
-        if (!pending) return;
-        this.pending.delete(message.scrapeId);
-        if (message.type === 'scrape-done') {
-          pending.resolve(this.scrapeBody(message.body));
-        } else {
-          pending.reject(new Error(message.message));
+        switch (message.type) {
+          case 'listening':
+            return resolve();
+          case 'endpoint-failed':
+            return reject(new EndpointFailedError(message.message));
+          case 'pong':
+            if (thread !== this.thread) return;
+            this.awaitingPong = false;
+            this.unansweredPings = 0;
+            return;
+          case 'call':
+            void this.answer(message);
+            return;
         }
       });
       thread.once('error', reject);
     });
+    // Only the first thread's failure to start is the caller's (ready()); later ones are logged.
+    if (!first) this.listening.catch(() => undefined);
     thread.on('error', (error) => this.logger.error({ err: error }, 'metrics thread failed'));
     thread.once('exit', (code) => {
       this.alive = false;
-      for (const pending of this.pending.values()) {
-        pending.reject(new MetricsUnavailableError('the metrics thread stopped'));
-      }
-      this.pending.clear();
       if (this.closing) return;
-      // A bug in the thread must not leave the cluster without metrics for the rest of its
+      // A bug in the thread must not leave the cluster without an endpoint for the rest of its
       // life; the new thread starts from empty totals, which Prometheus sees as a counter reset.
       this.logger.error({ code }, 'metrics thread exited; starting a new one (totals restart)');
       setTimeout(

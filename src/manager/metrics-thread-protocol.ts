@@ -1,43 +1,90 @@
-// Messages between the manager's main thread (supervision, connection hand-off, the HTTP
-// endpoint) and its metrics thread (worker links, collection, merge, rendering). Everything here
-// is small except a rendered body, which travels as a transferred buffer (not copied).
-import type { ContentType } from '../metrics/snapshot.js';
-import type { MetricsSnapshot } from '../protocol.js';
+// Messages between the manager's main thread (supervision, connection hand-off) and its metrics
+// thread (the manager endpoint's HTTP server, worker links, collection, merge, rendering). Every
+// message is small: bodies never cross, the thread writes them to its own sockets.
 import type { LogLevel } from '../config.js';
+import type { MetricsSnapshot } from '../protocol.js';
 import type { WorkerState } from './lifecycle.js';
+import type { StatusResponse } from './status-types.js';
+
+/** The manager endpoint (METRICS_HOST:METRICS_PORT), served by the metrics thread. */
+export interface EndpointOptions {
+  host: string;
+  port: number;
+  /** Bearer token of the admin calls; undefined turns them off. */
+  adminToken: string | undefined;
+  /** METRICS_COLLECT_TIMEOUT_MS: a collection's deadline before the scraper's own shortens it. */
+  collectTimeoutMs: number;
+  headersTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  maxConnections: number;
+  maxConcurrentScrapes: number;
+}
 
 export interface MetricsThreadOptions {
   socketPath: string;
   logLevel: LogLevel;
   /** The thread's nice value (METRICS_THREAD_NICE): it yields the CPU to the API. */
   nice: number;
+  endpoint: EndpointOptions;
 }
 
-/** A worker as the supervisor knows it at the moment of a scrape. */
+/** A worker as the supervisor knows it. */
 export interface WorkerRef {
   id: number;
   slot: number;
   state: WorkerState;
 }
 
-export interface ScrapeRequest {
-  type: 'scrape';
-  scrapeId: number;
-  contentType: ContentType;
-  /** How long the collection may wait for workers (already fitted to the scraper's timeout). */
-  timeoutMs: number;
-  workers: WorkerRef[];
+/**
+ * What the endpoint asks of the main thread, by name: the supervisor's state and commands, and
+ * the main thread's own metrics for a scrape. The answers' types are MainCallResults'.
+ */
+export interface MainCalls {
+  /** The main thread answers at all (its event loop turns): /livez. */
+  live: [];
+  status: [];
+  /** A rolling reload; answers the number of workers it replaces. */
+  reload: [];
+  scale: [workers: number];
+  setLogLevel: [level: LogLevel];
+  /** The supervision metrics and the main thread's own default metrics, for a scrape. */
+  managerMetrics: [];
 }
 
-/**
- * The main thread's own metrics (supervision, manager process) for a scrape, merged in as they
- * are. Sent after the scrape request: the main thread reads its registry while the workers are
- * being collected, not before asking them.
- */
-export interface ManagerMetricsMessage {
-  type: 'manager-metrics';
-  scrapeId: number;
-  manager: MetricsSnapshot;
+export interface MainCallResults {
+  live: null;
+  status: StatusResponse;
+  reload: number;
+  scale: null;
+  setLogLevel: null;
+  managerMetrics: MetricsSnapshot;
+}
+
+export type MainCallName = keyof MainCalls;
+
+export interface CallMain<K extends MainCallName = MainCallName> {
+  type: 'call';
+  callId: number;
+  name: K;
+  args: MainCalls[K];
+}
+
+/** An answer the endpoint sends to its client as it is (e.g. 503 shutting_down). */
+export interface RefusedCall {
+  status: number;
+  code: string;
+  message: string;
+  headers: Record<string, string>;
+}
+
+export type MainAnswer =
+  | { type: 'answer'; callId: number; ok: true; value: unknown }
+  | { type: 'answer'; callId: number; ok: false; refused: RefusedCall | null; message: string };
+
+/** The supervisor's workers changed (forked, ready, stopping, gone): the list as it is now. */
+export interface WorkersChanged {
+  type: 'workers';
+  workers: WorkerRef[];
 }
 
 /** The worker has exited: fold what it counted into the retired totals. */
@@ -51,33 +98,28 @@ export interface SetThreadLogLevel {
   level: LogLevel;
 }
 
-/** A body's buffer, back from the main thread once its response has gone out: reused. */
-export interface BodyReturned {
-  type: 'body-returned';
-  buffer: ArrayBuffer;
+/** The main thread's watchdog: a thread that stops answering these is replaced. */
+export interface Ping {
+  type: 'ping';
+  pingId: number;
 }
 
-export type ToMetricsThread =
-  ScrapeRequest | ManagerMetricsMessage | WorkerGone | SetThreadLogLevel | BodyReturned;
+export type ToMetricsThread = MainAnswer | WorkersChanged | WorkerGone | SetThreadLogLevel | Ping;
 
+/** Both the links' socket and the endpoint are listening. */
 export interface ThreadListening {
   type: 'listening';
 }
 
-export interface ScrapeDone {
-  type: 'scrape-done';
-  scrapeId: number;
-  /**
-   * The exposition, UTF-8: a view of a buffer transferred to the main thread (not copied), which
-   * gives the buffer back (BodyReturned) when the response is done with it.
-   */
-  body: Uint8Array;
-}
-
-export interface ScrapeFailed {
-  type: 'scrape-failed';
-  scrapeId: number;
+/** The endpoint could not listen (EADDRINUSE, a bad host): the manager cannot run. */
+export interface EndpointFailed {
+  type: 'endpoint-failed';
   message: string;
 }
 
-export type FromMetricsThread = ThreadListening | ScrapeDone | ScrapeFailed;
+export interface Pong {
+  type: 'pong';
+  pingId: number;
+}
+
+export type FromMetricsThread = ThreadListening | EndpointFailed | Pong | CallMain;

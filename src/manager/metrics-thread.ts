@@ -1,13 +1,19 @@
-// Entry of the manager's metrics thread (worker_threads). Everything heavy about /metrics runs
-// here, off the main thread that accepts every API connection: reading the workers' replies
-// from their links, merging as prom-client's aggregate() does, rendering, encoding. The main thread
-// only forwards scrape requests, writes the finished bytes and gives their buffer back.
+// Entry of the manager's metrics thread (worker_threads). It serves the manager endpoint
+// (METRICS_HOST:METRICS_PORT) and does everything heavy about /metrics, off the main thread that
+// accepts every API connection: the scrapes' HTTP, reading the workers' replies from their links,
+// merging as prom-client's aggregate() does, rendering, writing the body. What only the main
+// thread knows (the supervisor's state and commands, its own metrics) it asks for by message.
+import http from 'node:http';
 import { parentPort, workerData } from 'node:worker_threads';
 import { Registry } from 'prom-client';
 import { createLogger } from '../logger.js';
 import { snapshotOf } from '../metrics/snapshot.js';
 import type { MetricsSnapshot } from '../protocol.js';
 import { BodyBuffers } from './body-buffers.js';
+import { answerClientError } from './client-error.js';
+import { ClusterMetrics } from './cluster-metrics.js';
+import { createManagerServer, type EndpointControl } from './http-server.js';
+import { MainThreadCalls } from './main-thread-calls.js';
 import { MetricsAggregator } from './metrics-aggregator.js';
 import { MANAGER_METRICS_PREFIX, registerProcessWideMetrics } from './process-wide-metrics.js';
 import { niceThisThread } from './thread-priority.js';
@@ -15,6 +21,7 @@ import type {
   FromMetricsThread,
   MetricsThreadOptions,
   ToMetricsThread,
+  WorkerRef,
 } from './metrics-thread-protocol.js';
 import { WorkerLinks } from './worker-links.js';
 
@@ -24,13 +31,14 @@ const LINK_DRAIN_GRACE_MS = 1_000;
 const port = parentPort;
 if (!port) throw new Error('metrics-thread.ts runs as a worker thread');
 const options = workerData as MetricsThreadOptions;
+const { endpoint } = options;
 const logger = createLogger(options.logLevel, { role: 'manager', thread: 'metrics' });
 const priority = niceThisThread(options.nice);
 if (priority.applied) logger.debug(priority, 'metrics thread priority lowered');
 else if (options.nice !== 0) logger.warn(priority, 'metrics thread priority unchanged');
 
-const post = (message: FromMetricsThread, transfer: ArrayBuffer[] = []) =>
-  port.postMessage(message, transfer);
+const post = (message: FromMetricsThread) => port.postMessage(message);
+const calls = new MainThreadCalls(post);
 
 // Requests go out over the links; what comes back over them goes to the aggregator.
 const aggregator: MetricsAggregator = new MetricsAggregator((workerId, message) =>
@@ -38,66 +46,94 @@ const aggregator: MetricsAggregator = new MetricsAggregator((workerId, message) 
 );
 const links: WorkerLinks = new WorkerLinks(aggregator, logger);
 
-const bodies = new BodyBuffers();
-
-/** Scrapes whose manager metrics are still on their way from the main thread. */
-const awaitingManager = new Map<number, (snapshot: MetricsSnapshot) => void>();
+/** The supervisor's workers, as the main thread last announced them. */
+let workers: readonly WorkerRef[] = [];
 
 // The manager's process-wide metrics (CPU, memory, descriptors): the same values from any thread,
 // read here so that the main thread does not list /proc/self/fd at every scrape.
 const processWide = new Registry();
 registerProcessWideMetrics(processWide, MANAGER_METRICS_PREFIX);
 
-function readProcessWide(): Promise<MetricsSnapshot> {
-  return snapshotOf(processWide).catch((error: unknown) => {
-    logger.error({ err: error }, 'reading the manager process metrics failed');
-    return [];
-  });
-}
+const metrics = new ClusterMetrics({
+  aggregator,
+  bodies: new BodyBuffers(),
+  workers: () => workers,
+  readMain: (deadlineMs) => calls.call('managerMetrics', [], deadlineMs),
+  readProcessWide: (): Promise<MetricsSnapshot> =>
+    snapshotOf(processWide).catch((error: unknown) => {
+      logger.error({ err: error }, 'reading the manager process metrics failed');
+      return [];
+    }),
+  configuredTimeoutMs: endpoint.collectTimeoutMs,
+  logger,
+});
+
+const control: EndpointControl = {
+  live: async () => {
+    await calls.call('live', []);
+  },
+  status: () => calls.call('status', []),
+  reload: () => calls.call('reload', []),
+  scale: async (count) => {
+    await calls.call('scale', [count]);
+  },
+  setLogLevel: async (level) => {
+    await calls.call('setLogLevel', [level]);
+  },
+};
 
 port.on('message', (message: ToMetricsThread) => {
   switch (message.type) {
-    case 'scrape': {
-      const fromMain = new Promise<MetricsSnapshot>((resolve) =>
-        awaitingManager.set(message.scrapeId, resolve),
-      );
-      // Read in a microtask, so after scrape() below has sent the collection requests (it does
-      // before its first await): while the workers encode and this thread has nothing to do.
-      const processRead = Promise.resolve().then(readProcessWide);
-      const manager = Promise.all([fromMain, processRead]).then(([own, wide]) => [...own, ...wide]);
-      aggregator
-        .scrape({ ...message, manager }, (byteLength) => bodies.take(byteLength))
-        .then(
-          (body: Uint8Array) => {
-            // A buffer of its own (not a slice of Node's pool), so it can be transferred, not copied.
-            post({ type: 'scrape-done', scrapeId: message.scrapeId, body }, [
-              body.buffer as ArrayBuffer,
-            ]);
-          },
-          (error: unknown) => {
-            logger.error({ err: error }, 'scrape failed');
-            post({ type: 'scrape-failed', scrapeId: message.scrapeId, message: String(error) });
-          },
-        );
+    case 'answer':
+      calls.onAnswer(message);
       return;
-    }
-    case 'manager-metrics':
-      awaitingManager.get(message.scrapeId)?.(message.manager);
-      awaitingManager.delete(message.scrapeId);
+    case 'workers':
+      workers = message.workers;
       return;
     case 'worker-gone':
       void links
         .drained(message.workerId, LINK_DRAIN_GRACE_MS)
         .then(() => aggregator.onWorkerGone(message.workerId));
       return;
-    case 'body-returned':
-      bodies.giveBack(message.buffer);
-      return;
     case 'set-log-level':
       logger.level = message.level;
+      return;
+    case 'ping':
+      post({ type: 'pong', pingId: message.pingId });
       return;
   }
 });
 
+const server = createManagerServer({
+  control,
+  metrics,
+  adminToken: endpoint.adminToken,
+  logger,
+  limits: {
+    headersTimeoutMs: endpoint.headersTimeoutMs,
+    keepAliveTimeoutMs: endpoint.keepAliveTimeoutMs,
+    maxConnections: endpoint.maxConnections,
+    maxConcurrentScrapes: endpoint.maxConcurrentScrapes,
+  },
+});
+// Requests its parser rejects get the endpoint's JSON error shape, not an empty body.
+server.on('clientError', answerClientError);
+
 await links.listen(options.socketPath);
+try {
+  await listen(server, endpoint.port, endpoint.host);
+} catch (error) {
+  post({ type: 'endpoint-failed', message: String(error) });
+  process.exit(1);
+}
 post({ type: 'listening' });
+
+function listen(target: http.Server, portNumber: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    target.once('error', reject);
+    target.listen(portNumber, host, () => {
+      target.off('error', reject);
+      resolve();
+    });
+  });
+}

@@ -1,16 +1,13 @@
 // Manager boot: validate config, open the manager endpoint, fork the workers, and map signals
 // to supervisor actions. Exits 0 after a clean shutdown, 1 when it gave up (crash loop, fatal
 // error), 2 on bad configuration.
-import http from 'node:http';
 import { ConfigError, loadConfig, MAX_WORKERS, type Config, type LogLevel } from '../config.js';
 import { createLogger, type Logger } from '../logger.js';
 import { VERSION } from '../version.js';
-import { answerClientError } from './client-error.js';
 import { METRICS_SOCKET_ENV } from '../protocol.js';
-import { ClusterMetrics } from './cluster-metrics.js';
-import { createManagerServer } from './http-server.js';
+import { mainThreadHandlers } from './main-thread-handlers.js';
 import { ManagerMetrics } from './manager-metrics.js';
-import { MetricsHub } from './metrics-hub.js';
+import { EndpointFailedError, MetricsHub } from './metrics-hub.js';
 import { Supervisor } from './supervisor.js';
 
 export async function runManager(): Promise<void> {
@@ -29,19 +26,6 @@ export async function runManager(): Promise<void> {
   delete process.env.ADMIN_TOKEN;
   const logger = createLogger(config.logLevel, { role: 'manager' });
 
-  // Metrics work (worker links, merging, rendering) runs on a thread of its own: this thread
-  // accepts every API connection and must stay free for that.
-  let hub: MetricsHub;
-  try {
-    hub = new MetricsHub(logger, config.logLevel, config.metricsThreadNice);
-    await hub.ready();
-  } catch (error) {
-    logger.fatal({ err: error }, 'cannot start the metrics thread');
-    process.exit(1);
-  }
-  // Forked workers inherit the environment: this is how they find the metrics link.
-  process.env[METRICS_SOCKET_ENV] = hub.socketPath;
-
   // Wired in dependency order: the supervisor announces, the metrics listen.
   const supervisor = new Supervisor(config, logger, VERSION);
   const managerMetrics = new ManagerMetrics(supervisor);
@@ -50,52 +34,61 @@ export async function runManager(): Promise<void> {
   );
   supervisor.on('restart', (slot, reason) => managerMetrics.onRestart(slot, reason));
   supervisor.on('stall', () => managerMetrics.onStall());
-  supervisor.on('worker-gone', (worker) => hub.workerGone(worker.id));
-  const clusterMetrics = new ClusterMetrics(
-    hub,
-    managerMetrics,
-    () => supervisor.list().map(({ id, slot, state }) => ({ id, slot, state })),
-    config.metricsCollectTimeoutMs,
-  );
 
+  let hub: MetricsHub | undefined;
   const setLogLevel = (level: LogLevel) => {
     logger.level = level;
     // Workers forked from now on (reload, replacement, scale-up, recycling) start at it too.
     process.env.LOG_LEVEL = level;
-    hub.setLogLevel(level);
+    hub?.setLogLevel(level);
     for (const worker of supervisor.list()) worker.send({ type: 'set-log-level', level });
     logger.info({ logLevel: level }, 'log level changed');
   };
-  const server = createManagerServer({
-    supervisor,
-    metrics: clusterMetrics,
-    adminToken: config.adminToken,
-    logger,
-    setLogLevel,
-    limits: {
-      headersTimeoutMs: config.httpHeadersTimeoutMs,
-      keepAliveTimeoutMs: config.httpKeepAliveTimeoutMs,
-      maxConnections: config.metricsMaxConnections,
-      maxConcurrentScrapes: config.metricsMaxScrapes,
-    },
-  });
-  // Requests its parser rejects get the endpoint's JSON error shape, not an empty body.
-  server.on('clientError', answerClientError);
+
+  // The manager endpoint and all metrics work (worker links, merging, rendering) run on a thread
+  // of their own: this thread accepts every API connection and must stay free for that.
   try {
-    await listen(server, config.metricsPort, config.metricsHost);
-  } catch (error) {
-    logger.fatal(
-      { err: error },
-      `cannot open the manager endpoint on ${config.metricsHost}:${config.metricsPort}`,
+    hub = new MetricsHub(
+      logger,
+      {
+        logLevel: config.logLevel,
+        nice: config.metricsThreadNice,
+        endpoint: {
+          host: config.metricsHost,
+          port: config.metricsPort,
+          adminToken: config.adminToken,
+          collectTimeoutMs: config.metricsCollectTimeoutMs,
+          headersTimeoutMs: config.httpHeadersTimeoutMs,
+          keepAliveTimeoutMs: config.httpKeepAliveTimeoutMs,
+          maxConnections: config.metricsMaxConnections,
+          maxConcurrentScrapes: config.metricsMaxScrapes,
+        },
+      },
+      mainThreadHandlers({ supervisor, managerMetrics, logger, setLogLevel }),
     );
+    await hub.ready();
+  } catch (error) {
+    const message =
+      error instanceof EndpointFailedError
+        ? `cannot open the manager endpoint on ${config.metricsHost}:${config.metricsPort}`
+        : 'cannot start the metrics thread';
+    logger.fatal({ err: error }, message);
     process.exit(1);
   }
+  const metricsHub = hub;
+  // Forked workers inherit the environment: this is how they find the metrics link.
+  process.env[METRICS_SOCKET_ENV] = metricsHub.socketPath;
+  supervisor.on('worker-gone', (worker) => metricsHub.workerGone(worker.id));
+  supervisor.on('workers-changed', () =>
+    metricsHub.workersChanged(
+      supervisor.list().map(({ id, slot, state }) => ({ id, slot, state })),
+    ),
+  );
 
   const finish = async () => {
     await supervisor.shutdown();
-    server.close();
-    server.closeAllConnections();
-    await hub.close();
+    // Ends the endpoint with the thread that serves it.
+    await metricsHub.close();
     logger.info({ exitCode: supervisor.exitCode }, 'manager exiting');
     process.exit(supervisor.exitCode);
   };
@@ -159,15 +152,5 @@ function installSignals(supervisor: Supervisor, logger: Logger, config: Config):
     }
     logger.info({ workers }, 'SIGTTOU: one worker fewer');
     supervisor.scaleTo(workers);
-  });
-}
-
-function listen(server: http.Server, port: number, host: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
   });
 }

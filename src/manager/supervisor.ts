@@ -32,6 +32,8 @@ export interface SupervisorEvents {
   restart: [slot: number, reason: RestartReason];
   /** The manager's own event loop stood still for `stalledMs` (see check()). */
   stall: [stalledMs: number];
+  /** A worker was forked, became ready, was asked to stop, or is gone: see list(). */
+  'workers-changed': [];
 }
 
 /** What the supervisor acts through; injected by its unit tests. */
@@ -181,6 +183,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     const handle = this.fork({ [WORKER_SLOT_ENV]: String(index) });
     const worker = new ManagedWorker(handle, index, budget, this.clock);
     this.workers.set(worker.id, worker);
+    this.emit('workers-changed');
     handle.onMessage((message) => this.onMessage(worker, message));
     handle.onError((error) =>
       this.logger.warn({ slot: index, workerPid: worker.pid, err: error }, 'worker channel error'),
@@ -195,6 +198,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     switch (message.type) {
       case 'ready':
         if (worker.ready()) {
+          this.emit('workers-changed');
           const slot = this.slot(worker.slot);
           slot.history = { ...slot.history, bootFailures: 0 };
           this.logger.info({ slot: worker.slot, workerPid: worker.pid }, 'worker ready');
@@ -216,6 +220,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 
   private reap(worker: ManagedWorker, exit: WorkerExit): void {
     this.workers.delete(worker.id);
+    this.emit('workers-changed');
     this.emit('worker-gone', worker);
     const log = { slot: worker.slot, workerPid: worker.pid, code: exit.code, signal: exit.signal };
     if (worker.stopReason !== null) {
@@ -367,6 +372,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   async stopWorker(worker: ManagedWorker, reason: StopReason): Promise<void> {
     const timeoutMs = this.config.shutdownTimeoutMs;
     if (worker.stop(reason, timeoutMs)) {
+      this.emit('workers-changed');
       // The worker gives up its own drain at timeoutMs; this is the backstop if it cannot.
       const backstop = this.clock.after(timeoutMs + BACKSTOP_GRACE_MS, () => {
         this.logger.warn(

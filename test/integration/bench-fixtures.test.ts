@@ -2,7 +2,7 @@
 // renames or removes one breaks `npm run bench` without failing anything else. This starts each
 // scrape fixture the way the bench does, scrapes once, and requires every kind of timing line.
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseMainLine, parsePhasesLine, parseWorkerLine } from '../../bench/fixtures/phases.js';
+import { parsePhasesLine, parseWorkerLine } from '../../bench/fixtures/phases.js';
 import {
   OURS_FIXTURE_ARGS,
   startCluster,
@@ -35,7 +35,7 @@ async function timingLines(service: Service, parsers: ((line: string) => unknown
 }
 
 describe('bench scrape fixtures', () => {
-  it('ours reports the main thread, the metrics thread and each worker', async () => {
+  it('ours reports the metrics thread and each worker', async () => {
     const ours = await startCluster({
       label: 'ours',
       workers: 2,
@@ -43,12 +43,7 @@ describe('bench scrape fixtures', () => {
       env: FIXTURE_ENV,
     });
     running.push(ours);
-    const [main, phases, worker] = await timingLines(ours, [
-      parseMainLine,
-      parsePhasesLine,
-      parseWorkerLine,
-    ]);
-    expect(main).toMatchObject({ renderMs: expect.any(Number), hubMs: expect.any(Number) });
+    const [phases, worker] = await timingLines(ours, [parsePhasesLine, parseWorkerLine]);
     expect(phases).toMatchObject({ side: 'ours', replies: 2 });
     // The probe timed the parse of the replies it received.
     expect((phases as { changedChars: number }).changedChars).toBeGreaterThan(0);

@@ -7,10 +7,9 @@ import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ClusterMetrics, RenderedMetrics } from '../../src/manager/cluster-metrics.js';
-import { createManagerServer } from '../../src/manager/http-server.js';
-import { MetricsUnavailableError } from '../../src/manager/metrics-hub.js';
-import type { Supervisor } from '../../src/manager/supervisor.js';
+import type { RenderedMetrics } from '../../src/manager/cluster-metrics.js';
+import { createManagerServer, type EndpointControl } from '../../src/manager/http-server.js';
+import { MainThreadUnresponsiveError } from '../../src/manager/main-thread-calls.js';
 import { createLogger } from '../../src/logger.js';
 import { rawExchange } from '../helpers/raw-http.js';
 
@@ -30,13 +29,24 @@ async function until(condition: () => boolean, what: string, timeoutMs = 10_000)
   }
 }
 
-function serve(render: () => RenderedMetrics | Promise<RenderedMetrics>) {
+/** A main thread that answers every call at once (or as `control` says). */
+const answering: EndpointControl = {
+  live: async () => undefined,
+  status: () => Promise.reject(new Error('not in these tests')),
+  reload: async () => 2,
+  scale: async () => undefined,
+  setLogLevel: async () => undefined,
+};
+
+function serve(
+  render: () => RenderedMetrics | Promise<RenderedMetrics>,
+  control: EndpointControl = answering,
+) {
   const server = createManagerServer({
-    supervisor: {} as Supervisor,
-    metrics: { render: async () => render() } as unknown as ClusterMetrics,
+    control,
+    metrics: { render: async () => render() },
     adminToken: undefined,
     logger: createLogger('silent', {}),
-    setLogLevel: () => undefined,
     limits: {
       headersTimeoutMs: 5_000,
       keepAliveTimeoutMs: 5_000,
@@ -146,17 +156,19 @@ describe('requests Node would refuse with a bare answer', () => {
     expect(error.message).toBe(`no route for /${'a'.repeat(99)}…`);
   });
 
-  it('a scrape the metrics thread cannot answer: 503 with Retry-After; a failed one: 500', async () => {
-    const unavailable = await serve(() =>
-      Promise.reject(new MetricsUnavailableError('the metrics thread is restarting')),
-    );
-    server = unavailable.server;
-    const busy = await fetch(`http://127.0.0.1:${unavailable.port}/metrics`);
-    expect(busy.status).toBe(503);
-    expect(busy.headers.get('retry-after')).toBe('1');
-    expect(await busy.json()).toMatchObject({ error: { code: 'metrics_unavailable' } });
-    await new Promise((resolve) => unavailable.server.close(resolve));
+  it('a main thread that does not answer: 503 manager_unresponsive with Retry-After', async () => {
+    const unresponsive = await serve(render, {
+      ...answering,
+      live: () => Promise.reject(new MainThreadUnresponsiveError(2_000)),
+    });
+    server = unresponsive.server;
+    const probe = await fetch(`http://127.0.0.1:${unresponsive.port}/livez`);
+    expect(probe.status).toBe(503);
+    expect(probe.headers.get('retry-after')).toBe('1');
+    expect(await probe.json()).toMatchObject({ error: { code: 'manager_unresponsive' } });
+  });
 
+  it('a scrape that failed (a bug): 500', async () => {
     const failing = await serve(() => Promise.reject(new Error('a bug')));
     server = failing.server;
     expect((await fetch(`http://127.0.0.1:${failing.port}/metrics`)).status).toBe(500);

@@ -1,15 +1,22 @@
-// The main thread's hold on its metrics thread: a thread that crashes, or wedges and stops
-// answering, is replaced, and scrapes are answered again. A stand-in thread
-// (test/fixtures/fake-metrics-thread.mjs) crashes or spins on request.
-import { Registry } from 'prom-client';
+// The main thread's hold on its metrics thread (which serves the manager endpoint): a thread that
+// crashes, or wedges and stops answering pings, is replaced; one that cannot open the endpoint
+// fails the manager's start. A stand-in thread (test/fixtures/fake-metrics-thread.mjs) crashes or
+// spins on request.
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
-import { MetricsHub, MetricsUnavailableError } from '../../src/manager/metrics-hub.js';
+import {
+  EndpointFailedError,
+  MetricsHub,
+  type MainCallHandlers,
+} from '../../src/manager/metrics-hub.js';
+import type { StatusResponse } from '../../src/manager/status-types.js';
 import { waitUntil } from '../../scripts/lib/wait.js';
 
 const FAKE_THREAD = new URL('../fixtures/fake-metrics-thread.mjs', import.meta.url);
 const CRASH = 1;
 const WEDGE = 2;
+const PING_INTERVAL_MS = 20;
+const WEDGED_AFTER_PINGS = 5;
 
 let hub: MetricsHub | undefined;
 afterEach(async () => {
@@ -17,57 +24,88 @@ afterEach(async () => {
   hub = undefined;
 });
 
-function scrape(timeoutMs: number) {
-  return hub!.scrape({
-    contentType: Registry.PROMETHEUS_CONTENT_TYPE,
-    timeoutMs,
-    workers: [],
-    readManager: async () => [],
-  });
+/** Counts the threads that called in (each stand-in calls `live` once, as it starts). */
+function handlers(): MainCallHandlers & { calls: number } {
+  const counted = {
+    calls: 0,
+    live: () => {
+      counted.calls += 1;
+      return null;
+    },
+    status: () => ({}) as StatusResponse,
+    reload: () => 0,
+    scale: () => null,
+    setLogLevel: () => null,
+    managerMetrics: () => [],
+  };
+  return counted;
 }
 
-/** Resolves once a normal scrape is answered (the thread may be restarting meanwhile). */
-function answeredAgain(): Promise<string> {
-  return waitUntil(
-    async () => Buffer.from((await scrape(100)).body).toString(),
-    'a scrape answered by a new thread',
-    5_000,
-    20,
+function startHub(calls: MainCallHandlers, port = 0): MetricsHub {
+  hub = new MetricsHub(
+    createLogger('silent', {}),
+    {
+      logLevel: 'silent',
+      nice: 0,
+      endpoint: {
+        host: '127.0.0.1',
+        port,
+        adminToken: undefined,
+        collectTimeoutMs: 100,
+        headersTimeoutMs: 1_000,
+        keepAliveTimeoutMs: 1_000,
+        maxConnections: 10,
+        maxConcurrentScrapes: 2,
+      },
+    },
+    calls,
+    {
+      threadEntry: FAKE_THREAD,
+      restartDelayMs: 20,
+      pingIntervalMs: PING_INTERVAL_MS,
+      wedgedAfterPings: WEDGED_AFTER_PINGS,
+    },
   );
-}
-
-async function startHub(): Promise<MetricsHub> {
-  hub = new MetricsHub(createLogger('silent', {}), 'silent', 0, {
-    threadEntry: FAKE_THREAD,
-    renderGraceMs: 150,
-    restartDelayMs: 20,
-  });
-  await hub.ready();
   return hub;
 }
 
 describe('MetricsHub', () => {
-  it('answers scrapes through its thread', async () => {
-    await startHub();
-    expect(Buffer.from((await scrape(100)).body).toString()).toMatch(/^scrape \d+\n$/);
+  it("starts its thread, answers the thread's calls, and keeps a thread that answers pings", async () => {
+    const calls = handlers();
+    await startHub(calls).ready();
+    await waitUntil(() => calls.calls === 1 || undefined, 'the thread calling in', 5_000, 10);
+    // Many pings' worth of time: an answering thread is never taken for wedged.
+    await new Promise((resolve) => setTimeout(resolve, PING_INTERVAL_MS * WEDGED_AFTER_PINGS * 4));
+    expect(hub!.threadsStarted).toBe(1);
   });
 
-  it('replaces a thread that crashed; the scrape in flight fails, later ones are answered', async () => {
-    await startHub();
-    const crashed = scrape(CRASH);
-    await expect(crashed).rejects.toThrow(/metrics thread stopped/);
-    await expect(crashed).rejects.toBeInstanceOf(MetricsUnavailableError);
-    expect(await answeredAgain()).toMatch(/^scrape \d+\n$/);
+  it('keeps its thread across a main thread that stood still (a paused process misses no ping)', async () => {
+    const calls = handlers();
+    await startHub(calls).ready();
+    // The main thread blocked for many ping intervals: no ping was sent, none went unanswered.
+    const until = Date.now() + PING_INTERVAL_MS * WEDGED_AFTER_PINGS * 4;
+    while (Date.now() < until);
+    await new Promise((resolve) => setTimeout(resolve, PING_INTERVAL_MS * WEDGED_AFTER_PINGS * 2));
+    expect(hub!.threadsStarted).toBe(1);
   });
 
-  it('replaces a thread that stopped answering after three scrapes in a row timed out', async () => {
-    await startHub();
-    const wedged = scrape(WEDGE);
-    await expect(wedged).rejects.toThrow(/did not answer in time/);
-    await expect(wedged).rejects.toBeInstanceOf(MetricsUnavailableError);
-    // Two misses are not yet a wedged thread: it is left alone.
-    await expect(scrape(100)).rejects.toThrow(/did not answer in time/);
-    await expect(scrape(100)).rejects.toThrow(/did not answer in time|metrics thread stopped/);
-    expect(await answeredAgain()).toMatch(/^scrape \d+\n$/);
+  it('replaces a thread that crashed', async () => {
+    const calls = handlers();
+    await startHub(calls).ready();
+    hub!.workerGone(CRASH);
+    await waitUntil(() => calls.calls === 2 || undefined, 'a new thread calling in', 5_000, 10);
+    expect(hub!.threadsStarted).toBe(2);
+  });
+
+  it('replaces a thread that stopped answering pings', async () => {
+    const calls = handlers();
+    await startHub(calls).ready();
+    hub!.workerGone(WEDGE);
+    await waitUntil(() => calls.calls === 2 || undefined, 'a new thread calling in', 5_000, 10);
+    expect(hub!.threadsStarted).toBe(2);
+  });
+
+  it('fails its start when the thread cannot open the endpoint', async () => {
+    await expect(startHub(handlers(), -1).ready()).rejects.toBeInstanceOf(EndpointFailedError);
   });
 });
