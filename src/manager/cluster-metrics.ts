@@ -56,8 +56,8 @@ export interface ClusterMetricsDeps {
   /** The supervisor's workers, as the main thread last announced them. */
   workers: () => readonly WorkerRef[];
   /**
-   * The main thread's own metrics (supervision, its heap and event loop), asked for once the
-   * collection requests are out; `deadlineMs` is the collection's.
+   * The main thread's own metrics (supervision, its heap and event loop), asked for as the scrape
+   * begins; `deadlineMs` is the collection's.
    */
   readMain: (deadlineMs: number) => Promise<MetricsSnapshot>;
   /** The manager's process-wide metrics (CPU, memory, descriptors), the same from any thread. */

@@ -168,8 +168,8 @@ export class MetricsLedger {
    * joining 1.7 MB and encoding it cost ~4 ms a scrape, most of it because one non-ASCII HELP
    * (a manager family's `’`) made the whole joined string two-byte. A re-valued family's bytes
    * are written from its encoded lines and new values (exposition.ts linesBytes), without making
-   * its text. The body comes from `allocate`, so the metrics thread can reuse the buffers the
-   * main thread gives back.
+   * its text. The body comes from `allocate`, so the metrics thread can reuse the buffers of
+   * responses that have gone out.
    */
   async renderBytes(
     answered: ReadonlySet<number>,

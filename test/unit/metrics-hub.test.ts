@@ -89,18 +89,13 @@ describe('MetricsHub', () => {
     expect(hub!.threadsStarted).toBe(1);
   });
 
-  it('replaces a thread that crashed', async () => {
+  it.each([
+    ['crashed', CRASH],
+    ['stopped answering pings', WEDGE],
+  ])('replaces a thread that %s', async (_what, trigger) => {
     const calls = handlers();
     await startHub(calls).ready();
-    hub!.workerGone(CRASH);
-    await waitUntil(() => calls.calls === 2 || undefined, 'a new thread calling in', 5_000, 10);
-    expect(hub!.threadsStarted).toBe(2);
-  });
-
-  it('replaces a thread that stopped answering pings', async () => {
-    const calls = handlers();
-    await startHub(calls).ready();
-    hub!.workerGone(WEDGE);
+    hub!.workerGone(trigger);
     await waitUntil(() => calls.calls === 2 || undefined, 'a new thread calling in', 5_000, 10);
     expect(hub!.threadsStarted).toBe(2);
   });
