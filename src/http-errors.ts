@@ -74,6 +74,42 @@ export function expectationFailed(): HttpError {
   );
 }
 
+// ---- JSON request bodies --------------------------------------------------------------------
+
+const UTF8 = new Set(['utf-8', 'utf8']);
+
+/**
+ * Why a request's body cannot be read as JSON, judged from its headers alone (before a byte of it
+ * is read), or undefined when it can: `application/json`, UTF-8 if a charset is named (JSON is
+ * UTF-8, RFC 8259: a body declared otherwise would be misread, not parsed), not compressed. The
+ * answer is a 415 with this message, on the API and on the manager's admin calls alike.
+ */
+export function jsonBodyProblem(headers: {
+  'content-type'?: string | undefined;
+  'content-encoding'?: string | undefined;
+}): string | undefined {
+  const header = headers['content-type'];
+  if (header === undefined) return 'content-type must be application/json';
+  const [type = '', ...params] = header.split(';');
+  if (type.trim().toLowerCase() !== 'application/json') {
+    return 'content-type must be application/json';
+  }
+  for (const param of params) {
+    const [name = '', value = ''] = param.split('=');
+    if (name.trim().toLowerCase() !== 'charset') continue;
+    const charset = value
+      .trim()
+      .replace(/^"(.*)"$/, '$1')
+      .toLowerCase();
+    if (!UTF8.has(charset)) return 'charset must be utf-8';
+  }
+  const encoding = headers['content-encoding'];
+  if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
+    return 'content-encoding is not supported';
+  }
+  return undefined;
+}
+
 // ---- requests the parser rejects ----------------------------------------------------------
 
 export interface ParserError extends Error {

@@ -2,6 +2,7 @@
 // and the declared length are rejected before a single body byte is read, so a client cannot make
 // a worker buffer (or even receive) more than the limit.
 import getRawBody from 'raw-body';
+import { jsonBodyProblem } from '../http-errors.js';
 import type { AppContext } from './context.js';
 import {
   badRequest,
@@ -14,29 +15,10 @@ import {
 /** 100 kB: far above the largest valid /api/hash body (10,000 characters, even \u-escaped). */
 export const BODY_LIMIT_BYTES = 100 * 1024;
 
-const UTF8 = new Set(['utf-8', 'utf8']);
-
 /** Accepts `application/json` with an optional utf-8 charset; rejects everything else with 415. */
 function checkContentType(ctx: AppContext): void {
-  const header = ctx.req.headers['content-type'];
-  if (header === undefined) throw unsupportedMediaType('content-type must be application/json');
-  const [type = '', ...params] = header.split(';');
-  if (type.trim().toLowerCase() !== 'application/json') {
-    throw unsupportedMediaType('content-type must be application/json');
-  }
-  for (const param of params) {
-    const [name = '', value = ''] = param.split('=');
-    if (name.trim().toLowerCase() !== 'charset') continue;
-    const charset = value
-      .trim()
-      .replace(/^"(.*)"$/, '$1')
-      .toLowerCase();
-    if (!UTF8.has(charset)) throw unsupportedMediaType('charset must be utf-8');
-  }
-  const encoding = ctx.req.headers['content-encoding'];
-  if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
-    throw unsupportedMediaType('content-encoding is not supported');
-  }
+  const problem = jsonBodyProblem(ctx.req.headers);
+  if (problem !== undefined) throw unsupportedMediaType(problem);
 }
 
 interface RawBodyError {

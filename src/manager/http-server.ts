@@ -7,7 +7,13 @@ import http from 'node:http';
 import * as z from '../zod.js';
 import { LOG_LEVELS, MAX_WORKERS, type LogLevel } from '../config.js';
 import type { Logger } from '../logger.js';
-import { errorBody, expectationFailed, HttpError, missingHost } from '../http-errors.js';
+import {
+  errorBody,
+  expectationFailed,
+  HttpError,
+  jsonBodyProblem,
+  missingHost,
+} from '../http-errors.js';
 import { checkAdminAuth } from './admin-auth.js';
 import type { RenderedMetrics, ScrapeHeaders } from './cluster-metrics.js';
 import type { StatusResponse } from './status-types.js';
@@ -83,17 +89,9 @@ function quotedPath(path: string): string {
 }
 
 async function readJson(req: http.IncomingMessage): Promise<unknown> {
-  const [type, ...params] = (req.headers['content-type'] ?? '')
-    .split(';')
-    .map((part) => part.trim().toLowerCase());
-  // JSON is UTF-8 (RFC 8259); a body declared in another charset would be misread, not parsed.
-  const charset = params.find((p) => p.startsWith('charset='))?.slice('charset='.length);
-  if (
-    type !== 'application/json' ||
-    (charset !== undefined && charset.replace(/"/g, '') !== 'utf-8')
-  ) {
-    throw new HttpError(415, 'unsupported_media_type', 'send the body as application/json (UTF-8)');
-  }
+  // Judged as the API judges its JSON bodies (one check for both).
+  const problem = jsonBodyProblem(req.headers);
+  if (problem !== undefined) throw new HttpError(415, 'unsupported_media_type', problem);
   let size = 0;
   const chunks: Buffer[] = [];
   for await (const chunk of req as AsyncIterable<Buffer>) {

@@ -41,11 +41,12 @@ const answering: EndpointControl = {
 function serve(
   render: () => RenderedMetrics | Promise<RenderedMetrics>,
   control: EndpointControl = answering,
+  adminToken?: string,
 ) {
   const server = createManagerServer({
     control,
     metrics: { render: async () => render() },
-    adminToken: undefined,
+    adminToken,
     logger: createLogger('silent', {}),
     limits: {
       headersTimeoutMs: 5_000,
@@ -191,5 +192,41 @@ describe('requests Node would refuse with a bare answer', () => {
     expect(answer).toMatch(/^HTTP\/1\.1 417 /);
     expect(answer).toMatch(/\r\nConnection: close\r\n/i);
     expect(answer).toContain('"code":"expectation_failed"');
+  });
+});
+
+describe('admin bodies, judged as the API judges its JSON bodies', () => {
+  const TOKEN = 'a-token-of-16-chars-or-more';
+  const render = (): RenderedMetrics => ({
+    contentType: 'text/plain',
+    body: Buffer.from(''),
+    release: () => undefined,
+  });
+
+  it('415 for a compressed body or another charset; utf8 spelled either way is JSON', async () => {
+    const scaled: number[] = [];
+    const started = await serve(
+      render,
+      { ...answering, scale: async (workers) => void scaled.push(workers) },
+      TOKEN,
+    );
+    server = started.server;
+    const post = (headers: Record<string, string>) =>
+      fetch(`http://127.0.0.1:${started.port}/scale`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}`, ...headers },
+        body: JSON.stringify({ workers: 3 }),
+      });
+    const gzip = await post({ 'content-type': 'application/json', 'content-encoding': 'gzip' });
+    expect(gzip.status).toBe(415);
+    expect(await gzip.json()).toMatchObject({
+      error: { code: 'unsupported_media_type', message: 'content-encoding is not supported' },
+    });
+    const latin1 = await post({ 'content-type': 'application/json; charset=latin1' });
+    expect(latin1.status).toBe(415);
+    expect(scaled).toEqual([]);
+    expect((await post({ 'content-type': 'application/json; charset=utf8' })).status).toBe(202);
+    expect((await post({ 'content-type': 'application/json; charset="UTF-8"' })).status).toBe(202);
+    expect(scaled).toEqual([3, 3]);
   });
 });
