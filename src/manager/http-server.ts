@@ -142,7 +142,8 @@ export function createManagerServer(deps: ManagerServerDeps): http.Server {
       GET: limitConcurrency(async (req, res) => {
         const rendered = await metrics.render(req.headers);
         // Closed: the body is with the kernel or the connection is gone, so the buffer may be
-        // written again.
+        // written again. A scraper gone while the body was made has closed already.
+        if (res.destroyed) return rendered.release();
         res.once('close', rendered.release);
         res.writeHead(200, {
           'Content-Type': rendered.contentType,

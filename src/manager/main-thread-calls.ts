@@ -54,7 +54,7 @@ export class MainThreadCalls {
         reject,
         timer,
       });
-      this.post({ type: 'call', callId, name, args });
+      this.post({ type: 'call', callId, name, args, expiresAt: Date.now() + deadlineMs });
     });
   }
 

@@ -21,6 +21,8 @@ export class MetricsAggregator {
   readonly ledger = new MetricsLedger();
   readonly collector = new MetricsCollector(this.ledger);
   private readonly collectionMetrics = new CollectionMetrics();
+  /** Workers that handed in their final metrics: when their link closes, they left. */
+  private readonly departed = new Set<number>();
 
   /** @param send delivers a collection request to a worker; false if it cannot be reached. */
   constructor(
@@ -49,16 +51,22 @@ export class MetricsAggregator {
   /** A leaving worker's last words: everything it counted, recorded before it exits. */
   onFinalMetrics(workerId: number, metrics: MetricsSnapshot): void {
     this.ledger.record(workerId, metrics);
+    this.departed.add(workerId);
   }
 
-  /** The worker's link closed: it cannot answer the collection in progress. */
+  /**
+   * The worker's link closed: it cannot answer the collection in progress. After its final
+   * metrics that is a worker leaving (not a failed collection of its slot); before, a failure.
+   */
   onLinkClosed(workerId: number): void {
-    this.collector.onUnreachable(workerId);
+    if (this.departed.has(workerId)) this.collector.onGone(workerId);
+    else this.collector.onUnreachable(workerId);
   }
 
   /** The worker has exited and its link has delivered all it will: carry its totals over. */
   async onWorkerGone(workerId: number): Promise<void> {
     await this.ledger.retire(workerId);
+    this.departed.delete(workerId);
     this.collector.onGone(workerId);
   }
 }

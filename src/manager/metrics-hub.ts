@@ -45,6 +45,17 @@ const PING_INTERVAL_MS = 2_000;
  */
 const WEDGED_AFTER_PINGS = 15;
 
+/**
+ * A call that reaches the main thread with less time than this left before its deadline is not
+ * run: the endpoint will have answered 503 by the time the answer is back, and a command its
+ * client was told failed must not happen anyway (a client obeying Retry-After would reload twice).
+ * The margin covers the answer's way back to a thread that may be short of CPU.
+ */
+const LATE_CALL_MARGIN_MS = 250;
+
+/** The calls that change something (the others read). */
+const COMMANDS: ReadonlySet<MainCallName> = new Set(['reload', 'scale', 'setLogLevel']);
+
 /** What the main thread does for each call of the metrics thread. */
 export type MainCallHandlers = {
   [K in MainCallName]: (...args: MainCalls[K]) => MainCallResults[K] | Promise<MainCallResults[K]>;
@@ -157,7 +168,18 @@ export class MetricsHub {
     this.post({ type: 'ping', pingId: ++this.lastPingId });
   }
 
-  private async answer(call: CallMain): Promise<void> {
+  /** Runs the call and answers the thread that asked (a thread replaced since gets nothing). */
+  private async answer(call: CallMain, asker: Worker): Promise<void> {
+    if (Date.now() > call.expiresAt - LATE_CALL_MARGIN_MS) {
+      // A command not run is worth a line; a probe or a read is not (after a long stall there may
+      // be many, one per request that waited).
+      const level = COMMANDS.has(call.name) ? 'warn' : 'debug';
+      this.logger[level](
+        { call: call.name, lateMs: Date.now() - call.expiresAt },
+        'manager endpoint call reached the main thread too late; not run (answered 503)',
+      );
+      return;
+    }
     let answer: MainAnswer;
     try {
       const handler = this.handlers[call.name] as (...args: unknown[]) => unknown;
@@ -183,7 +205,9 @@ export class MetricsHub {
         message: String(error),
       };
     }
-    this.post(answer);
+    // Call ids restart with each thread: an answer for a thread that is gone would settle an
+    // unrelated call of its replacement.
+    if (asker === this.thread && this.alive) asker.postMessage(answer satisfies ToMetricsThread);
   }
 
   private startThread(): void {
@@ -215,14 +239,19 @@ export class MetricsHub {
             this.unansweredPings = 0;
             return;
           case 'call':
-            void this.answer(message);
+            void this.answer(message, thread);
             return;
         }
       });
       thread.once('error', reject);
     });
-    // Only the first thread's failure to start is the caller's (ready()); later ones are logged.
-    if (!first) this.listening.catch(() => undefined);
+    // Only the first thread's failure to start is the caller's (ready()); later ones are logged
+    // (the thread then ends, and the next one is tried a second later).
+    if (!first) {
+      this.listening.catch((error: unknown) =>
+        this.logger.error({ err: error }, 'the new metrics thread could not start'),
+      );
+    }
     thread.on('error', (error) => this.logger.error({ err: error }, 'metrics thread failed'));
     thread.once('exit', (code) => {
       this.alive = false;

@@ -67,6 +67,8 @@ export interface CallMain<K extends MainCallName = MainCallName> {
   callId: number;
   name: K;
   args: MainCalls[K];
+  /** Date.now() (one clock for both threads) past which the endpoint has answered 503. */
+  expiresAt: number;
 }
 
 /** An answer the endpoint sends to its client as it is (e.g. 503 shutting_down). */

@@ -14,7 +14,8 @@ const FIXTURE = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),
   '../fixtures/busy-main-main.mjs',
 );
-const BUSY_MS = 8_000;
+const BUSY_MS = 10_000;
+const ADMIN_TOKEN = 'busy-main-admin-token-0123';
 const COLLECT_TIMEOUT_MS = 1_000;
 const COUNT = 'http_request_duration_seconds_count';
 
@@ -26,6 +27,7 @@ describe('a manager whose main thread is stuck', () => {
       env: {
         WORKERS: '2',
         BUSY_MAIN_MS: String(BUSY_MS),
+        ADMIN_TOKEN,
         METRICS_COLLECT_TIMEOUT_MS: String(COLLECT_TIMEOUT_MS),
       },
     });
@@ -34,10 +36,11 @@ describe('a manager whose main thread is stuck', () => {
     expect(await cluster.stop()).toBe(0);
   });
 
-  it('answers /livez and /metrics 503 manager_unresponsive in bounded time, then whole again', async () => {
+  it('answers /livez, /metrics and admin calls 503 manager_unresponsive in bounded time, runs none of them late, then is whole again', async () => {
     for (let i = 0; i < 10; i += 1) {
       await fetch(`${cluster.apiUrl}/api/hello`, { headers: { connection: 'close' } });
     }
+    const pidsBefore = (await cluster.status()).workers.map((w) => w.pid).sort();
     // Both whole before: the main thread's families are there.
     const before = parseSamples(await (await fetch(`${cluster.managerUrl}/metrics`)).text());
     expect(sumOf(before, 'cluster_worker_up')).toBe(2);
@@ -71,6 +74,18 @@ describe('a manager whose main thread is stuck', () => {
     expect(during.headers.get('retry-after')).toBe('1');
     expect(await during.json()).toMatchObject({ error: { code: 'manager_unresponsive' } });
 
+    // A command answered 503 is not run once the main thread is back: retrying it is safe.
+    const reload = await fetch(`${cluster.managerUrl}/reload`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
+    expect(
+      Date.now() - busySince,
+      'the reload was asked while the main thread was stuck',
+    ).toBeLessThan(BUSY_MS);
+    expect(reload.status).toBe(503);
+    expect(await reload.json()).toMatchObject({ error: { code: 'manager_unresponsive' } });
+
     const after = await waitUntil(
       async () => {
         if ((await fetch(`${cluster.managerUrl}/livez`)).status !== 200) return undefined;
@@ -82,5 +97,11 @@ describe('a manager whose main thread is stuck', () => {
       100,
     );
     expect(sumOf(after, COUNT)).toBeGreaterThanOrEqual(10);
+    await waitUntil(
+      () => cluster.logs().includes('reached the main thread too late; not run'),
+      'the main thread to drop the late reload',
+    );
+    expect(cluster.logs()).not.toContain('rolling reload requested over HTTP');
+    expect((await cluster.status()).workers.map((w) => w.pid).sort()).toEqual(pidsBefore);
   });
 });

@@ -124,6 +124,36 @@ describe('GET /metrics and the body buffer', () => {
   });
 });
 
+describe('GET /metrics and a scraper gone before the body is ready', () => {
+  it('gives the buffer back at once', async () => {
+    let released = 0;
+    let finishRender: () => void = () => undefined;
+    let renderStarted = false;
+    const rendered = new Promise<void>((resolve) => (finishRender = resolve));
+    const started = await serve(async () => {
+      renderStarted = true;
+      await rendered;
+      return { contentType: 'text/plain', body: bodyOf(1024), release: () => (released += 1) };
+    });
+    server = started.server;
+    const socket = net.connect(started.port, '127.0.0.1', () =>
+      socket.write('GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n'),
+    );
+    await until(() => renderStarted, 'the render to start');
+    socket.destroy();
+    // The server has seen the connection close before the body exists.
+    const open = () =>
+      new Promise<number>((resolve) => started.server.getConnections((_e, n) => resolve(n)));
+    for (let tries = 0; (await open()) > 0; tries += 1) {
+      if (tries > 500) throw new Error('the server never saw the close');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    finishRender();
+    await until(() => released > 0, 'the release of a body nobody will read');
+    expect(released).toBe(1);
+  });
+});
+
 /** Everything the server writes to a raw request, up to its closing the connection. */
 async function answerTo(port: number, request: string): Promise<string> {
   const exchange = await rawExchange(port, [request], { untilResponse: false });

@@ -41,14 +41,14 @@ function handlers(): MainCallHandlers & { calls: number } {
   return counted;
 }
 
-function startHub(calls: MainCallHandlers, port = 0): MetricsHub {
+function startHub(calls: MainCallHandlers, port = 0, host = '127.0.0.1'): MetricsHub {
   hub = new MetricsHub(
     createLogger('silent', {}),
     {
       logLevel: 'silent',
       nice: 0,
       endpoint: {
-        host: '127.0.0.1',
+        host,
         port,
         adminToken: undefined,
         collectTimeoutMs: 100,
@@ -98,6 +98,24 @@ describe('MetricsHub', () => {
     hub!.workerGone(trigger);
     await waitUntil(() => calls.calls === 2 || undefined, 'a new thread calling in', 5_000, 10);
     expect(hub!.threadsStarted).toBe(2);
+  });
+
+  it('does not run a call that reached it after its deadline (its client was answered 503)', async () => {
+    const scaled: number[] = [];
+    await startHub(
+      {
+        ...handlers(),
+        scale: (workers) => {
+          scaled.push(workers);
+          return null;
+        },
+      },
+      0,
+      'late-call',
+    ).ready();
+    // The call in time, sent after the late one, is run: by then the late one was judged.
+    await waitUntil(() => scaled.length > 0 || undefined, 'the call in time', 5_000, 10);
+    expect(scaled).toEqual([2]);
   });
 
   it('fails its start when the thread cannot open the endpoint', async () => {

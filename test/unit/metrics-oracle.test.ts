@@ -168,10 +168,11 @@ class Cluster {
     this.oracle.retire(worker.id);
   }
 
-  /** A drained worker's final words arrive before its exit is noticed. */
+  /** A drained worker's final words arrive, then its link closes, before its exit is noticed. */
   async leave(worker: Live): Promise<void> {
     const final = await worker.sim.snapshot();
     this.aggregator.onFinalMetrics(worker.id, overTheWire(final));
+    this.aggregator.onLinkClosed(worker.id);
     this.oracle.deliver(worker.id, final);
     await this.kill(worker);
   }
