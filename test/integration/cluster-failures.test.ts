@@ -29,6 +29,26 @@ describe('boot failures', () => {
     }
   });
 
+  it('exits 1 at once, forking nothing, when the manager endpoint port is taken', async () => {
+    const port = await freePort();
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(port, '127.0.0.1', resolve));
+    try {
+      const cluster = await startCluster({
+        env: { WORKERS: '2', METRICS_PORT: String(port) },
+        waitForWorkers: 0,
+      });
+      expect(await cluster.exited).toBe(1);
+      const logs = cluster.logs();
+      // Said by the manager, with the reason, before any worker was forked.
+      expect(logs).toMatch(/"level":"fatal".*cannot open the manager endpoint on 127\.0\.0\.1:\d+/);
+      expect(logs).toMatch(/EADDRINUSE/);
+      expect(logs).not.toMatch(/worker forked/);
+    } finally {
+      blocker.close();
+    }
+  });
+
   it('refuses bad configuration with exit code 2 and names the variable', async () => {
     const cluster = await startCluster({
       env: { WORKERS: 'many', METRICS_COLLECT_TIMEOUT_MS: '5' },
