@@ -207,7 +207,14 @@ export class MetricsHub {
     }
     // Call ids restart with each thread: an answer for a thread that is gone would settle an
     // unrelated call of its replacement.
-    if (asker === this.thread && this.alive) asker.postMessage(answer satisfies ToMetricsThread);
+    if (asker !== this.thread || !this.alive) return;
+    try {
+      asker.postMessage(answer satisfies ToMetricsThread);
+    } catch (error) {
+      // A value that cannot be cloned is a bug here; it must not end the manager (an unhandled
+      // rejection on this thread would): the endpoint answers 503 at the call's deadline.
+      this.logger.error({ err: error, call: call.name }, 'manager endpoint answer not sent');
+    }
   }
 
   private startThread(): void {

@@ -3,7 +3,8 @@
 // fails the manager's start. A stand-in thread (test/fixtures/fake-metrics-thread.mjs) crashes or
 // spins on request.
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/logger.js';
+import pino from 'pino';
+import { createLogger, type Logger } from '../../src/logger.js';
 import {
   EndpointFailedError,
   MetricsHub,
@@ -41,9 +42,14 @@ function handlers(): MainCallHandlers & { calls: number } {
   return counted;
 }
 
-function startHub(calls: MainCallHandlers, port = 0, host = '127.0.0.1'): MetricsHub {
+function startHub(
+  calls: MainCallHandlers,
+  port = 0,
+  host = '127.0.0.1',
+  logger: Logger = createLogger('silent', {}),
+): MetricsHub {
   hub = new MetricsHub(
-    createLogger('silent', {}),
+    logger,
     {
       logLevel: 'silent',
       nice: 0,
@@ -116,6 +122,25 @@ describe('MetricsHub', () => {
     // The call in time, sent after the late one, is run: by then the late one was judged.
     await waitUntil(() => scaled.length > 0 || undefined, 'the call in time', 5_000, 10);
     expect(scaled).toEqual([2]);
+  });
+
+  it('survives an answer that cannot be sent (a bug in a handler), and says so', async () => {
+    const logged: string[] = [];
+    const logger = pino({ level: 'error' }, { write: (line: string) => void logged.push(line) });
+    const calls = handlers();
+    // A function cannot be cloned into a message: postMessage throws.
+    calls.live = () => {
+      calls.calls += 1;
+      return (() => null) as unknown as null;
+    };
+    await startHub(calls, 0, '127.0.0.1', logger).ready();
+    await waitUntil(
+      () => logged.some((line) => line.includes('manager endpoint answer not sent')) || undefined,
+      'the failed answer logged',
+      5_000,
+      10,
+    );
+    expect(hub!.threadsStarted).toBe(1);
   });
 
   it('fails its start when the thread cannot open the endpoint', async () => {
