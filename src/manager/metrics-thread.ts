@@ -91,9 +91,13 @@ port.on('message', (message: ToMetricsThread) => {
       workers = message.workers;
       return;
     case 'worker-gone':
-      void links
+      // A failure here is logged, not left to end the thread (and restart the totals with it).
+      links
         .drained(message.workerId, LINK_DRAIN_GRACE_MS)
-        .then(() => aggregator.onWorkerGone(message.workerId));
+        .then(() => aggregator.onWorkerGone(message.workerId))
+        .catch((error: unknown) =>
+          logger.error({ err: error, workerId: message.workerId }, 'retiring a worker failed'),
+        );
       return;
     case 'set-log-level':
       logger.level = message.level;
