@@ -73,6 +73,8 @@ export interface MetricsHubOptions {
   logLevel: LogLevel;
   nice: number;
   endpoint: EndpointOptions;
+  /** The supervisor's workers now: sent when they change, and to every new thread. */
+  workers: () => WorkerRef[];
 }
 
 /** The manager endpoint could not be opened: the manager cannot run. */
@@ -87,7 +89,6 @@ export class MetricsHub {
   private closing = false;
   /** The current thread runs (between its start and its exit). */
   private alive = false;
-  private workers: WorkerRef[] = [];
   private logLevel: LogLevel;
   private readonly watchdog: NodeJS.Timeout;
   private lastPingId = 0;
@@ -124,10 +125,9 @@ export class MetricsHub {
     return this.listening;
   }
 
-  /** The supervisor's workers now; the thread collects from the ready and stopping ones. */
-  workersChanged(workers: WorkerRef[]): void {
-    this.workers = workers;
-    this.post({ type: 'workers', workers });
+  /** The supervisor's workers changed; the thread collects from the ready and stopping ones. */
+  workersChanged(): void {
+    this.post({ type: 'workers', workers: this.options.workers() });
   }
 
   workerGone(workerId: number): void {
@@ -230,8 +230,8 @@ export class MetricsHub {
     this.threadsStarted += 1;
     this.awaitingPong = false;
     this.unansweredPings = 0;
-    // A new thread learns the workers from the start (a restarted one, from the current list).
-    this.post({ type: 'workers', workers: this.workers });
+    // A new thread learns the workers from the start (a restarted one, the current list).
+    this.workersChanged();
     const first = this.threadsStarted === 1;
     this.listening = new Promise<void>((resolve, reject) => {
       thread.on('message', (message: FromMetricsThread) => {

@@ -3,7 +3,7 @@
 // accepts every API connection: the scrapes' HTTP, reading the workers' replies from their links,
 // merging as prom-client's aggregate() does, rendering, writing the body. What only the main
 // thread knows (the supervisor's state and commands, its own metrics) it asks for by message.
-import http from 'node:http';
+import { once } from 'node:events';
 import { parentPort, workerData } from 'node:worker_threads';
 import { Registry } from 'prom-client';
 import { createLogger } from '../logger.js';
@@ -125,19 +125,10 @@ server.on('clientError', answerClientError);
 
 await links.listen(options.socketPath);
 try {
-  await listen(server, endpoint.port, endpoint.host);
+  // Rejects if the server emits 'error' (EADDRINUSE, a bad host) before it listens.
+  await once(server.listen(endpoint.port, endpoint.host), 'listening');
 } catch (error) {
   post({ type: 'endpoint-failed', message: String(error) });
   process.exit(1);
 }
 post({ type: 'listening' });
-
-function listen(target: http.Server, portNumber: number, host: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    target.once('error', reject);
-    target.listen(portNumber, host, () => {
-      target.off('error', reject);
-      resolve();
-    });
-  });
-}

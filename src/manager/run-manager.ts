@@ -63,6 +63,7 @@ export async function runManager(): Promise<void> {
           maxConnections: config.metricsMaxConnections,
           maxConcurrentScrapes: config.metricsMaxScrapes,
         },
+        workers: () => supervisor.list().map(({ id, slot, state }) => ({ id, slot, state })),
       },
       mainThreadHandlers({ supervisor, managerMetrics, logger, setLogLevel }),
     );
@@ -79,11 +80,7 @@ export async function runManager(): Promise<void> {
   // Forked workers inherit the environment: this is how they find the metrics link.
   process.env[METRICS_SOCKET_ENV] = metricsHub.socketPath;
   supervisor.on('worker-gone', (worker) => metricsHub.workerGone(worker.id));
-  supervisor.on('workers-changed', () =>
-    metricsHub.workersChanged(
-      supervisor.list().map(({ id, slot, state }) => ({ id, slot, state })),
-    ),
-  );
+  supervisor.on('workers-changed', () => metricsHub.workersChanged());
 
   const finish = async () => {
     await supervisor.shutdown();

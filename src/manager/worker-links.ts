@@ -2,6 +2,7 @@
 // worker. A connection says which worker it is (hello), then carries collection requests one way
 // and replies and final words the other. The supervisor (main thread) stays the authority on
 // which workers exist; a link only carries their data.
+import { once } from 'node:events';
 import fs from 'node:fs';
 import net from 'node:net';
 import type { Logger } from '../logger.js';
@@ -35,15 +36,10 @@ export class WorkerLinks {
     this.server = net.createServer((socket) => this.accept(socket));
   }
 
-  listen(socketPath: string): Promise<void> {
+  async listen(socketPath: string): Promise<void> {
     fs.rmSync(socketPath, { force: true });
-    return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(socketPath, () => {
-        this.server.off('error', reject);
-        resolve();
-      });
-    });
+    // Rejects if the server emits 'error' before it listens.
+    await once(this.server.listen(socketPath), 'listening');
   }
 
   send(workerId: number, message: ManagerLinkMessage): boolean {

@@ -2,6 +2,7 @@
 // when the manager says so. The worker never decides its own fate beyond that: the manager
 // supervises, so a worker only exits when told to, when its manager is gone, or when it fails.
 import cluster from 'node:cluster';
+import { once } from 'node:events';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { replaceEventLoopLagMetrics } from '../metrics/event-loop-lag.js';
 import {
@@ -174,13 +175,8 @@ function installSignalHandlers(
 
 async function listen(api: ApiServer, config: Config, logger: Logger): Promise<void> {
   try {
-    await new Promise<void>((resolve, reject) => {
-      api.server.once('error', reject);
-      api.server.listen(config.port, config.host, () => {
-        api.server.off('error', reject);
-        resolve();
-      });
-    });
+    // Rejects if the server emits 'error' (EADDRINUSE) before it listens.
+    await once(api.server.listen(config.port, config.host), 'listening');
   } catch (error) {
     const err = error as NodeJS.ErrnoException;
     const code = err.code ?? 'UNKNOWN';

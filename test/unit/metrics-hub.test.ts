@@ -63,6 +63,7 @@ function startHub(
         maxConnections: 10,
         maxConcurrentScrapes: 2,
       },
+      workers: () => [],
     },
     calls,
     {
