@@ -29,6 +29,9 @@ const optionalInt = (min: number, max: number) =>
     z.optional(int(min, max)),
   );
 
+/** The shortest METRICS_CHECKPOINT_MS other than 0 (off). */
+const MIN_CHECKPOINT_MS = 100;
+
 const host = z.string().check(z.trim(), z.minLength(1, 'must not be empty'));
 
 const schema = z.object({
@@ -41,6 +44,7 @@ const schema = z.object({
   HEARTBEAT_INTERVAL_MS: optionalInt(50, 60_000),
   SHUTDOWN_TIMEOUT_MS: z._default(int(100, 3_600_000), 10_000),
   METRICS_COLLECT_TIMEOUT_MS: z._default(int(50, 60_000), 2_000),
+  METRICS_CHECKPOINT_MS: z._default(int(0, 3_600_000), 5_000),
   ADMIN_TOKEN: z.pipe(
     z.pipe(z.optional(z.string()), z.transform(emptyAsUnset)),
     z.optional(z.string().check(z.minLength(16, 'must be at least 16 characters when set'))),
@@ -146,6 +150,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const problems: string[] = [];
   if (e.RESTART_BACKOFF_MAX_MS < e.RESTART_BACKOFF_BASE_MS) {
     problems.push('RESTART_BACKOFF_MAX_MS must be >= RESTART_BACKOFF_BASE_MS');
+  }
+  // Every checkpoint makes every worker read its registry: a few milliseconds apart would keep
+  // them at it. 0 turns checkpoints off.
+  if (e.METRICS_CHECKPOINT_MS > 0 && e.METRICS_CHECKPOINT_MS < MIN_CHECKPOINT_MS) {
+    problems.push(
+      `METRICS_CHECKPOINT_MS=${e.METRICS_CHECKPOINT_MS} must be 0 (off) or at least ${MIN_CHECKPOINT_MS}`,
+    );
   }
   if (portsClash(e)) {
     problems.push(

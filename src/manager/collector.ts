@@ -46,6 +46,8 @@ function sleep(ms: number): { done: Promise<void>; cancel: () => void } {
 export class MetricsCollector {
   private nextRequestId = 1;
   private running: Running | null = null;
+  /** When the last collection started (process.hrtime.bigint()), or null before the first. */
+  private lastStartedAt: bigint | null = null;
 
   constructor(private readonly ledger: MetricsLedger) {}
 
@@ -59,6 +61,12 @@ export class MetricsCollector {
     await Promise.race([run.finished, timer.done]);
     timer.cancel();
     return this.summary(run);
+  }
+
+  /** Milliseconds since the last collection started (for a scrape or not); null before any. */
+  msSinceLastCollection(): number | null {
+    if (this.lastStartedAt === null) return null;
+    return Number(process.hrtime.bigint() - this.lastStartedAt) / 1e6;
   }
 
   /** A worker's reply; kept only if it answers the collection in progress. */
@@ -85,9 +93,11 @@ export class MetricsCollector {
     const outcomes = new Map<number, Outcome>();
     let finish: () => void = () => undefined;
     const allDone = new Promise<void>((resolve) => (finish = resolve));
+    const startedAt = process.hrtime.bigint();
+    this.lastStartedAt = startedAt;
     const run: Running = {
       requestId: this.nextRequestId++,
-      startedAt: process.hrtime.bigint(),
+      startedAt,
       targets,
       outcomes,
       finished: allDone,

@@ -31,17 +31,35 @@ export class MetricsAggregator {
 
   /** The exposition, UTF-8, in bytes from `allocate` (a fresh array unless given). */
   async scrape(input: ScrapeInput, allocate?: AllocateBody): Promise<Uint8Array> {
-    const targets: CollectTarget[] = input.workers.map((worker) => ({
-      ...worker,
-      send: (message) => this.send(worker.id, message),
-    }));
-    const collection: Collection = await this.collector.collect(targets, input.timeoutMs);
+    const collection: Collection = await this.collect(input.workers, input.timeoutMs);
     const manager = await input.manager;
     // The per-type gauges beside the dropped *_total ones carry the same numbers.
     const own = [...manager, ...(await this.collectionMetrics.snapshot(collection))].filter(
       (family) => !isGaugeNamedLikeCounter(family),
     );
     return this.ledger.renderBytes(collection.answered, own, input.contentType, allocate);
+  }
+
+  /**
+   * A collection no scrape asked for (metrics-checkpoints.ts): every worker's newest counts reach
+   * the ledger, so a worker killed without warning loses only what it counted after it. Renders
+   * nothing; a scrape that arrives meanwhile shares it.
+   */
+  checkpoint(workers: readonly WorkerRef[], timeoutMs: number): Promise<Collection> {
+    return this.collect(workers, timeoutMs);
+  }
+
+  /** Milliseconds since the last collection started; null before any. */
+  msSinceLastCollection(): number | null {
+    return this.collector.msSinceLastCollection();
+  }
+
+  private collect(workers: readonly WorkerRef[], timeoutMs: number): Promise<Collection> {
+    const targets: CollectTarget[] = workers.map((worker) => ({
+      ...worker,
+      send: (message) => this.send(worker.id, message),
+    }));
+    return this.collector.collect(targets, timeoutMs);
   }
 
   onReply(workerId: number, message: MetricsReplyMessage): void {

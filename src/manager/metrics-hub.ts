@@ -72,6 +72,7 @@ export interface MetricsHubTuning {
 export interface MetricsHubOptions {
   logLevel: LogLevel;
   nice: number;
+  checkpointIntervalMs: number;
   endpoint: EndpointOptions;
   /** The supervisor's workers now: sent when they change, and to every new thread. */
   workers: () => WorkerRef[];
@@ -222,6 +223,7 @@ export class MetricsHub {
       socketPath: this.socketPath,
       logLevel: this.logLevel,
       nice: this.options.nice,
+      checkpointIntervalMs: this.options.checkpointIntervalMs,
       endpoint: this.options.endpoint,
     };
     const thread = new Worker(this.tuning.threadEntry ?? THREAD_ENTRY, { workerData: options });

@@ -25,6 +25,8 @@ export interface MetricsThreadOptions {
   logLevel: LogLevel;
   /** The thread's nice value (METRICS_THREAD_NICE): it yields the CPU to the API. */
   nice: number;
+  /** METRICS_CHECKPOINT_MS: collect by itself after this long without a scrape (0: never). */
+  checkpointIntervalMs: number;
   endpoint: EndpointOptions;
 }
 

@@ -15,6 +15,7 @@ import { ClusterMetrics } from './cluster-metrics.js';
 import { createManagerServer, type EndpointControl } from './http-server.js';
 import { MainThreadCalls } from './main-thread-calls.js';
 import { MetricsAggregator } from './metrics-aggregator.js';
+import { MetricsCheckpoints } from './metrics-checkpoints.js';
 import { MANAGER_METRICS_PREFIX, registerProcessWideMetrics } from './process-wide-metrics.js';
 import { niceThisThread } from './thread-priority.js';
 import type {
@@ -132,3 +133,10 @@ try {
   process.exit(1);
 }
 post({ type: 'listening' });
+
+new MetricsCheckpoints(aggregator, {
+  intervalMs: options.checkpointIntervalMs,
+  timeoutMs: endpoint.collectTimeoutMs,
+  workers: () => workers,
+  logger,
+}).start();

@@ -53,6 +53,7 @@ export async function runManager(): Promise<void> {
       {
         logLevel: config.logLevel,
         nice: config.metricsThreadNice,
+        checkpointIntervalMs: config.metricsCheckpointMs,
         endpoint: {
           host: config.metricsHost,
           port: config.metricsPort,

@@ -21,6 +21,8 @@ describe('loadConfig', () => {
       workerMaxRssMb: undefined,
     });
     expect(config.heartbeatIntervalMs).toBe(1_000);
+    expect(config.metricsCheckpointMs).toBe(5_000);
+    expect(loadConfig({ METRICS_CHECKPOINT_MS: '0' }).metricsCheckpointMs).toBe(0);
   });
 
   it('parses every variable', () => {
@@ -49,6 +51,8 @@ describe('loadConfig', () => {
     ['LOG_LEVEL', 'loud'],
     ['ADMIN_TOKEN', 'short'],
     ['METRICS_COLLECT_TIMEOUT_MS', '-1'],
+    ['METRICS_CHECKPOINT_MS', '-1'],
+    ['METRICS_CHECKPOINT_MS', '99'],
     ['METRICS_THREAD_NICE', '20'],
     ['METRICS_THREAD_NICE', '-5'],
   ])('rejects %s=%s naming the variable', (name, value) => {

@@ -53,6 +53,7 @@ function startHub(
     {
       logLevel: 'silent',
       nice: 0,
+      checkpointIntervalMs: 0,
       endpoint: {
         host,
         port,

@@ -1,6 +1,7 @@
 // The differential proof behind "metrics that do not lie": real prom-client registries (one per
 // simulated worker) go through random metric operations, scrapes, late and missing replies,
-// deaths without final words and graceful leaves, and after every scrape the manager's rendered
+// deaths without final words and graceful leaves, checkpoints (collections no scrape asked for),
+// and after every scrape the manager's rendered
 // exposition (worker encoder -> JSON as on the wire -> collector -> ledger -> renderer) must
 // equal the oracle's (prom-client's aggregate() over full snapshots), sample for sample, in both
 // text formats. Every delta, cache and shortcut of the fast path is held to that.
@@ -23,6 +24,7 @@ type Behaviour = 'answer' | 'late' | 'silent' | 'dies' | 'leaves';
 type Step =
   | { t: 'op'; worker: number; op: MetricOp }
   | { t: 'scrape'; behaviours: Behaviour[] }
+  | { t: 'checkpoint'; behaviours: Behaviour[] }
   | { t: 'kill'; worker: number }
   | { t: 'leave'; worker: number }
   | { t: 'spawn' };
@@ -119,6 +121,13 @@ const step: fc.Arbitrary<Step> = fc.oneof(
       behaviours: fc.array(behaviour, { minLength: 4, maxLength: 4 }),
     }),
   },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      t: fc.constant('checkpoint' as const),
+      behaviours: fc.array(behaviour, { minLength: 4, maxLength: 4 }),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('kill' as const), worker: workerIndex }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('leave' as const), worker: workerIndex }) },
   { weight: 2, arbitrary: fc.constant({ t: 'spawn' as const }) },
@@ -179,15 +188,46 @@ class Cluster {
 
   /** One collection, shared by a Prometheus-text and an OpenMetrics scrape. */
   async scrape(behaviours: Behaviour[]): Promise<void> {
-    const workers = this.live.map(({ id, slot }) => ({ id, slot, state: 'ready' as const }));
     // Bodies are written into reused buffers, as in the metrics thread: bytes left over from a
     // longer document before must not show.
     const scrapes = FORMATS.map((contentType) =>
       this.aggregator.scrape(
-        { workers, timeoutMs: TIMEOUT_MS, contentType, manager: [] },
+        { workers: this.refs(), timeoutMs: TIMEOUT_MS, contentType, manager: [] },
         (byteLength) => this.bodies.take(byteLength),
       ),
     );
+    const { late, answered, slotSuccess } = await this.answer(behaviours);
+    await vi.advanceTimersByTimeAsync(TIMEOUT_MS + 1);
+    const bodies = await Promise.all(scrapes);
+    const texts = bodies.map((body) => new TextDecoder().decode(body));
+    for (const body of bodies) this.bodies.giveBack(body.buffer as ArrayBuffer);
+    // Too late: the collection is over, the reply must change nothing.
+    for (const [worker, reply] of late) this.aggregator.onReply(worker.id, overTheWire(reply));
+
+    for (const [i, type] of FORMATS.entries()) {
+      const expected = await this.oracle.expected(answered, type);
+      expect(workerLines(texts[i]!)).toEqual(workerLines(expected));
+      for (const [slot, ok] of slotSuccess) {
+        expect(texts[i]).toContain(`cluster_worker_scrape_success{slot="${slot}"} ${ok ? 1 : 0}\n`);
+      }
+    }
+  }
+
+  /** A collection no scrape asked for: what it records must show in every later scrape. */
+  async checkpoint(behaviours: Behaviour[]): Promise<void> {
+    const collection = this.aggregator.checkpoint(this.refs(), TIMEOUT_MS);
+    const { late, answered } = await this.answer(behaviours);
+    await vi.advanceTimersByTimeAsync(TIMEOUT_MS + 1);
+    expect((await collection).answered).toEqual(answered);
+    for (const [worker, reply] of late) this.aggregator.onReply(worker.id, overTheWire(reply));
+  }
+
+  private refs() {
+    return this.live.map(({ id, slot }) => ({ id, slot, state: 'ready' as const }));
+  }
+
+  /** Each live worker does with its one pending request what `behaviours` says (in turn). */
+  private async answer(behaviours: Behaviour[]) {
     const late: [Live, MetricsReplyMessage][] = [];
     const answered = new Set<number>();
     const slotSuccess = new Map<number, boolean>();
@@ -214,20 +254,7 @@ class Cluster {
       this.oracle.deliver(worker.id, await worker.sim.snapshot());
       answered.add(worker.id);
     }
-    await vi.advanceTimersByTimeAsync(TIMEOUT_MS + 1);
-    const bodies = await Promise.all(scrapes);
-    const texts = bodies.map((body) => new TextDecoder().decode(body));
-    for (const body of bodies) this.bodies.giveBack(body.buffer as ArrayBuffer);
-    // Too late: the collection is over, the reply must change nothing.
-    for (const [worker, reply] of late) this.aggregator.onReply(worker.id, overTheWire(reply));
-
-    for (const [i, type] of FORMATS.entries()) {
-      const expected = await this.oracle.expected(answered, type);
-      expect(workerLines(texts[i]!)).toEqual(workerLines(expected));
-      for (const [slot, ok] of slotSuccess) {
-        expect(texts[i]).toContain(`cluster_worker_scrape_success{slot="${slot}"} ${ok ? 1 : 0}\n`);
-      }
-    }
+    return { late, answered, slotSuccess };
   }
 
   async run(step: Step): Promise<void> {
@@ -238,6 +265,8 @@ class Cluster {
         return worker!.sim.apply(step.op);
       case 'scrape':
         return this.scrape(step.behaviours);
+      case 'checkpoint':
+        return this.checkpoint(step.behaviours);
       case 'kill':
         return this.kill(worker!);
       case 'leave':
