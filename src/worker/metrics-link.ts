@@ -10,6 +10,7 @@ import { LineSocket } from '../line-socket.js';
 import { snapshotOf } from '../metrics/snapshot.js';
 import {
   isManagerLinkMessage,
+  type CollectMetricsMessage,
   type ManagerLinkMessage,
   type WorkerLinkMessage,
 } from '../protocol.js';
@@ -33,6 +34,8 @@ export class MetricsLink {
   private link: Link | null = null;
   private closed = false;
   private reconnectMs = RECONNECT_MIN_MS;
+  /** The newest collection request not yet being answered. */
+  private newestRequest: CollectMetricsMessage | null = null;
   /** Settles the wait for the manager's confirmation of the final metrics. */
   private settleFinal: (confirmed: boolean) => void = () => undefined;
 
@@ -90,7 +93,21 @@ export class MetricsLink {
 
   private onMessage(message: ManagerLinkMessage): void {
     if (message.type === 'final-ack') return this.settleFinal(true);
-    void this.encoder.encode(message.requestId, message.have).then((reply) => {
+    // Requests that queued up while this worker could not run (stopped, a long GC, a blocked
+    // loop) arrive together. The manager waits only for the newest: it starts a collection once
+    // the one before has ended, so every older request has been given up on. Only the newest is
+    // read and answered, after the whole chunk of lines (a microtask), instead of reading the
+    // registry once per stale request on the loop that has just come back to the API.
+    const scheduled = this.newestRequest !== null;
+    this.newestRequest = message;
+    if (!scheduled) queueMicrotask(() => this.answerNewest());
+  }
+
+  private answerNewest(): void {
+    const request = this.newestRequest;
+    this.newestRequest = null;
+    if (request === null) return;
+    void this.encoder.encode(request.requestId, request.have).then((reply) => {
       this.link?.send(reply);
     });
   }
