@@ -58,6 +58,13 @@ export function fmtInt(n: number): string {
   return Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : 'n/a';
 }
 
+/** Decimal units, as network figures are given: `1.52 MB`, `33.2 kB`. */
+export function fmtBytes(bytes: number): string {
+  if (!Number.isFinite(bytes)) return 'n/a';
+  if (bytes >= 1e6) return `${(bytes / 1e6).toFixed(2)} MB`;
+  return `${(bytes / 1e3).toFixed(1)} kB`;
+}
+
 export function fmtRps(rps: number): string {
   return `${fmtInt(rps)} req/s`;
 }

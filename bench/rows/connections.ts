@@ -6,8 +6,12 @@
 //   quiet    wrk -t1 -c16 -H 'Connection: close' GET /api/hello, nobody scrapes;
 //   scraped  the same while the bench scrapes /metrics every 200 ms (a scrape that takes longer
 //            is followed by the next at once: never two at a time).
-// 4b: scraped / quiet throughput, per side (goal for ours >= 0.9x). 4c: the primary's main-thread
-// event-loop delay p99 during each run (perf_hooks in the fixture, reported on SIGUSR2).
+//   control  (ours only) the same while the bench fetches, at the same pace, a static body as
+//            large as ours' /metrics from a trivial server (bench/servers/static-body-server.ts):
+//            what moving those bytes costs these 2 shared cores, with no metrics work anywhere.
+// 4b: scraped / quiet throughput, per side (goal for ours >= 0.9x), and control / quiet (the
+// floor no implementation can beat here). 4c: the primary's main-thread event-loop delay p99
+// during each run (perf_hooks in the fixture, reported on SIGUSR2).
 import { performance } from 'node:perf_hooks';
 import { EVENT_LOOP_SIGNAL, parseEventLoopLine, type EventLoopReport } from '../fixtures/phases.js';
 import { SYNTHETIC_CHURN_ENV, SYNTHETIC_ENV } from '../fixtures/synthetic.js';
@@ -16,12 +20,14 @@ import { sleep } from '../lib/procs.js';
 import {
   OURS_FIXTURE_ARGS,
   startCluster,
+  startServer,
   startStockCluster,
   stopAll,
+  type Server,
   type Service,
 } from '../lib/service.js';
-import { interleavedOrder, max, median, pairedRatio } from '../lib/stats.js';
-import { fmtInt, fmtMs, fmtRatio, fmtRps, judge, type TableRow } from '../lib/table.js';
+import { interleavedOrder, max, median, pairedRatio, rotatedOrder } from '../lib/stats.js';
+import { fmtBytes, fmtInt, fmtMs, fmtRatio, fmtRps, judge, type TableRow } from '../lib/table.js';
 import type { BenchContext, RowOutcome } from '../lib/types.js';
 import { assertWrk, runWrkClose, type WrkResult } from '../lib/wrk.js';
 import type { SyntheticMode } from './scrape.js';
@@ -34,7 +40,7 @@ const LABEL_SETS = 1000;
 const WRK_CONNECTIONS = 16;
 
 type Side = 'ours' | 'stock';
-type Condition = 'quiet' | 'scraped';
+type Condition = 'quiet' | 'scraped' | 'control';
 
 interface Run {
   wrk: WrkResult;
@@ -49,6 +55,10 @@ export interface ConnectionCase {
   runs: Record<Side, Record<Condition, Run[]>>;
   /** Per side: median over rounds of scraped / quiet throughput. */
   ratio: Record<Side, number>;
+  /** Ours: median over rounds of control / quiet throughput (the static body's). */
+  controlRatio: number;
+  /** Bytes of ours' /metrics body after the warm-up: the control's body size. */
+  bodyBytes: number;
 }
 
 /** Asks the fixture's primary for its event-loop report (and resets it). */
@@ -110,6 +120,7 @@ async function measureMode(ctx: BenchContext, mode: SyntheticMode): Promise<Conn
   if (mode === 'churn') env[SYNTHETIC_CHURN_ENV] = '1';
   let ours: Service | undefined;
   let stock: Service | undefined;
+  let control: Server | undefined;
   try {
     ours = await startCluster({
       label: `ours connections ${mode}`,
@@ -122,8 +133,8 @@ async function measureMode(ctx: BenchContext, mode: SyntheticMode): Promise<Conn
     const probes = { ours: eventLoopProbe(ours.child), stock: eventLoopProbe(stock.child) };
     const apiUrl = (side: Side) => `${sides[side].apiUrl}/api/hello?name=bench`;
     const runs: ConnectionCase['runs'] = {
-      ours: { quiet: [], scraped: [] },
-      stock: { quiet: [], scraped: [] },
+      ours: { quiet: [], scraped: [], control: [] },
+      stock: { quiet: [], scraped: [], control: [] },
     };
     // Warm-up: the JIT, and ours' first (full) collection, on both sides.
     for (const side of ['ours', 'stock'] as const) {
@@ -131,14 +142,28 @@ async function measureMode(ctx: BenchContext, mode: SyntheticMode): Promise<Conn
       await runWrkClose(apiUrl(side), { connections: WRK_CONNECTIONS, durationS: 2 });
       await scraper.stop();
     }
+    const metricsBody = await fetch(`${ours.managerUrl}/metrics`);
+    const bodyBytes = (await metricsBody.arrayBuffer()).byteLength;
+    control = await startServer(
+      `static body ${mode}`,
+      'bench/servers/static-body-server.ts',
+      { BODY_BYTES: String(bodyBytes) },
+      '/',
+    );
+    const scrapeUrl = (side: Side, condition: Condition) =>
+      condition === 'control' ? `${control!.url}/` : `${sides[side].managerUrl}/metrics`;
+    const conditions = (side: Side, round: number): Condition[] =>
+      side === 'ours'
+        ? rotatedOrder(round, ['quiet', 'scraped', 'control'] as const)
+        : interleavedOrder(round, 'quiet' as const, 'scraped' as const);
     for (let round = 0; round < options.connectionRounds; round += 1) {
       for (const side of interleavedOrder(round, 'ours' as const, 'stock' as const)) {
-        for (const condition of interleavedOrder(round, 'quiet' as const, 'scraped' as const)) {
+        for (const condition of conditions(side, round)) {
           await probes[side](); // starts the event-loop window
           const scraper =
-            condition === 'scraped'
-              ? scrapeEvery(`${sides[side].managerUrl}/metrics`, SCRAPE_PERIOD_MS)
-              : null;
+            condition === 'quiet'
+              ? null
+              : scrapeEvery(scrapeUrl(side, condition), SCRAPE_PERIOD_MS);
           const wrk = await runWrkClose(apiUrl(side), {
             connections: WRK_CONNECTIONS,
             durationS: options.connectionRunS,
@@ -166,9 +191,10 @@ async function measureMode(ctx: BenchContext, mode: SyntheticMode): Promise<Conn
       ours: pairedRatio(rps(runs.ours.quiet), rps(runs.ours.scraped)).median,
       stock: pairedRatio(rps(runs.stock.quiet), rps(runs.stock.scraped)).median,
     };
-    return { mode, runs, ratio };
+    const controlRatio = pairedRatio(rps(runs.ours.quiet), rps(runs.ours.control)).median;
+    return { mode, runs, ratio, controlRatio, bodyBytes };
   } finally {
-    await stopAll([ours, stock]);
+    await stopAll([ours, stock, control]);
   }
 }
 
@@ -187,7 +213,7 @@ export async function connectionRows(ctx: BenchContext): Promise<RowOutcome> {
   for (const c of cases) {
     const ours = c.runs.ours;
     const stock = c.runs.stock;
-    const failures = failuresOf([...ours.quiet, ...ours.scraped]);
+    const failures = failuresOf([...ours.quiet, ...ours.scraped, ...ours.control]);
     rows.push({
       id: '4b connections',
       what:
@@ -200,6 +226,17 @@ export async function connectionRows(ctx: BenchContext): Promise<RowOutcome> {
       ratio: fmtRatio(c.ratio.ours, 3),
       goal: `ours scraped/quiet >= ${CONNECTIONS_GOAL}x`,
       status: failures > 0 ? 'FAIL' : judge(c.ratio.ours, { atLeast: CONNECTIONS_GOAL }),
+    });
+    rows.push({
+      id: '4b control',
+      what:
+        `the same wrk against ours while the bench fetches a static ${fmtBytes(c.bodyBytes)} body ` +
+        `(ours' /metrics, ${c.mode}) from a trivial node:http server every ${SCRAPE_PERIOD_MS} ms: ` +
+        'what moving the bytes alone costs these cores, the floor under the row above',
+      measured: `ours ${medRps(ours.quiet)} -> ${medRps(ours.control)}`,
+      ratio: fmtRatio(c.controlRatio, 3),
+      goal: 'none (floor)',
+      status: 'info',
     });
     const allScrapes = (runs: readonly Run[]) => runs.flatMap((r) => r.scrapesMs);
     notes.push(
@@ -237,7 +274,12 @@ export async function connectionRows(ctx: BenchContext): Promise<RowOutcome> {
       'side and condition, sides and conditions in ABBA order; ratio = median of per-round ' +
       "scraped/quiet throughput ratios. The event-loop delay is the primary's main thread " +
       '(the one that accepts and hands off every API connection), measured over each wrk run. ' +
-      `Worst quiet-run p99 for stock: ${fmtMs(worst('stock', 'quiet'))}.`,
+      `Worst quiet-run p99 for stock: ${fmtMs(worst('stock', 'quiet'))}. ` +
+      '4b control: a third condition for ours in the same rotation; the static body is as large ' +
+      "as ours' /metrics after the warm-up, written by a node:http server of its own (one " +
+      'process), fetched by the same loop as the scrapes. Its ratio is what the bench fetching ' +
+      'that many bytes every 200 ms costs on these 2 cores (the client and the loopback copy ' +
+      'share them with wrk and the workers): a /metrics of that size cannot do better here.',
   );
   return { rows, notes, data: { cases } };
 }
