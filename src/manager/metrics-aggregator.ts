@@ -54,14 +54,6 @@ export class MetricsAggregator {
     return this.collector.msSinceLastCollection();
   }
 
-  private collect(workers: readonly WorkerRef[], timeoutMs: number): Promise<Collection> {
-    const targets: CollectTarget[] = workers.map((worker) => ({
-      ...worker,
-      send: (message) => this.send(worker.id, message),
-    }));
-    return this.collector.collect(targets, timeoutMs);
-  }
-
   onReply(workerId: number, message: MetricsReplyMessage): void {
     this.collector.onReply(workerId, message);
   }
@@ -86,5 +78,13 @@ export class MetricsAggregator {
     await this.ledger.retire(workerId);
     this.departed.delete(workerId);
     this.collector.onGone(workerId);
+  }
+
+  private collect(workers: readonly WorkerRef[], timeoutMs: number): Promise<Collection> {
+    const targets: CollectTarget[] = workers.map((worker) => ({
+      ...worker,
+      send: (message) => this.send(worker.id, message),
+    }));
+    return this.collector.collect(targets, timeoutMs);
   }
 }
