@@ -155,7 +155,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // them at it. 0 turns checkpoints off.
   if (e.METRICS_CHECKPOINT_MS > 0 && e.METRICS_CHECKPOINT_MS < MIN_CHECKPOINT_MS) {
     problems.push(
-      `METRICS_CHECKPOINT_MS=${e.METRICS_CHECKPOINT_MS} must be 0 (off) or at least ${MIN_CHECKPOINT_MS}`,
+      `${describeValue('METRICS_CHECKPOINT_MS', picked.METRICS_CHECKPOINT_MS)}: ` +
+        `must be 0 (off) or at least ${MIN_CHECKPOINT_MS}`,
     );
   }
   if (portsClash(e)) {
