@@ -12,6 +12,7 @@ import {
   isManagerLinkMessage,
   type CollectMetricsMessage,
   type ManagerLinkMessage,
+  type MetricsSnapshot,
   type WorkerLinkMessage,
 } from '../protocol.js';
 import { MetricsEncoder } from './metrics-encoder.js';
@@ -79,7 +80,18 @@ export class MetricsLink {
     this.closed = true;
     const link = this.link;
     if (!link) return false;
-    const metrics = await snapshotOf(this.options.registry);
+    let metrics: MetricsSnapshot;
+    try {
+      metrics = await snapshotOf(this.options.registry);
+    } catch (error) {
+      // The manager keeps this worker's last collected counts; nothing newer can be read.
+      this.options.logger.error(
+        { err: error },
+        'reading the metrics registry failed; no final metrics',
+      );
+      link.socket.end();
+      return false;
+    }
     let timer: NodeJS.Timeout | undefined;
     const confirmed = await new Promise<boolean>((resolve) => {
       this.settleFinal = resolve;
@@ -107,8 +119,16 @@ export class MetricsLink {
     const request = this.newestRequest;
     this.newestRequest = null;
     if (request === null) return;
-    void this.encoder.encode(request.requestId, request.have).then((reply) => {
-      this.link?.send(reply);
-    });
+    this.encoder.encode(request.requestId, request.have).then(
+      (reply) => void this.link?.send(reply),
+      // A metric whose collect() throws (an application's bug) must not end the worker, which
+      // an unhandled rejection would: this collection goes unanswered, so the manager flags the
+      // slot (cluster_worker_scrape_success 0) and keeps its last counts; the API keeps serving.
+      (error: unknown) =>
+        this.options.logger.error(
+          { err: error, requestId: request.requestId },
+          'reading the metrics registry failed; this collection goes unanswered',
+        ),
+    );
   }
 }

@@ -1,13 +1,16 @@
 // The worker's end of the metrics link, over a real Unix socket with a stand-in manager: requests
 // that queued up while the worker could not run (SIGSTOP, a long GC, a blocked loop) are answered
 // once, for the newest: the manager has given up on the others, and reading the registry once per
-// stale request would block the API's event loop again just as it resumes.
+// stale request would block the API's event loop again just as it resumes. And a registry that
+// cannot be read (a metric's collect() throws: an application's bug) costs that worker its
+// answer, logged, not its life: the manager flags it and keeps its last counts.
 import { once } from 'node:events';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { Counter, Registry } from 'prom-client';
+import pino from 'pino';
+import { Counter, Gauge, Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
 import { LineSocket } from '../../src/line-socket.js';
@@ -74,5 +77,45 @@ describe('MetricsLink', () => {
     expect(repliesTo(manager.received)).toEqual([5, 6]);
     const reply = manager.received.find((m) => m.type === 'metrics' && m.requestId === 5);
     expect(JSON.stringify(reply)).toContain('jobs_total');
+  });
+
+  it('survives a registry that cannot be read: logs it, leaves the request unanswered, answers the next', async () => {
+    const manager = await standInManager();
+    const registry = new Registry();
+    let broken = true;
+    new Gauge({
+      name: 'pool_size',
+      help: 'an application gauge read at collection',
+      registers: [registry],
+      collect() {
+        if (broken) throw new Error('pool closed');
+        this.set(4);
+      },
+    });
+    const logged: string[] = [];
+    const link = new MetricsLink({
+      socketPath: manager.socketPath,
+      workerId: 7,
+      slot: 0,
+      registry,
+      logger: pino({ level: 'warn' }, { write: (line: string) => void logged.push(line) }),
+    });
+    await link.connect();
+    await waitUntil(() => manager.received.some((m) => m.type === 'hello'), 'hello');
+
+    manager.peer()!.socket.write(collect(1));
+    await waitUntil(() => logged.join('').includes('pool closed'), 'the failure logged');
+    broken = false;
+    manager.peer()!.socket.write(collect(2));
+    await waitUntil(() => repliesTo(manager.received).includes(2), 'the reply to request 2');
+    expect(repliesTo(manager.received)).toEqual([2]);
+    expect(JSON.stringify(manager.received.at(-1))).toContain('pool_size');
+
+    // Leaving with the registry broken again: no final metrics, said so, no exception.
+    broken = true;
+    logged.length = 0;
+    expect(await link.sendFinalMetrics(1_000)).toBe(false);
+    expect(logged.join('')).toContain('pool closed');
+    expect(manager.received.some((m) => m.type === 'final-metrics')).toBe(false);
   });
 });
