@@ -33,7 +33,7 @@ describe('a worker whose registry cannot be read', () => {
   beforeAll(async () => {
     cluster = await startCluster({
       entry: FIXTURE,
-      env: { WORKERS: '2', METRICS_COLLECT_TIMEOUT_MS: '500' },
+      env: { WORKERS: '2', METRICS_COLLECT_TIMEOUT_MS: '1500' },
     });
   });
   afterAll(async () => {
