@@ -3,21 +3,21 @@
 // message is small: bodies never cross, the thread writes them to its own sockets.
 import type { LogLevel } from '../config.js';
 import type { MetricsSnapshot } from '../protocol.js';
+import type { ManagerServerLimits } from './http-server.js';
 import type { WorkerState } from './lifecycle.js';
 import type { StatusResponse } from './status-types.js';
 
-/** The manager endpoint (METRICS_HOST:METRICS_PORT), served by the metrics thread. */
-export interface EndpointOptions {
+/**
+ * The manager endpoint (METRICS_HOST:METRICS_PORT), served by the metrics thread: where it
+ * listens, its admin token, the collection's deadline, and the limits its HTTP server applies.
+ */
+export interface EndpointOptions extends ManagerServerLimits {
   host: string;
   port: number;
   /** Bearer token of the admin calls; undefined turns them off. */
   adminToken: string | undefined;
   /** METRICS_COLLECT_TIMEOUT_MS: a collection's deadline before the scraper's own shortens it. */
   collectTimeoutMs: number;
-  headersTimeoutMs: number;
-  keepAliveTimeoutMs: number;
-  maxConnections: number;
-  maxConcurrentScrapes: number;
 }
 
 export interface MetricsThreadOptions {

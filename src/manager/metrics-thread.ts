@@ -114,12 +114,7 @@ const server = createManagerServer({
   metrics,
   adminToken: endpoint.adminToken,
   logger,
-  limits: {
-    headersTimeoutMs: endpoint.headersTimeoutMs,
-    keepAliveTimeoutMs: endpoint.keepAliveTimeoutMs,
-    maxConnections: endpoint.maxConnections,
-    maxConcurrentScrapes: endpoint.maxConcurrentScrapes,
-  },
+  limits: endpoint,
 });
 // Requests its parser rejects get the endpoint's JSON error shape, not an empty body.
 server.on('clientError', answerClientError);

@@ -9,6 +9,9 @@ import { waitUntil } from '../../scripts/lib/wait.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const MAIN = path.join(ROOT, 'dist/main.js');
+
+/** A test-only entry of the cluster in test/fixtures/ (for StartOptions.entry). */
+export const fixtureEntry = (file: string): string => path.join(ROOT, 'test/fixtures', file);
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 
 export interface ClusterHandle {

@@ -3,17 +3,12 @@
 // (cluster_worker_scrape_success 0) with its counts kept, the error is logged, and once the metric
 // reads again everything it counted meanwhile shows. (An unhandled rejection in the worker's
 // metrics link used to end the worker: a crash at every scrape.)
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCluster, type ClusterHandle } from '../helpers/cluster.js';
+import { fixtureEntry, startCluster, type ClusterHandle } from '../helpers/cluster.js';
 import { scrape, select, sumOf } from '../helpers/metrics-text.js';
 import { waitUntil } from '../../scripts/lib/wait.js';
 
-const FIXTURE = path.resolve(
-  path.dirname(fileURLToPath(import.meta.url)),
-  '../fixtures/broken-metric-worker-main.mjs',
-);
+const FIXTURE = fixtureEntry('broken-metric-worker-main.mjs');
 const COUNT = 'http_request_duration_seconds_count';
 
 const successOf = async (cluster: ClusterHandle, slot: string) =>

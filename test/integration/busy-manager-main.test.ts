@@ -3,17 +3,12 @@
 // /metrics answer 503 manager_unresponsive (an orchestrator restarts the pod, Prometheus records
 // the target down) instead of holding their clients until the thread is back. Once it is back,
 // both are whole again.
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCluster, type ClusterHandle } from '../helpers/cluster.js';
+import { fixtureEntry, startCluster, type ClusterHandle } from '../helpers/cluster.js';
 import { parseSamples, sumOf } from '../helpers/metrics-text.js';
 import { waitUntil } from '../../scripts/lib/wait.js';
 
-const FIXTURE = path.resolve(
-  path.dirname(fileURLToPath(import.meta.url)),
-  '../fixtures/busy-main-main.mjs',
-);
+const FIXTURE = fixtureEntry('busy-main-main.mjs');
 const BUSY_MS = 10_000;
 const ADMIN_TOKEN = 'busy-main-admin-token-0123';
 const COLLECT_TIMEOUT_MS = 1_000;

@@ -2,17 +2,12 @@
 // the kill's log line carries the JavaScript stack it was stuck in (read by the worker's watchdog
 // thread through the inspector). A stopped worker can tell nothing: it is killed on time all the
 // same, and the line says there is no stack.
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCluster, type ClusterHandle } from '../helpers/cluster.js';
+import { fixtureEntry, startCluster, type ClusterHandle } from '../helpers/cluster.js';
 import { isGone } from '../helpers/processes.js';
 import { waitUntil } from '../../scripts/lib/wait.js';
 
-const FIXTURE = path.resolve(
-  path.dirname(fileURLToPath(import.meta.url)),
-  '../fixtures/spinning-worker-main.mjs',
-);
+const FIXTURE = fixtureEntry('spinning-worker-main.mjs');
 const TIMEOUT_MS = 3_000;
 
 interface KillLine {

@@ -1,17 +1,12 @@
 // The manager's metrics thread ends (here: terminated from outside, as a crash would end it): the
 // manager says so, starts a new one on the same socket, the workers' links reconnect, and
 // scrapes answer with every worker again. Totals restart with the thread (documented).
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCluster, type ClusterHandle } from '../helpers/cluster.js';
+import { fixtureEntry, startCluster, type ClusterHandle } from '../helpers/cluster.js';
 import { scrape, select, sumOf } from '../helpers/metrics-text.js';
 import { waitUntil } from '../../scripts/lib/wait.js';
 
-const FIXTURE = path.resolve(
-  path.dirname(fileURLToPath(import.meta.url)),
-  '../fixtures/thread-restart-main.mjs',
-);
+const FIXTURE = fixtureEntry('thread-restart-main.mjs');
 const COUNT = 'http_request_duration_seconds_count';
 
 describe('a metrics thread that ends', () => {

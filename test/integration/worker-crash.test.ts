@@ -1,18 +1,13 @@
 // A worker that crashes (an uncaught exception outside any request) says so in a JSON log line,
 // hands the manager what it counted since the last scrape, and is replaced: unlike a SIGKILL,
 // a crash loses no request from the totals.
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCluster, type ClusterHandle } from '../helpers/cluster.js';
+import { fixtureEntry, startCluster, type ClusterHandle } from '../helpers/cluster.js';
 import { scrape, sumOf } from '../helpers/metrics-text.js';
 import { isGone } from '../helpers/processes.js';
 import { waitUntil } from '../../scripts/lib/wait.js';
 
-const FIXTURE = path.resolve(
-  path.dirname(fileURLToPath(import.meta.url)),
-  '../fixtures/crashing-worker-main.mjs',
-);
+const FIXTURE = fixtureEntry('crashing-worker-main.mjs');
 const COUNT = 'http_request_duration_seconds_count';
 const REQUESTS = 200;
 
