@@ -10,12 +10,23 @@ export interface ApiServerOptions {
   keepAliveTimeoutMs: number;
   /** The response class (the app's SecureResponse); Node's own when not given. */
   ServerResponse?: typeof http.ServerResponse | undefined;
+  /** Connections held at most; one more is closed at once (descriptor-budget.ts). */
+  maxConnections?: number | undefined;
+  /** Called for each connection refused at maxConnections. */
+  onRefused?: () => void;
 }
+
+/** The app's request handler: Koa's callback, whose promise settles once the app is done. */
+export type RequestHandler = (
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+) => Promise<unknown> | void;
 
 const DRAIN_POLL_MS = 50;
 
 interface ConnectionState {
-  active: number;
+  /** Requests on this connection the app has not finished with (pipelined ones included). */
+  open: Set<http.ServerResponse>;
   idleSince: number;
 }
 
@@ -26,27 +37,20 @@ export interface ApiServer {
   drain(timeoutMs: number): Promise<boolean>;
 }
 
-export function createApiServer(
-  handler: http.RequestListener,
-  options: ApiServerOptions,
-): ApiServer {
+export function createApiServer(handler: RequestHandler, options: ApiServerOptions): ApiServer {
   const counters: RequestCounters = { served: 0, inFlight: 0 };
   const connections = new Map<Socket, ConnectionState>();
-  const openResponses = new Set<http.ServerResponse>();
   let draining = false;
 
-  // One listener for every response, not a closure per request: 'close' comes exactly once per
-  // response, after 'finish' when it was sent and on its own when the connection died first (Node
-  // guards it with res._closed), so 'finish' needs no listener of its own.
-  const onResponseClose = function (this: http.ServerResponse): void {
-    openResponses.delete(this);
+  // A request is in flight from its arrival until the app is done with it or its connection
+  // closes, whichever comes first. Not until its response's 'close': Node never emits that for
+  // pipelined responses still queued when the connection dies, and a finished response stuck
+  // behind a client that does not read is the client's buffer, not work of ours. Either way a
+  // client could hold the count up (and the worker shedding) for as long as it liked.
+  const settle = (res: http.ServerResponse, state: ConnectionState): void => {
+    if (!state.open.delete(res)) return;
     counters.inFlight -= 1;
-    // Gone from the map when the connection closed first: nothing left to drain on it then.
-    const state = connections.get(this.req.socket as Socket);
-    if (state) {
-      state.active -= 1;
-      state.idleSince = Date.now();
-    }
+    state.idleSince = Date.now();
   };
 
   const server = http.createServer(
@@ -62,27 +66,43 @@ export function createApiServer(
       ...(options.ServerResponse && { ServerResponse: options.ServerResponse }),
     },
     (req, res) => {
-      const state = connections.get(req.socket);
-      if (state) state.active += 1;
       counters.served += 1;
-      counters.inFlight += 1;
       // While draining, every response tells its client to take the next request elsewhere.
       if (draining) res.setHeader('Connection', 'close');
-      openResponses.add(res);
-      res.on('close', onResponseClose);
-      handler(req, res);
+      const state = connections.get(req.socket);
+      // Its connection already closed (the request was parsed from the last bytes read): the app
+      // still answers it into the void, but it counts for nothing.
+      if (!state) return void handler(req, res);
+      state.open.add(res);
+      counters.inFlight += 1;
+      const done = () => settle(res, state);
+      res.once('close', done);
+      void handler(req, res)?.then(done, done);
     },
   );
   // Sockets idle longer than the keep-alive timeout get closed by Node; a stuck socket gets cut.
   server.setTimeout(120_000);
   server.on('connection', (socket: Socket) => {
-    connections.set(socket, { active: 0, idleSince: Date.now() });
-    socket.once('close', () => connections.delete(socket));
+    // Refused here rather than by net.Server's own maxConnections: under the cluster's
+    // round-robin that hands the connection back to the manager, which offers it again at once.
+    if (options.maxConnections !== undefined && connections.size >= options.maxConnections) {
+      socket.destroy();
+      options.onRefused?.();
+      return;
+    }
+    const state: ConnectionState = { open: new Set(), idleSince: Date.now() };
+    connections.set(socket, state);
+    socket.once('close', () => {
+      connections.delete(socket);
+      for (const res of state.open) closeQueuedResponse(res);
+    });
   });
 
   const drain = async (timeoutMs: number): Promise<boolean> => {
     draining = true;
-    for (const res of openResponses) if (!res.headersSent) res.setHeader('Connection', 'close');
+    for (const { open } of connections.values()) {
+      for (const res of open) if (!res.headersSent) res.setHeader('Connection', 'close');
+    }
     // net.Server's close stops accepting without http.Server's closeIdleConnections(): closing
     // a keep-alive socket at the instant its client reuses it fails that request. Instead each
     // connection is closed after its next response (Connection: close above), or once it has been
@@ -95,7 +115,7 @@ export function createApiServer(
     while (connections.size > 0 && Date.now() < deadline) {
       const now = Date.now();
       for (const [socket, state] of connections) {
-        if (state.active === 0 && now - state.idleSince >= idleGraceMs) socket.end();
+        if (state.open.size === 0 && now - state.idleSince >= idleGraceMs) socket.end();
       }
       await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
     }
@@ -105,4 +125,15 @@ export function createApiServer(
   };
 
   return { server, counters, drain };
+}
+
+/**
+ * Gives a response whose connection died the 'close' that Node (before nodejs/node#62534) never
+ * emits for one still queued behind another pipelined response: its in-flight count is settled
+ * and the app's abort-on-disconnect (an /api/delay wait) fires, as for any other client that left.
+ */
+function closeQueuedResponse(res: http.ServerResponse): void {
+  if (res.closed) return;
+  res.destroy();
+  res.emit('close');
 }

@@ -7,6 +7,7 @@
 // that keeps reaching request boundaries is alive; one stuck inside a request (an endless loop, a
 // stopped process) reaches none, goes silent, and is killed as before.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { getHeapStatistics } from 'node:v8';
 import type { HeartbeatMessage } from '../protocol.js';
 import { sendToManager } from './ipc.js';
 
@@ -32,6 +33,7 @@ export function startHeartbeat(
   const delay = monitorEventLoopDelay({ resolution: 10 });
   delay.enable();
   let lastBeatAt = 0;
+  let residentMemoryBytes = 0;
   const beat = () => {
     lastBeatAt = performance.now();
     const cpu = process.cpuUsage();
@@ -39,8 +41,9 @@ export function startHeartbeat(
       type: 'heartbeat',
       eventLoopDelayP99Seconds: delay.percentile(99) / NS_PER_S,
       eventLoopDelayMaxSeconds: delay.max / NS_PER_S,
-      residentMemoryBytes: process.memoryUsage.rss(),
-      heapUsedBytes: process.memoryUsage().heapUsed,
+      residentMemoryBytes: (residentMemoryBytes = readRss() ?? residentMemoryBytes),
+      // V8's own figure, the same as memoryUsage().heapUsed without memoryUsage()'s RSS read.
+      heapUsedBytes: getHeapStatistics().used_heap_size,
       cpuSecondsTotal: (cpu.user + cpu.system) / 1e6,
       requestsServed: counters.served,
       requestsInFlight: counters.inFlight,
@@ -62,4 +65,18 @@ export function startHeartbeat(
       delay.disable();
     },
   };
+}
+
+/**
+ * The resident set size, or undefined when it cannot be read now. On Linux libuv reads it from
+ * /proc/self/stat, which takes a file descriptor: with every descriptor in use (a flood of
+ * connections at the `ulimit -n`), it throws EMFILE, and a heartbeat that threw ended the worker.
+ * The last figure read stands in until descriptors are free again.
+ */
+function readRss(): number | undefined {
+  try {
+    return process.memoryUsage.rss();
+  } catch {
+    return undefined;
+  }
 }
