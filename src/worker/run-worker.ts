@@ -25,6 +25,7 @@ import {
 } from '../protocol.js';
 import { VERSION } from '../version.js';
 import { createApiServer, type ApiServer } from './api-server.js';
+import { ownConnectionBudget } from './descriptor-budget.js';
 import { startHeartbeat } from './heartbeat.js';
 import { MetricsLink } from './metrics-link.js';
 import { onManagerMessage, sendToManager } from './ipc.js';
@@ -63,6 +64,8 @@ export async function runWorker(options: WorkerOptions = {}): Promise<void> {
     headersTimeoutMs: config.httpHeadersTimeoutMs,
     keepAliveTimeoutMs: config.httpKeepAliveTimeoutMs,
     ServerResponse: secureResponseClass,
+    maxConnections: ownConnectionBudget(),
+    onRefused: refusalLog(logger),
   });
   // Requests Node's parser rejects get the API's JSON error shape too.
   api.server.on('clientError', handleClientError);
@@ -116,6 +119,25 @@ export async function runWorker(options: WorkerOptions = {}): Promise<void> {
   await sendToManager({ type: 'ready' });
   watchdog?.start();
   logger.info({ port: config.port, host: config.host }, 'worker ready');
+}
+
+/** One warn line at most this often while connections are refused, with the count since. */
+const REFUSAL_LOG_EVERY_MS = 10_000;
+
+function refusalLog(logger: Logger): () => void {
+  let lastAt = Number.NEGATIVE_INFINITY;
+  let since = 0;
+  return () => {
+    since += 1;
+    const now = Date.now();
+    if (now - lastAt < REFUSAL_LOG_EVERY_MS) return;
+    logger.warn(
+      { refused: since },
+      'connection budget full (descriptor limit): refusing connections',
+    );
+    lastAt = now;
+    since = 0;
+  };
 }
 
 /** How long a leaving worker waits for the manager to confirm it holds its final metrics. */

@@ -1,0 +1,41 @@
+// How many connections a worker may hold before it runs out of file descriptors. A connection
+// is one descriptor; past the process's `ulimit -n` every open() fails (EMFILE), including the
+// ones the worker needs to live: receiving the next connection from the manager (which then waits
+// for an answer that never comes and stops handing this worker connections), reading /proc for
+// its heartbeat and metrics, writing logs. So the worker refuses connections a reserve short of
+// the limit, and a flood costs the flood's clients, never the worker.
+import fs from 'node:fs';
+
+/** Descriptors kept free for the worker itself: IPC, metrics link, /proc reads, logs, the pool. */
+export const RESERVED_DESCRIPTORS = 64;
+
+/** The soft `Max open files` limit from a /proc/<pid>/limits text; undefined when unlimited. */
+export function openFilesLimit(limitsText: string): number | undefined {
+  const match = /^Max open files\s+(\d+|unlimited)\s/m.exec(limitsText);
+  if (!match?.[1] || match[1] === 'unlimited') return undefined;
+  return Number(match[1]);
+}
+
+/**
+ * The most connections to hold at once: the descriptor limit less the reserve and what is open
+ * now (the worker's own files at boot), never below 1. Undefined where the limit is unknown
+ * (not Linux) or unlimited: then nothing is capped.
+ */
+export function connectionBudget(
+  limit: number | undefined,
+  openNow: number,
+  reserve = RESERVED_DESCRIPTORS,
+): number | undefined {
+  if (limit === undefined) return undefined;
+  return Math.max(1, limit - openNow - reserve);
+}
+
+/** This process's connection budget, read from /proc once at boot. */
+export function ownConnectionBudget(): number | undefined {
+  try {
+    const limit = openFilesLimit(fs.readFileSync('/proc/self/limits', 'utf8'));
+    return connectionBudget(limit, fs.readdirSync('/proc/self/fd').length);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,70 @@
+// Running out of file descriptors means refusing or shedding connections, never dying: floods of
+// idle connections far past `ulimit -n`, opened and dropped for a while, leave every worker alive
+// (no crash, no restart), the probes answering, and the API serving once the flood is gone.
+import net from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCluster, type ClusterHandle } from '../helpers/cluster.js';
+import { waitUntil } from '../../scripts/lib/wait.js';
+
+const MAX_OPEN_FILES = 256;
+const FLOOD = 600;
+const ROUNDS = 6;
+
+/** Opens `count` connections that send nothing; resolves once each connected or failed. */
+async function openIdle(port: number, count: number): Promise<net.Socket[]> {
+  return Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<net.Socket>((resolve) => {
+          const socket = net.connect(port, '127.0.0.1');
+          socket.on('error', () => resolve(socket));
+          socket.once('connect', () => resolve(socket));
+          socket.setTimeout(5_000, () => resolve(socket));
+        }),
+    ),
+  );
+}
+
+async function status(url: string): Promise<number> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+    await res.arrayBuffer();
+    return res.status;
+  } catch {
+    return 0;
+  }
+}
+
+describe(`descriptor exhaustion (ulimit -n ${MAX_OPEN_FILES}, 1 worker: every flood lands on it)`, () => {
+  let cluster: ClusterHandle;
+  beforeAll(async () => {
+    cluster = await startCluster({ env: { WORKERS: '1' }, maxOpenFiles: MAX_OPEN_FILES });
+  });
+  afterAll(async () => {
+    expect(await cluster.stop()).toBe(0);
+  });
+
+  it(`${ROUNDS} floods of ${FLOOD} idle connections kill no worker`, async () => {
+    const before = (await cluster.status()).workers.map((w) => w.pid);
+    for (let round = 0; round < ROUNDS; round += 1) {
+      const sockets = await openIdle(cluster.apiPort, FLOOD);
+      // Let the heartbeats and the manager run with every descriptor taken.
+      const until = Date.now() + 2_000;
+      while (Date.now() < until) {
+        await status(`${cluster.managerUrl}/livez`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      for (const socket of sockets) socket.destroy();
+    }
+    await waitUntil(
+      async () => (await status(`${cluster.apiUrl}/api/hello`)) === 200,
+      'the API to serve again after the floods',
+      15_000,
+    );
+    const after = await cluster.status();
+    expect(after.workers.map((w) => w.pid)).toEqual(before);
+    expect(after.workers.map((w) => w.restarts)).toEqual([0]);
+    expect(cluster.logs()).not.toMatch(/worker crashed/);
+  });
+});
