@@ -94,6 +94,8 @@ describe('probes on a manager port held full by idle clients', () => {
       expect(answers.filter((a) => a.answer !== 200)).toEqual([]);
       expect(api).toEqual(Array(api.length).fill(200));
       expect(fds).toBeLessThan(maxOpenFiles - 50);
+      // The operator is told: evictions are logged with their count.
+      expect(cluster.logs()).toMatch(/"evicted":[1-9]\d*.*METRICS_MAX_CONNECTIONS/);
     } finally {
       holder.stop();
       await cluster.stop();
