@@ -15,12 +15,13 @@ import {
   missingHost,
 } from '../http-errors.js';
 import { checkAdminAuth } from './admin-auth.js';
+import { capConnections } from './connection-cap.js';
 import type { RenderedMetrics, ScrapeHeaders } from './cluster-metrics.js';
 import type { StatusResponse } from './status-types.js';
 
 const MAX_ADMIN_BODY_BYTES = 1024;
-/** A flood of refused connections is logged at most this often. */
-const DROP_LOG_INTERVAL_MS = 10_000;
+/** Connections evicted or refused at the cap are logged at most this often. */
+const SHED_LOG_INTERVAL_MS = 10_000;
 
 /**
  * What the endpoint asks of the manager's main thread. Each may fail with an HttpError that is
@@ -259,17 +260,21 @@ export function createManagerServer(deps: ManagerServerDeps): http.Server {
   server.on('checkExpectation', (_req: http.IncomingMessage, res: http.ServerResponse) =>
     sendError(res, expectationFailed()),
   );
-  // Beyond this, Node closes a connection as soon as it accepts it (the descriptor is freed).
-  server.maxConnections = limits.maxConnections;
-  let lastDropLog = 0;
-  server.on('drop', () => {
+  // At the cap a new connection evicts the longest-idle one (so idle clients cannot lock the
+  // probes out), and is closed only when every connection has a request in progress.
+  const shed = { evicted: 0, refused: 0 };
+  let lastShedLog = 0;
+  capConnections(server, limits.maxConnections, (outcome) => {
+    shed[outcome] += 1;
     const now = Date.now();
-    if (now - lastDropLog < DROP_LOG_INTERVAL_MS) return;
-    lastDropLog = now;
+    if (now - lastShedLog < SHED_LOG_INTERVAL_MS) return;
+    lastShedLog = now;
     logger.warn(
-      { maxConnections: limits.maxConnections },
-      'manager endpoint at METRICS_MAX_CONNECTIONS; closing new connections',
+      { maxConnections: limits.maxConnections, ...shed },
+      'manager endpoint at METRICS_MAX_CONNECTIONS: idle connections evicted, new ones refused if none was idle (counts since the last such line)',
     );
+    shed.evicted = 0;
+    shed.refused = 0;
   });
   return server;
 }

@@ -38,6 +38,26 @@ import { checkTools, run } from '../helpers/tools.js';
 
 const kubectl = checkKubectl();
 
+/** The namespace docs/kubernetes.md and networkpolicy.yaml say Prometheus runs in. */
+const PROMETHEUS_NAMESPACE = 'monitoring';
+
+interface NetworkPolicyPeer {
+  namespaceSelector?: { matchLabels?: Record<string, string> };
+  podSelector?: { matchLabels?: Record<string, string> };
+  ipBlock?: unknown;
+}
+
+interface NetworkPolicyRule {
+  from?: NetworkPolicyPeer[];
+  ports?: { port: string | number }[];
+}
+
+interface NetworkPolicySpec {
+  podSelector: { matchLabels: Record<string, string> };
+  policyTypes: string[];
+  ingress: NetworkPolicyRule[];
+}
+
 describe('generated manifests (npm run k8s:generate)', () => {
   it('are what the generator writes from prometheus/rules and grafana/dashboards today', () => {
     for (const [name, content] of Object.entries(generatedFiles())) {
@@ -68,6 +88,7 @@ describe.skipIf(kubectl.skip)('deploy/kubernetes rendered by kubectl kustomize',
             'ConfigMap',
             'Deployment',
             'HorizontalPodAutoscaler',
+            'NetworkPolicy',
             'PodDisruptionBudget',
             'PodMonitor',
             'PrometheusRule',
@@ -221,6 +242,35 @@ describe.skipIf(kubectl.skip)('deploy/kubernetes rendered by kubectl kustomize',
         replacement: 'cluster',
       });
       expect(monitor.metadata.labels).toMatchObject(RELEASE_LABEL);
+    });
+
+    it('the NetworkPolicy opens the API port to all and the manager port only to Prometheus pods', () => {
+      const policy = one(base, 'NetworkPolicy') as K8sObject & { spec: NetworkPolicySpec };
+      expect(selects(policy.spec.podSelector.matchLabels)).toBe(true);
+      expect(policy.spec.policyTypes).toContain('Ingress');
+      const rules = policy.spec.ingress;
+      // A rule without ports would open every port to its peers.
+      for (const rule of rules) expect(rule.ports?.length).toBeGreaterThan(0);
+      const portsOf = (rule: NetworkPolicyRule) =>
+        (rule.ports ?? []).map((p) => portNumber(container, p.port));
+      const http = portNumber(container, 'http');
+      const metrics = portNumber(container, 'metrics');
+      expect(rules.some((r) => r.from === undefined && portsOf(r).includes(http))).toBe(true);
+      const toMetrics = rules.filter((r) => portsOf(r).includes(metrics));
+      expect(toMetrics.length).toBeGreaterThan(0);
+      for (const rule of toMetrics) {
+        // Never from anywhere: each peer is Prometheus pods (podSelector) of one namespace.
+        expect(rule.from?.length).toBeGreaterThan(0);
+        for (const peer of rule.from ?? []) {
+          expect(peer.ipBlock).toBeUndefined();
+          expect(peer.namespaceSelector?.matchLabels).toEqual({
+            'kubernetes.io/metadata.name': PROMETHEUS_NAMESPACE,
+          });
+          expect(peer.podSelector?.matchLabels).toEqual({ 'app.kubernetes.io/name': 'prometheus' });
+        }
+      }
+      const overlayPolicy = one(overlay, 'NetworkPolicy') as K8sObject & { spec: unknown };
+      expect(overlayPolicy.spec).toEqual(policy.spec);
     });
 
     it('the PrometheusRule holds exactly the groups of prometheus/rules/*.yml', () => {

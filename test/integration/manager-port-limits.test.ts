@@ -100,7 +100,7 @@ describe('the manager port under hostile clients', () => {
         results.push((await get(`${cluster.apiUrl}/api/hello?name=flood`)).status);
       }
       const apiHealth = await get(`${cluster.apiUrl}/healthz`);
-      // Connections beyond the cap are closed by the manager as soon as it accepts them.
+      // Beyond the cap, each new connection makes the manager close the longest-idle one.
       const stillOpen = await waitUntil(
         () => {
           const open = flood.filter((h) => h.closedAt === null).length;
