@@ -2,7 +2,8 @@
 // worker's MetricsLink) when the socket's directory is removed under them (`rm -rf`, a
 // temporary-file cleaner): open links keep working, the directory and listener are made again at
 // the same path, a worker that could not connect meanwhile gets through and its counts with it.
-// And neither end trusts a directory at that path that is not private to this user.
+// A worker told to leave between retries tries once more at once, so its final counts are not
+// lost. And neither end trusts a directory at that path that is not private to this user.
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -13,7 +14,7 @@ import { Counter, Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WorkerLinks, type LinkEvents } from '../../src/manager/worker-links.js';
 import { packedValues } from '../../src/metrics/packed-family.js';
-import type { MetricsReplyMessage } from '../../src/protocol.js';
+import type { MetricsReplyMessage, MetricsSnapshot } from '../../src/protocol.js';
 import { MetricsLink } from '../../src/worker/metrics-link.js';
 import { waitUntil } from '../../scripts/lib/wait.js';
 
@@ -39,16 +40,17 @@ function socketPath(): string {
 /** The metrics thread's end, recording replies. */
 async function manager(at: string, checkMs: number) {
   const replies: { workerId: number; message: MetricsReplyMessage }[] = [];
+  const finals = new Map<number, MetricsSnapshot>();
   const events: LinkEvents = {
     onReply: (workerId, message) => replies.push({ workerId, message }),
-    onFinalMetrics: () => undefined,
+    onFinalMetrics: (workerId, metrics) => finals.set(workerId, metrics),
     onLinkClosed: () => undefined,
   };
   const log = logCollector();
   const links = new WorkerLinks(events, log.logger);
   await links.listen(at, checkMs);
   cleanups.push(() => links.close());
-  return { links, replies, log };
+  return { links, replies, finals, log };
 }
 
 /** A worker's end with a counter, `jobs_total`, at `jobs`. */
@@ -161,5 +163,16 @@ describe('MetricsLink', () => {
     await w.link.connect();
     expect(w.log.lines.join('')).toContain('not private to this user');
     expect(connections).toBe(0);
+  });
+
+  it('leaving while its retries wait, tries once more at once and hands over its final metrics', async () => {
+    const at = socketPath();
+    fs.rmSync(path.dirname(at), { recursive: true });
+    const w = worker(at, 1, 7);
+    await w.link.connect();
+    // The socket is back; the worker's next retry is not due yet when it is told to leave.
+    const m = await manager(at, 3_600_000);
+    expect(await w.link.sendFinalMetrics(5_000)).toBe(true);
+    expect(JSON.stringify(m.finals.get(1))).toContain('jobs_total');
   });
 });
