@@ -27,6 +27,16 @@ export interface Collection {
 
 type Outcome = 'answered' | 'gone' | 'unreachable';
 
+/**
+ * Why a worker's part of a collection failed: `unreachable`, it had no open metrics link (the
+ * request could not be sent, or the link closed before the answer) or its reply could not be
+ * used; `timeout`, it was asked and had not answered by the collection's deadline.
+ */
+export type CollectionFailure = 'unreachable' | 'timeout';
+
+/** Told once per worker whose part of a collection failed, when that collection ends. */
+export type OnCollectionFailure = (slot: number, reason: CollectionFailure) => void;
+
 interface Running {
   requestId: number;
   startedAt: bigint;
@@ -49,7 +59,10 @@ export class MetricsCollector {
   /** When the last collection started (process.hrtime.bigint()), or null before the first. */
   private lastStartedAt: bigint | null = null;
 
-  constructor(private readonly ledger: MetricsLedger) {}
+  constructor(
+    private readonly ledger: MetricsLedger,
+    private readonly onFailure: OnCollectionFailure = () => undefined,
+  ) {}
 
   /**
    * Asks every target (or joins the collection in progress) and resolves at the earlier of:
@@ -114,6 +127,11 @@ export class MetricsCollector {
       deadline.cancel();
       // Whoever has not answered by now missed the deadline; later replies are ignored.
       if (this.running === run) this.running = null;
+      for (const target of targets) {
+        const outcome = run.outcomes.get(target.id);
+        if (outcome === undefined) this.onFailure(target.slot, 'timeout');
+        else if (outcome === 'unreachable') this.onFailure(target.slot, 'unreachable');
+      }
     });
     for (const target of targets) {
       const have = this.ledger.baseFor(target.id);

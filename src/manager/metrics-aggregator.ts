@@ -19,8 +19,10 @@ export interface ScrapeInput {
 
 export class MetricsAggregator {
   readonly ledger = new MetricsLedger();
-  readonly collector = new MetricsCollector(this.ledger);
   private readonly collectionMetrics = new CollectionMetrics();
+  readonly collector = new MetricsCollector(this.ledger, (slot, reason) =>
+    this.collectionMetrics.countFailure(slot, reason),
+  );
   /** Workers that handed in their final metrics: when their link closes, they left. */
   private readonly departed = new Set<number>();
 

@@ -3,12 +3,13 @@
 // commands, its own metrics), tells it which workers exist, and replaces it when it ends or stops
 // answering. A scrape costs the main thread one small call: no HTTP, no body.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { LogLevel } from '../config.js';
 import { HttpError } from '../http-errors.js';
 import type { Logger } from '../logger.js';
-import { createSocketDir, removeOrphanedSocketDirs } from './socket-dir.js';
+import { createSocketDir, removeOrphanedSocketDirs, socketBaseDir } from './socket-dir.js';
 import type {
   CallMain,
   EndpointOptions,
@@ -82,7 +83,10 @@ export interface MetricsHubOptions {
 export class EndpointFailedError extends Error {}
 
 export class MetricsHub {
-  /** Where workers connect; in a private directory only this user can enter. */
+  /**
+   * Where workers connect; in a private directory only this user can enter, which the metrics
+   * thread makes again if it is removed while the manager runs.
+   */
   readonly socketPath: string;
   private readonly dir: string;
   private thread!: Worker;
@@ -107,10 +111,14 @@ export class MetricsHub {
     private readonly tuning: MetricsHubTuning = {},
   ) {
     this.logLevel = options.logLevel;
-    const orphans = removeOrphanedSocketDirs();
+    const base = socketBaseDir();
+    // A manager before this one may have used the other place.
+    const orphans = [...new Set([base, os.tmpdir()])].flatMap((dir) =>
+      removeOrphanedSocketDirs(dir),
+    );
     if (orphans.length > 0)
       logger.info({ removed: orphans }, 'removed socket directories of dead managers');
-    this.dir = createSocketDir();
+    this.dir = createSocketDir(base);
     this.socketPath = path.join(this.dir, 'metrics.sock');
     // Whatever way the manager ends, the socket's directory goes with it.
     process.once('exit', () => fs.rmSync(this.dir, { recursive: true, force: true }));

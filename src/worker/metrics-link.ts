@@ -1,12 +1,16 @@
 // The worker's end of its metrics link: a Unix socket to the manager's metrics thread (path in
 // CLUSTER_METRICS_SOCKET). It answers collection requests with the encoder's (delta) replies and,
 // when the worker leaves on purpose, hands over its final metrics and waits for the manager to
-// confirm it holds them. Reconnects if the link drops while the worker lives (the metrics thread
-// may have been restarted).
+// confirm it holds them. Reconnects if the link drops or cannot be made while the worker lives
+// (the metrics thread may have been restarted, or its socket removed and not yet made again):
+// the registry is cumulative, so what the worker counts meanwhile arrives with the next reply.
+// It connects only into a directory private to this user (private-dir.ts).
 import net from 'node:net';
+import path from 'node:path';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../logger.js';
 import { LineSocket } from '../line-socket.js';
+import { isPrivateDir } from '../private-dir.js';
 import { snapshotOf } from '../metrics/snapshot.js';
 import {
   isManagerLinkMessage,
@@ -47,6 +51,15 @@ export class MetricsLink {
   /** Resolves once connected (or once the first attempt failed: retries go on in the background). */
   connect(): Promise<void> {
     return new Promise((resolve) => {
+      const dir = path.dirname(this.options.socketPath);
+      if (!isPrivateDir(dir)) {
+        this.options.logger.warn(
+          { dir },
+          'metrics socket directory missing or not private to this user; not connecting yet',
+        );
+        this.retryLater();
+        return resolve();
+      }
       const socket = net.createConnection(this.options.socketPath);
       const link: Link = new LineSocket(socket, isManagerLinkMessage, (message) =>
         this.onMessage(message),
@@ -64,12 +77,16 @@ export class MetricsLink {
       socket.once('close', () => {
         if (this.link === link) this.link = null;
         this.settleFinal(false);
-        if (this.closed) return;
-        const delay = this.reconnectMs;
-        this.reconnectMs = Math.min(RECONNECT_MAX_MS, this.reconnectMs * 2);
-        setTimeout(() => void this.connect(), delay).unref();
+        this.retryLater();
       });
     });
+  }
+
+  private retryLater(): void {
+    if (this.closed) return;
+    const delay = this.reconnectMs;
+    this.reconnectMs = Math.min(RECONNECT_MAX_MS, this.reconnectMs * 2);
+    setTimeout(() => this.closed || void this.connect(), delay).unref();
   }
 
   /**
@@ -78,6 +95,8 @@ export class MetricsLink {
    */
   async sendFinalMetrics(timeoutMs: number): Promise<boolean> {
     this.closed = true;
+    // Between retries (the socket was removed, and may be back by now): one last attempt.
+    if (!this.link) await this.connect();
     const link = this.link;
     if (!link) return false;
     let metrics: MetricsSnapshot;
