@@ -2,6 +2,7 @@
 // variables, so a bad value fails the manager at start instead of every worker at fork time.
 import * as z from './zod.js';
 import { defaultWorkerCount } from './cpu-limit.js';
+import { hostSyntaxProblem } from './host-syntax.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -32,7 +33,14 @@ const optionalInt = (min: number, max: number) =>
 /** The shortest METRICS_CHECKPOINT_MS other than 0 (off). */
 const MIN_CHECKPOINT_MS = 100;
 
-const host = z.string().check(z.trim(), z.minLength(1, 'must not be empty'));
+const host = z.string().check(
+  z.trim(),
+  z.minLength(1, 'must not be empty'),
+  z.superRefine((value, ctx) => {
+    const problem = value === '' ? undefined : hostSyntaxProblem(value);
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem, input: value });
+  }),
+);
 
 const schema = z.object({
   PORT: z._default(int(0, 65535), 8080),
@@ -126,7 +134,12 @@ const WILDCARD_HOSTS: ReadonlySet<string> = new Set(['0.0.0.0', '::', '[::]', ':
  * on a "crash loop" that is really a configuration error. Port 0 asks the kernel for a free port
  * on each listen, so two zeros never clash.
  */
-function portsClash(e: { PORT: number; HOST: string; METRICS_PORT: number; METRICS_HOST: string }) {
+export function portsClash(e: {
+  PORT: number;
+  HOST: string;
+  METRICS_PORT: number;
+  METRICS_HOST: string;
+}) {
   if (e.PORT === 0 || e.PORT !== e.METRICS_PORT) return false;
   const api = e.HOST.toLowerCase();
   const manager = e.METRICS_HOST.toLowerCase();
