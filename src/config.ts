@@ -42,20 +42,34 @@ const host = z.string().check(
   }),
 );
 
+/**
+ * Visible ASCII only: a client sends the token in `Authorization: Bearer <token>`, which carries
+ * no spaces, controls or other characters (a secret file's trailing newline is the usual one), so
+ * such a token could never be matched and every admin call would answer 401.
+ */
+const adminToken = z
+  .string()
+  .check(
+    z.minLength(16, 'must be at least 16 characters when set'),
+    z.regex(/^[\x21-\x7e]*$/, 'must be visible ASCII characters only: no spaces or newlines'),
+  );
+
 const schema = z.object({
   PORT: z._default(int(0, 65535), 8080),
   HOST: z._default(host, '0.0.0.0'),
   METRICS_PORT: z._default(int(0, 65535), 9464),
   METRICS_HOST: z._default(host, '127.0.0.1'),
   WORKERS: optionalInt(1, MAX_WORKERS),
-  WORKER_TIMEOUT_MS: z._default(int(100, 3_600_000), 30_000),
+  // It bounds a worker's boot too (0.5-0.7 s on an idle machine): below 1 s every boot races
+  // the deadline, and the cluster flaps or gives up on a "crash loop".
+  WORKER_TIMEOUT_MS: z._default(int(1_000, 3_600_000), 30_000),
   HEARTBEAT_INTERVAL_MS: optionalInt(50, 60_000),
   SHUTDOWN_TIMEOUT_MS: z._default(int(100, 3_600_000), 10_000),
   METRICS_COLLECT_TIMEOUT_MS: z._default(int(50, 60_000), 2_000),
   METRICS_CHECKPOINT_MS: z._default(int(0, 3_600_000), 5_000),
   ADMIN_TOKEN: z.pipe(
     z.pipe(z.optional(z.string()), z.transform(emptyAsUnset)),
-    z.optional(z.string().check(z.minLength(16, 'must be at least 16 characters when set'))),
+    z.optional(adminToken),
   ),
   LOG_LEVEL: z._default(z.enum(LOG_LEVELS), 'info'),
   WORKER_MAX_REQUESTS: optionalInt(1, Number.MAX_SAFE_INTEGER),
