@@ -2,6 +2,7 @@
 // variables, so a bad value fails the manager at start instead of every worker at fork time.
 import * as z from './zod.js';
 import { defaultWorkerCount } from './cpu-limit.js';
+import { hostSyntaxProblem } from './host-syntax.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -32,7 +33,26 @@ const optionalInt = (min: number, max: number) =>
 /** The shortest METRICS_CHECKPOINT_MS other than 0 (off). */
 const MIN_CHECKPOINT_MS = 100;
 
-const host = z.string().check(z.trim(), z.minLength(1, 'must not be empty'));
+const host = z.string().check(
+  z.trim(),
+  z.minLength(1, 'must not be empty'),
+  z.superRefine((value, ctx) => {
+    const problem = value === '' ? undefined : hostSyntaxProblem(value);
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem, input: value });
+  }),
+);
+
+/**
+ * Visible ASCII only: a client sends the token in `Authorization: Bearer <token>`, which carries
+ * no spaces, controls or other characters (a secret file's trailing newline is the usual one), so
+ * such a token could never be matched and every admin call would answer 401.
+ */
+const adminToken = z
+  .string()
+  .check(
+    z.minLength(16, 'must be at least 16 characters when set'),
+    z.regex(/^[\x21-\x7e]*$/, 'must be visible ASCII characters only: no spaces or newlines'),
+  );
 
 const schema = z.object({
   PORT: z._default(int(0, 65535), 8080),
@@ -40,14 +60,16 @@ const schema = z.object({
   METRICS_PORT: z._default(int(0, 65535), 9464),
   METRICS_HOST: z._default(host, '127.0.0.1'),
   WORKERS: optionalInt(1, MAX_WORKERS),
-  WORKER_TIMEOUT_MS: z._default(int(100, 3_600_000), 30_000),
+  // It bounds a worker's boot too (0.5-0.7 s on an idle machine): below 1 s every boot races
+  // the deadline, and the cluster flaps or gives up on a "crash loop".
+  WORKER_TIMEOUT_MS: z._default(int(1_000, 3_600_000), 30_000),
   HEARTBEAT_INTERVAL_MS: optionalInt(50, 60_000),
   SHUTDOWN_TIMEOUT_MS: z._default(int(100, 3_600_000), 10_000),
   METRICS_COLLECT_TIMEOUT_MS: z._default(int(50, 60_000), 2_000),
   METRICS_CHECKPOINT_MS: z._default(int(0, 3_600_000), 5_000),
   ADMIN_TOKEN: z.pipe(
     z.pipe(z.optional(z.string()), z.transform(emptyAsUnset)),
-    z.optional(z.string().check(z.minLength(16, 'must be at least 16 characters when set'))),
+    z.optional(adminToken),
   ),
   LOG_LEVEL: z._default(z.enum(LOG_LEVELS), 'info'),
   WORKER_MAX_REQUESTS: optionalInt(1, Number.MAX_SAFE_INTEGER),
@@ -126,7 +148,12 @@ const WILDCARD_HOSTS: ReadonlySet<string> = new Set(['0.0.0.0', '::', '[::]', ':
  * on a "crash loop" that is really a configuration error. Port 0 asks the kernel for a free port
  * on each listen, so two zeros never clash.
  */
-function portsClash(e: { PORT: number; HOST: string; METRICS_PORT: number; METRICS_HOST: string }) {
+export function portsClash(e: {
+  PORT: number;
+  HOST: string;
+  METRICS_PORT: number;
+  METRICS_HOST: string;
+}) {
   if (e.PORT === 0 || e.PORT !== e.METRICS_PORT) return false;
   const api = e.HOST.toLowerCase();
   const manager = e.METRICS_HOST.toLowerCase();

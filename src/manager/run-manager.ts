@@ -5,6 +5,7 @@ import { ConfigError, loadConfig, MAX_WORKERS, type Config, type LogLevel } from
 import { createLogger, type Logger } from '../logger.js';
 import { VERSION } from '../version.js';
 import { METRICS_SOCKET_ENV } from '../protocol.js';
+import { checkBindings } from './bind-probe.js';
 import { mainThreadHandlers } from './main-thread-handlers.js';
 import { ManagerMetrics } from './manager-metrics.js';
 import { EndpointFailedError, MetricsHub } from './metrics-hub.js';
@@ -14,6 +15,8 @@ export async function runManager(): Promise<void> {
   let config: Config;
   try {
     config = loadConfig();
+    // Resolves and listens for a moment on each address: one that cannot work is refused here.
+    await checkBindings(config);
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);

@@ -43,6 +43,8 @@ export interface StartOptions {
   maxOpenFiles?: number;
   /** Another entry than dist/main.js: a test fixture. */
   entry?: string;
+  /** Runs the cluster as this user (the test runner must be root to switch). */
+  user?: { uid: number; gid: number };
 }
 
 const running = new Set<ChildProcess>();
@@ -83,7 +85,7 @@ export async function startCluster(options: StartOptions = {}): Promise<ClusterH
             ...nodeArgs,
           ],
         ];
-  const proc = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'], ...options.user });
   running.add(proc);
   let output = '';
   proc.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));

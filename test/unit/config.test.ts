@@ -55,6 +55,8 @@ describe('loadConfig', () => {
     ['METRICS_CHECKPOINT_MS', '99'],
     ['METRICS_THREAD_NICE', '20'],
     ['METRICS_THREAD_NICE', '-5'],
+    // Below 1 s no worker finishes booting before it is killed as hung.
+    ['WORKER_TIMEOUT_MS', '999'],
   ])('rejects %s=%s naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrowError(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrowError(new RegExp(name));
@@ -109,7 +111,83 @@ describe('loadConfig', () => {
     });
   });
 
+  describe('HOST and METRICS_HOST', () => {
+    it.each([
+      '0.0.0.0',
+      '127.0.0.1',
+      '255.255.255.255',
+      '::',
+      '::1',
+      'fe80::1%lo',
+      '::ffff:127.0.0.1',
+      'localhost',
+      'localhost.',
+      'my-pod-7d9f8-x2x4z',
+      'api.internal.example.com',
+      'compose_service',
+      '3com.example',
+      `${'a'.repeat(63)}.example`,
+    ])('accepts %s', (host) => {
+      expect(
+        loadConfig({ HOST: host, METRICS_HOST: host, PORT: '1', METRICS_PORT: '2' }),
+      ).toMatchObject({ host, metricsHost: host });
+    });
+
+    it.each([
+      ['256.1.1.1', /is not a valid IPv4 address/],
+      ['999.0.0.1', /is not a valid IPv4 address/],
+      ['1.2.3', /is not a valid IPv4 address/],
+      ['1.2.3.4.5', /is not a valid IPv4 address/],
+      // getaddrinfo reads these as 127.0.0.1 and 8.0.0.1 (octal): never what was meant.
+      ['127.1', /is not a valid IPv4 address/],
+      ['010.0.0.1', /is not a valid IPv4 address/],
+      ['0x7f.0.0.1', /is not a valid IPv4 address/],
+      ['2130706433', /is not a valid IPv4 address/],
+      ['[::1]', /without brackets/],
+      ['::g', /is not a valid IPv6 address/],
+      ['1:2:3:4:5:6:7:8:9', /is not a valid IPv6 address/],
+      ['-pod', /is neither an IP address nor a hostname/],
+      ['pod-', /is neither an IP address nor a hostname/],
+      ['a..b', /is neither an IP address nor a hostname/],
+      ['host name', /is neither an IP address nor a hostname/],
+      ['http://host', /is neither an IP address nor a hostname/],
+      ['host:8080', /is neither an IP address nor a hostname/],
+      [`${'a'.repeat(64)}.example`, /is neither an IP address nor a hostname/],
+      [`${'a.'.repeat(126)}ab`, /is neither an IP address nor a hostname/],
+    ])('refuses %s, naming the variable and why', (host, why) => {
+      for (const name of ['HOST', 'METRICS_HOST']) {
+        try {
+          loadConfig({ [name]: host });
+          expect.unreachable();
+        } catch (error) {
+          expect(error).toBeInstanceOf(ConfigError);
+          expect((error as ConfigError).problems).toEqual([
+            expect.stringContaining(`${name}=${JSON.stringify(host)}: `),
+          ]);
+          expect((error as ConfigError).problems[0]).toMatch(why);
+        }
+      }
+    });
+  });
+
   describe('secrets', () => {
+    it.each([
+      ['a trailing newline', 'a-long-enough-admin-token\n'],
+      ['a space', 'correct horse battery staple'],
+      ['a non-ASCII letter', 'a-long-enough-tokén'],
+    ])('refuses an ADMIN_TOKEN with %s, which no Bearer header carries', (_name, token) => {
+      try {
+        loadConfig({ ADMIN_TOKEN: token });
+        expect.unreachable();
+      } catch (error) {
+        const message = (error as ConfigError).message;
+        expect(message).toContain(
+          `ADMIN_TOKEN (${token.length} characters): must be visible ASCII`,
+        );
+        expect(message).not.toContain(token.trim());
+      }
+    });
+
     it('says how long a bad ADMIN_TOKEN is, never what it is', () => {
       try {
         loadConfig({ ADMIN_TOKEN: 'hunter2-secret' });

@@ -1,0 +1,92 @@
+// Before any fork, the manager listens for a moment on each address it and its workers will
+// listen on, the way they will (same lookup, same port) and closes at once. A hostname that does
+// not resolve, an address of no interface here or a port this user may not bind is then refused as
+// configuration (exit 2, naming the variable) instead of failing every worker's listen until the
+// crash-loop guard gives up. A port in use is left to the real listen: whoever holds it may be
+// about to let go (the previous instance draining), and that failure names the port already.
+import net from 'node:net';
+import { ConfigError, portsClash, type Config } from '../config.js';
+
+interface Endpoint {
+  hostVariable: 'HOST' | 'METRICS_HOST';
+  portVariable: 'PORT' | 'METRICS_PORT';
+  host: string;
+  port: number;
+}
+
+type Probe = { address: string } | { error: NodeJS.ErrnoException };
+
+async function probe(host: string, port: number): Promise<Probe> {
+  const server = net.createServer();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, resolve);
+    });
+    return { address: (server.address() as net.AddressInfo).address };
+  } catch (error) {
+    return { error: error as NodeJS.ErrnoException };
+  } finally {
+    if (server.listening) server.close();
+  }
+}
+
+/** What a failed probe says about the configuration, or undefined when it is not its fault. */
+function problemOf(e: Endpoint, error: NodeJS.ErrnoException): string | undefined {
+  const host = `${e.hostVariable}=${JSON.stringify(e.host)}`;
+  const port = `${e.portVariable}=${e.port}`;
+  if (error.syscall === 'getaddrinfo') return `${host}: does not resolve (${error.code})`;
+  switch (error.code) {
+    case 'EADDRINUSE':
+      return undefined;
+    case 'EADDRNOTAVAIL':
+      return `${host}: is not an address of this machine (EADDRNOTAVAIL)`;
+    case 'EAFNOSUPPORT':
+      return `${host}: its address family is not available here (EAFNOSUPPORT)`;
+    case 'EACCES':
+      return (
+        `${port}: this user may not listen on it (EACCES; below ` +
+        `net.ipv4.ip_unprivileged_port_start, 1024 by default, needs CAP_NET_BIND_SERVICE)`
+      );
+    default:
+      return `${host}, ${port}: cannot listen (${error.code ?? error.message})`;
+  }
+}
+
+/** Throws ConfigError naming each variable whose address cannot be listened on. */
+export async function checkBindings(config: Config): Promise<void> {
+  const endpoints: Endpoint[] = [
+    { hostVariable: 'HOST', portVariable: 'PORT', host: config.host, port: config.port },
+    {
+      hostVariable: 'METRICS_HOST',
+      portVariable: 'METRICS_PORT',
+      host: config.metricsHost,
+      port: config.metricsPort,
+    },
+  ];
+  const problems: string[] = [];
+  const bound: (string | undefined)[] = [];
+  // One after the other, each closed before the next: together they would clash on a shared port.
+  for (const endpoint of endpoints) {
+    const result = await probe(endpoint.host, endpoint.port);
+    if ('address' in result) bound.push(result.address);
+    else {
+      bound.push(undefined);
+      const problem = problemOf(endpoint, result.error);
+      if (problem !== undefined) problems.push(problem);
+    }
+  }
+  const [api, manager] = bound;
+  // Two names of one address (localhost and 127.0.0.1): config.ts compared the names only.
+  if (api !== undefined && manager !== undefined) {
+    const clash = { PORT: config.port, HOST: api, METRICS_PORT: config.metricsPort };
+    if (portsClash({ ...clash, METRICS_HOST: manager })) {
+      problems.push(
+        `METRICS_PORT=${config.metricsPort} is also PORT=${config.port} on overlapping addresses ` +
+          `(HOST=${config.host} is ${api}, METRICS_HOST=${config.metricsHost} is ${manager}): ` +
+          'give the manager endpoint its own port',
+      );
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+}
