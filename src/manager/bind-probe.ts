@@ -4,6 +4,7 @@
 // configuration (exit 2, naming the variable) instead of failing every worker's listen until the
 // crash-loop guard gives up. A port in use is left to the real listen: whoever holds it may be
 // about to let go (the previous instance draining), and that failure names the port already.
+import dns from 'node:dns';
 import net from 'node:net';
 import { ConfigError, portsClash, type Config } from '../config.js';
 
@@ -16,12 +17,16 @@ interface Endpoint {
 
 type Probe = { address: string } | { error: NodeJS.ErrnoException };
 
-async function probe(host: string, port: number): Promise<Probe> {
+/** Resolves a host name as net.Server's listen() does (dns.lookup, its first address). */
+export type Lookup = (host: string) => Promise<{ address: string }>;
+
+async function probe(host: string, port: number, lookup: Lookup): Promise<Probe> {
   const server = net.createServer();
   try {
+    const { address } = await lookup(host);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(port, host, resolve);
+      server.listen(port, address, resolve);
     });
     return { address: (server.address() as net.AddressInfo).address };
   } catch (error) {
@@ -54,7 +59,10 @@ function problemOf(e: Endpoint, error: NodeJS.ErrnoException): string | undefine
 }
 
 /** Throws ConfigError naming each variable whose address cannot be listened on. */
-export async function checkBindings(config: Config): Promise<void> {
+export async function checkBindings(
+  config: Config,
+  lookup: Lookup = (host) => dns.promises.lookup(host),
+): Promise<void> {
   const endpoints: Endpoint[] = [
     { hostVariable: 'HOST', portVariable: 'PORT', host: config.host, port: config.port },
     {
@@ -68,7 +76,7 @@ export async function checkBindings(config: Config): Promise<void> {
   const bound: (string | undefined)[] = [];
   // One after the other, each closed before the next: together they would clash on a shared port.
   for (const endpoint of endpoints) {
-    const result = await probe(endpoint.host, endpoint.port);
+    const result = await probe(endpoint.host, endpoint.port, lookup);
     if ('address' in result) bound.push(result.address);
     else {
       bound.push(undefined);

@@ -43,8 +43,12 @@ export interface StartOptions {
   maxOpenFiles?: number;
   /** Another entry than dist/main.js: a test fixture. */
   entry?: string;
-  /** Runs the cluster as this user (the test runner must be root to switch). */
-  user?: { uid: number; gid: number };
+  /**
+   * Runs the cluster without the right to listen on privileged ports, even as root (util-linux's
+   * setpriv drops CAP_NET_BIND_SERVICE from the bounding set; files stay readable, unlike
+   * running as another user from a private checkout).
+   */
+  withoutPrivilegedPorts?: boolean;
 }
 
 const running = new Set<ChildProcess>();
@@ -72,20 +76,16 @@ export async function startCluster(options: StartOptions = {}): Promise<ClusterH
     ...options.env,
   };
   for (const name of options.unset ?? []) delete env[name];
-  const nodeArgs = [options.entry ?? MAIN];
-  const [command, args] =
+  const nodeCommand = [
+    ...(options.withoutPrivilegedPorts ? ['setpriv', '--bounding-set', '-net_bind_service'] : []),
+    process.execPath,
+    options.entry ?? MAIN,
+  ];
+  const [command = process.execPath, ...args] =
     options.maxOpenFiles === undefined
-      ? [process.execPath, nodeArgs]
-      : [
-          '/bin/sh',
-          [
-            '-c',
-            `ulimit -n ${options.maxOpenFiles} && exec "$0" "$@"`,
-            process.execPath,
-            ...nodeArgs,
-          ],
-        ];
-  const proc = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'], ...options.user });
+      ? nodeCommand
+      : ['/bin/sh', '-c', `ulimit -n ${options.maxOpenFiles} && exec "$@"`, 'sh', ...nodeCommand];
+  const proc = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(proc);
   let output = '';
   proc.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));

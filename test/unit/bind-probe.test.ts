@@ -1,16 +1,18 @@
 // The manager's pre-fork probe, on real loopback sockets: what it refuses, and what it leaves to
 // the real listen.
+import dns from 'node:dns';
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
-import { checkBindings } from '../../src/manager/bind-probe.js';
+import { checkBindings, type Lookup } from '../../src/manager/bind-probe.js';
 import { freePort } from '../../scripts/lib/free-port.js';
 
-async function problems(env: Record<string, string>): Promise<string[]> {
+async function problems(env: Record<string, string>, lookup?: Lookup): Promise<string[]> {
   const ports = { PORT: String(await freePort()), METRICS_PORT: String(await freePort()) };
   try {
     await checkBindings(
       loadConfig({ HOST: '127.0.0.1', METRICS_HOST: '127.0.0.1', ...ports, ...env }),
+      lookup,
     );
     return [];
   } catch (error) {
@@ -37,7 +39,15 @@ describe('checkBindings', () => {
   });
 
   it('refuses a hostname that does not resolve', async () => {
-    expect(await problems({ HOST: 'no-such-host.invalid' })).toEqual([
+    // The resolver's answer for a name it does not know, without asking a DNS server (loopback only).
+    const notFound: Lookup = async (host) => {
+      if (host !== 'no-such-host.invalid') return dns.promises.lookup(host);
+      throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), {
+        code: 'ENOTFOUND',
+        syscall: 'getaddrinfo',
+      });
+    };
+    expect(await problems({ HOST: 'no-such-host.invalid' }, notFound)).toEqual([
       expect.stringMatching(/^HOST="no-such-host\.invalid": does not resolve \(ENOTFOUND\)$/),
     ]);
   });
