@@ -5,6 +5,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Readable } from 'node:stream';
 import { WORKER_REPORT_FD_ENV, type ManagerMessage, type StallReport } from '../protocol.js';
+import { watchConnectionHandoffs } from './connection-handoffs.js';
 import type { WorkerExit } from './lifecycle.js';
 import { readStallReports } from './stall-reports.js';
 import type { ForkWorker, WorkerHandle } from './worker-handle.js';
@@ -36,7 +37,12 @@ class ClusterWorkerHandle implements WorkerHandle {
   readonly exited: Promise<WorkerExit>;
 
   constructor(private readonly worker: Worker) {
-    this.exited = exitedAndDrained(worker);
+    const handoffs = watchConnectionHandoffs(worker.process);
+    // Once every message the worker sent before dying has been read: its acknowledgements too.
+    this.exited = exitedAndDrained(worker).then((exit) => ({
+      ...exit,
+      strandedConnections: handoffs.closeUnacknowledged(),
+    }));
   }
 
   get id(): number {

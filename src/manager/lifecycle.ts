@@ -30,4 +30,6 @@ export type ReplaceReason = StopReason & RestartReason;
 export interface WorkerExit {
   code: number | null;
   signal: string | null;
+  /** API connections handed to it that it never took, closed by the manager so clients retry. */
+  strandedConnections?: number;
 }

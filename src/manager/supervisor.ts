@@ -222,7 +222,13 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.workers.delete(worker.id);
     this.emit('workers-changed');
     this.emit('worker-gone', worker);
-    const log = { slot: worker.slot, workerPid: worker.pid, code: exit.code, signal: exit.signal };
+    const log = {
+      slot: worker.slot,
+      workerPid: worker.pid,
+      code: exit.code,
+      signal: exit.signal,
+      ...(exit.strandedConnections && { strandedConnectionsClosed: exit.strandedConnections }),
+    };
     if (worker.stopReason !== null) {
       this.logger.info({ ...log, reason: worker.stopReason }, 'worker exited as asked');
       return;
