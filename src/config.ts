@@ -81,6 +81,9 @@ const schema = z.object({
   WORKER_MIN_UPTIME_MS: z._default(int(0, 3_600_000), 5_000),
   HTTP_HEADERS_TIMEOUT_MS: z._default(int(1_000, 600_000), 10_000),
   HTTP_KEEP_ALIVE_TIMEOUT_MS: z._default(int(100, 600_000), 5_000),
+  // An API connection older than this gets `Connection: close` on its next response, so
+  // keep-alive clients spread over workers added since they connected; 0: no limit.
+  HTTP_CONNECTION_MAX_AGE_MS: z._default(int(0, 86_400_000), 30_000),
   METRICS_MAX_CONNECTIONS: z._default(int(1, 100_000), 100),
   METRICS_MAX_SCRAPES: z._default(int(1, 1_000), 10),
   METRICS_THREAD_NICE: z._default(int(0, 19), 10),

@@ -10,6 +10,11 @@ export interface ApiServerOptions {
   keepAliveTimeoutMs: number;
   /** The response class (the app's SecureResponse); Node's own when not given. */
   ServerResponse?: typeof http.ServerResponse | undefined;
+  /**
+   * A connection older than this is closed after its next response (`Connection: close`), so a
+   * keep-alive client reconnects and lands on whichever worker is next, a new one included. 0: never.
+   */
+  connectionMaxAgeMs?: number;
   /** Connections held at most; one more is closed at once (descriptor-budget.ts). */
   maxConnections?: number | undefined;
   /** Called for each connection refused at maxConnections. */
@@ -28,6 +33,7 @@ interface ConnectionState {
   /** Requests on this connection the app has not finished with (pipelined ones included). */
   open: Set<http.ServerResponse>;
   idleSince: number;
+  openedAt: number;
 }
 
 export interface ApiServer {
@@ -41,6 +47,7 @@ export function createApiServer(handler: RequestHandler, options: ApiServerOptio
   const counters: RequestCounters = { served: 0, inFlight: 0 };
   const connections = new Map<Socket, ConnectionState>();
   let draining = false;
+  const maxAgeMs = options.connectionMaxAgeMs ?? 0;
 
   // A request is in flight from its arrival until the app is done with it or its connection
   // closes, whichever comes first. Not until its response's 'close': Node never emits that for
@@ -67,9 +74,12 @@ export function createApiServer(handler: RequestHandler, options: ApiServerOptio
     },
     (req, res) => {
       counters.served += 1;
-      // While draining, every response tells its client to take the next request elsewhere.
-      if (draining) res.setHeader('Connection', 'close');
       const state = connections.get(req.socket);
+      // While draining, or once the connection is old, the response tells its client to take the
+      // next request elsewhere.
+      if (draining || (state && maxAgeMs > 0 && Date.now() - state.openedAt >= maxAgeMs)) {
+        res.setHeader('Connection', 'close');
+      }
       // Its connection already closed (the request was parsed from the last bytes read): the app
       // still answers it into the void, but it counts for nothing.
       if (!state) return void handler(req, res);
@@ -90,7 +100,8 @@ export function createApiServer(handler: RequestHandler, options: ApiServerOptio
       options.onRefused?.();
       return;
     }
-    const state: ConnectionState = { open: new Set(), idleSince: Date.now() };
+    const now = Date.now();
+    const state: ConnectionState = { open: new Set(), idleSince: now, openedAt: now };
     connections.set(socket, state);
     socket.once('close', () => {
       connections.delete(socket);

@@ -63,6 +63,7 @@ export async function runWorker(options: WorkerOptions = {}): Promise<void> {
   const api = createApiServer(app.callback(), {
     headersTimeoutMs: config.httpHeadersTimeoutMs,
     keepAliveTimeoutMs: config.httpKeepAliveTimeoutMs,
+    connectionMaxAgeMs: config.httpConnectionMaxAgeMs,
     ServerResponse: secureResponseClass,
     maxConnections: ownConnectionBudget(),
     onRefused: refusalLog(logger),
