@@ -1,12 +1,12 @@
 // The cluster's /metrics, on the metrics thread: pick the format, fit the collection to the
-// scraper's timeout, ask the main thread for its own metrics while the workers are collected,
-// and render into a reusable buffer.
+// scraper's timeout, ask the main thread for its own metrics while the workers are collected
+// (main-thread-metrics.ts), and render into a reusable buffer.
 import { Registry } from 'prom-client';
-import { HttpError } from '../http-errors.js';
 import type { Logger } from '../logger.js';
 import type { ContentType } from '../metrics/snapshot.js';
 import type { MetricsSnapshot } from '../protocol.js';
 import type { BodyBuffers } from './body-buffers.js';
+import { MainThreadMetrics } from './main-thread-metrics.js';
 import type { MetricsAggregator } from './metrics-aggregator.js';
 import type { WorkerRef } from './metrics-thread-protocol.js';
 import { collectTimeoutMs } from './scrape-timeout.js';
@@ -60,6 +60,8 @@ export interface ClusterMetricsDeps {
    * begins; `deadlineMs` is the collection's.
    */
   readMain: (deadlineMs: number) => Promise<MetricsSnapshot>;
+  /** How long the main thread has left a call unanswered (MainThreadCalls.unansweredForMs). */
+  mainUnansweredForMs: () => number;
   /** The manager's process-wide metrics (CPU, memory, descriptors), the same from any thread. */
   readProcessWide: () => Promise<MetricsSnapshot>;
   configuredTimeoutMs: number;
@@ -67,27 +69,28 @@ export interface ClusterMetricsDeps {
 }
 
 export class ClusterMetrics {
-  constructor(private readonly deps: ClusterMetricsDeps) {}
+  private readonly main: MainThreadMetrics;
+
+  constructor(private readonly deps: ClusterMetricsDeps) {
+    this.main = new MainThreadMetrics({
+      read: deps.readMain,
+      unansweredForMs: deps.mainUnansweredForMs,
+      logger: deps.logger,
+    });
+  }
 
   async render(headers: ScrapeHeaders): Promise<RenderedMetrics> {
-    const { aggregator, bodies, logger } = this.deps;
+    const { aggregator, bodies } = this.deps;
     const contentType = negotiateContentType(headers.accept);
     const timeoutMs = collectTimeoutMs(
       this.deps.configuredTimeoutMs,
       headers['x-prometheus-scrape-timeout-seconds'],
     );
     // Asked first: the main thread wakes and reads its own metrics while the collection requests
-    // go out and the workers encode. The process-wide ones are read in a microtask, so after
-    // scrape() below has sent its requests (it does before its first await).
-    const main = this.deps.readMain(timeoutMs).catch((error: unknown) => {
-      // Not answered within the collection's deadline: the scrape fails with 503
-      // manager_unresponsive, as Prometheus must see a manager whose main thread (the one that
-      // hands off every API connection) is stuck. A read that failed is a bug: logged, and the
-      // workers' metrics are still served.
-      if (error instanceof HttpError) throw error;
-      logger.error({ err: error }, "reading the main thread's metrics failed");
-      return [];
-    });
+    // go out and the workers encode (not answered in time: its last values, flagged). The
+    // process-wide ones are read in a microtask, so after scrape() below has sent its requests
+    // (it does before its first await).
+    const main = this.main.read(timeoutMs);
     const processWide = Promise.resolve().then(() => this.deps.readProcessWide());
     const manager = Promise.all([main, processWide]).then(([own, wide]) => [...own, ...wide]);
     // Awaited once the workers are collected; marked handled now, as it may reject before that.

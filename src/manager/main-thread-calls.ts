@@ -14,6 +14,19 @@ import type {
 /** How long an endpoint request waits for the main thread before answering 503. */
 export const MAIN_THREAD_DEADLINE_MS = 2_000;
 
+/**
+ * How long before a call's deadline the main thread stops running it: the answer's way back to a
+ * thread that may be short of CPU. 250 ms for the endpoint's 2 s calls; a quarter of a shorter
+ * deadline (a scrape fitted to a short Prometheus timeout), so that the main thread always has
+ * most of the deadline to reach the call: a fixed 250 ms left a 247 ms call no time at all.
+ */
+export function lateCallMarginMs(deadlineMs: number): number {
+  return Math.min(250, Math.floor(deadlineMs / 4));
+}
+
+/** Calls remembered as unanswered at most: enough to know since when the main thread is silent. */
+const MAX_UNANSWERED = 1_000;
+
 /** The main thread did not answer in time (it is busy, stopped or wedged). */
 export class MainThreadUnresponsiveError extends HttpError {
   constructor(deadlineMs: number) {
@@ -30,10 +43,17 @@ interface Pending {
   resolve: (value: unknown) => void;
   reject: (error: Error) => void;
   timer: NodeJS.Timeout;
+  deadlineMs: number;
 }
 
 export class MainThreadCalls {
   private readonly pending = new Map<number, Pending>();
+  /**
+   * When each call the main thread has not replied to yet was sent (its deadline may have passed),
+   * oldest first. The main thread reads its messages in order: a reply to a call proves it
+   * reached every earlier one.
+   */
+  private readonly unanswered = new Map<number, number>();
   private nextCallId = 1;
 
   constructor(private readonly post: (message: CallMain) => void) {}
@@ -53,13 +73,39 @@ export class MainThreadCalls {
         resolve: resolve as (value: unknown) => void,
         reject,
         timer,
+        deadlineMs,
       });
-      this.post({ type: 'call', callId, name, args, expiresAt: Date.now() + deadlineMs });
+      const now = Date.now();
+      // Past the cap, only the oldest are kept: they are what says since when it is silent.
+      if (this.unanswered.size < MAX_UNANSWERED) this.unanswered.set(callId, now);
+      const expiresAt = now + deadlineMs;
+      const runBy = expiresAt - lateCallMarginMs(deadlineMs);
+      this.post({ type: 'call', callId, name, args, expiresAt, runBy });
     });
+  }
+
+  /**
+   * Milliseconds since the oldest call the main thread has not replied to was sent (0 when it has
+   * replied to all): how long it has been silent, at least.
+   */
+  unansweredForMs(now = Date.now()): number {
+    for (const sentAt of this.unanswered.values()) return now - sentAt;
+    return 0;
+  }
+
+  /** The main thread did not run the call (it came too late): 503 now, not at the deadline. */
+  onLate(callId: number): void {
+    this.replied(callId);
+    const pending = this.pending.get(callId);
+    if (!pending) return;
+    this.pending.delete(callId);
+    clearTimeout(pending.timer);
+    pending.reject(new MainThreadUnresponsiveError(pending.deadlineMs));
   }
 
   /** The main thread's answer; one that comes after its deadline finds nobody waiting. */
   onAnswer(answer: MainAnswer): void {
+    this.replied(answer.callId);
     const pending = this.pending.get(answer.callId);
     if (!pending) return;
     this.pending.delete(answer.callId);
@@ -73,5 +119,13 @@ export class MainThreadCalls {
           })
         : new Error(answer.message),
     );
+  }
+
+  /** The main thread replied to `callId`, so it has read every call sent before it too. */
+  private replied(callId: number): void {
+    for (const id of this.unanswered.keys()) {
+      if (id > callId) return;
+      this.unanswered.delete(id);
+    }
   }
 }

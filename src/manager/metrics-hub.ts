@@ -14,6 +14,7 @@ import type {
   CallMain,
   EndpointOptions,
   FromMetricsThread,
+  LateCall,
   MainAnswer,
   MainCallName,
   MainCallResults,
@@ -45,14 +46,6 @@ const PING_INTERVAL_MS = 2_000;
  * time: a whole process paused (SIGSTOP, a VM pause) pauses both threads and misses none.
  */
 const WEDGED_AFTER_PINGS = 15;
-
-/**
- * A call that reaches the main thread with less time than this left before its deadline is not
- * run: the endpoint will have answered 503 by the time the answer is back, and a command its
- * client was told failed must not happen anyway (a client obeying Retry-After would reload twice).
- * The margin covers the answer's way back to a thread that may be short of CPU.
- */
-const LATE_CALL_MARGIN_MS = 250;
 
 /** The calls that change something (the others read). */
 const COMMANDS: ReadonlySet<MainCallName> = new Set(['reload', 'scale', 'setLogLevel']);
@@ -179,7 +172,11 @@ export class MetricsHub {
 
   /** Runs the call and answers the thread that asked (a thread replaced since gets nothing). */
   private async answer(call: CallMain, asker: Worker): Promise<void> {
-    if (Date.now() > call.expiresAt - LATE_CALL_MARGIN_MS) {
+    // A call that reaches the main thread after its runBy (margin: main-thread-calls.ts) is not
+    // run: the endpoint will have answered 503 by the time the answer is back, and a command its
+    // client was told failed must not happen anyway (a client obeying Retry-After would reload
+    // twice). The thread is told, which also shows it that the main thread turns again.
+    if (Date.now() > call.runBy) {
       // A command not run is worth a line; a probe or a read is not (after a long stall there may
       // be many, one per request that waited).
       const level = COMMANDS.has(call.name) ? 'warn' : 'debug';
@@ -187,6 +184,7 @@ export class MetricsHub {
         { call: call.name, lateMs: Date.now() - call.expiresAt },
         'manager endpoint call reached the main thread too late; not run (answered 503)',
       );
+      this.reply({ type: 'late', callId: call.callId }, call, asker);
       return;
     }
     let answer: MainAnswer;
@@ -214,6 +212,10 @@ export class MetricsHub {
         message: String(error),
       };
     }
+    this.reply(answer, call, asker);
+  }
+
+  private reply(answer: MainAnswer | LateCall, call: CallMain, asker: Worker): void {
     // Call ids restart with each thread: an answer for a thread that is gone would settle an
     // unrelated call of its replacement.
     if (asker !== this.thread || !this.alive) return;

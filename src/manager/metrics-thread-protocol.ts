@@ -71,6 +71,11 @@ export interface CallMain<K extends MainCallName = MainCallName> {
   args: MainCalls[K];
   /** Date.now() (one clock for both threads) past which the endpoint has answered 503. */
   expiresAt: number;
+  /**
+   * Date.now() past which the main thread does not run the call (it says so with a LateCall):
+   * its answer could not be back before expiresAt.
+   */
+  runBy: number;
 }
 
 /** An answer the endpoint sends to its client as it is (e.g. 503 shutting_down). */
@@ -84,6 +89,12 @@ export interface RefusedCall {
 export type MainAnswer =
   | { type: 'answer'; callId: number; ok: true; value: unknown }
   | { type: 'answer'; callId: number; ok: false; refused: RefusedCall | null; message: string };
+
+/** The call reached the main thread after its runBy and was not run (the main thread answers). */
+export interface LateCall {
+  type: 'late';
+  callId: number;
+}
 
 /** The supervisor's workers changed (forked, ready, stopping, gone): the list as it is now. */
 export interface WorkersChanged {
@@ -108,7 +119,8 @@ export interface Ping {
   pingId: number;
 }
 
-export type ToMetricsThread = MainAnswer | WorkersChanged | WorkerGone | SetThreadLogLevel | Ping;
+export type ToMetricsThread =
+  MainAnswer | LateCall | WorkersChanged | WorkerGone | SetThreadLogLevel | Ping;
 
 /** Both the links' socket and the endpoint are listening. */
 export interface ThreadListening {

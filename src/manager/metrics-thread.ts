@@ -60,6 +60,7 @@ const metrics = new ClusterMetrics({
   bodies: new BodyBuffers(),
   workers: () => workers,
   readMain: (deadlineMs) => calls.call('managerMetrics', [], deadlineMs),
+  mainUnansweredForMs: () => calls.unansweredForMs(),
   readProcessWide: (): Promise<MetricsSnapshot> =>
     snapshotOf(processWide).catch((error: unknown) => {
       logger.error({ err: error }, 'reading the manager process metrics failed');
@@ -87,6 +88,9 @@ port.on('message', (message: ToMetricsThread) => {
   switch (message.type) {
     case 'answer':
       calls.onAnswer(message);
+      return;
+    case 'late':
+      calls.onLate(message.callId);
       return;
     case 'workers':
       workers = message.workers;

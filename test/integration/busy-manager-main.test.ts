@@ -68,6 +68,16 @@ describe('a manager whose main thread is stuck', () => {
     expect(during.status).toBe(503);
     expect(during.headers.get('retry-after')).toBe('1');
     expect(await during.json()).toMatchObject({ error: { code: 'manager_unresponsive' } });
+    // The same verdict within a short scrape timeout: a stuck manager, not a slow part of it.
+    const shortStarted = Date.now();
+    const short = await fetch(`${cluster.managerUrl}/metrics`, {
+      headers: { 'x-prometheus-scrape-timeout-seconds': '0.33' },
+    });
+    const shortTookMs = Date.now() - shortStarted;
+    expect(Date.now() - busySince, 'the short scrape ran while stuck').toBeLessThan(BUSY_MS);
+    expect(shortTookMs).toBeLessThan(330 + 1_500);
+    expect(short.status).toBe(503);
+    expect(await short.json()).toMatchObject({ error: { code: 'manager_unresponsive' } });
 
     // A command answered 503 is not run once the main thread is back: retrying it is safe.
     const reload = await fetch(`${cluster.managerUrl}/reload`, {

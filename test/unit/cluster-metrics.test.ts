@@ -1,7 +1,7 @@
 // /metrics on the metrics thread: the main thread's own metrics and the process-wide ones are
-// merged in; a main thread that does not answer within the collection's deadline fails the scrape
-// with 503 (Prometheus must see it), one whose read failed does not; the body's buffer is reused
-// only once given back.
+// merged in; a main thread that misses the collection's deadline is flagged with its last values,
+// one silent as long as /livez allows fails the scrape with 503 (Prometheus must see it); the
+// body's buffer is reused only once given back.
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
@@ -26,6 +26,7 @@ function clusterMetrics(overrides: Partial<ClusterMetricsDeps> = {}) {
     bodies,
     workers: () => [],
     readMain: async () => [gauge('main_thread_gauge', 1)],
+    mainUnansweredForMs: () => 0,
     readProcessWide: async () => [gauge('process_wide_gauge', 2)],
     configuredTimeoutMs: 50,
     logger: createLogger('silent', {}),
@@ -45,21 +46,42 @@ describe('ClusterMetrics', () => {
     expect(text).toMatch(/# EOF\n$/);
   });
 
-  it('fails with 503 manager_unresponsive when the main thread does not answer in time', async () => {
-    let deadline = 0;
+  it('flags a main thread that misses a short deadline, with its last values, and answers', async () => {
+    let answers = true;
+    const deadlines: number[] = [];
     const { metrics } = clusterMetrics({
       readMain: (deadlineMs) => {
-        deadline = deadlineMs;
+        deadlines.push(deadlineMs);
+        if (answers) return Promise.resolve([gauge('main_thread_gauge', 7)]);
         return new Promise((_resolve, reject) =>
           setTimeout(() => reject(new MainThreadUnresponsiveError(deadlineMs)), 20),
         );
       },
     });
+    const header = { 'x-prometheus-scrape-timeout-seconds': '0.33' };
+    const first = (await metrics.render(header)).body.toString();
+    expect(first).toMatch(/^main_thread_gauge 7$/m);
+    expect(first).toMatch(/^cluster_manager_scrape_success 1$/m);
+    answers = false;
+    const text = (await metrics.render(header)).body.toString();
+    expect(text).toMatch(/^main_thread_gauge 7$/m);
+    expect(text).toMatch(/^cluster_manager_scrape_success 0$/m);
+    expect(text).toMatch(/^process_wide_gauge 2$/m);
+    // The collection's deadline, fitted to 330 ms (the configured 50 ms is shorter).
+    expect(deadlines).toEqual([50, 50]);
+  });
+
+  it('fails with 503 manager_unresponsive when the main thread has been silent for 2 s', async () => {
+    const { metrics } = clusterMetrics({
+      readMain: (deadlineMs) =>
+        new Promise((_resolve, reject) =>
+          setTimeout(() => reject(new MainThreadUnresponsiveError(deadlineMs)), 20),
+        ),
+      mainUnansweredForMs: () => 2_000,
+    });
     const failed = await metrics
       .render({ 'x-prometheus-scrape-timeout-seconds': '10' })
       .catch((e: unknown) => e);
-    // The collection's deadline (the configured one; the scraper's is longer).
-    expect(deadline).toBe(50);
     expect(failed).toMatchObject({ status: 503, code: 'manager_unresponsive' });
   });
 
@@ -67,6 +89,7 @@ describe('ClusterMetrics', () => {
     const { metrics } = clusterMetrics({ readMain: () => Promise.reject(new Error('a bug')) });
     const text = (await metrics.render({})).body.toString();
     expect(text).not.toContain('main_thread_gauge');
+    expect(text).toMatch(/^cluster_manager_scrape_success 0$/m);
     expect(text).toMatch(/^process_wide_gauge 2$/m);
   });
 

@@ -66,4 +66,39 @@ describe('MainThreadCalls', () => {
       c.onAnswer({ type: 'answer', callId: sent[0]!.callId, ok: true, value: null }),
     ).not.toThrow();
   });
+
+  it('gives the main thread until the deadline minus the late-call margin to run a call', () => {
+    const { sent, calls: c } = calls();
+    void c.call('live', []).catch(() => undefined);
+    void c.call('managerMetrics', [], 247).catch(() => undefined);
+    const [probe, read] = sent;
+    expect(probe!.expiresAt - probe!.runBy).toBe(250);
+    // A quarter of a short deadline, not a fixed 250 ms that would leave it no time at all.
+    expect(read!.expiresAt - read!.runBy).toBe(61);
+    c.onLate(probe!.callId);
+    c.onLate(read!.callId);
+  });
+
+  it('rejects a call the main thread reports late at once, not at its deadline', async () => {
+    const { sent, calls: c } = calls();
+    const late = c.call('reload', [], 60_000);
+    c.onLate(sent[0]!.callId);
+    expect(await late.catch((e: unknown) => e)).toBeInstanceOf(MainThreadUnresponsiveError);
+  });
+
+  it('knows since when the main thread has left calls unanswered, deadlines passed or not', async () => {
+    const { sent, calls: c } = calls();
+    expect(c.unansweredForMs()).toBe(0);
+    const first = c.call('live', [], 5).catch(() => undefined);
+    const sentAt = Date.now();
+    void c.call('status', []).catch(() => undefined);
+    await first; // its deadline passed: still unanswered
+    expect(c.unansweredForMs(sentAt + 1_000)).toBeGreaterThanOrEqual(1_000);
+    // A reply to the second proves the main thread read the first too.
+    c.onAnswer({ type: 'answer', callId: sent[1]!.callId, ok: true, value: null });
+    expect(c.unansweredForMs()).toBe(0);
+    void c.call('live', []).catch(() => undefined);
+    c.onLate(sent[2]!.callId);
+    expect(c.unansweredForMs()).toBe(0);
+  });
 });

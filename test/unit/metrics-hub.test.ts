@@ -108,7 +108,7 @@ describe('MetricsHub', () => {
     expect(hub!.threadsStarted).toBe(2);
   });
 
-  it('does not run a call that reached it after its deadline (its client was answered 503)', async () => {
+  it('does not run a call that reached it after its deadline, and tells the thread so', async () => {
     const scaled: number[] = [];
     await startHub(
       {
@@ -121,7 +121,7 @@ describe('MetricsHub', () => {
       0,
       'late-call',
     ).ready();
-    // The call in time, sent after the late one, is run: by then the late one was judged.
+    // The call in time is sent once the thread is told the late one was not run.
     await waitUntil(() => scaled.length > 0 || undefined, 'the call in time', 5_000, 10);
     expect(scaled).toEqual([2]);
   });

@@ -1,6 +1,7 @@
-// The collection deadline fitted to the scraper's own timeout.
+// The collection deadline fitted to the scraper's own timeout, and the main thread's share of it.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { lateCallMarginMs } from '../../src/manager/main-thread-calls.js';
 import {
   collectTimeoutMs,
   MIN_COLLECT_MS,
@@ -44,6 +45,23 @@ describe('collectTimeoutMs', () => {
           }
         },
       ),
+    );
+  });
+
+  it('leaves the main thread most of every collection deadline to read its metrics', () => {
+    // Prometheus' smallest sensible timeouts: 330 ms used to leave the read a 247 ms deadline
+    // and a 250 ms late-call margin, so it was never run.
+    for (const seconds of ['0.1', '0.25', '0.33', '1', '10']) {
+      const deadline = collectTimeoutMs(2_000, seconds);
+      expect(deadline - lateCallMarginMs(deadline)).toBeGreaterThanOrEqual(deadline * 0.75);
+    }
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 60_000 }), (deadline) => {
+        const margin = lateCallMarginMs(deadline);
+        expect(margin).toBeGreaterThanOrEqual(0);
+        expect(margin).toBeLessThanOrEqual(250);
+        expect(deadline - margin).toBeGreaterThanOrEqual(deadline * 0.75);
+      }),
     );
   });
 });
