@@ -1,0 +1,170 @@
+// The quiescent half of the invariants, judged once every client of a phase is gone and every
+// stopped process resumed: the pool back to its size, no request left in flight, descriptors
+// back to their baseline, the API answering 200 and those answers counted.
+import { readdirSync } from 'node:fs';
+import { parseExposition, sumSeries } from './exposition.js';
+import { readStatus } from './faults.js';
+import { request } from './http.js';
+import type { Ledger } from './ledger.js';
+import { sleep } from './sockets.js';
+import { busyWorkers, isSettled, staleWorkers, type ChaosStatus } from './status.js';
+
+/** A worker's descriptors may sit this far above the baseline: see docs/chaos.md. */
+export const WORKER_FD_TOLERANCE = 1;
+export const MANAGER_FD_TOLERANCE = 1;
+
+export interface Scene {
+  apiUrl: string;
+  managerUrl: string;
+  managerPid: number;
+  adminToken: string;
+  workers: number;
+  ledger: Ledger;
+}
+
+export interface Baseline {
+  /** The most descriptors a worker held at the warm, quiet start. */
+  workerFds: number;
+  managerFds: number;
+}
+
+export function openFds(pid: number): number {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).length;
+  } catch {
+    return Number.NaN; // gone between /status and now
+  }
+}
+
+/** Polls `probe` until it reports nothing wrong or `ms` pass; returns the last complaint. */
+async function settle(
+  ms: number,
+  probe: () => Promise<string | undefined>,
+): Promise<string | undefined> {
+  const deadline = Date.now() + ms;
+  let complaint: string | undefined;
+  do {
+    try {
+      complaint = await probe();
+    } catch (error) {
+      complaint = (error as Error).message;
+    }
+    if (complaint === undefined) return undefined;
+    await sleep(200);
+  } while (Date.now() < deadline);
+  return complaint;
+}
+
+async function scale(scene: Scene): Promise<void> {
+  await request(`${scene.managerUrl}/scale`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${scene.adminToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ workers: scene.workers }),
+    deadlineMs: 3_000,
+  });
+}
+
+/** Brings the pool back to `scene.workers` ready workers; undefined, or why it could not. */
+export async function restorePool(scene: Scene): Promise<string | undefined> {
+  let last: ChaosStatus | undefined;
+  const complaint = await settle(30_000, async () => {
+    last = await readStatus(scene.managerUrl);
+    if (last.manager.desiredWorkers !== scene.workers) await scale(scene);
+    return isSettled(last, scene.workers) ? undefined : 'not settled';
+  });
+  return (
+    complaint &&
+    `pool not back to ${scene.workers} ready workers within 30 s: ${JSON.stringify(last?.workers.map((w) => [w.pid, w.state]))} (${complaint})`
+  );
+}
+
+export async function measureBaseline(scene: Scene): Promise<Baseline> {
+  const status = await readStatus(scene.managerUrl);
+  return {
+    workerFds: Math.max(...status.workers.map((w) => openFds(w.pid))),
+    managerFds: openFds(scene.managerPid),
+  };
+}
+
+async function apiCounted(scene: Scene): Promise<number> {
+  const answer = await request(`${scene.managerUrl}/metrics`, { deadlineMs: 5_000 });
+  if (answer.status !== 200) throw new Error(`/metrics answered ${answer.status}`);
+  return sumSeries(parseExposition(answer.body), 'http_request_duration_seconds_count');
+}
+
+/** Every quiescent invariant; each failure is recorded in the ledger. */
+export async function quiescentCheck(scene: Scene, baseline: Baseline): Promise<void> {
+  const { ledger } = scene;
+  const pool = await restorePool(scene);
+  if (pool) ledger.violate('pool-restored', pool);
+
+  // Judged on heartbeats sent after the last client left, not on figures from before.
+  const quietSince = Date.now();
+  const inFlight = await settle(10_000, async () => {
+    const status = await readStatus(scene.managerUrl);
+    const stale = staleWorkers(status, quietSince);
+    if (stale.length > 0)
+      return `no heartbeat since the clients left from ${stale.map((w) => w.pid).join(', ')}`;
+    const busy = busyWorkers(status);
+    return busy.length === 0
+      ? undefined
+      : busy
+          .map((w) => `worker ${w.pid} (slot ${w.slot}) requestsInFlight=${w.requestsInFlight}`)
+          .join(', ');
+  });
+  if (inFlight)
+    ledger.violate(
+      'in-flight-zero',
+      `with no client connected for 10 s, /status still reports ${inFlight}`,
+    );
+
+  const fds = await settle(15_000, async () => {
+    const status = await readStatus(scene.managerUrl);
+    const over: string[] = [];
+    for (const worker of status.workers) {
+      const count = openFds(worker.pid);
+      if (count > baseline.workerFds + WORKER_FD_TOLERANCE)
+        over.push(`worker ${worker.pid} holds ${count} (baseline ${baseline.workerFds})`);
+    }
+    const manager = openFds(scene.managerPid);
+    if (manager > baseline.managerFds + MANAGER_FD_TOLERANCE)
+      over.push(`manager ${scene.managerPid} holds ${manager} (baseline ${baseline.managerFds})`);
+    return over.length === 0 ? undefined : over.join(', ');
+  });
+  if (fds)
+    ledger.violate(
+      'descriptors-baseline',
+      `descriptors not back to baseline 15 s after the last client left: ${fds}`,
+    );
+
+  const before = await apiCounted(scene).catch(() => Number.NaN);
+  const sent = scene.workers * 3;
+  const hello = await settle(10_000, async () => {
+    const answers = await Promise.all(
+      Array.from({ length: sent }, () =>
+        request(`${scene.apiUrl}/api/hello`, { deadlineMs: 5_000 }),
+      ),
+    );
+    const bad = answers.filter((a) => a.status !== 200);
+    return bad.length === 0
+      ? undefined
+      : bad.map((a) => `${a.status} ${a.body.slice(0, 120)}`).join('; ');
+  });
+  if (hello)
+    ledger.violate(
+      'api-answers-200',
+      `GET /api/hello on a quiet cluster (new connections) still not all 200 after 10 s: ${hello}`,
+    );
+
+  const counted = await settle(10_000, async () => {
+    const after = await apiCounted(scene);
+    return after - before >= sent
+      ? undefined
+      : `counted ${after - before} new requests, ${sent} answered`;
+  });
+  if (counted)
+    ledger.violate(
+      'answers-counted',
+      `/metrics does not count the quiet cluster's /api/hello answers: ${counted}`,
+    );
+}
