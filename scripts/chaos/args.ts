@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import type { ChaosOptions } from './run.js';
 
 export const USAGE = `usage: npm run chaos -- [--seed N] [--seconds S] [--phases P] [--path P]
-       [--workers W] [--worker-timeout-ms MS] [--ulimit N] [--max-commands C] [--log-level L]`;
+       [--workers W] [--worker-timeout-ms MS] [--ulimit N] [--max-commands C] [--log-level L] [--list]`;
 
 function int(value: string | undefined, name: string, fallback: number, min: number): number {
   if (value === undefined) return fallback;
@@ -13,7 +13,7 @@ function int(value: string | undefined, name: string, fallback: number, min: num
   return n;
 }
 
-export function parseChaosArgs(argv: string[], now = Date.now()): ChaosOptions {
+export function parseChaosArgs(argv: string[], now = Date.now()): ChaosOptions & { list: boolean } {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -26,6 +26,7 @@ export function parseChaosArgs(argv: string[], now = Date.now()): ChaosOptions {
       ulimit: { type: 'string' },
       'max-commands': { type: 'string' },
       'log-level': { type: 'string' },
+      list: { type: 'boolean' },
     },
     strict: true,
   });
@@ -39,5 +40,6 @@ export function parseChaosArgs(argv: string[], now = Date.now()): ChaosOptions {
     maxOpenFiles: values.ulimit === undefined ? undefined : int(values.ulimit, 'ulimit', 0, 64),
     maxCommands: int(values['max-commands'], 'max-commands', 16, 1),
     logLevel: values['log-level'] ?? 'warn',
+    list: values.list ?? false,
   };
 }

@@ -24,10 +24,24 @@ export interface Checker {
   restarts(): Record<string, number>;
   /** The last scrape, parsed. */
   lastScrape(): Exposition | undefined;
+  /** Runs `work` while the checker holds no connection to the cluster (descriptor counts). */
+  hushed<T>(work: () => Promise<T>): Promise<T>;
   stop(): Promise<void>;
 }
 
-const RELEVANT_LOG = /EMFILE|ENFILE|"level":(50|60)|worker died|uncaught/;
+const RELEVANT_LOG = /EMFILE|ENFILE|"level":"(error|fatal)"|worker died|uncaught/;
+
+/** One log line, shortened to who said what (the JSON lines carry a stack trace each). */
+function clue(line: string): string {
+  try {
+    const entry = JSON.parse(line) as Record<string, unknown>;
+    const err = entry.err as { message?: string } | undefined;
+    const parts = [entry.role, entry.pid, entry.msg, err?.message, entry.reason, entry.why];
+    return parts.filter((part) => part !== undefined).join(' | ');
+  } catch {
+    return line.slice(0, 300);
+  }
+}
 
 /** The last lines of the cluster's output that explain a death. */
 export function deathClues(logs: string, lines = 6): string {
@@ -35,7 +49,7 @@ export function deathClues(logs: string, lines = 6): string {
     .split('\n')
     .filter((line) => RELEVANT_LOG.test(line))
     .slice(-lines)
-    .map((line) => line.slice(0, 400))
+    .map(clue)
     .join('\n    ');
 }
 
@@ -151,15 +165,26 @@ export function startChecker(options: CheckerOptions): Checker {
     }
   };
 
+  // While hushed, each loop finishes the request it is making and then waits.
+  let hushes = 0;
+  const busy = { probe: false, scrape: false };
   const probeLoop = (async () => {
     while (running && !ledger.over) {
-      await Promise.all([probe('/livez'), probe('/readyz')]);
+      if (hushes === 0) {
+        busy.probe = true;
+        await Promise.all([probe('/livez'), probe('/readyz')]);
+        busy.probe = false;
+      }
       await sleep(250);
     }
   })();
   const scrapeLoop = (async () => {
     for (let i = 0; running && !ledger.over; i += 1) {
-      await scrapeOnce(i % 3 === 2);
+      if (hushes === 0) {
+        busy.scrape = true;
+        await scrapeOnce(i % 3 === 2);
+        busy.scrape = false;
+      }
       await sleep(500);
     }
   })();
@@ -167,6 +192,15 @@ export function startChecker(options: CheckerOptions): Checker {
   return {
     restarts: () => latest,
     lastScrape: () => last,
+    async hushed(work) {
+      hushes += 1;
+      try {
+        while (busy.probe || busy.scrape) await sleep(20);
+        return await work();
+      } finally {
+        hushes -= 1;
+      }
+    },
     async stop() {
       running = false;
       await Promise.all([probeLoop, scrapeLoop]);

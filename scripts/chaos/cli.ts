@@ -4,7 +4,7 @@
 import { findTool } from '../../test/helpers/tools.js';
 import { parseChaosArgs } from './args.js';
 import { formatReport } from './report.js';
-import { runChaos } from './run.js';
+import { listPhases, runChaos } from './run.js';
 
 let options;
 try {
@@ -12,6 +12,14 @@ try {
 } catch (error) {
   console.error((error as Error).message);
   process.exit(2);
+}
+if (options.list) {
+  // The schedule alone: what each phase of this seed would do (precondition-failing storms are
+  // skipped when run).
+  listPhases(options, options.phases ?? 3).forEach((steps, phase) =>
+    console.log(`phase ${phase + 1} (path ${phase}):\n  ${steps.join('\n  ')}`),
+  );
+  process.exit(0);
 }
 if (!findTool('promtool')) {
   const message = 'promtool is missing (Debian: `sudo apt-get install prometheus`)';

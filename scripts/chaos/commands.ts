@@ -95,7 +95,7 @@ export function chaosCommands(workerTimeoutMs: number): Array<fc.Arbitrary<Cmd>>
     fc
       .record({
         port: fc.constantFrom('api', 'manager'),
-        count: fc.integer({ min: 10, max: 600 }),
+        count: fc.integer({ min: 10, max: 800 }),
         hold: fc.integer({ min: 200, max: 3_000 }),
       })
       .map(({ port, count, hold }) => {

@@ -1,17 +1,13 @@
 // The quiescent half of the invariants, judged once every client of a phase is gone and every
 // stopped process resumed: the pool back to its size, no request left in flight, descriptors
 // back to their baseline, the API answering 200 and those answers counted.
-import { readdirSync } from 'node:fs';
+import { describeConnections, fdSnapshot } from './descriptors.js';
 import { parseExposition, sumSeries } from './exposition.js';
 import { readStatus } from './faults.js';
 import { request } from './http.js';
 import type { Ledger } from './ledger.js';
 import { sleep } from './sockets.js';
 import { busyWorkers, isSettled, staleWorkers, type ChaosStatus } from './status.js';
-
-/** A worker's descriptors may sit this far above the baseline: see docs/chaos.md. */
-export const WORKER_FD_TOLERANCE = 1;
-export const MANAGER_FD_TOLERANCE = 1;
 
 export interface Scene {
   apiUrl: string;
@@ -20,20 +16,14 @@ export interface Scene {
   adminToken: string;
   workers: number;
   ledger: Ledger;
+  /** Runs `work` while nothing else of the run holds a connection to the cluster. */
+  hushed: <T>(work: () => Promise<T>) => Promise<T>;
 }
 
 export interface Baseline {
-  /** The most descriptors a worker held at the warm, quiet start. */
+  /** The most descriptors other than TCP connections a worker held at the warm, quiet start. */
   workerFds: number;
   managerFds: number;
-}
-
-export function openFds(pid: number): number {
-  try {
-    return readdirSync(`/proc/${pid}/fd`).length;
-  } catch {
-    return Number.NaN; // gone between /status and now
-  }
 }
 
 /** Polls `probe` until it reports nothing wrong or `ms` pass; returns the last complaint. */
@@ -80,10 +70,30 @@ export async function restorePool(scene: Scene): Promise<string | undefined> {
 
 export async function measureBaseline(scene: Scene): Promise<Baseline> {
   const status = await readStatus(scene.managerUrl);
+  await sleep(50); // the manager closes its side of that /status connection
+  const other = (pid: number) => fdSnapshot(pid)?.other ?? Number.NaN;
   return {
-    workerFds: Math.max(...status.workers.map((w) => openFds(w.pid))),
-    managerFds: openFds(scene.managerPid),
+    workerFds: Math.max(...status.workers.map((w) => other(w.pid))),
+    managerFds: other(scene.managerPid),
   };
+}
+
+/**
+ * What a process holds that it should not once every client left: any TCP connection (the
+ * run's own checker is hushed meanwhile), or more other descriptors than at the quiet start.
+ * No tolerance: the count is retried for 15 s, so only what stays open fails it.
+ */
+function leaks(name: string, pid: number, baseline: number): string | undefined {
+  const fds = fdSnapshot(pid);
+  if (fds === undefined) return undefined; // gone since /status: its successor is judged
+  const found: string[] = [];
+  if (fds.connections.length > 0) {
+    found.push(
+      `${fds.connections.length} TCP connection(s): ${describeConnections(fds.connections)}`,
+    );
+  }
+  if (fds.other > baseline) found.push(`${fds.other} other descriptors (quiet start: ${baseline})`);
+  return found.length === 0 ? undefined : `${name} ${pid} holds ${found.join(' and ')}`;
 }
 
 async function apiCounted(scene: Scene): Promise<number> {
@@ -118,24 +128,18 @@ export async function quiescentCheck(scene: Scene, baseline: Baseline): Promise<
       `with no client connected for 10 s, /status still reports ${inFlight}`,
     );
 
-  const fds = await settle(15_000, async () => {
-    const status = await readStatus(scene.managerUrl);
-    const over: string[] = [];
-    for (const worker of status.workers) {
-      const count = openFds(worker.pid);
-      if (count > baseline.workerFds + WORKER_FD_TOLERANCE)
-        over.push(`worker ${worker.pid} holds ${count} (baseline ${baseline.workerFds})`);
-    }
-    const manager = openFds(scene.managerPid);
-    if (manager > baseline.managerFds + MANAGER_FD_TOLERANCE)
-      over.push(`manager ${scene.managerPid} holds ${manager} (baseline ${baseline.managerFds})`);
-    return over.length === 0 ? undefined : over.join(', ');
-  });
-  if (fds)
-    ledger.violate(
-      'descriptors-baseline',
-      `descriptors not back to baseline 15 s after the last client left: ${fds}`,
-    );
+  const fds = await scene.hushed(() =>
+    settle(15_000, async () => {
+      const status = await readStatus(scene.managerUrl);
+      await sleep(50); // the manager closes its side of that /status connection
+      const over = [
+        ...status.workers.map((w) => leaks(`worker (slot ${w.slot})`, w.pid, baseline.workerFds)),
+        leaks('manager', scene.managerPid, baseline.managerFds),
+      ].filter((leak) => leak !== undefined);
+      return over.length === 0 ? undefined : over.join(', ');
+    }),
+  );
+  if (fds) ledger.violate('descriptors-baseline', `15 s after the last client left: ${fds}`);
 
   const before = await apiCounted(scene).catch(() => Number.NaN);
   const sent = scene.workers * 3;

@@ -46,6 +46,21 @@ export interface ChaosReport {
   logFile?: string;
 }
 
+/** The commands of one phase: what fast-check generates, run after run, from the seed. */
+export function phaseArbitrary(options: ChaosOptions) {
+  return fc.commands(chaosCommands(options.workerTimeoutMs), {
+    maxCommands: options.maxCommands,
+    size: 'max',
+  });
+}
+
+/** The step lists of the first `count` phases of a seed, without running anything. */
+export function listPhases(options: ChaosOptions, count: number): string[][] {
+  return fc
+    .sample(phaseArbitrary(options), { seed: options.seed, numRuns: count })
+    .map((commands) => [...commands].map(String));
+}
+
 export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const cluster = await startCluster({
     env: {
@@ -74,6 +89,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     adminToken: ADMIN_TOKEN,
     workers: options.workers,
     ledger,
+    hushed: (work) => work(),
   };
   const target: clients.Target = {
     apiPort: cluster.apiPort,
@@ -101,6 +117,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     readinessGraceMs: 2 * options.workerTimeoutMs + 5_000,
     logs: cluster.logs,
   });
+  scene.hushed = (work) => checker.hushed(work);
   const world = new World(
     ledger,
     target,
@@ -110,21 +127,18 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   );
 
   let phases = 0;
-  const property = fc.asyncProperty(
-    fc.commands(chaosCommands(options.workerTimeoutMs), { maxCommands: options.maxCommands }),
-    async (commands) => {
-      phases += 1;
-      const before = ledger.violations.length;
-      ledger.step(`phase ${phases} begins`);
-      const model: ChaosModel = { workers: options.workers, maxWorkers: options.workers + 2 };
-      if (ledger.over) throw new Error(`run over: ${ledger.over}`);
-      await fc.asyncModelRun(() => ({ model, real: world }), commands);
-      await world.endPhase();
-      const found = ledger.violations.slice(before);
-      if (found.length > 0)
-        throw new Error(found.map((v) => `${v.invariant}: ${v.message}`).join('\n'));
-    },
-  );
+  const property = fc.asyncProperty(phaseArbitrary(options), async (commands) => {
+    phases += 1;
+    const before = ledger.violations.length;
+    ledger.step(`phase ${phases} begins`);
+    const model: ChaosModel = { workers: options.workers, maxWorkers: options.workers + 2 };
+    if (ledger.over) throw new Error(`run over: ${ledger.over}`);
+    await fc.asyncModelRun(() => ({ model, real: world }), commands);
+    await world.endPhase();
+    const found = ledger.violations.slice(before);
+    if (found.length > 0)
+      throw new Error(found.map((v) => `${v.invariant}: ${v.message}`).join('\n'));
+  });
   const result = await fc.check(property, {
     seed: options.seed,
     path: options.path,
