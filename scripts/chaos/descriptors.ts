@@ -94,6 +94,14 @@ export function fdSnapshot(pid: number): FdSnapshot | undefined {
   return { total: fds.length, connections, other: fds.length - connections.length };
 }
 
-export function describeConnections(connections: TcpEntry[]): string {
-  return connections.map((c) => `${c.state} ${c.local}<-${c.remote}`).join(', ');
+/** "CLOSE_WAIT 127.0.0.1:8080 (api port)<-127.0.0.1:54321", ports named when known. */
+export function describeConnections(
+  connections: TcpEntry[],
+  portNames: Record<number, string> = {},
+): string {
+  const named = (address: string) => {
+    const name = portNames[Number(address.slice(address.lastIndexOf(':') + 1))];
+    return name ? `${address} (${name})` : address;
+  };
+  return connections.map((c) => `${c.state} ${named(c.local)}<-${c.remote}`).join(', ');
 }

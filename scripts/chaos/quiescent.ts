@@ -16,6 +16,8 @@ export interface Scene {
   adminToken: string;
   workers: number;
   ledger: Ledger;
+  /** The cluster's ports by name, to say which one a leaked connection is on. */
+  portNames: Record<number, string>;
   /** Runs `work` while nothing else of the run holds a connection to the cluster. */
   hushed: <T>(work: () => Promise<T>) => Promise<T>;
 }
@@ -83,13 +85,13 @@ export async function measureBaseline(scene: Scene): Promise<Baseline> {
  * run's own checker is hushed meanwhile), or more other descriptors than at the quiet start.
  * No tolerance: the count is retried for 15 s, so only what stays open fails it.
  */
-function leaks(name: string, pid: number, baseline: number): string | undefined {
+function leaks(scene: Scene, name: string, pid: number, baseline: number): string | undefined {
   const fds = fdSnapshot(pid);
   if (fds === undefined) return undefined; // gone since /status: its successor is judged
   const found: string[] = [];
   if (fds.connections.length > 0) {
     found.push(
-      `${fds.connections.length} TCP connection(s): ${describeConnections(fds.connections)}`,
+      `${fds.connections.length} TCP connection(s): ${describeConnections(fds.connections, scene.portNames)}`,
     );
   }
   if (fds.other > baseline) found.push(`${fds.other} other descriptors (quiet start: ${baseline})`);
@@ -133,8 +135,10 @@ export async function quiescentCheck(scene: Scene, baseline: Baseline): Promise<
       const status = await readStatus(scene.managerUrl);
       await sleep(50); // the manager closes its side of that /status connection
       const over = [
-        ...status.workers.map((w) => leaks(`worker (slot ${w.slot})`, w.pid, baseline.workerFds)),
-        leaks('manager', scene.managerPid, baseline.managerFds),
+        ...status.workers.map((w) =>
+          leaks(scene, `worker (slot ${w.slot})`, w.pid, baseline.workerFds),
+        ),
+        leaks(scene, 'manager', scene.managerPid, baseline.managerFds),
       ].filter((leak) => leak !== undefined);
       return over.length === 0 ? undefined : over.join(', ');
     }),

@@ -89,6 +89,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     adminToken: ADMIN_TOKEN,
     workers: options.workers,
     ledger,
+    portNames: { [cluster.apiPort]: 'api port', [cluster.metricsPort]: 'manager port' },
     hushed: (work) => work(),
   };
   const target: clients.Target = {

@@ -10,15 +10,15 @@ import { checkTools } from '../helpers/tools.js';
 
 const SEEDS: Array<{ why: string; args: string[] }> = [
   {
-    why: 'pipelined requests dropped mid-flight, slow readers, keep-alive load (seed 40)',
-    args: ['--seed', '40'],
+    why: 'pipelined requests dropped mid-flight, 150 idle connections to the manager port, 0.25 s scrape timeout, slow readers, aborted uploads (seed 4714)',
+    args: ['--seed', '4714'],
   },
   {
     why: '767 idle connections to the API under `ulimit -n 256`, a scrape, a manager stop (seed 48)',
     args: ['--seed', '48', '--ulimit', '256'],
   },
   {
-    why: 'every fault at once: worker stops and kill, manager stop, SIGHUP, socket directory removed, half-open and never-reading clients (seed 20)',
+    why: 'every fault at once: worker stopped past the timeout and killed, manager stop, SIGHUP, socket directory removed, half-open and never-reading clients (seed 20)',
     args: ['--seed', '20'],
   },
 ];
