@@ -41,8 +41,8 @@ export const WORKER_BUNDLE_OPTIONS = {
   target: 'node20',
   // Whitespace and syntax only: V8 compiles a 1.8 MB file instead of 2.4 MB (module loading
   // about 15% shorter at boot). Identifiers keep their names, so stack traces (and the stack
-  // watchdog's reports of a hung worker) still name the functions; positions map back to src/
-  // through the source map (`node --enable-source-maps`).
+  // watchdog's reports of a hung worker) still name the functions; the positions the worker logs
+  // are mapped back to src/ through the source map (src/source-positions.ts).
   minifyWhitespace: true,
   minifySyntax: true,
   logLevel: 'warning',

@@ -15,10 +15,12 @@ const result = await build({
   ...WORKER_BUNDLE_OPTIONS,
   // The worker's code, and the stack watchdog's thread (src/worker/stack-watchdog.ts starts it by
   // URL relative to its own module: from dist/worker.js that is dist/stack-watchdog-thread.js;
-  // the unbundled dist/worker/ keeps tsc's copy next to tsc's stack-watchdog.js).
+  // the unbundled dist/worker/ keeps tsc's copy next to tsc's stack-watchdog.js), which starts
+  // the thread that maps its frames to source positions the same way.
   entryPoints: {
     worker: 'src/worker.ts',
     'stack-watchdog-thread': 'src/worker/stack-watchdog-thread.ts',
+    'source-positions-thread': 'src/worker/source-positions-thread.ts',
   },
   outdir: 'dist',
   sourcemap: true,

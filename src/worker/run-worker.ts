@@ -23,6 +23,7 @@ import {
   type DrainMessage,
   type StopReason,
 } from '../protocol.js';
+import { mapErrorStacks } from '../source-positions.js';
 import { VERSION } from '../version.js';
 import { createApiServer, type ApiServer } from './api-server.js';
 import { ownConnectionBudget } from './descriptor-budget.js';
@@ -159,6 +160,8 @@ function onCrash(logger: Logger, link: MetricsLink | null, stopServing: () => vo
   process.on('uncaughtException', (error) => {
     if (crashing) return; // already on the way out
     crashing = true;
+    // Positions in src/, not in the bundle: the map is read now, once, on the way out.
+    mapErrorStacks(error);
     logger.fatal({ err: error }, 'worker crashed; handing over its metrics and exiting');
     setTimeout(() => process.exit(1), CRASH_FINAL_METRICS_TIMEOUT_MS + 250);
     stopServing();

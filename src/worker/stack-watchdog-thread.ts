@@ -3,11 +3,15 @@
 // stuck inside something, and this thread reads its JavaScript stack through the inspector
 // (Debugger.pause works even in a tight loop: V8 interrupts the running code) and writes it as
 // one JSON line to the report pipe the manager reads. The manager kills a silent worker on its
-// own clock and logs the last report with the kill; nothing here can delay that.
+// own clock and logs the last report with the kill; nothing here can delay that. The frames name
+// positions in the bundle (dist/worker.js:66:71877): a second report follows with them mapped to
+// src/ through the source map, if the mapping ends before the kill and the stall lasts.
 import { writeSync } from 'node:fs';
 import { Session } from 'node:inspector';
-import { workerData } from 'node:worker_threads';
+import { Worker, workerData } from 'node:worker_threads';
 import type { StallReport } from '../protocol.js';
+import { hasFilePositions } from '../source-positions.js';
+import type { SourcePositionsData } from './source-positions-thread.js';
 
 export interface WatchdogThreadData {
   progress: Int32Array;
@@ -18,6 +22,8 @@ export interface WatchdogThreadData {
 
 const MAX_FRAMES = 32;
 const MAX_FRAME_CHARS = 240;
+/** Mapping a large bundle's frames takes a few hundred ms; one that takes this long is dropped. */
+const MAPPING_TIMEOUT_MS = 10_000;
 
 interface CallFrame {
   functionName: string;
@@ -78,12 +84,49 @@ async function captureStack(): Promise<CallFrame[]> {
   }
 }
 
+/** Whole: a position cut by the length bound could not be mapped. */
 function describe(frame: CallFrame): string {
   const where = `${frame.url || '<anonymous>'}:${frame.location.lineNumber + 1}:${frame.location.columnNumber + 1}`;
-  return `${frame.functionName || '<anonymous>'} (${where})`.slice(0, MAX_FRAME_CHARS);
+  return `${frame.functionName || '<anonymous>'} (${where})`;
+}
+
+function send(stalledMs: number, frames: string[] | null, note: string | null): void {
+  const line: StallReport = {
+    type: 'stall-report',
+    stalledMs,
+    frames: frames && frames.map((f) => f.slice(0, MAX_FRAME_CHARS)),
+    note,
+  };
+  try {
+    writeSync(reportFd, `${JSON.stringify(line)}\n`);
+  } catch {
+    // The manager is gone or not reading: nobody to tell.
+  }
+}
+
+/** The frames with source positions, from a throwaway thread (source-positions-thread.ts). */
+function mapFrames(frames: string[]): Promise<string[] | null> {
+  const data: SourcePositionsData = { frames };
+  const thread = new Worker(new URL('./source-positions-thread.js', import.meta.url), {
+    workerData: data,
+    // About 20 MB for dist/worker.js.map today; past the cap the thread dies, not the worker.
+    resourceLimits: { maxOldGenerationSizeMb: 64 },
+  });
+  thread.unref();
+  return new Promise<string[] | null>((resolve) => {
+    const timer = setTimeout(() => done(null), MAPPING_TIMEOUT_MS);
+    function done(mapped: string[] | null) {
+      clearTimeout(timer);
+      resolve(mapped);
+    }
+    thread.once('message', (mapped: string[]) => done(mapped));
+    thread.once('error', () => done(null));
+    thread.once('exit', () => done(null));
+  }).finally(() => void thread.terminate());
 }
 
 async function report(stalledMs: number): Promise<void> {
+  const progressAtCapture = Atomics.load(progress, 0);
   let frames: string[] | null = null;
   let note: string | null = null;
   try {
@@ -93,12 +136,13 @@ async function report(stalledMs: number): Promise<void> {
   } catch {
     note = `the main thread did not pause within ${captureTimeoutMs} ms (blocked outside JavaScript?)`;
   }
-  const line: StallReport = { type: 'stall-report', stalledMs, frames, note };
-  try {
-    writeSync(reportFd, `${JSON.stringify(line)}\n`);
-  } catch {
-    // The manager is gone or not reading: nobody to tell.
-  }
+  // At once, as captured: the kill may come before the mapping ends.
+  send(stalledMs, frames, note);
+  if (frames === null || !hasFilePositions(frames)) return;
+  const mapped = await mapFrames(frames);
+  // Once the main thread has moved on, a late report would describe a stall that is over.
+  if (mapped === null || Atomics.load(progress, 0) !== progressAtCapture) return;
+  if (mapped.some((f, i) => f !== frames[i])) send(stalledMs, mapped, note);
 }
 
 let seen = Atomics.load(progress, 0);

@@ -1,10 +1,14 @@
 // A worker that crashes (an uncaught exception outside any request) says so in a JSON log line,
 // hands the manager what it counted since the last scrape, and is replaced: unlike a SIGKILL,
-// a crash loses no request from the totals.
+// a crash loses no request from the totals. Its stack names the source files and lines, not
+// positions in the bundle (dist/worker.js) the worker runs.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixtureEntry, startCluster, type ClusterHandle } from '../helpers/cluster.js';
 import { scrape, sumOf } from '../helpers/metrics-text.js';
 import { isGone } from '../helpers/processes.js';
+import { ROOT } from '../helpers/repo-paths.js';
 import { waitUntil } from '../../scripts/lib/wait.js';
 
 const FIXTURE = fixtureEntry('crashing-worker-main.mjs');
@@ -58,8 +62,19 @@ describe('a worker that crashes', () => {
       .split('\n')
       .find((line) => line.includes(`"pid":${victim.pid},`) && line.includes('worker crashed'));
     expect(crashLine, 'the crash, logged by the worker').toBeDefined();
-    const record = JSON.parse(crashLine!) as { level: string; err: { message: string } };
+    const record = JSON.parse(crashLine!) as {
+      level: string;
+      err: { message: string; stack: string };
+    };
     expect(record.level).toBe('fatal');
     expect(record.err.message).toBe('fixture crash on SIGUSR2');
+    // The fixture made the error in the callback runWorker calls to extend its registry.
+    const source = readFileSync(path.join(ROOT, 'src/worker/run-worker.ts'), 'utf8').split('\n');
+    const callLine = source.findIndex((l) => l.includes('options.extendRegistry?.(')) + 1;
+    expect(callLine).toBeGreaterThan(0);
+    expect(record.err.stack).toMatch(
+      new RegExp(`\\n +at runWorker \\(file:///.*/src/worker/run-worker\\.ts:${callLine}:\\d+\\)`),
+    );
+    expect(record.err.stack).not.toContain('dist/worker.js:');
   });
 });

@@ -1,0 +1,127 @@
+// Positions in built JavaScript (`dist/worker.js:66:71877`) mapped back to the source they came
+// from (`src/app/workloads.ts:20:5`) through each file's source map, for the stacks a worker
+// logs. A map is read only when a stack is mapped and is not kept: a worker pays nothing for this
+// at boot or per request (`process.setSourceMapsEnabled(true)` at boot would cost each worker
+// about 40 ms of module loading and 13 MiB). A position with no usable map is left as it is.
+import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { SourceMap } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+/**
+ * `file:///a/b.js:12:34` or `/a/b.js:12:34`, at the start of a frame or after a space or `(`:
+ * frames of node: internals and other schemes are not files on disk.
+ */
+const POSITION = /(?<=^|[\s(])(file:\/\/\/[^\s()]*?\.[cm]?js|\/[^\s():]*?\.[cm]?js):(\d+):(\d+)/gm;
+const SOURCE_MAPPING_URL = /\/\/# sourceMappingURL=(\S+)\s*$/;
+/** The comment is the file's last line; this much of its end is read to find it. */
+const TAIL_BYTES = 1024;
+/** Causes deeper than this are left as they are (and a cycle ends). */
+const MAX_CAUSES = 8;
+
+interface LoadedMap {
+  map: SourceMap;
+  /** Where the map's `sources` are relative to. */
+  base: URL;
+}
+
+/** Whether any of the texts names a position in a file (one that might have a map). */
+export function hasFilePositions(texts: readonly string[]): boolean {
+  return texts.some((text) => text.search(POSITION) !== -1);
+}
+
+/**
+ * The same texts with every position in a file that has a source map replaced by its origin.
+ * Files (or maps) written after `loadedAt`, by default this process's start, are not trusted:
+ * a file rebuilt since the process loaded it no longer matches the code that ran.
+ */
+export function withSourcePositions(
+  texts: readonly string[],
+  loadedAt = Date.now() - process.uptime() * 1000,
+): string[] {
+  const maps = new Map<string, LoadedMap | null>();
+  const mapOf = (file: string) => {
+    if (!maps.has(file)) maps.set(file, loadMap(file, loadedAt));
+    return maps.get(file) ?? null;
+  };
+  return texts.map((text) =>
+    text.replace(POSITION, (whole, file: string, line: string, column: string) => {
+      const loaded = mapOf(file);
+      const origin = loaded && originOf(loaded, Number(line), Number(column));
+      if (!origin) return whole;
+      const where = file.startsWith('file:') ? origin.url.href : fileURLToPath(origin.url);
+      return `${where}:${origin.line}:${origin.column}`;
+    }),
+  );
+}
+
+/**
+ * Rewrites, in place, the stacks of `error` and of its causes (what pino's `err` serializer
+ * prints) with source positions. Never throws: an error it cannot rewrite keeps its stack.
+ */
+export function mapErrorStacks(error: unknown): void {
+  const chain: Error[] = [];
+  for (let e = error; e instanceof Error && chain.length <= MAX_CAUSES; e = e.cause) {
+    if (chain.includes(e)) break;
+    chain.push(e);
+  }
+  try {
+    const withStacks = chain.filter((e) => typeof e.stack === 'string');
+    const mapped = withSourcePositions(withStacks.map((e) => e.stack!));
+    withStacks.forEach((e, i) => (e.stack = mapped[i]));
+  } catch {
+    // A frozen error, a map that breaks the parser: the stack as the runtime wrote it.
+  }
+}
+
+function originOf(
+  { map, base }: LoadedMap,
+  line: number,
+  column: number,
+): { url: URL; line: number; column: number } | null {
+  // Stacks count from 1, the map from 0.
+  const entry = map.findEntry(line - 1, column - 1) as Partial<{
+    originalSource: string;
+    originalLine: number;
+    originalColumn: number;
+  }>;
+  if (typeof entry.originalSource !== 'string' || entry.originalLine === undefined) return null;
+  return {
+    url: new URL(entry.originalSource, base),
+    line: entry.originalLine + 1,
+    column: (entry.originalColumn ?? 0) + 1,
+  };
+}
+
+function loadMap(file: string, loadedAt: number): LoadedMap | null {
+  try {
+    const fileUrl = file.startsWith('file:') ? new URL(file) : pathToFileURL(file);
+    const path = fileURLToPath(fileUrl);
+    const reference = SOURCE_MAPPING_URL.exec(readTail(path))?.[1];
+    // An inline (data:) map would mean reading the whole file: none of ours is.
+    if (reference === undefined || reference.startsWith('data:')) return null;
+    const mapUrl = new URL(reference, fileUrl);
+    if (statSync(path).mtimeMs > loadedAt || statSync(mapUrl).mtimeMs > loadedAt) return null;
+    const payload = JSON.parse(readFileSync(mapUrl, 'utf8')) as Record<string, unknown>;
+    // Positions are all that is needed; the sources' text is most of a map's size.
+    delete payload.sourcesContent;
+    const root = typeof payload.sourceRoot === 'string' ? payload.sourceRoot : '';
+    return {
+      map: new SourceMap(payload as unknown as ConstructorParameters<typeof SourceMap>[0]),
+      base: new URL(root === '' || root.endsWith('/') ? root : `${root}/`, mapUrl),
+    };
+  } catch {
+    return null;
+  }
+}
+
+function readTail(path: string): string {
+  const fd = openSync(path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const buffer = Buffer.alloc(Math.min(TAIL_BYTES, size));
+    readSync(fd, buffer, 0, buffer.length, size - buffer.length);
+    return buffer.toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
