@@ -37,6 +37,8 @@ export interface ConnectionHandoffs {
 
 export function watchConnectionHandoffs(child: ChildProcess): ConnectionHandoffs {
   const pending = new Map<number, Closable>();
+  // A process whose fork failed has no channel (and no send): nothing can be handed to it.
+  if (typeof child.send !== 'function') return { pending: () => 0, closeUnacknowledged: () => 0 };
   const send = child.send.bind(child) as (...args: unknown[]) => boolean;
   child.send = ((message: unknown, handle?: unknown, ...rest: unknown[]) => {
     if (

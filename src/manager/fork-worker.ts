@@ -80,8 +80,9 @@ class ClusterWorkerHandle implements WorkerHandle {
   }
 
   onStallReport(listener: (report: StallReport) => void): void {
-    // The parent's end of a 'pipe' is a duplex socket; only ever read here.
-    const reports = this.worker.process.stdio[REPORT_FD] as Readable | null | undefined;
+    // The parent's end of a 'pipe' is a duplex socket; only ever read here. None when the fork
+    // started no process (EMFILE).
+    const reports = this.worker.process.stdio?.[REPORT_FD] as Readable | null | undefined;
     if (reports) readStallReports(reports, listener);
   }
 }
@@ -100,9 +101,16 @@ const CHANNEL_POLL_MS = 2;
  * worker could go unreaped, unreplaced, and block shutdown.
  */
 async function exitedAndDrained(worker: Worker): Promise<WorkerExit> {
-  const exit = await new Promise<WorkerExit>((resolve) =>
-    worker.process.once('exit', (code, signal) => resolve({ code, signal })),
-  );
+  const exit = await new Promise<WorkerExit>((resolve) => {
+    worker.process.once('exit', (code, signal) => resolve({ code, signal }));
+    // A fork that started no process (EMFILE, EAGAIN...) emits 'error' and never 'exit'.
+    worker.process.once('error', (error: NodeJS.ErrnoException) => {
+      if (worker.process.pid === undefined) {
+        resolve({ code: null, signal: null, spawnError: error.code ?? error.message });
+      }
+    });
+  });
+  if (exit.spawnError !== undefined) return exit;
   // No need to listen for 'disconnect' as well: isConnected() turns false no later than it.
   await new Promise<void>((resolve) => {
     const deadline = Date.now() + DISCONNECT_GRACE_MS;

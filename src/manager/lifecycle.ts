@@ -32,4 +32,9 @@ export interface WorkerExit {
   signal: string | null;
   /** API connections handed to it that it never took, closed by the manager so clients retry. */
   strandedConnections?: number;
+  /**
+   * The process never started: the fork itself failed (EMFILE, ENFILE, EAGAIN, ENOMEM: the
+   * manager is out of descriptors or processes). Not a death of the worker's code.
+   */
+  spawnError?: string;
 }

@@ -20,6 +20,11 @@ export interface SlotHistory {
 export interface Death {
   /** ms the worker was ready before it died; null if it never became ready. */
   readyForMs: number | null;
+  /**
+   * The fork itself failed (no process): backed off like any young death, but not a boot failure,
+   * so a machine short of descriptors for a while never ends the manager as a crash loop would.
+   */
+  spawnFailed?: boolean;
 }
 
 export interface RestartDecision {
@@ -44,7 +49,11 @@ export function decideRestart(
   const young = neverReady || (death.readyForMs ?? 0) < policy.minUptimeMs;
   const next: SlotHistory = {
     youngDeaths: young ? history.youngDeaths + 1 : 0,
-    bootFailures: neverReady ? history.bootFailures + 1 : 0,
+    bootFailures: death.spawnFailed
+      ? history.bootFailures
+      : neverReady
+        ? history.bootFailures + 1
+        : 0,
   };
   const delayMs =
     next.youngDeaths === 0

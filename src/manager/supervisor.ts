@@ -13,7 +13,7 @@ import { systemClock, type Clock, type Timer } from './clock.js';
 import { forkClusterWorker } from './fork-worker.js';
 import type { ReplaceReason, RestartReason, StopReason, WorkerExit } from './lifecycle.js';
 import { ManagedWorker } from './managed-worker.js';
-import { decideRestart } from './restart-policy.js';
+import { decideRestart, type RestartPolicy } from './restart-policy.js';
 import { Slot } from './slot.js';
 import { judge } from './verdict.js';
 import type { StatusResponse } from './status-types.js';
@@ -236,17 +236,14 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     if (this.shuttingDown) return;
 
     const slot = this.slot(worker.slot);
+    if (exit.spawnError !== undefined) {
+      this.retrySpawn(slot, exit.spawnError);
+      return;
+    }
     const reason: RestartReason = worker.killReason === null ? 'crash' : 'hung';
-    const decision = decideRestart(
-      {
-        backoffBaseMs: this.config.restartBackoffBaseMs,
-        backoffMaxMs: this.config.restartBackoffMaxMs,
-        crashLoopLimit: this.config.crashLoopLimit,
-        minUptimeMs: this.config.workerMinUptimeMs,
-      },
-      slot.history,
-      { readyForMs: worker.readyForMs() },
-    );
+    const decision = decideRestart(this.restartPolicy(), slot.history, {
+      readyForMs: worker.readyForMs(),
+    });
     slot.history = decision.history;
     this.countRestart(worker.slot, reason);
     const why = worker.bootFailure ?? worker.killReason ?? 'exited unexpectedly';
@@ -272,9 +269,34 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.reconcile();
   }
 
+  /** A fork that started no process: no worker died, so no restart is counted; backed off. */
+  private retrySpawn(slot: Slot, code: string): void {
+    const decision = decideRestart(this.restartPolicy(), slot.history, {
+      readyForMs: null,
+      spawnFailed: true,
+    });
+    slot.history = decision.history;
+    this.logger.error(
+      { slot: slot.index, code, delayMs: decision.delayMs },
+      'could not start a worker process; retrying',
+    );
+    if (!this.vacant(slot.index)) return;
+    slot.notBefore = this.clock.now() + decision.delayMs;
+    this.reconcile();
+  }
+
   private countRestart(index: number, reason: RestartReason): void {
     this.slot(index).restarts += 1;
     this.emit('restart', index, reason);
+  }
+
+  private restartPolicy(): RestartPolicy {
+    return {
+      backoffBaseMs: this.config.restartBackoffBaseMs,
+      backoffMaxMs: this.config.restartBackoffMaxMs,
+      crashLoopLimit: this.config.crashLoopLimit,
+      minUptimeMs: this.config.workerMinUptimeMs,
+    };
   }
 
   // ---- murder and recycle --------------------------------------------------------------

@@ -150,6 +150,12 @@ export class FakeWorker implements WorkerHandle {
     });
   }
 
+  /** The fork started no process (EMFILE): its handle ends without an exit code. */
+  failToSpawn(code = 'EMFILE'): void {
+    this.gone = true;
+    this.resolveExit({ code: null, signal: null, spawnError: code });
+  }
+
   exit(code: number | null, signal: string | null = null): void {
     if (this.gone) return;
     this.gone = true;

@@ -68,3 +68,35 @@ describe(`descriptor exhaustion (ulimit -n ${MAX_OPEN_FILES}, 1 worker: every fl
     expect(cluster.logs()).not.toMatch(/worker crashed/);
   });
 });
+
+describe(`the manager out of descriptors when it must fork (ulimit -n ${MAX_OPEN_FILES}, 2 workers)`, () => {
+  let cluster: ClusterHandle;
+  beforeAll(async () => {
+    cluster = await startCluster({ env: { WORKERS: '2' }, maxOpenFiles: MAX_OPEN_FILES });
+  });
+  afterAll(async () => {
+    expect(await cluster.stop()).toBe(0);
+  });
+
+  it('a fork that fails with EMFILE is retried once descriptors are free; the manager lives', async () => {
+    const [a, b] = await cluster.readyWorkers();
+    if (!a || !b) throw new Error('two ready workers expected');
+    // Nobody takes connections: the manager accepts the flood until its own descriptors run out.
+    process.kill(a.pid, 'SIGSTOP');
+    process.kill(b.pid, 'SIGSTOP');
+    const sockets = await openIdle(cluster.apiPort, FLOOD);
+    // Its replacement must be forked while the manager has no descriptor left.
+    process.kill(a.pid, 'SIGKILL');
+    await waitUntil(
+      () => /could not start a worker process/.test(cluster.logs()),
+      'a fork to fail for want of descriptors',
+      15_000,
+    );
+    for (const socket of sockets) socket.destroy();
+    // The other worker takes (and, the clients being gone, closes) what the manager queued.
+    process.kill(b.pid, 'SIGCONT');
+    await cluster.waitForReady(2, 30_000);
+    expect(await status(`${cluster.apiUrl}/api/hello`)).toBe(200);
+    expect(cluster.logs()).not.toMatch(/manager crashed/);
+  });
+});

@@ -76,6 +76,29 @@ describe('reap', () => {
     expect(h.forked).toHaveLength(forks);
   });
 
+  it('retries a fork that started no process (EMFILE) with back-off, never as a crash loop', async () => {
+    const h = startSupervisor({ CRASH_LOOP_LIMIT: '3' });
+    await readyAll(h);
+    const delays: number[] = [];
+    for (let attempt = 0; attempt < 6; attempt += 1) {
+      h.inSlot(0)[0]!.failToSpawn();
+      await h.settle();
+      const before = h.forked.length;
+      let waited = 0;
+      while (h.forked.length === before && waited < 5_000) {
+        h.clock.advance(10);
+        waited += 10;
+      }
+      delays.push(waited);
+      await h.settle();
+    }
+    // Backed off as dying young does (100 ms doubling, capped at 1 s), past CRASH_LOOP_LIMIT.
+    expect(delays).toEqual([100, 200, 400, 800, 1000, 1000]);
+    expect(h.supervisor.shuttingDown).toBe(false);
+    // No worker of slot 0 died: nothing counted as its restart (slot 1, never beating, may be).
+    expect(h.restarts.filter((r) => r.slot === 0)).toEqual([]);
+  });
+
   it('does not restart a worker it asked to leave', async () => {
     const h = startSupervisor({ WORKERS: '2' });
     await readyAll(h);
