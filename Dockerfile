@@ -2,11 +2,11 @@
 #
 # The clustered service: one manager process (PID 2, under tini) and its workers.
 #
-# Base image: Node.js 24 LTS on Debian 12 slim. Node 20 reached end of life in April 2026 and 22
-# is in maintenance until April 2027; 24 is the LTS line supported longest (to April 2028) and
-# satisfies `engines` (>=20.19). Debian slim (glibc) rather than Alpine (musl): same libc as the
-# CI machines and Debian's tini package. Tests run on Node 20 here, so pass
-# `--build-arg NODE_IMAGE=node:20-bookworm-slim` to reproduce the tested runtime exactly.
+# Base image: Node.js 24 on Debian 12 slim (why 24 and not 26: docs/kubernetes.md, "Runtime").
+# `engines` admits 22.12+, 24 and 26; CI runs the whole suite on 24 and the runtime-dependent
+# integration tests on 22 and 26 too, so `--build-arg NODE_IMAGE=node:26-bookworm-slim` (or 22)
+# runs a tested line as well. Debian slim (glibc) rather than Alpine (musl): same libc as the CI
+# machines and Debian's tini package.
 ARG NODE_IMAGE=node:24-bookworm-slim
 
 # ---- build: all dependencies, compile TypeScript to dist/

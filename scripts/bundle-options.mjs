@@ -38,7 +38,7 @@ export const WORKER_BUNDLE_OPTIONS = {
   bundle: true,
   platform: 'node',
   format: 'esm',
-  target: 'node20',
+  target: 'node22',
   // Whitespace and syntax only: V8 compiles a 1.8 MB file instead of 2.4 MB (module loading
   // about 15% shorter at boot). Identifiers keep their names, so stack traces (and the stack
   // watchdog's reports of a hung worker) still name the functions; the positions the worker logs

@@ -1,6 +1,7 @@
-// The CPU limit a container runtime put on this process, from the Linux cgroup files. Node 20's
-// os.availableParallelism() counts the host's CPUs and ignores the limit, so a pod limited to 2
-// CPUs on a 64-core node would fork 64 workers that fight over 2 CPUs' worth of time.
+// The CPU limit a container runtime put on this process, from the Linux cgroup files.
+// os.availableParallelism() did not always honour it (Node 20 counted the host's CPUs), so a pod
+// limited to 2 CPUs on a 64-core node could fork 64 workers that fight over 2 CPUs' worth of time;
+// read here, the tightest limit wins on every Node line.
 //
 // cgroup v2 (one unified tree, `cgroup.controllers` at its root): `cpu.max` holds
 // "<quota> <period>" or "max <period>". cgroup v1: the `cpu` controller's `cpu.cfs_quota_us`

@@ -1,12 +1,13 @@
 // Entry point. Node runs this file once as the manager and again, in worker mode, for every
 // fork(). Each side is loaded with a dynamic import so the manager never loads application code.
+// First: refuses a Node.js line the service does not support, before anything else is loaded.
+import './runtime-check.js';
 import cluster from 'node:cluster';
 import module from 'node:module';
 
-// Node 22.1+ keeps V8's compiled code on disk ($TMPDIR/node-compile-cache, or NODE_COMPILE_CACHE):
-// a replacement worker then skips most of compiling its 1.1 MB bundle, about a fifth of its
-// module loading on Node 24 (the Docker image's). Node 20 has no such cache: nothing happens.
-(module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
+// V8's compiled code kept on disk ($TMPDIR/node-compile-cache, or NODE_COMPILE_CACHE): a
+// replacement worker then skips most of compiling its bundle.
+module.enableCompileCache();
 
 if (cluster.isPrimary) {
   const { runManager } = await import('./manager/run-manager.js');
