@@ -6,6 +6,19 @@ import { describe, expect, it } from 'vitest';
 import { startSupervisor, type Harness } from '../helpers/supervisor-harness.js';
 
 /** Makes every live starting worker ready and settles. */
+/** After a worker's end: how long (10 ms steps, at most 5 s) until the supervisor forks again. */
+async function msUntilNextFork(h: Harness): Promise<number> {
+  await h.settle();
+  const before = h.forked.length;
+  let waited = 0;
+  while (h.forked.length === before && waited < 5_000) {
+    h.clock.advance(10);
+    waited += 10;
+  }
+  await h.settle();
+  return waited;
+}
+
 async function readyAll(h: Harness): Promise<void> {
   for (const worker of h.live()) worker.ready();
   await h.settle();
@@ -45,15 +58,7 @@ describe('reap', () => {
       const victim = h.inSlot(0)[0]!;
       victim.ready();
       victim.exit(1);
-      await h.settle();
-      const before = h.forked.length;
-      let waited = 0;
-      while (h.forked.length === before && waited < 5_000) {
-        h.clock.advance(10);
-        waited += 10;
-      }
-      delays.push(waited);
-      await h.settle();
+      delays.push(await msUntilNextFork(h));
     }
     // 100 ms doubling, capped at RESTART_BACKOFF_MAX_MS (1 s).
     expect(delays).toEqual([100, 200, 400, 800, 1000]);
@@ -82,15 +87,7 @@ describe('reap', () => {
     const delays: number[] = [];
     for (let attempt = 0; attempt < 6; attempt += 1) {
       h.inSlot(0)[0]!.failToSpawn();
-      await h.settle();
-      const before = h.forked.length;
-      let waited = 0;
-      while (h.forked.length === before && waited < 5_000) {
-        h.clock.advance(10);
-        waited += 10;
-      }
-      delays.push(waited);
-      await h.settle();
+      delays.push(await msUntilNextFork(h));
     }
     // Backed off as dying young does (100 ms doubling, capped at 1 s), past CRASH_LOOP_LIMIT.
     expect(delays).toEqual([100, 200, 400, 800, 1000, 1000]);
