@@ -8,21 +8,7 @@
 //   megabytes of metrics never runs on the thread that accepts API connections.
 import type { LogLevel } from './config.js';
 import type { PackedFamily } from './metrics/packed-family.js';
-
-/**
- * One metric family as prom-client's getMetricsAsJSON() returns it at run time (its bundled
- * typings say `type` is a numeric enum; at run time it is this string).
- */
-export interface MetricFamily {
-  name: string;
-  help: string;
-  type: 'counter' | 'gauge' | 'histogram' | 'summary';
-  aggregator: 'sum' | 'max' | 'min' | 'average' | 'first' | 'omit';
-  values: { value: number; labels: Record<string, string | number>; metricName?: string }[];
-}
-
-/** One worker registry as plain, IPC-safe data. */
-export type MetricsSnapshot = MetricFamily[];
+import type { MetricsSnapshot } from './metrics/snapshot.js';
 
 /** Why a worker is being stopped on purpose; also the `reason` label of restarts. */
 export type StopReason = 'reload' | 'scale' | 'shutdown' | 'max_requests' | 'memory';

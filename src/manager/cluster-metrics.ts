@@ -4,11 +4,10 @@
 import { Registry } from 'prom-client';
 import type { Logger } from '../logger.js';
 import type { ContentType } from '../metrics/snapshot.js';
-import type { MetricsSnapshot } from '../protocol.js';
+import type { MetricsSnapshot } from '../metrics/snapshot.js';
 import type { BodyBuffers } from './body-buffers.js';
 import { MainThreadMetrics } from './main-thread-metrics.js';
-import type { MetricsAggregator } from './metrics-aggregator.js';
-import type { WorkerRef } from './metrics-thread-protocol.js';
+import type { MetricsAggregator, WorkerRef } from './metrics-aggregator.js';
 import { collectTimeoutMs } from './scrape-timeout.js';
 
 export interface RenderedMetrics {

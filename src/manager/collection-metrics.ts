@@ -3,7 +3,7 @@
 // long collections take.
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { snapshotOf } from '../metrics/snapshot.js';
-import type { MetricsSnapshot } from '../protocol.js';
+import type { MetricsSnapshot } from '../metrics/snapshot.js';
 import type { Collection, CollectionFailure } from './collector.js';
 
 const FAILURES: readonly CollectionFailure[] = ['unreachable', 'timeout'];

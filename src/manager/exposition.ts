@@ -8,7 +8,7 @@
 //   - OpenMetrics: a counter's family name without `_total` and its samples with it (what
 //     prom-client does for its own counters; see openMetricsCounterName);
 //   - aggregate() keeps neither exemplars nor timestamps nor shared labels: none printed.
-import type { MetricFamily } from '../protocol.js';
+import type { MetricFamily } from '../metrics/snapshot.js';
 
 type Labels = MetricFamily['values'][number]['labels'];
 

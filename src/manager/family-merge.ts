@@ -12,7 +12,7 @@
 // position of the previous input (the common case: every worker has the same series in the same
 // order) joins that sample's series without building its key or looking it up.
 import { valuesOf } from '../metrics/packed-family.js';
-import type { MetricFamily } from '../protocol.js';
+import type { MetricFamily } from '../metrics/snapshot.js';
 
 type Sample = MetricFamily['values'][number];
 type Labels = Sample['labels'];

@@ -10,7 +10,7 @@
 // by folding and printing the values alone (revalueText).
 import { Registry } from 'prom-client';
 import type { ContentType } from '../metrics/snapshot.js';
-import type { MetricFamily } from '../protocol.js';
+import type { MetricFamily } from '../metrics/snapshot.js';
 import { familyLines, linesBytes, linesText, type FamilyLines } from './exposition.js';
 import { mergedValues, mergeLayout, mergesHere, type MergeLayout } from './family-merge.js';
 import { renderWithPromClient } from './prom-client-render.js';

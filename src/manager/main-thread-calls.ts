@@ -2,14 +2,69 @@
 // the manager's own metrics): one message each way, with a deadline. The main thread hands off
 // every API connection and may be busy, paused or wedged; the endpoint then says so instead of
 // holding its clients forever.
+import type { LogLevel } from '../config.js';
 import { HttpError } from '../http-errors.js';
-import type {
-  CallMain,
-  MainAnswer,
-  MainCallName,
-  MainCallResults,
-  MainCalls,
-} from './metrics-thread-protocol.js';
+import type { MetricsSnapshot } from '../metrics/snapshot.js';
+import type { StatusResponse } from './status-types.js';
+
+/**
+ * What the endpoint asks of the main thread, by name: the supervisor's state and commands, and
+ * the main thread's own metrics for a scrape. The answers' types are MainCallResults'.
+ */
+export interface MainCalls {
+  /** The main thread answers at all (its event loop turns): /livez. */
+  live: [];
+  status: [];
+  /** A rolling reload; answers the number of workers it replaces. */
+  reload: [];
+  scale: [workers: number];
+  setLogLevel: [level: LogLevel];
+  /** The supervision metrics and the main thread's own default metrics, for a scrape. */
+  managerMetrics: [];
+}
+
+export interface MainCallResults {
+  live: null;
+  status: StatusResponse;
+  reload: number;
+  scale: null;
+  setLogLevel: null;
+  managerMetrics: MetricsSnapshot;
+}
+
+export type MainCallName = keyof MainCalls;
+
+export interface CallMain<K extends MainCallName = MainCallName> {
+  type: 'call';
+  callId: number;
+  name: K;
+  args: MainCalls[K];
+  /** Date.now() (one clock for both threads) past which the endpoint has answered 503. */
+  expiresAt: number;
+  /**
+   * Date.now() past which the main thread does not run the call (it says so with a LateCall):
+   * its answer could not be back before expiresAt.
+   */
+  runBy: number;
+}
+
+/** An answer the endpoint sends to its client as it is (e.g. 503 shutting_down). */
+export interface RefusedCall {
+  status: number;
+  code: string;
+  message: string;
+  headers: Record<string, string>;
+}
+
+export type MainAnswer =
+  | { type: 'answer'; callId: number; ok: true; value: unknown }
+  | { type: 'answer'; callId: number; ok: false; refused: RefusedCall | null; message: string };
+
+/** The call reached the main thread after its runBy and was not run (the main thread answers). */
+export interface LateCall {
+  type: 'late';
+  callId: number;
+}
 
 /** How long an endpoint request waits for the main thread before answering 503. */
 export const MAIN_THREAD_DEADLINE_MS = 2_000;

@@ -6,7 +6,7 @@
 // that fails the scrape with 503 manager_unresponsive, so Prometheus records it down.
 import { HttpError } from '../http-errors.js';
 import type { Logger } from '../logger.js';
-import type { MetricFamily, MetricsSnapshot } from '../protocol.js';
+import type { MetricFamily, MetricsSnapshot } from '../metrics/snapshot.js';
 import { MAIN_THREAD_DEADLINE_MS, MainThreadUnresponsiveError } from './main-thread-calls.js';
 
 /** Silent this long, the main thread is stuck (the same bound as /livez's 503). */

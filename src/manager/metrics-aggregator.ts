@@ -3,11 +3,19 @@
 // Transport-free, so the same object runs in the thread and in unit tests.
 import { isGaugeNamedLikeCounter } from '../metrics/aggregation-rules.js';
 import type { ContentType } from '../metrics/snapshot.js';
-import type { CollectMetricsMessage, MetricsReplyMessage, MetricsSnapshot } from '../protocol.js';
+import type { CollectMetricsMessage, MetricsReplyMessage } from '../protocol.js';
+import type { MetricsSnapshot } from '../metrics/snapshot.js';
 import { CollectionMetrics } from './collection-metrics.js';
 import { MetricsCollector, type Collection, type CollectTarget } from './collector.js';
 import { MetricsLedger, type AllocateBody } from './metrics-ledger.js';
-import type { WorkerRef } from './metrics-thread-protocol.js';
+import type { WorkerState } from './lifecycle.js';
+
+/** A worker as the supervisor knows it. */
+export interface WorkerRef {
+  id: number;
+  slot: number;
+  state: WorkerState;
+}
 
 export interface ScrapeInput {
   workers: readonly WorkerRef[];

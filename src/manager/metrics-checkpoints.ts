@@ -10,7 +10,7 @@
 // more often than the interval, the service never runs one: the scrapes' collections count.
 import type { Logger } from '../logger.js';
 import type { MetricsAggregator } from './metrics-aggregator.js';
-import type { WorkerRef } from './metrics-thread-protocol.js';
+import type { WorkerRef } from './metrics-aggregator.js';
 
 export interface MetricsCheckpointsOptions {
   /** METRICS_CHECKPOINT_MS: the longest time without a collection; 0 turns checkpoints off. */

@@ -12,16 +12,18 @@ import type { Logger } from '../logger.js';
 import { createSocketDir, removeOrphanedSocketDirs, socketBaseDir } from './socket-dir.js';
 import type {
   CallMain,
-  EndpointOptions,
-  FromMetricsThread,
   LateCall,
   MainAnswer,
   MainCallName,
   MainCallResults,
   MainCalls,
+} from './main-thread-calls.js';
+import type { WorkerRef } from './metrics-aggregator.js';
+import type {
+  EndpointOptions,
+  FromMetricsThread,
   MetricsThreadOptions,
   ToMetricsThread,
-  WorkerRef,
 } from './metrics-thread-protocol.js';
 
 // The thread's entry sits next to this file: .js when compiled, .ts under a TypeScript loader

@@ -17,7 +17,8 @@ import {
   type PackedFamily,
 } from '../metrics/packed-family.js';
 import { aggregate, snapshotOf, type ContentType } from '../metrics/snapshot.js';
-import type { MetricFamily, MetricsReplyMessage, MetricsSnapshot } from '../protocol.js';
+import type { MetricsReplyMessage } from '../protocol.js';
+import type { MetricFamily, MetricsSnapshot } from '../metrics/snapshot.js';
 import { familyText, revalueBytes, type TextLayout } from './family-text.js';
 import { OwnFamilies } from './own-families.js';
 

@@ -8,7 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { Registry } from 'prom-client';
 import { createLogger } from '../logger.js';
 import { snapshotOf } from '../metrics/snapshot.js';
-import type { MetricsSnapshot } from '../protocol.js';
+import type { MetricsSnapshot } from '../metrics/snapshot.js';
 import { BodyBuffers } from './body-buffers.js';
 import { answerClientError } from './client-error.js';
 import { ClusterMetrics } from './cluster-metrics.js';
@@ -18,11 +18,11 @@ import { MetricsAggregator } from './metrics-aggregator.js';
 import { MetricsCheckpoints } from './metrics-checkpoints.js';
 import { MANAGER_METRICS_PREFIX, registerProcessWideMetrics } from './process-wide-metrics.js';
 import { niceThisThread } from './thread-priority.js';
+import type { WorkerRef } from './metrics-aggregator.js';
 import type {
   FromMetricsThread,
   MetricsThreadOptions,
   ToMetricsThread,
-  WorkerRef,
 } from './metrics-thread-protocol.js';
 import { WorkerLinks } from './worker-links.js';
 

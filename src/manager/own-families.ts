@@ -8,7 +8,7 @@
 //
 // What is compared is a copy taken here: prom-client updates a registry's samples in place, so a
 // family read from one may share sample objects with the next read.
-import type { MetricFamily, MetricsSnapshot } from '../protocol.js';
+import type { MetricFamily, MetricsSnapshot } from '../metrics/snapshot.js';
 
 interface Sample {
   metricName: string | undefined;

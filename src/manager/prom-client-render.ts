@@ -5,7 +5,7 @@
 // and as the reference the differential test holds the fast path to.
 import { Registry } from 'prom-client';
 import { aggregate, type ContentType } from '../metrics/snapshot.js';
-import type { MetricFamily } from '../protocol.js';
+import type { MetricFamily } from '../metrics/snapshot.js';
 import { openMetricsCounterName } from './exposition.js';
 
 /**

@@ -12,11 +12,11 @@ import net from 'node:net';
 import path from 'node:path';
 import type { Logger } from '../logger.js';
 import { LineSocket } from '../line-socket.js';
+import type { MetricsSnapshot } from '../metrics/snapshot.js';
 import {
   isWorkerLinkMessage,
   type ManagerLinkMessage,
   type MetricsReplyMessage,
-  type MetricsSnapshot,
   type WorkerLinkMessage,
 } from '../protocol.js';
 import { ensureSocketDir } from './socket-dir.js';

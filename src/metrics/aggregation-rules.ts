@@ -2,7 +2,7 @@
 // these rules are stated. The manager applies this table to every snapshot before prom-client's
 // AggregatorRegistry.aggregate() merges them, so a worker cannot change the rule by accident, and
 // a unit test fails when a worker exports a metric that is missing here.
-import type { MetricFamily, MetricsSnapshot } from '../protocol.js';
+import type { MetricFamily, MetricsSnapshot } from '../metrics/snapshot.js';
 
 /** prom-client's aggregator names. */
 export type AggregationRule = MetricFamily['aggregator'];

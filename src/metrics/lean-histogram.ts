@@ -5,7 +5,7 @@
 // observe() allocates a closure, validates and hashes the label object on every call, which
 // measured at several times the cost of this one and put the instrumentation over its 3% budget.
 import type { Registry } from 'prom-client';
-import type { MetricFamily } from '../protocol.js';
+import type { MetricFamily } from '../metrics/snapshot.js';
 
 interface Series {
   labels: Record<string, string | number>;

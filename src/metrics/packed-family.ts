@@ -11,7 +11,7 @@
 // property holds the two to that, test/unit/packed-family.test.ts): label names whose value
 // is undefined are left out, and NaN/±Infinity values become null, exactly as JSON.stringify
 // does to the plain shape.
-import type { MetricFamily } from '../protocol.js';
+import type { MetricFamily } from '../metrics/snapshot.js';
 
 type Sample = MetricFamily['values'][number];
 type LabelValue = Sample['labels'][string];

@@ -1,7 +1,21 @@
 // Typed bridges to prom-client's JSON views, whose bundled typings disagree with its run time
 // (numeric `type` enum; aggregate() missing its content-type parameter).
 import { AggregatorRegistry, type Registry } from 'prom-client';
-import type { MetricsSnapshot } from '../protocol.js';
+
+/**
+ * One metric family as prom-client's getMetricsAsJSON() returns it at run time (its bundled
+ * typings say `type` is a numeric enum; at run time it is this string).
+ */
+export interface MetricFamily {
+  name: string;
+  help: string;
+  type: 'counter' | 'gauge' | 'histogram' | 'summary';
+  aggregator: 'sum' | 'max' | 'min' | 'average' | 'first' | 'omit';
+  values: { value: number; labels: Record<string, string | number>; metricName?: string }[];
+}
+
+/** One worker registry as plain, IPC-safe data. */
+export type MetricsSnapshot = MetricFamily[];
 
 export type ContentType =
   | typeof AggregatorRegistry.PROMETHEUS_CONTENT_TYPE

@@ -13,7 +13,7 @@
 //   - a default label whose name is `le`, or is a property of every object (`toString`...);
 //   - an upper bound that is not a number (prom-client's buckets are numbers).
 import { PackTables, type PackedFamily } from '../metrics/packed-family.js';
-import type { MetricFamily } from '../protocol.js';
+import type { MetricFamily } from '../metrics/snapshot.js';
 import { isRecord, plainHistogram, type SeriesInternals } from './histogram-internals.js';
 
 type LabelValue = MetricFamily['values'][number]['labels'][string];

@@ -26,7 +26,8 @@ import {
   type PackedFamily,
 } from '../metrics/packed-family.js';
 import { snapshotOf } from '../metrics/snapshot.js';
-import type { FamilyUpdate, MetricFamily, MetricsReplyMessage } from '../protocol.js';
+import type { FamilyUpdate, MetricsReplyMessage } from '../protocol.js';
+import type { MetricFamily } from '../metrics/snapshot.js';
 import { defaultLabelsOf } from './histogram-internals.js';
 import { histogramValues, packHistogram } from './histogram-pack.js';
 import {

@@ -11,12 +11,11 @@ import type { Registry } from 'prom-client';
 import type { Logger } from '../logger.js';
 import { LineSocket } from '../line-socket.js';
 import { isPrivateDir } from '../private-dir.js';
-import { snapshotOf } from '../metrics/snapshot.js';
+import { snapshotOf, type MetricsSnapshot } from '../metrics/snapshot.js';
 import {
   isManagerLinkMessage,
   type CollectMetricsMessage,
   type ManagerLinkMessage,
-  type MetricsSnapshot,
   type WorkerLinkMessage,
 } from '../protocol.js';
 import { MetricsEncoder } from './metrics-encoder.js';

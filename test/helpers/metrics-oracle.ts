@@ -5,7 +5,7 @@
 import { Registry } from 'prom-client';
 import { applyAggregationRules, isCumulative } from '../../src/metrics/aggregation-rules.js';
 import { aggregate, type ContentType } from '../../src/metrics/snapshot.js';
-import type { MetricFamily, MetricsSnapshot } from '../../src/protocol.js';
+import type { MetricFamily, MetricsSnapshot } from '../../src/metrics/snapshot.js';
 
 const cumulativeOnly = (snapshot: MetricsSnapshot) => snapshot.filter(isCumulative);
 

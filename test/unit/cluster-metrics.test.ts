@@ -5,7 +5,7 @@
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
-import type { MetricsSnapshot } from '../../src/protocol.js';
+import type { MetricsSnapshot } from '../../src/metrics/snapshot.js';
 import { BodyBuffers } from '../../src/manager/body-buffers.js';
 import { ClusterMetrics, type ClusterMetricsDeps } from '../../src/manager/cluster-metrics.js';
 import { MainThreadUnresponsiveError } from '../../src/manager/main-thread-calls.js';

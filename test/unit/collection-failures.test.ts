@@ -5,7 +5,7 @@
 import { Counter, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { MetricsAggregator } from '../../src/manager/metrics-aggregator.js';
-import type { WorkerRef } from '../../src/manager/metrics-thread-protocol.js';
+import type { WorkerRef } from '../../src/manager/metrics-aggregator.js';
 import { snapshotOf } from '../../src/metrics/snapshot.js';
 import type { CollectMetricsMessage } from '../../src/protocol.js';
 import { MetricsEncoder } from '../../src/worker/metrics-encoder.js';

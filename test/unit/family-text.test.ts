@@ -10,7 +10,7 @@ import { mergesHere } from '../../src/manager/family-merge.js';
 import { familyText, revalueBytes, revalueText } from '../../src/manager/family-text.js';
 import { withValues } from '../../src/metrics/packed-family.js';
 import { renderWithPromClient } from '../../src/manager/prom-client-render.js';
-import type { MetricFamily } from '../../src/protocol.js';
+import type { MetricFamily } from '../../src/metrics/snapshot.js';
 
 type Sample = MetricFamily['values'][number];
 type Labels = Sample['labels'];

@@ -6,7 +6,7 @@ import {
   MainThreadCalls,
   MainThreadUnresponsiveError,
 } from '../../src/manager/main-thread-calls.js';
-import type { CallMain } from '../../src/manager/metrics-thread-protocol.js';
+import type { CallMain } from '../../src/manager/main-thread-calls.js';
 
 function calls() {
   const sent: CallMain[] = [];

@@ -6,7 +6,7 @@ import { HttpError } from '../../src/http-errors.js';
 import { createLogger } from '../../src/logger.js';
 import { MainThreadUnresponsiveError } from '../../src/manager/main-thread-calls.js';
 import { MainThreadMetrics, MANAGER_DOWN_AFTER_MS } from '../../src/manager/main-thread-metrics.js';
-import type { MetricsSnapshot } from '../../src/protocol.js';
+import type { MetricsSnapshot } from '../../src/metrics/snapshot.js';
 
 const counter = (value: number): MetricsSnapshot[number] => ({
   name: 'cluster_worker_restarts_total',

@@ -5,7 +5,7 @@ import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Collection } from '../../src/manager/collector.js';
 import { MetricsCheckpoints } from '../../src/manager/metrics-checkpoints.js';
-import type { WorkerRef } from '../../src/manager/metrics-thread-protocol.js';
+import type { WorkerRef } from '../../src/manager/metrics-aggregator.js';
 import { createLogger } from '../../src/logger.js';
 
 const INTERVAL_MS = 5_000;

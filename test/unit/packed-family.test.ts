@@ -11,7 +11,7 @@ import {
   unpackFamily,
   type PackedFamily,
 } from '../../src/metrics/packed-family.js';
-import type { MetricFamily } from '../../src/protocol.js';
+import type { MetricFamily } from '../../src/metrics/snapshot.js';
 
 const roundTrip = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 

@@ -14,7 +14,8 @@ import { Counter, Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WorkerLinks, type LinkEvents } from '../../src/manager/worker-links.js';
 import { packedValues } from '../../src/metrics/packed-family.js';
-import type { MetricsReplyMessage, MetricsSnapshot } from '../../src/protocol.js';
+import type { MetricsReplyMessage } from '../../src/protocol.js';
+import type { MetricsSnapshot } from '../../src/metrics/snapshot.js';
 import { MetricsLink } from '../../src/worker/metrics-link.js';
 import { waitUntil } from '../../scripts/lib/wait.js';
 
