@@ -1,5 +1,6 @@
 // Flat config: typescript-eslint's type-aware recommended rules plus prettier's "turn off
-// formatting rules" so the two tools never disagree.
+// formatting rules" so the two tools never disagree. Which folder may import which is
+// dependency-cruiser's job (.dependency-cruiser.mjs), also in `npm run lint`.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
@@ -15,22 +16,6 @@ export default tseslint.config(
         { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
       ],
       'no-console': 'off',
-    },
-  },
-  {
-    // The manager must never load application code (docs/architecture.md: dependency direction).
-    files: ['src/manager/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        { patterns: ['../app/*', '../worker/*', 'koa', '@koa/*'] },
-      ],
-    },
-  },
-  {
-    files: ['src/app/**/*.ts', 'src/worker/**/*.ts'],
-    rules: {
-      'no-restricted-imports': ['error', { patterns: ['../manager/*'] }],
     },
   },
   prettier,
