@@ -3,8 +3,7 @@
 // (main-thread-metrics.ts), and render into a reusable buffer.
 import { Registry } from 'prom-client';
 import type { Logger } from '../logger.js';
-import type { ContentType } from '../metrics/snapshot.js';
-import type { MetricsSnapshot } from '../metrics/snapshot.js';
+import type { ContentType, MetricsSnapshot } from '../metrics/snapshot.js';
 import type { BodyBuffers } from './body-buffers.js';
 import { MainThreadMetrics } from './main-thread-metrics.js';
 import type { MetricsAggregator, WorkerRef } from './metrics-aggregator.js';

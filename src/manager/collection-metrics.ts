@@ -2,8 +2,7 @@
 // each slot answer the last collection, how many collections each slot failed and why, and how
 // long collections take.
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { snapshotOf } from '../metrics/snapshot.js';
-import type { MetricsSnapshot } from '../metrics/snapshot.js';
+import { snapshotOf, type MetricsSnapshot } from '../metrics/snapshot.js';
 import type { Collection, CollectionFailure } from './collector.js';
 
 const FAILURES: readonly CollectionFailure[] = ['unreachable', 'timeout'];

@@ -9,8 +9,7 @@
 // same places, other values: a histogram observed between scrapes) are rendered again from it
 // by folding and printing the values alone (revalueText).
 import { Registry } from 'prom-client';
-import type { ContentType } from '../metrics/snapshot.js';
-import type { MetricFamily } from '../metrics/snapshot.js';
+import type { ContentType, MetricFamily } from '../metrics/snapshot.js';
 import { familyLines, linesBytes, linesText, type FamilyLines } from './exposition.js';
 import { mergedValues, mergeLayout, mergesHere, type MergeLayout } from './family-merge.js';
 import { renderWithPromClient } from './prom-client-render.js';

@@ -2,9 +2,8 @@
 // links), merge with carry-over, add the manager's own metrics, render in the format asked for.
 // Transport-free, so the same object runs in the thread and in unit tests.
 import { isGaugeNamedLikeCounter } from '../metrics/aggregation-rules.js';
-import type { ContentType } from '../metrics/snapshot.js';
+import type { ContentType, MetricsSnapshot } from '../metrics/snapshot.js';
 import type { CollectMetricsMessage, MetricsReplyMessage } from '../protocol.js';
-import type { MetricsSnapshot } from '../metrics/snapshot.js';
 import { CollectionMetrics } from './collection-metrics.js';
 import { MetricsCollector, type Collection, type CollectTarget } from './collector.js';
 import { MetricsLedger, type AllocateBody } from './metrics-ledger.js';

@@ -16,9 +16,14 @@ import {
   withValues,
   type PackedFamily,
 } from '../metrics/packed-family.js';
-import { aggregate, snapshotOf, type ContentType } from '../metrics/snapshot.js';
+import {
+  aggregate,
+  snapshotOf,
+  type ContentType,
+  type MetricFamily,
+  type MetricsSnapshot,
+} from '../metrics/snapshot.js';
 import type { MetricsReplyMessage } from '../protocol.js';
-import type { MetricFamily, MetricsSnapshot } from '../metrics/snapshot.js';
 import { familyText, revalueBytes, type TextLayout } from './family-text.js';
 import { OwnFamilies } from './own-families.js';
 

@@ -4,8 +4,7 @@
 // aggregator it does not fold, a malformed family: prom-client's answer, or its error, stands)
 // and as the reference the differential test holds the fast path to.
 import { Registry } from 'prom-client';
-import { aggregate, type ContentType } from '../metrics/snapshot.js';
-import type { MetricFamily } from '../metrics/snapshot.js';
+import { aggregate, type ContentType, type MetricFamily } from '../metrics/snapshot.js';
 import { openMetricsCounterName } from './exposition.js';
 
 /**

@@ -25,9 +25,8 @@ import {
   sameShape,
   type PackedFamily,
 } from '../metrics/packed-family.js';
-import { snapshotOf } from '../metrics/snapshot.js';
+import { snapshotOf, type MetricFamily } from '../metrics/snapshot.js';
 import type { FamilyUpdate, MetricsReplyMessage } from '../protocol.js';
-import type { MetricFamily } from '../metrics/snapshot.js';
 import { defaultLabelsOf } from './histogram-internals.js';
 import { histogramValues, packHistogram } from './histogram-pack.js';
 import {

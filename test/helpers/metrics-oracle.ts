@@ -4,8 +4,12 @@
 // every worker that left, with the service's aggregation rules applied. No deltas, no caches.
 import { Registry } from 'prom-client';
 import { applyAggregationRules, isCumulative } from '../../src/metrics/aggregation-rules.js';
-import { aggregate, type ContentType } from '../../src/metrics/snapshot.js';
-import type { MetricFamily, MetricsSnapshot } from '../../src/metrics/snapshot.js';
+import {
+  aggregate,
+  type ContentType,
+  type MetricFamily,
+  type MetricsSnapshot,
+} from '../../src/metrics/snapshot.js';
 
 const cumulativeOnly = (snapshot: MetricsSnapshot) => snapshot.filter(isCumulative);
 

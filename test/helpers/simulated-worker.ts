@@ -5,8 +5,7 @@
 // numbers in different orders, and a float rounding difference is not a lie.
 import { Counter, Gauge, Histogram, Registry, Summary } from 'prom-client';
 import { LeanHistogram } from '../../src/metrics/lean-histogram.js';
-import { snapshotOf } from '../../src/metrics/snapshot.js';
-import type { MetricsSnapshot } from '../../src/metrics/snapshot.js';
+import { snapshotOf, type MetricsSnapshot } from '../../src/metrics/snapshot.js';
 
 export const LABEL_VALUES = ['a', 'b', 'c'] as const;
 export type LabelValue = (typeof LABEL_VALUES)[number];

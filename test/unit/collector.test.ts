@@ -4,9 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { MetricsCollector, type CollectTarget } from '../../src/manager/collector.js';
 import { MetricsLedger } from '../../src/manager/metrics-ledger.js';
 import { packFamily } from '../../src/metrics/packed-family.js';
-import { snapshotOf } from '../../src/metrics/snapshot.js';
+import { snapshotOf, type MetricsSnapshot } from '../../src/metrics/snapshot.js';
 import type { CollectMetricsMessage } from '../../src/protocol.js';
-import type { MetricsSnapshot } from '../../src/metrics/snapshot.js';
 
 async function snapshot(count: number): Promise<MetricsSnapshot> {
   const registry = new Registry();

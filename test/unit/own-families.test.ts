@@ -9,8 +9,7 @@ import fc from 'fast-check';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { MetricsLedger } from '../../src/manager/metrics-ledger.js';
-import { aggregate, snapshotOf } from '../../src/metrics/snapshot.js';
-import type { MetricsSnapshot } from '../../src/metrics/snapshot.js';
+import { aggregate, snapshotOf, type MetricsSnapshot } from '../../src/metrics/snapshot.js';
 
 const FORMATS = [Registry.PROMETHEUS_CONTENT_TYPE, Registry.OPENMETRICS_CONTENT_TYPE] as const;
 const slot = fc.constantFrom('0', '1', '2');
