@@ -365,6 +365,17 @@ describe('Grafana dashboards and provisioning', () => {
         }
       });
 
+      it('names no job: server-side series are selected by the $job variable', () => {
+        // The job label is "cluster" under Compose, "namespace/podmonitor" under the Prometheus
+        // Operator and anything under another config: a fixed value empties the panel there.
+        const exprs = panels.flatMap((panel) => (panel.targets ?? []).map((t) => String(t.expr)));
+        const literal = exprs.filter((expr) => /\bjob\s*=~?\s*"(?!\$job")/.test(expr));
+        expect(literal).toEqual([]);
+        if (exprs.some((expr) => expr.includes('$job'))) {
+          expect(dashboard.templating?.list.map((v) => v.name)).toContain('job');
+        }
+      });
+
       it('is portable: a Prometheus datasource variable, no fixed datasource uid anywhere', () => {
         const variable = dashboard.templating?.list.find((v) => v.name === 'datasource');
         expect(variable).toMatchObject({ type: 'datasource', query: 'prometheus' });
