@@ -5,50 +5,13 @@
 import { describe, expect, it } from 'vitest';
 import { startCluster } from '../helpers/cluster.js';
 import { newConnectionRequest } from '../../scripts/lib/traffic.js';
+import {
+  describeStopped,
+  requestsWhileStopped,
+} from '../../scripts/listen-mode/manager-stopped.js';
 import { waitUntil } from '../../scripts/lib/wait.js';
 
 const STOP_MS = 2_000;
-
-interface Attempt {
-  latencyMs: number;
-  answeredWhileStopped: boolean;
-  status: number;
-}
-
-/**
- * Sequential requests on fresh connections from the SIGSTOP until the SIGCONT STOP_MS later
- * (sent by a timer: a request can block the loop); resolves once every one has settled.
- */
-async function requestsWhileStopped(url: string, managerPid: number): Promise<Attempt[]> {
-  const attempts: Attempt[] = [];
-  let stopped = true;
-  process.kill(managerPid, 'SIGSTOP');
-  const resume = setTimeout(() => {
-    stopped = false;
-    process.kill(managerPid, 'SIGCONT');
-  }, STOP_MS);
-  try {
-    while (stopped) {
-      const started = performance.now();
-      const { status } = await newConnectionRequest(url);
-      attempts.push({
-        latencyMs: performance.now() - started,
-        answeredWhileStopped: stopped,
-        status,
-      });
-    }
-  } finally {
-    clearTimeout(resume);
-    process.kill(managerPid, 'SIGCONT');
-  }
-  return attempts;
-}
-
-const summary = (attempts: Attempt[]) => {
-  const sorted = attempts.map((a) => a.latencyMs).sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-  return `${attempts.length} requests, ${attempts.filter((a) => a.answeredWhileStopped).length} answered while stopped, latency p50 ${at(0.5)?.toFixed(1)} ms, max ${sorted.at(-1)?.toFixed(1)} ms`;
-};
 
 describe(`new connections while the manager is stopped for ${STOP_MS} ms`, () => {
   for (const mode of ['shared', 'reuseport'] as const) {
@@ -57,8 +20,14 @@ describe(`new connections while the manager is stopped for ${STOP_MS} ms`, () =>
       try {
         // Warm: both workers have served a fresh connection.
         for (let i = 0; i < 20; i += 1) await newConnectionRequest(`${cluster.apiUrl}/`);
-        const attempts = await requestsWhileStopped(`${cluster.apiUrl}/`, cluster.proc.pid!);
-        console.log(`[reliability] manager SIGSTOP ${STOP_MS} ms, ${mode}: ${summary(attempts)}`);
+        const attempts = await requestsWhileStopped(
+          `${cluster.apiUrl}/`,
+          cluster.proc.pid!,
+          STOP_MS,
+        );
+        console.log(
+          `[reliability] manager SIGSTOP ${STOP_MS} ms, ${mode}: ${describeStopped(attempts)}`,
+        );
         // Every one answered, none lost, in both modes.
         expect(attempts.every((a) => a.status === 200)).toBe(true);
         if (mode === 'shared') {

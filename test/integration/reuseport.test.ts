@@ -75,3 +75,20 @@ describe('LISTEN_MODE=reuseport', () => {
     expect(result.failed).toBe(0);
   });
 });
+
+describe('LISTEN_MODE refused at start', () => {
+  it.each([
+    [{ LISTEN_MODE: 'reuseport', PORT: '0' }, /LISTEN_MODE="reuseport": needs a fixed PORT/],
+    [{ LISTEN_MODE: 'roundrobin' }, /LISTEN_MODE="roundrobin": /],
+  ])('%j: exit 2 naming the variable, no worker forked', async (env, message) => {
+    const cluster = await startCluster({ env, waitForWorkers: 0 });
+    const code = await Promise.race([
+      cluster.exited,
+      waitUntil(() => false, 'the manager to exit', 20_000).catch(() => 'still running'),
+    ]);
+    if (code === 'still running') cluster.proc.kill('SIGKILL');
+    expect(code).toBe(2);
+    expect(cluster.logs()).toMatch(message);
+    expect(cluster.logs()).not.toMatch(/"role":"worker"/);
+  });
+});
