@@ -4,6 +4,7 @@
 // client does); with `newConnections` every request opens a connection of its own and says
 // `Connection: close`, the load that exercises accepting.
 import http from 'node:http';
+import { performance } from 'node:perf_hooks';
 
 const REQUEST_TIMEOUT_MS = 10_000;
 
@@ -14,6 +15,8 @@ export interface TrafficResult {
   statuses: Map<number, number>;
   errors: string[];
   pids: Set<number>;
+  /** The longest a request took, answered or failed (ms). */
+  slowestMs: number;
 }
 
 export interface Traffic {
@@ -71,12 +74,14 @@ export function startTraffic(
     statuses: new Map(),
     errors: [],
     pids: new Set(),
+    slowestMs: 0,
   };
   let running = true;
   const deadline = Date.now() + maxDurationMs;
   const loop = async () => {
     while (running && Date.now() < deadline) {
       result.sent += 1;
+      const started = performance.now();
       try {
         const { status, body } = await send(url);
         result.statuses.set(status, (result.statuses.get(status) ?? 0) + 1);
@@ -95,6 +100,7 @@ export function startTraffic(
         result.failed += 1;
         if (result.errors.length < 20) result.errors.push(describe(error));
       }
+      result.slowestMs = Math.max(result.slowestMs, performance.now() - started);
     }
   };
   const loops = Array.from({ length: connections }, loop);

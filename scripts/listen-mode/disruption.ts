@@ -10,7 +10,7 @@ import { TCP_MIGRATE_REQ_PATH } from '../../src/listen-mode.js';
 import { startTraffic, type TrafficResult } from '../lib/traffic.js';
 import { waitUntil } from '../lib/wait.js';
 
-export const EVENTS = ['reload', 'scale-down', 'recycle', 'kill'] as const;
+export const EVENTS = ['reload', 'scale-down', 'recycle', 'kill', 'hang'] as const;
 export type DisruptionEvent = (typeof EVENTS)[number];
 
 export interface LoadOutcome {
@@ -18,6 +18,7 @@ export interface LoadOutcome {
   ok: number;
   failed: number;
   errors: string[];
+  slowestMs: number;
 }
 
 export interface DisruptionReport {
@@ -32,6 +33,8 @@ export interface DisruptionReport {
 }
 
 const LOOPS = 8;
+/** WORKER_TIMEOUT_MS of the hang event: how long a stopped worker holds its connections. */
+const HANG_TIMEOUT_MS = 2_000;
 /** Enough requests for a recycle to come round every second or so under this load. */
 const RECYCLE_AFTER = 1_500;
 
@@ -40,6 +43,7 @@ const outcome = (r: TrafficResult): LoadOutcome => ({
   ok: r.ok,
   failed: r.failed,
   errors: r.errors.slice(0, 5),
+  slowestMs: Math.round(r.slowestMs),
 });
 
 const pids = async (c: ClusterHandle) => (await c.status()).workers.map((w) => w.pid);
@@ -77,9 +81,12 @@ async function once(c: ClusterHandle, event: DisruptionEvent, workers: number): 
       await waitUntil(() => settled(c, workers), 'the recycled slot ready', 30_000);
       return;
     }
-    case 'kill': {
+    case 'kill':
+    case 'hang': {
+      // hang: stopped, it holds what it accepted and what is queued at it until the manager kills
+      // it as hung (WORKER_TIMEOUT_MS, HANG_TIMEOUT_MS here).
       const [victim] = [...before];
-      if (victim !== undefined) process.kill(victim, 'SIGKILL');
+      if (victim !== undefined) process.kill(victim, event === 'kill' ? 'SIGKILL' : 'SIGSTOP');
       await waitUntil(async () => (await replaced()) === 1, 'a replacement', 30_000);
       return;
     }
@@ -100,6 +107,7 @@ export async function runDisruption(options: {
       LOG_LEVEL: 'warn',
       // A worker killed by the event is replaced at once, not after a back-off.
       WORKER_MIN_UPTIME_MS: '0',
+      ...(event === 'hang' && { WORKER_TIMEOUT_MS: String(HANG_TIMEOUT_MS) }),
       ...(event === 'recycle' && {
         WORKER_MAX_REQUESTS: String(RECYCLE_AFTER),
         WORKER_MAX_REQUESTS_JITTER: '0',

@@ -26,8 +26,10 @@ async function disrupt(
   expect(report.tcpMigrateReq).toBe(String(migrateReq));
   console.log(
     `[reliability] ${mode}, tcp_migrate_req=${migrateReq}, ${rounds} x ${event}: ` +
-      `keep-alive ${report.keepAlive.failed}/${report.keepAlive.sent} failed, ` +
-      `new connections ${report.newConnections.failed}/${report.newConnections.sent} failed ` +
+      `keep-alive ${report.keepAlive.failed}/${report.keepAlive.sent} failed ` +
+      `(slowest ${report.keepAlive.slowestMs} ms), new connections ` +
+      `${report.newConnections.failed}/${report.newConnections.sent} failed ` +
+      `(slowest ${report.newConnections.slowestMs} ms) ` +
       `${JSON.stringify([...report.keepAlive.errors, ...report.newConnections.errors])}`,
   );
   return report;

@@ -1,6 +1,7 @@
 // LISTEN_MODE=reuseport on the real cluster: every worker holds a listener of its own on the API
 // port and the manager none, new connections spread over the workers, the start says what
 // net.ipv4.tcp_migrate_req is, and a SIGKILLed worker's replacement joins the port and serves.
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCluster, type ClusterHandle } from '../helpers/cluster.js';
 import { heldBy, listeningInodes } from '../helpers/listeners.js';
@@ -92,3 +93,47 @@ describe('LISTEN_MODE refused at start', () => {
     expect(cluster.logs()).not.toMatch(/"role":"worker"/);
   });
 });
+
+describe('LISTEN_MODE=reuseport: the connection budget (ulimit -n 256, 1 worker)', () => {
+  it('refuses a flood past the budget, keeps the worker, serves once it is gone', async () => {
+    const cluster = await startCluster({
+      env: { WORKERS: '1', LISTEN_MODE: 'reuseport' },
+      maxOpenFiles: 256,
+    });
+    try {
+      const before = (await cluster.status()).workers.map((w) => w.pid);
+      const sockets = await openIdle(cluster.apiPort, 600);
+      await waitUntil(
+        () => /connection budget full/.test(cluster.logs()),
+        'the worker to refuse past its budget',
+        10_000,
+      );
+      for (const socket of sockets) socket.destroy();
+      const traffic = startTraffic(`${cluster.apiUrl}/`, 2, 30_000, { newConnections: true });
+      await waitUntil(() => traffic.result.ok >= 20, 'the API to serve again', 15_000);
+      await traffic.stop();
+      const after = await cluster.status();
+      expect(after.workers.map((w) => w.pid)).toEqual(before);
+      expect(after.workers.map((w) => w.restarts)).toEqual([0]);
+      expect(cluster.logs()).not.toMatch(/worker crashed/);
+    } finally {
+      expect(await cluster.stop()).toBe(0);
+    }
+  });
+});
+
+/** Opens `count` connections that send nothing; resolves once each connected or failed. */
+function openIdle(port: number, count: number): Promise<net.Socket[]> {
+  return Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<net.Socket>((resolve) => {
+          const socket = net.connect(port, '127.0.0.1');
+          socket.on('error', () => resolve(socket));
+          socket.once('connect', () => resolve(socket));
+          socket.setTimeout(5_000, () => resolve(socket));
+        }),
+    ),
+  );
+}
