@@ -6,10 +6,17 @@
 // Ratios: median of per-round reuseport / shared throughput; p99 latency per side (median over
 // rounds). Then, per side:
 //   7c the manager SIGSTOPped for 1 s: new connections answered while it is stopped
-//   7d failed requests during a rolling reload under keep-alive and new-connection load
-//      (scripts/listen-mode/disruption.ts), with this host's net.ipv4.tcp_migrate_req.
+//   7d-7e failed requests during rolling reloads under keep-alive and new-connection load
+//      (scripts/listen-mode/disruption.ts), each run in a network namespace of its own with
+//      net.ipv4.tcp_migrate_req set: shared at 0, reuseport at 1 and at 0. Where no namespace
+//      can be made, at this host's value.
 import type { ListenMode } from '../../src/listen-mode.js';
-import { runDisruption, type DisruptionReport } from '../../scripts/listen-mode/disruption.js';
+import { canMakeNetns } from '../../scripts/lib/netns.js';
+import {
+  runDisruption,
+  runDisruptionInNetns,
+  type DisruptionReport,
+} from '../../scripts/listen-mode/disruption.js';
 import {
   describeStopped,
   requestsWhileStopped,
@@ -32,18 +39,19 @@ interface Side {
   close: WrkResult[];
   keepAlive: LoadResult[];
   stopped: StoppedAttempt[];
-  reload?: DisruptionReport;
+  /** By tcp_migrate_req value ('host' when no namespace could be made). */
+  reloads: Record<string, DisruptionReport>;
 }
 
 const describeSide = (rps: number[], p99: number[]) =>
-  `${fmtRps(median(rps))} req/s, p99 ${fmtMs(median(p99))}`;
+  `${fmtRps(median(rps))}, p99 ${fmtMs(median(p99))}`;
 
 export async function listenModeRows(ctx: BenchContext): Promise<RowOutcome> {
   await assertWrk();
   const clusters: Partial<Record<ListenMode, Cluster>> = {};
   const sides: Record<ListenMode, Side> = {
-    shared: { close: [], keepAlive: [], stopped: [] },
-    reuseport: { close: [], keepAlive: [], stopped: [] },
+    shared: { close: [], keepAlive: [], stopped: [], reloads: {} },
+    reuseport: { close: [], keepAlive: [], stopped: [], reloads: {} },
   };
   const rounds = ctx.options.listenRounds;
   const runS = ctx.options.connectionRunS;
@@ -63,12 +71,12 @@ export async function listenModeRows(ctx: BenchContext): Promise<RowOutcome> {
       for (const mode of interleavedOrder(round, 'shared', 'reuseport') as ListenMode[]) {
         const close = await runWrkClose(url(mode), { connections: CONNECTIONS, durationS: runS });
         sides[mode].close.push(close);
-        ctx.log(`round ${round + 1} ${mode}: Connection: close ${fmtRps(close.rps)} req/s`);
+        ctx.log(`round ${round + 1} ${mode}: Connection: close ${fmtRps(close.rps)}`);
       }
       for (const mode of interleavedOrder(round, 'reuseport', 'shared') as ListenMode[]) {
         const load = await runLoad(url(mode), { connections: CONNECTIONS, durationS: runS });
         sides[mode].keepAlive.push(load);
-        ctx.log(`round ${round + 1} ${mode}: keep-alive ${fmtRps(load.rps)} req/s`);
+        ctx.log(`round ${round + 1} ${mode}: keep-alive ${fmtRps(load.rps)}`);
       }
     }
     for (const mode of MODES) {
@@ -81,16 +89,24 @@ export async function listenModeRows(ctx: BenchContext): Promise<RowOutcome> {
   } finally {
     await stopAll(Object.values(clusters));
   }
-  for (const mode of MODES) {
-    sides[mode].reload = await runDisruption({
-      mode,
-      event: 'reload',
-      rounds: RELOADS,
-      workers: WORKERS,
-    });
-    ctx.log(`${mode}: ${JSON.stringify(sides[mode].reload)}`);
+  const netns = canMakeNetns();
+  const runs: Array<[ListenMode, 0 | 1]> = [
+    ['shared', 0],
+    ['reuseport', 1],
+    ['reuseport', 0],
+  ];
+  for (const [mode, migrateReq] of netns.ok ? runs : runs.slice(0, 2)) {
+    const options = { mode, event: 'reload' as const, rounds: RELOADS, workers: WORKERS };
+    const report = netns.ok
+      ? await runDisruptionInNetns(migrateReq, options)
+      : await runDisruption(options);
+    sides[mode].reloads[netns.ok ? String(migrateReq) : 'host'] = report;
+    ctx.log(`${mode}, tcp_migrate_req=${report.tcpMigrateReq}: ${JSON.stringify(report)}`);
   }
-  return { rows: rowsOf(sides), notes: notesOf(sides), data: { ...sides } };
+  const notes = netns.ok
+    ? []
+    : [`Rows 7d-7e: no network namespace (${netns.why}): reloads at this host's tcp_migrate_req.`];
+  return { rows: rowsOf(sides), notes: [...notes, ...notesOf(sides)], data: { ...sides } };
 }
 
 function rowsOf(sides: Record<ListenMode, Side>): TableRow[] {
@@ -111,10 +127,28 @@ function rowsOf(sides: Record<ListenMode, Side>): TableRow[] {
     const answered = side.stopped.filter((a) => a.answeredWhileStopped).length;
     return `${answered}/${side.stopped.length} answered, max ${fmtMs(Math.max(...side.stopped.map((a) => a.latencyMs)))}`;
   };
-  const reload = (side: Side) => {
-    const r = side.reload!;
-    return `keep-alive ${r.keepAlive.failed}/${r.keepAlive.sent}, new conns ${r.newConnections.failed}/${r.newConnections.sent} failed`;
+  const failed = (r: DisruptionReport) => r.keepAlive.failed + r.newConnections.failed;
+  const reloads = (side: Side) =>
+    Object.values(side.reloads)
+      .map(
+        (r) =>
+          `tcp_migrate_req=${r.tcpMigrateReq}: keep-alive ${r.keepAlive.failed}/${r.keepAlive.sent}, ` +
+          `new connections ${r.newConnections.failed}/${r.newConnections.sent} failed`,
+      )
+      .join('; ');
+  /** Judged at tcp_migrate_req=1 where measured (the setting reuseport asks for), else all. */
+  const judged = (side: Side) => {
+    const one = side.reloads['1'];
+    return one ? [one] : Object.values(side.reloads);
   };
+  const reloadRow = (mode: ListenMode, id: string): TableRow => ({
+    id,
+    what: `failed requests, ${RELOADS} reloads, ${mode}, under keep-alive + new-connection load`,
+    measured: reloads(sides[mode]),
+    ratio: 'n/a',
+    goal: mode === 'shared' ? '0 failed' : '0 failed at tcp_migrate_req=1',
+    status: judged(sides[mode]).every((r) => failed(r) === 0) ? 'pass' : 'FAIL',
+  });
   return [
     row(
       'close',
@@ -134,18 +168,8 @@ function rowsOf(sides: Record<ListenMode, Side>): TableRow[] {
       goal: 'none',
       status: 'info',
     },
-    {
-      id: '7d listen: reload',
-      what: `failed requests, ${RELOADS} reloads under keep-alive + new-connection load, tcp_migrate_req=${reuseport.reload?.tcpMigrateReq ?? '?'}`,
-      measured: `shared ${reload(shared)}; reuseport ${reload(reuseport)}`,
-      ratio: 'n/a',
-      goal: '0 failed',
-      status: [shared, reuseport].every(
-        (s) => s.reload!.keepAlive.failed + s.reload!.newConnections.failed === 0,
-      )
-        ? 'pass'
-        : 'FAIL',
-    },
+    reloadRow('shared', '7d listen: reload, shared'),
+    reloadRow('reuseport', '7e listen: reload, reuseport'),
   ];
 }
 
@@ -155,19 +179,19 @@ function notesOf(sides: Record<ListenMode, Side>): string[] {
     const side = sides[mode];
     const errors = side.close.reduce((n, r) => n + r.socketErrors + r.non2xx, 0);
     notes.push(
-      `Row 7 ${mode}: per-round Connection: close ${side.close.map((r) => fmtRps(r.rps)).join(' / ')} req/s ` +
-        `(${errors} socket errors or non-2xx), keep-alive ${side.keepAlive.map((r) => fmtRps(r.rps)).join(' / ')} req/s; ` +
+      `Row 7 ${mode}: per-round Connection: close ${side.close.map((r) => fmtRps(r.rps)).join(' / ')} ` +
+        `(${errors} socket errors or non-2xx), keep-alive ${side.keepAlive.map((r) => fmtRps(r.rps)).join(' / ')}; ` +
         `manager stopped: ${describeStopped(side.stopped)}.`,
     );
-    const r = side.reload;
-    if (r && r.keepAlive.errors.length + r.newConnections.errors.length > 0) {
-      notes.push(
-        `Row 7d ${mode} errors: ${[...r.keepAlive.errors, ...r.newConnections.errors].join('; ')}`,
-      );
+    for (const r of Object.values(side.reloads)) {
+      const errors = [...r.keepAlive.errors, ...r.newConnections.errors];
+      if (errors.length > 0) {
+        notes.push(`Rows 7d-7e ${mode}, tcp_migrate_req=${r.tcpMigrateReq}: ${errors.join('; ')}`);
+      }
     }
   }
   notes.push(
-    'Row 7d: with LISTEN_MODE=reuseport a draining worker closes its listener, and the kernel ' +
+    'Rows 7d-7e: with LISTEN_MODE=reuseport a draining worker closes its listener, and the kernel ' +
       'resets the connections already queued at it unless net.ipv4.tcp_migrate_req=1 moves them ' +
       'to another worker (docs/reference.md, LISTEN_MODE).',
   );

@@ -2,11 +2,12 @@
 // cluster under keep-alive AND new-connection load (separate loops, separate counts) while the
 // event happens `rounds` times; prints one JSON line: what failed, in which load, with
 // net.ipv4.tcp_migrate_req as this network namespace has it. Run it inside a namespace to try a
-// value of the sysctl (test/helpers/netns.ts): the load and the cluster must share loopback.
+// value of the sysctl (scripts/lib/netns.ts): the load and the cluster must share loopback.
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { startCluster, type ClusterHandle } from '../../test/helpers/cluster.js';
 import { TCP_MIGRATE_REQ_PATH } from '../../src/listen-mode.js';
+import { runInNetns, tsxCommand } from '../lib/netns.js';
 import { startTraffic, type TrafficResult } from '../lib/traffic.js';
 import { waitUntil } from '../lib/wait.js';
 
@@ -149,6 +150,30 @@ export async function runDisruption(options: {
     newConnections: outcome(fresh.result),
     durationMs: Date.now() - started,
   };
+}
+
+const SELF = 'scripts/listen-mode/disruption.ts';
+
+/** runDisruption in a network namespace of its own with tcp_migrate_req=`migrateReq`. */
+export async function runDisruptionInNetns(
+  migrateReq: 0 | 1,
+  options: { mode: string; event: DisruptionEvent; rounds: number; workers?: number },
+): Promise<DisruptionReport> {
+  const args = [
+    '--mode',
+    options.mode,
+    '--event',
+    options.event,
+    '--rounds',
+    String(options.rounds),
+  ];
+  if (options.workers !== undefined) args.push('--workers', String(options.workers));
+  const run = await runInNetns(migrateReq, tsxCommand(SELF, args), 150_000);
+  const line = run.stdout.trim().split('\n').at(-1) ?? '';
+  if (run.code !== 0 || !line.startsWith('{')) {
+    throw new Error(`${SELF} ${args.join(' ')} exited ${run.code}:\n${run.stderr.slice(-3000)}`);
+  }
+  return JSON.parse(line) as DisruptionReport;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -1,14 +1,15 @@
 // Reloads, scale-down and recycling under keep-alive AND new-connection load, per listen mode and
 // per value of net.ipv4.tcp_migrate_req, each run in a network namespace of its own where the test
-// sets the sysctl (test/helpers/netns.ts). With reuseport a draining worker closes its listener
+// sets the sysctl (scripts/lib/netns.ts). With reuseport a draining worker closes its listener
 // first; connections the kernel had already queued at it are reset, unless tcp_migrate_req=1
 // moves them to another worker's listener.
-import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { runInNetns, tsxCommand } from '../helpers/netns.js';
-import type { DisruptionEvent, DisruptionReport } from '../../scripts/listen-mode/disruption.js';
-
-const SCRIPT = 'scripts/listen-mode/disruption.ts';
+import { canMakeNetns } from '../../scripts/lib/netns.js';
+import {
+  runDisruptionInNetns,
+  type DisruptionEvent,
+  type DisruptionReport,
+} from '../../scripts/listen-mode/disruption.js';
 
 async function disrupt(
   migrateReq: 0 | 1,
@@ -16,13 +17,7 @@ async function disrupt(
   event: DisruptionEvent,
   rounds: number,
 ): Promise<DisruptionReport> {
-  const args = ['--mode', mode, '--event', event, '--rounds', String(rounds)];
-  const run = await runInNetns(migrateReq, tsxCommand(SCRIPT, args), 150_000);
-  const line = run.stdout.trim().split('\n').at(-1) ?? '';
-  if (run.code !== 0 || !line.startsWith('{')) {
-    throw new Error(`${SCRIPT} ${args.join(' ')} exited ${run.code}:\n${run.stderr.slice(-3000)}`);
-  }
-  const report = JSON.parse(line) as DisruptionReport;
+  const report = await runDisruptionInNetns(migrateReq, { mode, event, rounds });
   expect(report.tcpMigrateReq).toBe(String(migrateReq));
   console.log(
     `[reliability] ${mode}, tcp_migrate_req=${migrateReq}, ${rounds} x ${event}: ` +
@@ -45,11 +40,11 @@ const lossless = (report: DisruptionReport) => {
 };
 
 describe('disruptions under keep-alive and new-connection load, in a network namespace', () => {
-  const probe = spawnSync('unshare', ['-rn', 'true']);
-  if (probe.status !== 0) {
+  const netns = canMakeNetns();
+  if (!netns.ok) {
     it('can make a network namespace', () => {
       throw new Error(
-        `\`unshare -rn\` failed (${probe.error?.message ?? probe.stderr.toString().trim()}): ` +
+        `\`unshare -rn\` failed (${netns.why}): ` +
           'this test needs user and network namespaces (util-linux unshare, iproute2 ip)',
       );
     });

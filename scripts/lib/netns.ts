@@ -3,8 +3,11 @@
 // `unshare -rn` (a user namespace mapping the caller to root, and a network namespace owned by
 // it) needs no privilege where user namespaces are allowed; the namespace has only a loopback,
 // brought up here, so the command's cluster and its load must both run inside.
-import { spawn } from 'node:child_process';
-import { ROOT } from './repo-paths.js';
+import { spawn, spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 export interface NetnsRun {
   code: number | string;
@@ -57,3 +60,10 @@ export const tsxCommand = (file: string, args: string[]): string[] => [
   file,
   ...args,
 ];
+
+/** True when this machine lets the caller make a user and network namespace. */
+export function canMakeNetns(): { ok: true } | { ok: false; why: string } {
+  const probe = spawnSync('unshare', ['-rn', 'true']);
+  if (probe.status === 0) return { ok: true };
+  return { ok: false, why: probe.error?.message ?? probe.stderr.toString().trim() };
+}
