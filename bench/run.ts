@@ -3,7 +3,7 @@
 //   2 instrumentation overhead (2b: whole MW)  5 SIGKILL -> replacement serving
 //   3 the service vs bare node:http            6 failed requests during a rolling reload
 //   3b per-request cost vs plain Koa, split    4b-4c new connections, manager event loop, scraped
-//   5b where a replacement worker's boot goes
+//   5b where a replacement worker's boot goes  7 LISTEN_MODE shared vs reuseport (7b-7d)
 // Writes bench/results/latest.{md,json} and scrape-latency.svg (quick: bench/results/quick/).
 // See bench/README.md. Exit 0 even when a goal is missed (unless --strict); 1 when a row could
 // not be measured; 2 on bad usage.
@@ -19,6 +19,7 @@ import { formatTable, type TableRow } from './lib/table.js';
 import type { BenchContext, RowOutcome } from './lib/types.js';
 import { connectionRows } from './rows/connections.js';
 import { killRow } from './rows/kill.js';
+import { listenModeRows } from './rows/listen-modes.js';
 import { overheadRows } from './rows/overhead.js';
 import { reloadRow } from './rows/reload.js';
 import { requestCostRow } from './rows/request-cost.js';
@@ -58,6 +59,12 @@ const ROWS: RowSpec[] = [
   },
   { name: 'kill', id: '5 SIGKILL', what: 'SIGKILL -> replacement serving', run: killRow },
   { name: 'reload', id: '6 reload', what: 'failed requests during reload', run: reloadRow },
+  {
+    name: 'listen',
+    id: '7 listen modes',
+    what: 'LISTEN_MODE shared vs reuseport',
+    run: listenModeRows,
+  },
 ];
 
 /** Writes a result file as the repository's prettier would, so `npm run lint` stays clean. */

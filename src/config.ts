@@ -3,6 +3,7 @@
 import * as z from './zod.js';
 import { defaultWorkerCount } from './cpu-limit.js';
 import { hostSyntaxProblem } from './host-syntax.js';
+import { LISTEN_MODES, reusePortProblem } from './listen-mode.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -57,6 +58,8 @@ const adminToken = z
 const schema = z.object({
   PORT: z._default(int(0, 65535), 8080),
   HOST: z._default(host, '0.0.0.0'),
+  // Round-robin through the manager, or every worker on the port itself (src/listen-mode.ts).
+  LISTEN_MODE: z._default(z.enum(LISTEN_MODES), 'shared'),
   METRICS_PORT: z._default(int(0, 65535), 9464),
   METRICS_HOST: z._default(host, '127.0.0.1'),
   WORKERS: optionalInt(1, MAX_WORKERS),
@@ -163,6 +166,18 @@ export function portsClash(e: {
   return api === manager || WILDCARD_HOSTS.has(api) || WILDCARD_HOSTS.has(manager);
 }
 
+/** Why LISTEN_MODE=reuseport cannot work with this PORT on this platform and Node.js. */
+function reusePortProblems(port: number): string[] {
+  const problems: string[] = [];
+  const unsupported = reusePortProblem(process.platform, process.versions.node);
+  if (unsupported !== undefined) problems.push(`LISTEN_MODE="reuseport": ${unsupported}`);
+  // Each worker's own listen on port 0 would get a port of its own: no group, no one API port.
+  if (port === 0) {
+    problems.push('LISTEN_MODE="reuseport": needs a fixed PORT (0 gives every worker its own)');
+  }
+  return problems;
+}
+
 /** Reads the environment; throws ConfigError naming every bad variable and why. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const picked: Record<string, string | undefined> = {};
@@ -189,6 +204,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         `must be 0 (off) or at least ${MIN_CHECKPOINT_MS}`,
     );
   }
+  if (e.LISTEN_MODE === 'reuseport') problems.push(...reusePortProblems(e.PORT));
   if (portsClash(e)) {
     problems.push(
       `METRICS_PORT=${e.METRICS_PORT} is also PORT=${e.PORT} on overlapping addresses ` +

@@ -8,6 +8,7 @@ export const ROW_NAMES = [
   'connections',
   'kill',
   'reload',
+  'listen',
 ] as const;
 export type RowName = (typeof ROW_NAMES)[number];
 
@@ -43,6 +44,8 @@ export interface BenchOptions {
   /** Rows 4b-4c: seconds per wrk run, and rounds (each: both sides, quiet and scraped). */
   connectionRunS: number;
   connectionRounds: number;
+  /** Row 7: rounds of shared vs reuseport (each: both sides, new connections and keep-alive). */
+  listenRounds: number;
   /** SIGKILLs in row 5. */
   kills: number;
   /** Where results go, relative to the repository root. */
@@ -116,6 +119,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
     // scraped/quiet ratios spread 0.74x..1.04x within one run, too wide for a median of two to
     // say which side of 0.9x a side is on.
     connectionRounds: quick ? 1 : 4,
+    listenRounds: quick ? 1 : 3,
     kills: quick ? 3 : 5,
     resultsDir: quick ? 'bench/results/quick' : 'bench/results',
   };

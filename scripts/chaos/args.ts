@@ -1,9 +1,11 @@
 // `npm run chaos -- --seed N --seconds S ...`: the options of a chaos run from the command line.
 import { parseArgs } from 'node:util';
+import { LISTEN_MODES, type ListenMode } from '../../src/listen-mode.js';
 import type { ChaosOptions } from './run.js';
 
 export const USAGE = `usage: npm run chaos -- [--seed N] [--seconds S] [--phases P] [--path P]
-       [--workers W] [--worker-timeout-ms MS] [--ulimit N] [--max-commands C] [--log-level L] [--list]`;
+       [--workers W] [--worker-timeout-ms MS] [--ulimit N] [--max-commands C] [--log-level L]
+       [--listen-mode shared|reuseport] [--list]`;
 
 function int(value: string | undefined, name: string, fallback: number, min: number): number {
   if (value === undefined) return fallback;
@@ -11,6 +13,14 @@ function int(value: string | undefined, name: string, fallback: number, min: num
   if (!Number.isInteger(n) || n < min)
     throw new Error(`--${name} must be an integer ≥ ${min}, got ${value}\n${USAGE}`);
   return n;
+}
+
+function listenMode(value: string | undefined): ListenMode {
+  if (value === undefined) return 'shared';
+  if ((LISTEN_MODES as readonly string[]).includes(value)) return value as ListenMode;
+  throw new Error(
+    `--listen-mode must be one of ${LISTEN_MODES.join(', ')}, got ${value}\n${USAGE}`,
+  );
 }
 
 export function parseChaosArgs(argv: string[], now = Date.now()): ChaosOptions & { list: boolean } {
@@ -26,6 +36,7 @@ export function parseChaosArgs(argv: string[], now = Date.now()): ChaosOptions &
       ulimit: { type: 'string' },
       'max-commands': { type: 'string' },
       'log-level': { type: 'string' },
+      'listen-mode': { type: 'string' },
       list: { type: 'boolean' },
     },
     strict: true,
@@ -40,6 +51,7 @@ export function parseChaosArgs(argv: string[], now = Date.now()): ChaosOptions &
     maxOpenFiles: values.ulimit === undefined ? undefined : int(values.ulimit, 'ulimit', 0, 64),
     maxCommands: int(values['max-commands'], 'max-commands', 16, 1),
     logLevel: values['log-level'] ?? 'warn',
+    listenMode: listenMode(values['listen-mode']),
     list: values.list ?? false,
   };
 }

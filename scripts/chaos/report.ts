@@ -12,12 +12,13 @@ export function replayCommand(report: ChaosReport): string {
     `--max-commands ${o.maxCommands}`,
   );
   if (o.maxOpenFiles !== undefined) parts.push(`--ulimit ${o.maxOpenFiles}`);
+  if (o.listenMode !== 'shared') parts.push(`--listen-mode ${o.listenMode}`);
   return parts.join(' ');
 }
 
 export function formatReport(report: ChaosReport): string {
   const lines = [
-    `chaos: seed ${report.options.seed}, ${report.phases} phase(s), restarts by reason ${JSON.stringify(report.restarts)}` +
+    `chaos: seed ${report.options.seed}, LISTEN_MODE=${report.options.listenMode}, ${report.phases} phase(s), restarts by reason ${JSON.stringify(report.restarts)}` +
       (report.promtool ? '' : ' — promtool MISSING: `promtool check metrics` was not run'),
   ];
   if (report.violations.length === 0) {

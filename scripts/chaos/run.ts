@@ -7,6 +7,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { ADMIN_TOKEN, startCluster } from '../../test/helpers/cluster.js';
 import { findTool } from '../../test/helpers/tools.js';
+import type { ListenMode } from '../../src/listen-mode.js';
 import { startChecker } from './checker.js';
 import * as clients from './clients.js';
 import { chaosCommands } from './commands.js';
@@ -29,6 +30,8 @@ export interface ChaosOptions {
   maxCommands: number;
   /** The cluster's LOG_LEVEL (its output is saved with a failed run's report). */
   logLevel: string;
+  /** The cluster's LISTEN_MODE. */
+  listenMode: ListenMode;
 }
 
 export interface ChaosReport {
@@ -67,6 +70,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       WORKERS: String(options.workers),
       WORKER_TIMEOUT_MS: String(options.workerTimeoutMs),
       LOG_LEVEL: options.logLevel,
+      LISTEN_MODE: options.listenMode,
     },
     maxOpenFiles: options.maxOpenFiles,
     timeoutMs: 60_000,

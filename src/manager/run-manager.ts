@@ -1,7 +1,9 @@
 // Manager boot: validate config, open the manager endpoint, fork the workers, and map signals
 // to supervisor actions. Exits 0 after a clean shutdown, 1 when it gave up (crash loop, fatal
 // error), 2 on bad configuration.
+import fs from 'node:fs';
 import { ConfigError, loadConfig, MAX_WORKERS, type Config, type LogLevel } from '../config.js';
+import { TCP_MIGRATE_REQ_PATH, tcpMigrateReqWarning } from '../listen-mode.js';
 import { createLogger, type Logger } from '../logger.js';
 import { VERSION } from '../version.js';
 import { METRICS_SOCKET_ENV } from '../protocol.js';
@@ -49,7 +51,8 @@ export async function runManager(): Promise<void> {
   };
 
   // The manager endpoint and all metrics work (worker links, merging, rendering) run on a thread
-  // of their own: this thread accepts every API connection and must stay free for that.
+  // of their own: with LISTEN_MODE=shared this thread accepts every API connection and must stay
+  // free for that.
   try {
     hub = new MetricsHub(
       logger,
@@ -108,12 +111,30 @@ export async function runManager(): Promise<void> {
       workersFrom: config.workersSource,
       api: `${config.host}:${config.port}`,
       manager: `${config.metricsHost}:${config.metricsPort}`,
+      listenMode: config.listenMode,
       adminEnabled: config.adminToken !== undefined,
       version: VERSION,
     },
     'manager started',
   );
+  if (config.listenMode === 'reuseport') logMigrateReq(logger);
   supervisor.start();
+}
+
+/** reuseport: whether a closing worker's queued connections survive (src/listen-mode.ts). */
+function logMigrateReq(logger: Logger): void {
+  let value: string | undefined;
+  try {
+    value = fs.readFileSync(TCP_MIGRATE_REQ_PATH, 'utf8').trim();
+  } catch {
+    // Not there (a kernel before 5.14) or not readable: said below as unreadable.
+  }
+  logger.info(
+    { tcpMigrateReq: value ?? null },
+    'LISTEN_MODE=reuseport: every worker listens on the API port',
+  );
+  const warning = tcpMigrateReqWarning(value);
+  if (warning !== undefined) logger.warn({ tcpMigrateReq: value ?? null }, warning);
 }
 
 function installSignals(supervisor: Supervisor, logger: Logger, config: Config): void {

@@ -95,6 +95,7 @@ export function createApiServer(handler: RequestHandler, options: ApiServerOptio
   server.on('connection', (socket: Socket) => {
     // Refused here rather than by net.Server's own maxConnections: under the cluster's
     // round-robin that hands the connection back to the manager, which offers it again at once.
+    // The same in both listen modes: with reuseport this worker accepted it itself.
     if (options.maxConnections !== undefined && connections.size >= options.maxConnections) {
       socket.destroy();
       options.onRefused?.();
@@ -120,6 +121,10 @@ export function createApiServer(handler: RequestHandler, options: ApiServerOptio
     // idle for the keep-alive timeout: every response announced `Keep-Alive: timeout=N`, so a
     // client may reuse the connection until then (a slow or paused one too), and one that honours
     // the hint has let it go by then. An idle pooled connection can make a drain that long.
+    // First, before anything else: with LISTEN_MODE=reuseport this closes the worker's own
+    // listener, so the kernel stops queueing new connections to it (those already queued are
+    // reset, or moved to another worker with net.ipv4.tcp_migrate_req=1); shared: the manager
+    // stops handing it connections.
     net.Server.prototype.close.call(server);
     const idleGraceMs = options.keepAliveTimeoutMs;
     const deadline = Date.now() + timeoutMs;

@@ -26,6 +26,7 @@ import {
 import { mapErrorStacks } from '../source-positions.js';
 import { VERSION } from '../version.js';
 import { createApiServer, type ApiServer } from './api-server.js';
+import { listenOptions } from './listen-options.js';
 import { ownConnectionBudget } from './descriptor-budget.js';
 import { startHeartbeat } from './heartbeat.js';
 import { MetricsLink } from './metrics-link.js';
@@ -120,7 +121,10 @@ export async function runWorker(options: WorkerOptions = {}): Promise<void> {
   await Promise.all([listen(api, config, logger), link?.connect()]);
   await sendToManager({ type: 'ready' });
   watchdog?.start();
-  logger.info({ port: config.port, host: config.host }, 'worker ready');
+  logger.info(
+    { port: config.port, host: config.host, listenMode: config.listenMode },
+    'worker ready',
+  );
 }
 
 /** One warn line at most this often while connections are refused, with the count since. */
@@ -202,7 +206,7 @@ function installSignalHandlers(
 async function listen(api: ApiServer, config: Config, logger: Logger): Promise<void> {
   try {
     // Rejects if the server emits 'error' (EADDRINUSE) before it listens.
-    await once(api.server.listen(config.port, config.host), 'listening');
+    await once(api.server.listen(listenOptions(config)), 'listening');
   } catch (error) {
     const err = error as NodeJS.ErrnoException;
     const code = err.code ?? 'UNKNOWN';

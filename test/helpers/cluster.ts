@@ -73,6 +73,8 @@ export async function startCluster(options: StartOptions = {}): Promise<ClusterH
     METRICS_PORT: String(metricsPort),
     LOG_LEVEL: 'info',
     ADMIN_TOKEN,
+    // Runs a suite in the other listen mode: TEST_LISTEN_MODE=reuseport npx vitest run ...
+    ...(process.env.TEST_LISTEN_MODE && { LISTEN_MODE: process.env.TEST_LISTEN_MODE }),
     ...options.env,
   };
   for (const name of options.unset ?? []) delete env[name];

@@ -1,9 +1,11 @@
 // A short, fixed set of chaos runs (scripts/chaos/, docs/chaos.md) against the real cluster:
 // each seed's schedule is known (`npm run chaos -- --seed N --list`) and was picked for what it
 // exercises. Every invariant must hold; a failure prints the run's whole report (violations,
-// fast-check seed and path, steps, the command that replays it).
+// fast-check seed and path, steps, the command that replays it). Each seed runs in both listen
+// modes (LISTEN_MODE, src/listen-mode.ts).
 import { describe, expect, it } from 'vitest';
 import { parseChaosArgs } from '../../scripts/chaos/args.js';
+import { LISTEN_MODES } from '../../src/listen-mode.js';
 import { formatReport } from '../../scripts/chaos/report.js';
 import { runChaos } from '../../scripts/chaos/run.js';
 import { checkTools } from '../helpers/tools.js';
@@ -31,14 +33,23 @@ describe('chaos runs of fixed seeds', () => {
     });
   }
 
-  for (const { why, args } of SEEDS) {
-    it(`holds every invariant: ${why}`, { timeout: 150_000 }, async () => {
-      // One phase each, so the wall time stays bounded; --seconds is only a backstop.
-      const options = parseChaosArgs([...args, '--phases', '1', '--seconds', '60']);
-      const report = await runChaos(options);
-      console.log(formatReport(report));
-      expect(report.phases).toBe(1);
-      expect(report.violations, formatReport(report)).toEqual([]);
-    });
-  }
+  for (const mode of LISTEN_MODES)
+    for (const { why, args } of SEEDS) {
+      it(`LISTEN_MODE=${mode} holds every invariant: ${why}`, { timeout: 150_000 }, async () => {
+        // One phase each, so the wall time stays bounded; --seconds is only a backstop.
+        const options = parseChaosArgs([
+          ...args,
+          '--phases',
+          '1',
+          '--seconds',
+          '60',
+          '--listen-mode',
+          mode,
+        ]);
+        const report = await runChaos(options);
+        console.log(formatReport(report));
+        expect(report.phases).toBe(1);
+        expect(report.violations, formatReport(report)).toEqual([]);
+      });
+    }
 });

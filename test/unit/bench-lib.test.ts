@@ -338,6 +338,8 @@ describe('bench options', () => {
     expect(quick.durationS).toBe(2);
     expect(quick.resultsDir).toBe('bench/results/quick');
     expect([...(parseOptions(['--only=scrape,kill'], {}).only ?? [])]).toEqual(['scrape', 'kill']);
+    expect([...(parseOptions(['--only=listen'], {}).only ?? [])]).toEqual(['listen']);
+    expect([full.listenRounds, quick.listenRounds]).toEqual([3, 1]);
   });
 
   it('rejects unknown arguments, rows and bad durations', () => {

@@ -42,7 +42,16 @@ describe('chaos report', () => {
     expect(replayCommand(report())).toMatch(/^npm run chaos -- --seed 7 --seconds 30 /);
   });
 
+  it('replays a reuseport run in reuseport', () => {
+    const options = parseChaosArgs(['--seed', '7', '--listen-mode', 'reuseport']);
+    expect(options.listenMode).toBe('reuseport');
+    expect(replayCommand(report({ options }))).toMatch(/ --listen-mode reuseport$/);
+    expect(parseChaosArgs(['--seed', '7']).listenMode).toBe('shared');
+    expect(replayCommand(report())).not.toContain('--listen-mode');
+  });
+
   it('refuses bad arguments', () => {
+    expect(() => parseChaosArgs(['--listen-mode', 'rr'])).toThrow(/--listen-mode must be one of/);
     expect(() => parseChaosArgs(['--seconds', 'soon'])).toThrow(/--seconds must be an integer/);
     expect(() => parseChaosArgs(['--nonsense'])).toThrow();
   });
