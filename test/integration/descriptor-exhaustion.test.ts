@@ -1,30 +1,14 @@
 // Running out of file descriptors means refusing or shedding connections, never dying: floods of
 // idle connections far past `ulimit -n`, opened and dropped for a while, leave every worker alive
 // (no crash, no restart), the probes answering, and the API serving once the flood is gone.
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openIdle } from '../helpers/idle-connections.js';
 import { startCluster, type ClusterHandle } from '../helpers/cluster.js';
 import { waitUntil } from '../../scripts/lib/wait.js';
 
 const MAX_OPEN_FILES = 256;
 const FLOOD = 600;
 const ROUNDS = 6;
-
-/** Opens `count` connections that send nothing; resolves once each connected or failed. */
-async function openIdle(port: number, count: number): Promise<net.Socket[]> {
-  return Promise.all(
-    Array.from(
-      { length: count },
-      () =>
-        new Promise<net.Socket>((resolve) => {
-          const socket = net.connect(port, '127.0.0.1');
-          socket.on('error', () => resolve(socket));
-          socket.once('connect', () => resolve(socket));
-          socket.setTimeout(5_000, () => resolve(socket));
-        }),
-    ),
-  );
-}
 
 async function status(url: string): Promise<number> {
   try {

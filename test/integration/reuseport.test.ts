@@ -1,8 +1,8 @@
 // LISTEN_MODE=reuseport on the real cluster: every worker holds a listener of its own on the API
 // port and the manager none, new connections spread over the workers, the start says what
 // net.ipv4.tcp_migrate_req is, and a SIGKILLed worker's replacement joins the port and serves.
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openIdle } from '../helpers/idle-connections.js';
 import { startCluster, type ClusterHandle } from '../helpers/cluster.js';
 import { heldBy, listeningInodes } from '../helpers/listeners.js';
 import { startTraffic } from '../../scripts/lib/traffic.js';
@@ -121,19 +121,3 @@ describe('LISTEN_MODE=reuseport: the connection budget (ulimit -n 256, 1 worker)
     }
   });
 });
-
-/** Opens `count` connections that send nothing; resolves once each connected or failed. */
-function openIdle(port: number, count: number): Promise<net.Socket[]> {
-  return Promise.all(
-    Array.from(
-      { length: count },
-      () =>
-        new Promise<net.Socket>((resolve) => {
-          const socket = net.connect(port, '127.0.0.1');
-          socket.on('error', () => resolve(socket));
-          socket.once('connect', () => resolve(socket));
-          socket.setTimeout(5_000, () => resolve(socket));
-        }),
-    ),
-  );
-}
