@@ -182,7 +182,7 @@ function rowsOf(sides: Record<SideName, Side>, ctx: BenchContext): TableRow[] {
       id: '8 vs PM2: keep-alive',
       what:
         `GET /api/hello keep-alive throughput, ours / PM2 cluster mode, same app ` +
-        `(${WORKERS} workers each, autocannon -c${CONNECTIONS}, ${ctx.options.pm2Rounds} rounds)`,
+        `(${WORKERS} workers each, autocannon -c${CONNECTIONS}, ${ctx.options.pm2Rounds} round${ctx.options.pm2Rounds === 1 ? '' : 's'})`,
       measured:
         `ours ${fmtRps(median(rps(ours)))}, p99 ${fmtMs(p99(ours))}; ` +
         `PM2 ${fmtRps(median(rps(pm2)))}, p99 ${fmtMs(p99(pm2))}`,
