@@ -4,6 +4,7 @@
 //   3 the service vs bare node:http            6 failed requests during a rolling reload
 //   3b per-request cost vs plain Koa, split    4b-4c new connections, manager event loop, scraped
 //   5b where a replacement worker's boot goes  7 LISTEN_MODE shared vs reuseport (7b-7d)
+//   8 ours vs PM2 cluster mode: keep-alive throughput, SIGKILL (8b), reload (8c)
 // Writes bench/results/latest.{md,json} and scrape-latency.svg (quick: bench/results/quick/).
 // See bench/README.md. Exit 0 even when a goal is missed (unless --strict); 1 when a row could
 // not be measured; 2 on bad usage.
@@ -21,6 +22,7 @@ import { connectionRows } from './rows/connections.js';
 import { killRow } from './rows/kill.js';
 import { listenModeRows } from './rows/listen-modes.js';
 import { overheadRows } from './rows/overhead.js';
+import { pm2Rows } from './rows/pm2.js';
 import { reloadRow } from './rows/reload.js';
 import { requestCostRow } from './rows/request-cost.js';
 import { scalingRow } from './rows/scaling.js';
@@ -64,6 +66,12 @@ const ROWS: RowSpec[] = [
     id: '7 listen modes',
     what: 'LISTEN_MODE shared vs reuseport',
     run: listenModeRows,
+  },
+  {
+    name: 'pm2',
+    id: '8 vs PM2',
+    what: 'ours vs PM2 cluster mode, same app',
+    run: pm2Rows,
   },
 ];
 

@@ -9,6 +9,7 @@ export const ROW_NAMES = [
   'kill',
   'reload',
   'listen',
+  'pm2',
 ] as const;
 export type RowName = (typeof ROW_NAMES)[number];
 
@@ -46,7 +47,11 @@ export interface BenchOptions {
   connectionRounds: number;
   /** Row 7: rounds of shared vs reuseport (each: both sides, new connections and keep-alive). */
   listenRounds: number;
-  /** SIGKILLs in row 5. */
+  /** Row 8: rounds of ours vs PM2 keep-alive throughput (each: both sides). */
+  pm2Rounds: number;
+  /** Row 8c: reloads per side, ours SIGHUP vs `pm2 reload`. */
+  pm2Reloads: number;
+  /** SIGKILLs in row 5, and per side in row 8b. */
   kills: number;
   /** Where results go, relative to the repository root. */
   resultsDir: string;
@@ -120,6 +125,8 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
     // say which side of 0.9x a side is on.
     connectionRounds: quick ? 1 : 4,
     listenRounds: quick ? 1 : 3,
+    pm2Rounds: quick ? 1 : 3,
+    pm2Reloads: quick ? 1 : 2,
     kills: quick ? 3 : 5,
     resultsDir: quick ? 'bench/results/quick' : 'bench/results',
   };

@@ -31,6 +31,19 @@ export function killAllChildren(): number {
   return killed;
 }
 
+/**
+ * Tracks a process group this process caused but did not spawn as a child (a detached daemon,
+ * such as PM2's: lib/pm2.ts), so that killAllChildren kills it on exit and on a crash too.
+ */
+export function adoptGroup(pgid: number): void {
+  groups.add(pgid);
+}
+
+/** SIGKILLs an adopted group (whatever is left of it) and stops tracking it. */
+export function releaseGroup(pgid: number): void {
+  if (groups.delete(pgid)) killGroup(pgid, 'SIGKILL');
+}
+
 let handlersInstalled = false;
 
 /** Kills every child on exit, on Ctrl-C / SIGTERM, and on a crash of the bench itself. */

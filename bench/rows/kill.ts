@@ -27,9 +27,9 @@ import type { BenchContext, RowOutcome } from '../lib/types.js';
 
 export const KILL_GOAL = 1.2;
 const WORKERS = 2;
-const PROBE_INTERVAL_MS = 10;
+export const PROBE_INTERVAL_MS = 10;
 /** src/config.ts's default WORKER_MIN_UPTIME_MS, plus a margin. */
-const MIN_UPTIME_MS = 5_000 + 500;
+export const MIN_UPTIME_MS = 5_000 + 500;
 const BOOT_PREFIX = '@@bench-boot ';
 /** The worker module the boot probe imports (and times) before main.js asks for it. */
 export const BOOT_ENTRY = 'dist/worker.js';
@@ -75,7 +75,7 @@ async function pidOf(url: string): Promise<number | undefined> {
 }
 
 /** Polls GET / on fresh connections until `count` distinct pids answered (bounded). */
-async function livePids(url: string, count: number): Promise<Set<number>> {
+export async function livePids(url: string, count: number): Promise<Set<number>> {
   const pids = new Set<number>();
   for (let i = 0; i < 200 && pids.size < count; i += 1) {
     const pid = await pidOf(url);
@@ -90,7 +90,7 @@ async function livePids(url: string, count: number): Promise<Set<number>> {
  * ones (steady traffic, as a load balancer's would be: a probe handed to the dying worker hangs
  * without holding up the next) until a pid outside `before` answers.
  */
-async function killAndWait(
+export async function killAndWait(
   apiUrl: string,
   before: Set<number>,
   victim: number,

@@ -2,6 +2,7 @@
 // Fast and in-process: the bench itself (`npm run bench`) is never run here.
 import { describe, expect, it } from 'vitest';
 import { parseOptions, UsageError } from '../../bench/lib/options.js';
+import { parseJlist } from '../../bench/lib/pm2.js';
 import { parseWrk } from '../../bench/lib/wrk.js';
 import {
   interleavedOrder,
@@ -340,6 +341,10 @@ describe('bench options', () => {
     expect([...(parseOptions(['--only=scrape,kill'], {}).only ?? [])]).toEqual(['scrape', 'kill']);
     expect([...(parseOptions(['--only=listen'], {}).only ?? [])]).toEqual(['listen']);
     expect([full.listenRounds, quick.listenRounds]).toEqual([3, 1]);
+    expect([...(parseOptions(['--only=pm2'], {}).only ?? [])]).toEqual(['pm2']);
+    expect([full.pm2Rounds, quick.pm2Rounds, full.pm2Reloads, quick.pm2Reloads]).toEqual([
+      3, 1, 2, 1,
+    ]);
   });
 
   it('rejects unknown arguments, rows and bad durations', () => {
@@ -378,5 +383,34 @@ describe('wrk report parsing', () => {
     expect(() => parseWrk('unable to connect to 127.0.0.1:1 Connection refused')).toThrow(
       /Requests\/sec/,
     );
+  });
+});
+
+describe('pm2 jlist', () => {
+  it("reads the bench app's instances, skipping other apps and anything printed before the JSON", () => {
+    const entry = (
+      name: string,
+      pid: number,
+      status: string,
+      uptime: number,
+      restarts: number,
+    ) => ({
+      name,
+      pid,
+      pm2_env: { status, pm_uptime: uptime, restart_time: restarts, env: { PORT: '1' } },
+    });
+    const stdout =
+      '[PM2] Spawning PM2 daemon\n' +
+      JSON.stringify([
+        entry('bench-app', 11, 'online', 1000, 0),
+        entry('other', 12, 'online', 1001, 0),
+        entry('bench-app', 13, 'launching', 1002, 2),
+      ]);
+    expect(parseJlist(stdout)).toEqual([
+      { pid: 11, status: 'online', startedAt: 1000, restarts: 0 },
+      { pid: 13, status: 'launching', startedAt: 1002, restarts: 2 },
+    ]);
+    expect(parseJlist('[]')).toEqual([]);
+    expect(() => parseJlist('[PM2] error: no daemon')).toThrow();
   });
 });
