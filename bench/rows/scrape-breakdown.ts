@@ -1,7 +1,7 @@
 // Where a scrape's time goes, piece by piece, in this process (no IPC, no other processes, so no
 // scheduling noise): the same registries the workers hold, pushed through the same steps as a
 // real scrape: src/worker/metrics-encoder.ts on the worker's side, Node's JSON IPC encoding,
-// src/manager/metrics-ledger.ts on the manager's side; and the stock path (getMetricsAsJSON,
+// src/manager/aggregation/metrics-ledger.ts on the manager's side; and the stock path (getMetricsAsJSON,
 // AggregatorRegistry.aggregate, registry.metrics) on the same registries.
 //
 // Our path is measured in three states:
@@ -12,7 +12,7 @@
 // And ledger.render called again with the very same inputs: what reusing everything costs.
 import { performance } from 'node:perf_hooks';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { MetricsLedger } from '../../src/manager/metrics-ledger.js';
+import { MetricsLedger } from '../../src/manager/aggregation/metrics-ledger.js';
 import { createHttpMetrics } from '../../src/metrics/http-metrics.js';
 import { aggregate, snapshotOf, type MetricsSnapshot } from '../../src/metrics/snapshot.js';
 import type { MetricsReplyMessage } from '../../src/protocol.js';

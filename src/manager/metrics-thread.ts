@@ -8,22 +8,25 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { Registry } from 'prom-client';
 import { createLogger } from '../logger.js';
 import { snapshotOf, type MetricsSnapshot } from '../metrics/snapshot.js';
-import { BodyBuffers } from './body-buffers.js';
-import { answerClientError } from './client-error.js';
-import { ClusterMetrics } from './cluster-metrics.js';
-import { createManagerServer, type EndpointControl } from './http-server.js';
-import { MainThreadCalls } from './main-thread-calls.js';
-import { MetricsAggregator } from './metrics-aggregator.js';
-import { MetricsCheckpoints } from './metrics-checkpoints.js';
-import { MANAGER_METRICS_PREFIX, registerProcessWideMetrics } from './process-wide-metrics.js';
-import { niceThisThread } from './thread-priority.js';
-import type { WorkerRef } from './metrics-aggregator.js';
+import { BodyBuffers } from './endpoint/body-buffers.js';
+import { answerClientError } from './endpoint/client-error.js';
+import { ClusterMetrics } from './endpoint/cluster-metrics.js';
+import { createManagerServer, type EndpointControl } from './endpoint/http-server.js';
+import { MainThreadCalls } from './thread/main-thread-calls.js';
+import { MetricsAggregator } from './collection/metrics-aggregator.js';
+import { MetricsCheckpoints } from './collection/metrics-checkpoints.js';
+import {
+  MANAGER_METRICS_PREFIX,
+  registerProcessWideMetrics,
+} from '../metrics/process-wide-metrics.js';
+import { niceThisThread } from './thread/thread-priority.js';
+import type { WorkerRef } from './collection/metrics-aggregator.js';
 import type {
   FromMetricsThread,
   MetricsThreadOptions,
   ToMetricsThread,
-} from './metrics-thread-protocol.js';
-import { WorkerLinks } from './worker-links.js';
+} from './thread/metrics-thread-protocol.js';
+import { WorkerLinks } from './collection/worker-links.js';
 
 /** How long a gone worker's link may take to hand over its last bytes. */
 const LINK_DRAIN_GRACE_MS = 1_000;

@@ -8,10 +8,10 @@ import { createLogger, type Logger } from '../logger.js';
 import { VERSION } from '../version.js';
 import { METRICS_SOCKET_ENV } from '../protocol.js';
 import { checkBindings } from './bind-probe.js';
-import { mainThreadHandlers } from './main-thread-handlers.js';
-import { ManagerMetrics } from './manager-metrics.js';
-import { EndpointFailedError, MetricsHub } from './metrics-hub.js';
-import { Supervisor } from './supervisor.js';
+import { mainThreadHandlers } from './thread/main-thread-handlers.js';
+import { SupervisionMetrics } from './supervision/supervision-metrics.js';
+import { EndpointFailedError, MetricsHub } from './thread/metrics-hub.js';
+import { Supervisor } from './supervision/supervisor.js';
 
 export async function runManager(): Promise<void> {
   let config: Config;
@@ -33,7 +33,7 @@ export async function runManager(): Promise<void> {
 
   // Wired in dependency order: the supervisor announces, the metrics listen.
   const supervisor = new Supervisor(config, logger, VERSION);
-  const managerMetrics = new ManagerMetrics(supervisor);
+  const managerMetrics = new SupervisionMetrics(supervisor);
   supervisor.on('heartbeat', (worker, beat, previous) =>
     managerMetrics.onHeartbeat(worker, beat, previous),
   );

@@ -8,7 +8,7 @@
 // third of parsing the plain shape.
 //
 // unpackFamily(JSON of packFamily(f)) equals JSON of f, key order included (a fast-check
-// property holds the two to that, test/unit/packed-family.test.ts): label names whose value
+// property holds the two to that, test/unit/metrics/packed-family.test.ts): label names whose value
 // is undefined are left out, and NaN/±Infinity values become null, exactly as JSON.stringify
 // does to the plain shape.
 import type { MetricFamily } from '../metrics/snapshot.js';
@@ -177,7 +177,7 @@ export function samePacked(a: PackedFamily, b: PackedFamily): boolean {
  * Whether two packed families unpack to the same samples in the same places, values aside: the
  * same name, help, type and aggregator, the same tables (===), and every sample the same metric
  * name and labels. A merge of such families groups their samples the same way (the ledger
- * renders them again from the last layout, src/manager/family-text.ts).
+ * renders them again from the last layout, src/manager/aggregation/family-text.ts).
  */
 export function sameShape(a: PackedFamily, b: PackedFamily): boolean {
   if (!sameHead(a, b) || !sameTables(a, b)) return false;

@@ -5,7 +5,7 @@
 // away: at 1,000 label sets that is most of a worker's time per scrape when its series change
 // between scrapes. This walks the series once and packs what get() would have produced, sample
 // for sample and string for string: packHistogram(h) deep-equals
-// packFamily(getMetricsAsJSON()'s family of h), which test/unit/histogram-pack.test.ts holds it
+// packFamily(getMetricsAsJSON()'s family of h), which test/unit/worker/histogram-pack.test.ts holds it
 // to (fast-check). Anything this does not reproduce exactly gives null, and the encoder reads
 // the family the ordinary way:
 //   - a label named `le` or `__proto__`, or one whose name is an array index (its place in the

@@ -12,7 +12,7 @@
 // exactly as expected is not eligible (null), and the encoder reads it the ordinary way. Values
 // are compared with ===, so a NaN never counts as unchanged; label values must be primitives, so
 // nothing mutable is trusted.
-// test/unit/histogram-state.test.ts holds the encoder using this to the one that always reads.
+// test/unit/worker/histogram-state.test.ts holds the encoder using this to the one that always reads.
 import {
   isPrimitive,
   isRecord,

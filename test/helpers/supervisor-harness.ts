@@ -2,10 +2,10 @@
 // moves time, and stand-in workers the test makes ready, beat, crash or exit at will.
 import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
-import type { Clock, Timer } from '../../src/manager/clock.js';
-import type { RestartReason, WorkerExit } from '../../src/manager/lifecycle.js';
-import { Supervisor } from '../../src/manager/supervisor.js';
-import type { WorkerHandle } from '../../src/manager/worker-handle.js';
+import type { Clock, Timer } from '../../src/manager/supervision/clock.js';
+import type { RestartReason, WorkerExit } from '../../src/manager/supervision/lifecycle.js';
+import { Supervisor } from '../../src/manager/supervision/supervisor.js';
+import type { WorkerHandle } from '../../src/manager/supervision/worker-handle.js';
 import {
   WORKER_SLOT_ENV,
   type HeartbeatMessage,

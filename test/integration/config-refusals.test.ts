@@ -101,7 +101,7 @@ describe('configuration refused at start', () => {
     // TEST-NET-1 (RFC 5737): a valid address that is on no interface of this machine.
     ['HOST', '192.0.2.1', /is not an address of this machine \(EADDRNOTAVAIL\)/],
     ['METRICS_HOST', '192.0.2.1', /is not an address of this machine \(EADDRNOTAVAIL\)/],
-    // A name that does not resolve: test/unit/bind-probe.test.ts, without asking a DNS server.
+    // A name that does not resolve: test/unit/manager/bind-probe.test.ts, without asking a DNS server.
   ])('%s=%s: exit 2 naming the variable and why, no worker forked', async (name, value, why) => {
     const { code, logs } = await refused({ [name]: value });
     expect(code).toBe(2);

@@ -1,0 +1,185 @@
+// Merges one family's inputs (one per worker, the retired total, ...) the way prom-client's
+// AggregatorRegistry.aggregate() does (lib/metricAggregators.js), without its per-sample costs.
+// Same result, by construction:
+//   - a sample's series is prom-client's key, `${metricName}_${hashObject(labels)}` (sorted
+//     `name:value,` pairs), so whatever prom-client groups together (even colliding label sets)
+//     is grouped here too; series come out in the order their key is first seen;
+//   - the value is folded in the same order with the same operations as aggregate()'s reduce,
+//     so float sums, NaN and ±Infinity come out identical;
+//   - the series keeps the first sample's labels object and metricName (which prom-client keeps
+//     only when truthy: family-text.ts prints it so).
+// What is cheaper: a sample whose metricName and labels equal those of the sample at the same
+// position of the previous input (the common case: every worker has the same series in the same
+// order) joins that sample's series without building its key or looking it up.
+import { valuesOf } from '../../metrics/packed-family.js';
+import type { MetricFamily } from '../../metrics/snapshot.js';
+
+type Sample = MetricFamily['values'][number];
+type Labels = Sample['labels'];
+
+/** The aggregators folded here; others (none in aggregation-rules.ts) go to prom-client itself. */
+const FOLDS = {
+  sum: { start: 0, fold: (acc: number, v: number) => acc + v },
+  average: { start: 0, fold: (acc: number, v: number) => acc + v },
+  first: { start: NaN, fold: (acc: number) => acc },
+  min: { start: Infinity, fold: (acc: number, v: number) => Math.min(acc, v) },
+  max: { start: -Infinity, fold: (acc: number, v: number) => Math.max(acc, v) },
+} as const;
+
+export type MergeableAggregator = keyof typeof FOLDS | 'omit';
+
+export function isMergeable(aggregator: unknown): aggregator is MergeableAggregator {
+  return (
+    aggregator === 'omit' || (typeof aggregator === 'string' && Object.hasOwn(FOLDS, aggregator))
+  );
+}
+
+/**
+ * Whether the merge here (and exposition.ts) reproduces prom-client for these inputs: an aggregator
+ * folded here (aggregate() decides by the first input's), the family fields prom-client's
+ * renderer escapes are strings (where they are not, prom-client throws: let it), and every
+ * input has the same type (in OpenMetrics the reference renames counters only, so a family
+ * whose type changed between workers becomes two families there: too odd to mirror). Samples
+ * are trusted to be getMetricsAsJSON()'s shape (labels an object), which our workers send.
+ */
+export function mergesHere(inputs: readonly MetricFamily[]): boolean {
+  const head = inputs[0];
+  return (
+    head !== undefined &&
+    isMergeable(head.aggregator) &&
+    typeof head.name === 'string' &&
+    typeof head.help === 'string' &&
+    inputs.every((input) => input.type === head.type)
+  );
+}
+
+/** prom-client's hashObject(labels) (lib/util.js): sorted keys, `key:value,`, undefined skipped. */
+export function labelsKey(labels: Labels): string {
+  const keys = Object.keys(labels);
+  if (keys.length > 1 && !isSorted(keys)) keys.sort();
+  let hash = '';
+  for (const key of keys) {
+    const value = labels[key];
+    if (value === undefined) continue;
+    hash += `${key}:${value},`;
+  }
+  return hash;
+}
+
+/** Array.prototype.sort's default order is UTF-16 code units, which is what `<` compares. */
+function isSorted(keys: string[]): boolean {
+  for (let i = 1; i < keys.length; i += 1) if (keys[i - 1]! > keys[i]!) return false;
+  return true;
+}
+
+/** Same own keys, same values (===): then prom-client's key is the same too. */
+function sameLabels(a: Labels, b: Labels): boolean {
+  let keys = 0;
+  for (const key in a) {
+    if (a[key] !== b[key]) return false;
+    keys += 1;
+  }
+  for (const _key in b) keys -= 1;
+  return keys === 0;
+}
+
+/**
+ * Which series each input sample joins: what the merge depends on apart from the values. Two
+ * lists of inputs whose samples have the same metric names and labels, in the same order, have
+ * the same layout, whatever their values (the ledger reuses it across scrapes on that basis).
+ */
+export interface MergeLayout {
+  aggregator: Exclude<MergeableAggregator, 'omit'>;
+  /** Per series, the first sample seen of it: its labels and metricName are the series'. */
+  firsts: Sample[];
+  /** Per input, per sample: the index of its series. */
+  seriesOf: number[][];
+  /** Per series, how many samples joined it (for 'average'). */
+  counts: number[];
+  /** Per series 'first' takes its value from: [input, sample]. */
+  origins: [number, number][];
+}
+
+/** The layout of aggregate()'s merge of these inputs (all of one name); null: omitted. */
+export function mergeLayout(inputs: readonly MetricFamily[]): MergeLayout | null {
+  const head = inputs[0];
+  if (head === undefined) return null;
+  const aggregator = head.aggregator;
+  if (!isMergeable(aggregator)) throw new Error(`'${String(aggregator)}' is not merged here`);
+  if (aggregator === 'omit') return null;
+
+  const series = new Map<string, number>();
+  const firsts: Sample[] = [];
+  const counts: number[] = [];
+  const origins: [number, number][] = [];
+  const seriesOfAll: number[][] = [];
+  let previous: Sample[] = [];
+  let previousSeries: number[] = [];
+  inputs.forEach((input, inputIndex) => {
+    const samples = input.values;
+    const seriesOf: number[] = new Array<number>(samples.length);
+    for (let i = 0; i < samples.length; i += 1) {
+      const sample = samples[i]!;
+      const twin = previous[i];
+      let index: number | undefined;
+      if (
+        twin !== undefined &&
+        twin.metricName === sample.metricName &&
+        sameLabels(twin.labels, sample.labels)
+      ) {
+        index = previousSeries[i]!;
+      } else {
+        const key = `${sample.metricName}_${labelsKey(sample.labels)}`;
+        index = series.get(key);
+        if (index === undefined) {
+          index = firsts.length;
+          series.set(key, index);
+          firsts.push(sample);
+          counts.push(0);
+          origins.push([inputIndex, i]);
+        }
+      }
+      counts[index] = counts[index]! + 1;
+      seriesOf[i] = index;
+    }
+    seriesOfAll.push(seriesOf);
+    previous = samples;
+    previousSeries = seriesOf;
+  });
+  return { aggregator, firsts, seriesOf: seriesOfAll, counts, origins };
+}
+
+/**
+ * Each series' merged value, folded as aggregate()'s reduce folds it: in input order, sample
+ * order, from the aggregator's start value ('first': the value of the series' first sample).
+ * `inputs` must have the layout's shape (same samples in the same places).
+ */
+export function mergedValues(layout: MergeLayout, inputs: readonly MetricFamily[]): number[] {
+  const { aggregator, seriesOf, counts, origins } = layout;
+  if (aggregator === 'first') {
+    return origins.map(([input, sample]) => {
+      const family = inputs[input]!;
+      const raw = valuesOf(family);
+      return raw !== undefined ? raw[sample]! : family.values[sample]!.value;
+    });
+  }
+  const { start, fold } = FOLDS[aggregator];
+  const values = new Array<number>(counts.length).fill(start);
+  inputs.forEach((input, inputIndex) => {
+    const series = seriesOf[inputIndex]!;
+    // A re-valued family's numbers as they came, without building its samples.
+    const raw = valuesOf(input);
+    if (raw !== undefined) {
+      for (let i = 0; i < raw.length; i += 1) {
+        values[series[i]!] = fold(values[series[i]!]!, raw[i]!);
+      }
+      return;
+    }
+    const samples = input.values;
+    for (let i = 0; i < samples.length; i += 1) {
+      values[series[i]!] = fold(values[series[i]!]!, samples[i]!.value);
+    }
+  });
+  if (aggregator === 'average') return values.map((value, i) => value / counts[i]!);
+  return values;
+}

@@ -1,0 +1,159 @@
+// Gathers every live worker's registry for a scrape. Every scrape has its own deadline (the
+// configured one, shortened to fit Prometheus' scrape timeout): at that deadline it answers with
+// whoever has replied, and a worker that has not is reported as such. Scrapes that overlap share
+// one collection (one request per worker), and replies to an older collection are ignored.
+import type { CollectMetricsMessage, MetricsReplyMessage } from '../../protocol.js';
+import type { WorkerState } from '../supervision/lifecycle.js';
+import type { MetricsLedger } from '../aggregation/metrics-ledger.js';
+
+/** A worker as the collector sees it: who it is, and a way to ask it. */
+export interface CollectTarget {
+  readonly id: number;
+  readonly slot: number;
+  readonly state: WorkerState;
+  /** False when the request cannot reach the worker. */
+  send(message: CollectMetricsMessage): boolean;
+}
+
+export interface Collection {
+  /** Identifies the collection; overlapping scrapes that shared it see the same id. */
+  id: number;
+  /** Worker ids that answered in time: their gauges are current. */
+  answered: Set<number>;
+  /** Per slot: did every worker of that slot answer in time? */
+  slotSuccess: Map<number, boolean>;
+  durationSeconds: number;
+}
+
+type Outcome = 'answered' | 'gone' | 'unreachable';
+
+/**
+ * Why a worker's part of a collection failed: `unreachable`, it had no open metrics link (the
+ * request could not be sent, or the link closed before the answer) or its reply could not be
+ * used; `timeout`, it was asked and had not answered by the collection's deadline.
+ */
+export type CollectionFailure = 'unreachable' | 'timeout';
+
+/** Told once per worker whose part of a collection failed, when that collection ends. */
+export type OnCollectionFailure = (slot: number, reason: CollectionFailure) => void;
+
+interface Running {
+  requestId: number;
+  startedAt: bigint;
+  targets: CollectTarget[];
+  outcomes: Map<number, Outcome>;
+  /** Settles when every target has an outcome or the collection's own deadline has passed. */
+  finished: Promise<void>;
+  settle: (workerId: number, outcome: Outcome) => void;
+}
+
+function sleep(ms: number): { done: Promise<void>; cancel: () => void } {
+  let timer: NodeJS.Timeout | undefined;
+  const done = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  return { done, cancel: () => clearTimeout(timer) };
+}
+
+export class MetricsCollector {
+  private nextRequestId = 1;
+  private running: Running | null = null;
+  /** When the last collection started (process.hrtime.bigint()), or null before the first. */
+  private lastStartedAt: bigint | null = null;
+
+  constructor(
+    private readonly ledger: MetricsLedger,
+    private readonly onFailure: OnCollectionFailure = () => undefined,
+  ) {}
+
+  /**
+   * Asks every target (or joins the collection in progress) and resolves at the earlier of:
+   * every worker answered, `timeoutMs` passed, the shared collection ended.
+   */
+  async collect(targets: readonly CollectTarget[], timeoutMs: number): Promise<Collection> {
+    const run = this.running ?? this.start(targets, timeoutMs);
+    const timer = sleep(timeoutMs);
+    await Promise.race([run.finished, timer.done]);
+    timer.cancel();
+    return this.summary(run);
+  }
+
+  /** Milliseconds since the last collection started (for a scrape or not); null before any. */
+  msSinceLastCollection(): number | null {
+    if (this.lastStartedAt === null) return null;
+    return Number(process.hrtime.bigint() - this.lastStartedAt) / 1e6;
+  }
+
+  /** A worker's reply; kept only if it answers the collection in progress. */
+  onReply(workerId: number, message: MetricsReplyMessage): void {
+    const run = this.running;
+    if (!run || run.requestId !== message.requestId || run.outcomes.has(workerId)) return;
+    if (!run.targets.some((t) => t.id === workerId)) return;
+    run.settle(workerId, this.ledger.recordReply(workerId, message) ? 'answered' : 'unreachable');
+  }
+
+  /** The worker left (its final snapshot, if any, is already recorded): stop waiting for it. */
+  onGone(workerId: number): void {
+    this.running?.settle(workerId, 'gone');
+  }
+
+  /** The worker cannot answer any more (its link closed): stop waiting for it. */
+  onUnreachable(workerId: number): void {
+    this.running?.settle(workerId, 'unreachable');
+  }
+
+  private start(all: readonly CollectTarget[], timeoutMs: number): Running {
+    // Booting workers have no traffic yet: not asked, not counted.
+    const targets = all.filter((t) => t.state !== 'starting');
+    const outcomes = new Map<number, Outcome>();
+    let finish: () => void = () => undefined;
+    const allDone = new Promise<void>((resolve) => (finish = resolve));
+    const startedAt = process.hrtime.bigint();
+    this.lastStartedAt = startedAt;
+    const run: Running = {
+      requestId: this.nextRequestId++,
+      startedAt,
+      targets,
+      outcomes,
+      finished: allDone,
+      settle: (workerId, outcome) => {
+        if (outcomes.has(workerId) || !targets.some((t) => t.id === workerId)) return;
+        outcomes.set(workerId, outcome);
+        if (outcomes.size === targets.length) finish();
+      },
+    };
+    this.running = run;
+    if (targets.length === 0) finish();
+    const deadline = sleep(timeoutMs);
+    void Promise.race([allDone, deadline.done]).then(() => {
+      deadline.cancel();
+      // Whoever has not answered by now missed the deadline; later replies are ignored.
+      if (this.running === run) this.running = null;
+      for (const target of targets) {
+        const outcome = run.outcomes.get(target.id);
+        if (outcome === undefined) this.onFailure(target.slot, 'timeout');
+        else if (outcome === 'unreachable') this.onFailure(target.slot, 'unreachable');
+      }
+    });
+    for (const target of targets) {
+      const have = this.ledger.baseFor(target.id);
+      if (!target.send({ type: 'collect-metrics', requestId: run.requestId, have })) {
+        run.settle(target.id, 'unreachable');
+      }
+    }
+    return run;
+  }
+
+  private summary(run: Running): Collection {
+    const answered = new Set<number>();
+    const slotSuccess = new Map<number, boolean>();
+    for (const target of run.targets) {
+      const outcome = run.outcomes.get(target.id);
+      // A worker that left mid-collection handed in its final snapshot: not a failure.
+      if (outcome === 'gone') continue;
+      const ok = outcome === 'answered';
+      if (ok) answered.add(target.id);
+      slotSuccess.set(target.slot, (slotSuccess.get(target.slot) ?? true) && ok);
+    }
+    const durationSeconds = Number(process.hrtime.bigint() - run.startedAt) / 1e9;
+    return { id: run.requestId, answered, slotSuccess, durationSeconds };
+  }
+}

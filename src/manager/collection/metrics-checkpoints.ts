@@ -1,0 +1,78 @@
+// Collections between scrapes. A worker killed without warning (SIGKILL, the kernel's OOM killer,
+// the hang watchdog) cannot hand over what it counted: the cluster's totals keep its counts as of
+// the last collection that reached it. With only scrapes collecting, that is up to a whole scrape
+// interval of its requests (15 s, 60 s: Prometheus' default) gone from every counter. Here the
+// metrics thread collects by itself when no collection has started for METRICS_CHECKPOINT_MS, so
+// such a death loses at most that much.
+//
+// A checkpoint is an ordinary collection that renders nothing: the same requests, deltas, ledger
+// and deadline as a scrape's (the differential test runs checkpoints between scrapes). Scraped
+// more often than the interval, the service never runs one: the scrapes' collections count.
+import type { Logger } from '../../logger.js';
+import type { MetricsAggregator } from './metrics-aggregator.js';
+import type { WorkerRef } from './metrics-aggregator.js';
+
+export interface MetricsCheckpointsOptions {
+  /** METRICS_CHECKPOINT_MS: the longest time without a collection; 0 turns checkpoints off. */
+  intervalMs: number;
+  /** A checkpoint's deadline (METRICS_COLLECT_TIMEOUT_MS): a worker not answering by then is skipped. */
+  timeoutMs: number;
+  workers: () => readonly WorkerRef[];
+  logger: Logger;
+}
+
+type CheckpointTarget = Pick<MetricsAggregator, 'checkpoint' | 'msSinceLastCollection'>;
+
+export class MetricsCheckpoints {
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  /** Checkpoints run so far (for tests and logs). */
+  runs = 0;
+
+  constructor(
+    private readonly aggregator: CheckpointTarget,
+    private readonly options: MetricsCheckpointsOptions,
+  ) {}
+
+  start(): void {
+    if (this.options.intervalMs > 0) this.schedule(this.options.intervalMs);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    // Never keeps the thread alive by itself.
+    this.timer = setTimeout(() => void this.tick(), delayMs).unref();
+  }
+
+  private async tick(): Promise<void> {
+    const { intervalMs, timeoutMs, logger } = this.options;
+    const since = this.aggregator.msSinceLastCollection();
+    if (since !== null && since < intervalMs) {
+      // A scrape collected meanwhile: wait until the interval has passed since that one.
+      this.schedule(intervalMs - since);
+      return;
+    }
+    try {
+      const workers = this.options.workers();
+      const collection = await this.aggregator.checkpoint(workers, timeoutMs);
+      this.runs += 1;
+      logger.debug(
+        {
+          answered: collection.answered.size,
+          asked: workers.filter((w) => w.state !== 'starting').length,
+          durationMs: Math.round(collection.durationSeconds * 1e4) / 10,
+        },
+        'metrics checkpoint',
+      );
+    } catch (error) {
+      // A bug in the collection must not end the thread (and restart the cluster's totals).
+      logger.error({ err: error }, 'metrics checkpoint failed');
+    }
+    this.schedule(intervalMs);
+  }
+}

@@ -1,0 +1,298 @@
+// The manager's own small HTTP endpoint (METRICS_HOST:METRICS_PORT): metrics, health, status,
+// and the admin calls. Plain node:http: the manager never loads the application's framework.
+// It runs on the metrics thread, so that neither a scrape's HTTP nor its body's bytes take time
+// from the main thread that hands off every API connection; what only the main thread knows
+// (the supervisor's state and commands) it asks for through `control`.
+import http from 'node:http';
+import * as z from '../../zod.js';
+import { LOG_LEVELS, MAX_WORKERS, type LogLevel } from '../../config.js';
+import type { Logger } from '../../logger.js';
+import {
+  errorBody,
+  expectationFailed,
+  HttpError,
+  jsonBodyProblem,
+  missingHost,
+} from '../../http-errors.js';
+import { checkAdminAuth } from './admin-auth.js';
+import { capConnections } from './connection-cap.js';
+import type { RenderedMetrics, ScrapeHeaders } from './cluster-metrics.js';
+import type { StatusResponse } from '../supervision/status-types.js';
+
+const MAX_ADMIN_BODY_BYTES = 1024;
+/** Connections evicted or refused at the cap are logged at most this often. */
+const SHED_LOG_INTERVAL_MS = 10_000;
+
+/**
+ * What the endpoint asks of the manager's main thread. Each may fail with an HttpError that is
+ * the answer (503 shutting_down, 503 manager_unresponsive).
+ */
+export interface EndpointControl {
+  /** Resolves when the main thread answers at all (its event loop turns). */
+  live(): Promise<void>;
+  status(): Promise<StatusResponse>;
+  /** Starts a rolling reload; resolves to the number of workers it replaces. */
+  reload(): Promise<number>;
+  scale(workers: number): Promise<void>;
+  /** Broadcasts a log-level change to the manager and every worker. */
+  setLogLevel(level: LogLevel): Promise<void>;
+}
+
+export interface ManagerServerDeps {
+  control: EndpointControl;
+  metrics: { render(headers: ScrapeHeaders): Promise<RenderedMetrics> };
+  adminToken: string | undefined;
+  logger: Logger;
+  limits: ManagerServerLimits;
+}
+
+/**
+ * The API port's defences, for the manager's port. The manager also accepts every API connection
+ * (cluster round-robin), so a client holding the manager port's descriptors would take the API
+ * down with it: connections are capped, slow and idle ones cut, concurrent scrapes bounded.
+ */
+export interface ManagerServerLimits {
+  headersTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  maxConnections: number;
+  maxConcurrentScrapes: number;
+}
+
+type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>;
+
+const scaleBody = z.strictObject({
+  workers: z.number().check(z.int(), z.gte(1), z.lte(MAX_WORKERS)),
+});
+const logLevelBody = z.strictObject({ level: z.enum(LOG_LEVELS) });
+
+function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(text),
+    'Cache-Control': 'no-store',
+    'X-Content-Type-Options': 'nosniff',
+  });
+  res.end(text);
+}
+
+/** An error thrown on purpose, with the headers that belong to it. */
+function sendError(res: http.ServerResponse, error: HttpError): void {
+  for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
+  sendJson(res, error.status, error.toBody());
+}
+
+/** A path as an error message repeats it: at most this many characters of it. */
+const MAX_ECHOED_PATH = 100;
+
+function quotedPath(path: string): string {
+  return path.length > MAX_ECHOED_PATH ? `${path.slice(0, MAX_ECHOED_PATH)}…` : path;
+}
+
+async function readJson(req: http.IncomingMessage): Promise<unknown> {
+  // Judged as the API judges its JSON bodies (one check for both).
+  const problem = jsonBodyProblem(req.headers);
+  if (problem !== undefined) throw new HttpError(415, 'unsupported_media_type', problem);
+  let size = 0;
+  const chunks: Buffer[] = [];
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_ADMIN_BODY_BYTES) {
+      throw new HttpError(413, 'payload_too_large', `body over ${MAX_ADMIN_BODY_BYTES} bytes`);
+    }
+    chunks.push(chunk);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+  } catch {
+    throw new HttpError(400, 'invalid_json', 'body is not valid JSON');
+  }
+}
+
+function parse<T>(schema: z.ZodMiniType<T>, value: unknown): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const field = issue?.path.join('.') || 'body';
+  // `field` names the rejected one, as the API's validation errors do.
+  throw new HttpError(400, 'invalid_input', `${field}: ${issue?.message ?? 'invalid'}`, { field });
+}
+
+export function createManagerServer(deps: ManagerServerDeps): http.Server {
+  const { control, metrics, logger } = deps;
+
+  const requireAdmin = (req: http.IncomingMessage) => {
+    const auth = checkAdminAuth(deps.adminToken, req.headers.authorization);
+    if (auth === 'disabled') {
+      throw new HttpError(
+        403,
+        'admin_disabled',
+        'admin endpoints are off: set ADMIN_TOKEN to enable them',
+      );
+    }
+    if (auth === 'unauthorized') {
+      throw new HttpError(401, 'unauthorized', 'missing or wrong bearer token', {
+        headers: { 'WWW-Authenticate': 'Bearer realm="cluster-manager"' },
+      });
+    }
+  };
+  const routes: Record<string, Partial<Record<string, Handler>>> = {
+    '/metrics': {
+      // Overlapping scrapes share one collection, but each still renders a body and holds a
+      // connection: past the limit a scraper is told to come back rather than left queueing.
+      GET: limitConcurrency(async (req, res) => {
+        const rendered = await metrics.render(req.headers);
+        // Closed: the body is with the kernel or the connection is gone, so the buffer may be
+        // written again. A scraper gone while the body was made has closed already.
+        if (res.destroyed) return rendered.release();
+        res.once('close', rendered.release);
+        res.writeHead(200, {
+          'Content-Type': rendered.contentType,
+          'Content-Length': rendered.body.byteLength,
+          'Cache-Control': 'no-store',
+        });
+        res.end(rendered.body);
+      }, deps.limits.maxConcurrentScrapes),
+    },
+    '/healthz': {
+      GET: async (_req, res) => {
+        const { manager } = await control.status();
+        const healthy = manager.readyWorkers > 0;
+        sendJson(res, healthy ? 200 : 503, {
+          status: healthy ? 'ok' : 'unavailable',
+          readyWorkers: manager.readyWorkers,
+          desiredWorkers: manager.desiredWorkers,
+        });
+      },
+    },
+    // Orchestrator probes. /livez answers once the manager's main thread does and asks nothing
+    // else: a liveness failure restarts the whole pod, which must not follow from workers being
+    // busy. A main thread that does not answer in time gets 503 manager_unresponsive.
+    '/livez': {
+      GET: async (_req, res) => {
+        await control.live();
+        sendJson(res, 200, { status: 'ok' });
+      },
+    },
+    // /readyz takes the pod out of the Service's endpoints: at once when shutdown begins (so the
+    // load balancer stops sending before workers drain), and while no worker can serve.
+    '/readyz': {
+      GET: async (_req, res) => {
+        const { manager } = await control.status();
+        const reason = manager.shuttingDown
+          ? 'shutting_down'
+          : manager.readyWorkers === 0
+            ? 'no_ready_worker'
+            : undefined;
+        sendJson(res, reason ? 503 : 200, {
+          status: reason ? 'unavailable' : 'ok',
+          ...(reason && { reason }),
+          readyWorkers: manager.readyWorkers,
+          desiredWorkers: manager.desiredWorkers,
+        });
+      },
+    },
+    '/status': {
+      GET: async (_req, res) => sendJson(res, 200, await control.status()),
+    },
+    '/reload': {
+      POST: async (req, res) => {
+        requireAdmin(req);
+        const workers = await control.reload();
+        sendJson(res, 202, { status: 'reloading', workers });
+      },
+    },
+    '/scale': {
+      POST: async (req, res) => {
+        requireAdmin(req);
+        const { workers } = parse(scaleBody, await readJson(req));
+        await control.scale(workers);
+        sendJson(res, 202, { status: 'scaling', workers });
+      },
+    },
+    '/log-level': {
+      POST: async (req, res) => {
+        requireAdmin(req);
+        const { level } = parse(logLevelBody, await readJson(req));
+        await control.setLogLevel(level);
+        sendJson(res, 200, { level });
+      },
+    },
+  };
+
+  const { limits } = deps;
+  const server = http.createServer(
+    {
+      headersTimeout: limits.headersTimeoutMs,
+      // Admin bodies are 1 kB at most: a request still arriving after this is a slow sender.
+      requestTimeout: limits.headersTimeoutMs + 5_000,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+      // Node checks the two timeouts above on this period (default 30 s, far too lax).
+      connectionsCheckingInterval: 1_000,
+      // Node would refuse a Host-less HTTP/1.1 request with a bare 400: refused below, in JSON.
+      requireHostHeader: false,
+    },
+    (req, res) => {
+      const path = (req.url ?? '/').split('?')[0] ?? '/';
+      const methods = routes[path];
+      const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET');
+      const handler = methods?.[method];
+      const run = async () => {
+        if (req.httpVersion === '1.1' && !req.headers.host) throw missingHost();
+        if (!methods) throw new HttpError(404, 'not_found', `no route for ${quotedPath(path)}`);
+        if (!handler) {
+          const allow = Object.keys(methods).flatMap((m) => (m === 'GET' ? ['GET', 'HEAD'] : [m]));
+          throw new HttpError(405, 'method_not_allowed', `use ${allow.join(', ')}`, {
+            headers: { Allow: allow.join(', ') },
+          });
+        }
+        await handler(req, res);
+      };
+      run().catch((error: unknown) => {
+        if (res.headersSent) return res.destroy();
+        if (error instanceof HttpError) return sendError(res, error);
+        logger.error({ err: error, path }, 'manager endpoint failed');
+        sendJson(res, 500, errorBody('internal', 'internal error'));
+      });
+    },
+  );
+  // Any expectation but 100-continue (which Node answers itself): JSON, not Node's bare 417.
+  server.on('checkExpectation', (_req: http.IncomingMessage, res: http.ServerResponse) =>
+    sendError(res, expectationFailed()),
+  );
+  // At the cap a new connection evicts the longest-idle one (so idle clients cannot lock the
+  // probes out), and is closed only when every connection has a request in progress.
+  const shed = { evicted: 0, refused: 0 };
+  let lastShedLog = 0;
+  capConnections(server, limits.maxConnections, (outcome) => {
+    shed[outcome] += 1;
+    const now = Date.now();
+    if (now - lastShedLog < SHED_LOG_INTERVAL_MS) return;
+    lastShedLog = now;
+    logger.warn(
+      { maxConnections: limits.maxConnections, ...shed },
+      'manager endpoint at METRICS_MAX_CONNECTIONS: idle connections evicted, new ones refused if none was idle (counts since the last such line)',
+    );
+    shed.evicted = 0;
+    shed.refused = 0;
+  });
+  return server;
+}
+
+/** At most `max` runs of `handler` at a time; the rest are answered 503 with Retry-After. */
+function limitConcurrency(handler: Handler, max: number): Handler {
+  let running = 0;
+  return async (req, res) => {
+    if (running >= max) {
+      throw new HttpError(503, 'too_many_scrapes', `over ${max} concurrent scrapes; retry`, {
+        headers: { 'Retry-After': '1' },
+      });
+    }
+    running += 1;
+    try {
+      await handler(req, res);
+    } finally {
+      running -= 1;
+    }
+  };
+}

@@ -1,0 +1,472 @@
+// The supervisor: one owner for the set of workers, in the spirit of gunicorn's arbiter. Events
+// (a signal, an admin call, a death, a timer) only change the target or the slots' memory; one
+// reconcile pass then brings the workers to the target (spawn into vacant slots, stop workers
+// above it). Named steps around it: reap (a worker exited: count it, back off, or give up),
+// murder (kill workers that went silent or never booted), recycle and replace (new worker ready
+// before the old one drains: reload and recycling), shut down.
+import { randomInt } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type { Config } from '../../config.js';
+import type { Logger } from '../../logger.js';
+import { isWorkerMessage, WORKER_SLOT_ENV, type HeartbeatMessage } from '../../protocol.js';
+import { systemClock, type Clock, type Timer } from './clock.js';
+import { forkClusterWorker } from './fork-worker.js';
+import type { ReplaceReason, RestartReason, StopReason, WorkerExit } from './lifecycle.js';
+import { ManagedWorker } from './managed-worker.js';
+import { decideRestart, type RestartPolicy } from './restart-policy.js';
+import { Slot } from './slot.js';
+import { judge } from './verdict.js';
+import type { StatusResponse } from './status-types.js';
+import type { ForkWorker } from './worker-handle.js';
+
+export { RESTART_REASONS, type RestartReason } from './lifecycle.js';
+
+/**
+ * What the supervisor announces (as Node's cluster announces a worker's life): the rest of the
+ * manager (metrics, the metrics thread) listens, the supervisor never calls into it.
+ */
+export interface SupervisorEvents {
+  heartbeat: [worker: ManagedWorker, message: HeartbeatMessage, previous: HeartbeatMessage | null];
+  /** The worker has exited and every message it sent has been delivered. */
+  'worker-gone': [worker: ManagedWorker];
+  restart: [slot: number, reason: RestartReason];
+  /** The manager's own event loop stood still for `stalledMs` (see check()). */
+  stall: [stalledMs: number];
+  /** A worker was forked, became ready, was asked to stop, or is gone: see list(). */
+  'workers-changed': [];
+}
+
+/** What the supervisor acts through; injected by its unit tests. */
+export interface SupervisorDeps {
+  fork: ForkWorker;
+  clock: Clock;
+}
+
+/** A watchdog check later than this (or a heartbeat interval, if longer) is a manager stall. */
+const STALL_MIN_MS = 1_000;
+/** After the shutdown timeout, a worker that has not exited gets this long before SIGKILL. */
+const BACKSTOP_GRACE_MS = 2_000;
+const NO_STACK_REPORT =
+  'no stack: the worker reported none (process stopped, or WORKER_STACK_WATCHDOG=false)';
+
+export class Supervisor extends EventEmitter<SupervisorEvents> {
+  private readonly workers = new Map<number, ManagedWorker>();
+  private readonly slots = new Map<number, Slot>();
+  private desired: number;
+  private watchdog: Timer | null = null;
+  private checkPeriodMs = 1000;
+  private lastCheckAt = 0;
+  private reloadRun: Promise<void> | null = null;
+  private reloadAgain = false;
+  private shutdownRun: Promise<void> | null = null;
+  private announceShutdown: () => void = () => undefined;
+  /** Settles when shutdown begins, whoever began it: a signal, a crash loop, a fatal error. */
+  readonly shutdownBegun = new Promise<void>((resolve) => (this.announceShutdown = resolve));
+  private readonly startedAt: number;
+  private readonly clock: Clock;
+  private readonly fork: ForkWorker;
+  exitCode = 0;
+
+  constructor(
+    private readonly config: Config,
+    private readonly logger: Logger,
+    private readonly version: string,
+    deps: SupervisorDeps = { fork: forkClusterWorker, clock: systemClock },
+  ) {
+    super();
+    this.desired = config.workers;
+    this.clock = deps.clock;
+    this.fork = deps.fork;
+    this.startedAt = this.clock.wallNow();
+  }
+
+  get shuttingDown(): boolean {
+    return this.shutdownRun !== null;
+  }
+
+  get desiredWorkers(): number {
+    return this.desired;
+  }
+
+  get reloading(): boolean {
+    return this.reloadRun !== null;
+  }
+
+  start(): void {
+    this.checkPeriodMs = Math.max(
+      25,
+      Math.min(1000, Math.floor(this.config.heartbeatIntervalMs / 2)),
+    );
+    this.lastCheckAt = this.clock.now();
+    this.watchdog = this.clock.every(this.checkPeriodMs, () => this.check());
+    this.reconcile();
+  }
+
+  list(): ManagedWorker[] {
+    return [...this.workers.values()].sort((a, b) => a.slot - b.slot || a.id - b.id);
+  }
+
+  restartsOf(slot: number): number {
+    return this.slots.get(slot)?.restarts ?? 0;
+  }
+
+  status(): StatusResponse {
+    const now = this.clock.wallNow();
+    const workers = this.list().map((w) => w.toStatus(this.restartsOf(w.slot), now));
+    return {
+      manager: {
+        pid: process.pid,
+        version: this.version,
+        startedAt: new Date(this.startedAt).toISOString(),
+        uptimeSeconds: (now - this.startedAt) / 1000,
+        desiredWorkers: this.desired,
+        readyWorkers: workers.filter((w) => w.state === 'ready').length,
+        reloading: this.reloading,
+        shuttingDown: this.shuttingDown,
+      },
+      workers,
+    };
+  }
+
+  // ---- reconcile -------------------------------------------------------------------------
+
+  /**
+   * Brings the workers to the target: a worker in every slot below `desired` (once its back-off
+   * is over), none above it. Everything that changes the target or frees a slot ends here.
+   */
+  private reconcile(): void {
+    if (this.shuttingDown) return;
+    const now = this.clock.now();
+    for (let index = 0; index < this.desired; index += 1) {
+      if (!this.vacant(index)) continue;
+      const slot = this.slot(index);
+      if (slot.notBefore > now) {
+        slot.wake ??= this.clock.after(slot.notBefore - now, () => {
+          slot.wake = null;
+          this.reconcile();
+        });
+        continue;
+      }
+      this.spawn(index);
+    }
+    for (const worker of this.list()) {
+      if (worker.slot < this.desired || worker.stopReason !== null) continue;
+      this.countRestart(worker.slot, 'scale');
+      void this.stopWorker(worker, 'scale');
+    }
+    for (const [index, slot] of this.slots) if (index >= this.desired) slot.cancelWake();
+  }
+
+  /** A slot that should have a worker and has none (replacements in progress count as one). */
+  private vacant(index: number): boolean {
+    return !this.shuttingDown && index < this.desired && this.occupant(index) === undefined;
+  }
+
+  private occupant(index: number): ManagedWorker | undefined {
+    return this.list().find((w) => w.slot === index && w.stopReason === null);
+  }
+
+  private slot(index: number): Slot {
+    let slot = this.slots.get(index);
+    if (!slot) {
+      slot = new Slot(index);
+      this.slots.set(index, slot);
+    }
+    return slot;
+  }
+
+  // ---- spawn ---------------------------------------------------------------------------
+
+  private spawn(index: number): ManagedWorker {
+    const { workerMaxRequests: max, workerMaxRequestsJitter: jitter } = this.config;
+    const budget = max === undefined ? undefined : max + randomInt(0, jitter + 1);
+    const handle = this.fork({ [WORKER_SLOT_ENV]: String(index) });
+    const worker = new ManagedWorker(handle, index, budget, this.clock);
+    this.workers.set(worker.id, worker);
+    this.emit('workers-changed');
+    handle.onMessage((message) => this.onMessage(worker, message));
+    handle.onError((error) =>
+      this.logger.warn({ slot: index, workerPid: worker.pid, err: error }, 'worker channel error'),
+    );
+    void worker.exited.then((exit) => this.reap(worker, exit));
+    this.logger.info({ slot: index, workerPid: worker.pid, workerId: worker.id }, 'worker forked');
+    return worker;
+  }
+
+  private onMessage(worker: ManagedWorker, message: unknown): void {
+    if (!isWorkerMessage(message)) return;
+    switch (message.type) {
+      case 'ready':
+        if (worker.ready()) {
+          this.emit('workers-changed');
+          const slot = this.slot(worker.slot);
+          slot.history = { ...slot.history, bootFailures: 0 };
+          this.logger.info({ slot: worker.slot, workerPid: worker.pid }, 'worker ready');
+        }
+        return;
+      case 'boot-failed':
+        worker.bootFailed(`${message.code}: ${message.message}`);
+        return;
+      case 'heartbeat': {
+        const previous = worker.heartbeat;
+        worker.heartbeatReceived(message);
+        this.emit('heartbeat', worker, message, previous);
+        return;
+      }
+    }
+  }
+
+  // ---- reap ----------------------------------------------------------------------------
+
+  private reap(worker: ManagedWorker, exit: WorkerExit): void {
+    this.workers.delete(worker.id);
+    this.emit('workers-changed');
+    this.emit('worker-gone', worker);
+    const log = {
+      slot: worker.slot,
+      workerPid: worker.pid,
+      code: exit.code,
+      signal: exit.signal,
+      ...(exit.strandedConnections && { strandedConnectionsClosed: exit.strandedConnections }),
+    };
+    if (worker.stopReason !== null) {
+      this.logger.info({ ...log, reason: worker.stopReason }, 'worker exited as asked');
+      return;
+    }
+    if (this.shuttingDown) return;
+
+    const slot = this.slot(worker.slot);
+    if (exit.spawnError !== undefined) {
+      this.retrySpawn(slot, exit.spawnError);
+      return;
+    }
+    const reason: RestartReason = worker.killReason === null ? 'crash' : 'hung';
+    const decision = decideRestart(this.restartPolicy(), slot.history, {
+      readyForMs: worker.readyForMs(),
+    });
+    slot.history = decision.history;
+    this.countRestart(worker.slot, reason);
+    const why = worker.bootFailure ?? worker.killReason ?? 'exited unexpectedly';
+    this.logger.error({ ...log, reason, why }, 'worker died');
+
+    // A replacement may already hold the slot (reload, recycle), or it is above the target.
+    if (!this.vacant(worker.slot)) return;
+    if (decision.giveUp) {
+      this.logger.fatal(
+        { slot: worker.slot, bootFailures: decision.history.bootFailures, lastError: why },
+        `workers keep failing at boot (${decision.history.bootFailures} times in a row in slot ${worker.slot}; last: ${why}); giving up`,
+      );
+      void this.shutdown(1);
+      return;
+    }
+    if (decision.delayMs > 0) {
+      this.logger.warn(
+        { slot: worker.slot, delayMs: decision.delayMs },
+        'backing off before restarting slot',
+      );
+    }
+    slot.notBefore = this.clock.now() + decision.delayMs;
+    this.reconcile();
+  }
+
+  /** A fork that started no process: no worker died, so no restart is counted; backed off. */
+  private retrySpawn(slot: Slot, code: string): void {
+    const decision = decideRestart(this.restartPolicy(), slot.history, {
+      readyForMs: null,
+      spawnFailed: true,
+    });
+    slot.history = decision.history;
+    this.logger.error(
+      { slot: slot.index, code, delayMs: decision.delayMs },
+      'could not start a worker process; retrying',
+    );
+    if (!this.vacant(slot.index)) return;
+    slot.notBefore = this.clock.now() + decision.delayMs;
+    this.reconcile();
+  }
+
+  private countRestart(index: number, reason: RestartReason): void {
+    this.slot(index).restarts += 1;
+    this.emit('restart', index, reason);
+  }
+
+  private restartPolicy(): RestartPolicy {
+    return {
+      backoffBaseMs: this.config.restartBackoffBaseMs,
+      backoffMaxMs: this.config.restartBackoffMaxMs,
+      crashLoopLimit: this.config.crashLoopLimit,
+      minUptimeMs: this.config.workerMinUptimeMs,
+    };
+  }
+
+  // ---- murder and recycle --------------------------------------------------------------
+
+  private check(): void {
+    // This check runs every checkPeriodMs. Running much later than that means the manager itself
+    // was stalled (SIGSTOP, a VM pause, a debugger, a GC storm): the workers' heartbeats of that
+    // time are still unread in the pipe, so the stall must not count as their silence.
+    const tick = this.clock.now();
+    const lateMs = tick - this.lastCheckAt - this.checkPeriodMs;
+    this.lastCheckAt = tick;
+    if (lateMs > Math.max(STALL_MIN_MS, this.config.heartbeatIntervalMs)) {
+      for (const worker of this.workers.values()) worker.excuse(lateMs);
+      this.logger.warn(
+        { stalledMs: Math.round(lateMs) },
+        'manager was stalled; that time is not counted as worker silence',
+      );
+      this.emit('stall', lateMs);
+    }
+    for (const worker of this.workers.values()) {
+      if (worker.stopReason !== null || worker.killReason !== null) continue;
+      const verdict = judge(worker, this.config);
+      if (verdict === null) continue;
+      const log = { slot: worker.slot, workerPid: worker.pid };
+      if (verdict.reason === 'hung') {
+        // What it was doing, if its stack watchdog could tell (never waited for).
+        const report = worker.stallReport();
+        this.logger.error(
+          {
+            ...log,
+            silentForMs: Math.round(worker.silentForMs()),
+            stack: report?.frames ?? null,
+            stackNote: report ? report.note : NO_STACK_REPORT,
+          },
+          'worker sent no heartbeat within WORKER_TIMEOUT_MS; killing it',
+        );
+        worker.killFor('hung');
+      } else if (verdict.reason === 'boot_timeout') {
+        this.logger.error(log, 'worker not ready within WORKER_TIMEOUT_MS; killing it');
+        worker.killFor('boot_timeout');
+      } else if (this.slot(worker.slot).replacing === null) {
+        const beat = worker.heartbeat!;
+        this.logger[verdict.reason === 'memory' ? 'warn' : 'info'](
+          {
+            ...log,
+            reason: verdict.reason,
+            rss: beat.residentMemoryBytes,
+            served: beat.requestsServed,
+          },
+          verdict.reason === 'memory'
+            ? 'recycling: over WORKER_MAX_RSS_MB'
+            : 'recycling: request budget spent',
+        );
+        void this.replace(worker.slot, verdict.reason);
+      }
+    }
+  }
+
+  // ---- replace -------------------------------------------------------------------------
+
+  /**
+   * Forks a new worker into `slot`, waits until it is ready, then drains the old one: the slot
+   * never goes without a ready worker. Replacements of one slot run one after another.
+   * Resolves false when the new worker failed to start (the old one keeps serving).
+   */
+  replace(index: number, reason: ReplaceReason): Promise<boolean> {
+    const slot = this.slot(index);
+    const run = (slot.replacing ?? Promise.resolve(true)).then(() =>
+      this.replaceNow(index, reason),
+    );
+    slot.replacing = run;
+    void run.finally(() => {
+      if (slot.replacing === run) slot.replacing = null;
+    });
+    return run;
+  }
+
+  private async replaceNow(index: number, reason: ReplaceReason): Promise<boolean> {
+    if (this.shuttingDown || index >= this.desired) return false;
+    const old = this.occupant(index);
+    const fresh = this.spawn(index);
+    if (!(await fresh.readyOrGone)) {
+      this.logger.error(
+        {
+          slot: index,
+          reason,
+          why: fresh.bootFailure ?? fresh.killReason ?? 'exited before ready',
+        },
+        'replacement worker failed to start; the old worker keeps serving',
+      );
+      return false;
+    }
+    if (old) {
+      this.countRestart(index, reason);
+      await this.stopWorker(old, reason);
+    }
+    return true;
+  }
+
+  /** Asks a worker to drain and exit; kills it if it has not exited after the shutdown timeout. */
+  async stopWorker(worker: ManagedWorker, reason: StopReason): Promise<void> {
+    const timeoutMs = this.config.shutdownTimeoutMs;
+    if (worker.stop(reason, timeoutMs)) {
+      this.emit('workers-changed');
+      // The worker gives up its own drain at timeoutMs; this is the backstop if it cannot.
+      const backstop = this.clock.after(timeoutMs + BACKSTOP_GRACE_MS, () => {
+        this.logger.warn(
+          { slot: worker.slot, workerPid: worker.pid },
+          'worker did not exit in time; killing it',
+        );
+        worker.forceKill();
+      });
+      void worker.exited.then(() => backstop.cancel());
+    }
+    await worker.exited;
+  }
+
+  // ---- reload, scale, shutdown ---------------------------------------------------------
+
+  /** Rolling reload, one slot at a time. A reload asked for mid-reload runs once more after. */
+  reload(): Promise<void> {
+    if (this.shuttingDown) return Promise.resolve();
+    if (this.reloadRun) {
+      this.reloadAgain = true;
+      return this.reloadRun;
+    }
+    this.logger.info({ workers: this.desired }, 'rolling reload started');
+    this.reloadRun = (async () => {
+      do {
+        this.reloadAgain = false;
+        for (let index = 0; index < this.desired && !this.shuttingDown; index += 1) {
+          if (!(await this.replace(index, 'reload'))) {
+            this.logger.error(
+              { slot: index },
+              'rolling reload aborted; remaining workers left as they are',
+            );
+            return;
+          }
+        }
+      } while (this.reloadAgain && !this.shuttingDown);
+      this.logger.info('rolling reload finished');
+    })().finally(() => {
+      this.reloadRun = null;
+    });
+    return this.reloadRun;
+  }
+
+  scaleTo(target: number): void {
+    if (this.shuttingDown || target === this.desired) return;
+    this.logger.info({ from: this.desired, to: target }, 'scaling');
+    this.desired = target;
+    this.reconcile();
+  }
+
+  /** Drains every worker (forced after the shutdown timeout), then resolves. Idempotent. */
+  shutdown(exitCode = 0): Promise<void> {
+    this.exitCode = Math.max(this.exitCode, exitCode);
+    if (this.shutdownRun) return this.shutdownRun;
+    this.watchdog?.cancel();
+    for (const slot of this.slots.values()) slot.cancelWake();
+    this.logger.info({ workers: this.workers.size }, 'shutting down: draining workers');
+    this.announceShutdown();
+    this.shutdownRun = Promise.all(this.list().map((w) => this.stopWorker(w, 'shutdown'))).then(
+      () => this.logger.info('all workers gone'),
+    );
+    return this.shutdownRun;
+  }
+
+  /** A second Ctrl-C: no more waiting for drains. */
+  killAll(): void {
+    for (const worker of this.workers.values()) worker.forceKill();
+  }
+}

@@ -1,0 +1,61 @@
+// The main thread's own metrics for one scrape, as the metrics thread gets them: asked for with
+// the collection's deadline, and, when they do not come in time, its last ones carried and the
+// part flagged (cluster_manager_scrape_success 0), as a slow worker's slot is. A short scrape
+// timeout or a GC pause must not turn a healthy cluster into `up` 0. A main thread silent for as
+// long as /livez allows (MAIN_THREAD_DEADLINE_MS) is a stuck manager, whatever the scrape timeout:
+// that fails the scrape with 503 manager_unresponsive, so Prometheus records it down.
+import { HttpError } from '../../http-errors.js';
+import type { Logger } from '../../logger.js';
+import type { MetricFamily, MetricsSnapshot } from '../../metrics/snapshot.js';
+import { MAIN_THREAD_DEADLINE_MS, MainThreadUnresponsiveError } from './main-thread-calls.js';
+
+/** Silent this long, the main thread is stuck (the same bound as /livez's 503). */
+export const MANAGER_DOWN_AFTER_MS = MAIN_THREAD_DEADLINE_MS;
+
+export interface MainThreadMetricsDeps {
+  /** Asks the main thread for its metrics; rejects with MainThreadUnresponsiveError in time. */
+  read: (deadlineMs: number) => Promise<MetricsSnapshot>;
+  /** How long the main thread has left a call unanswered (MainThreadCalls.unansweredForMs). */
+  unansweredForMs: () => number;
+  logger: Logger;
+}
+
+function successFamily(answered: boolean): MetricFamily {
+  return {
+    name: 'cluster_manager_scrape_success',
+    help: "1 if the manager's main thread answered this scrape in time, else 0 (its last values are then repeated).",
+    type: 'gauge',
+    aggregator: 'first',
+    values: [{ value: answered ? 1 : 0, labels: {} }],
+  };
+}
+
+export class MainThreadMetrics {
+  /** What the main thread last answered: repeated while it does not answer in time. */
+  private last: MetricsSnapshot = [];
+
+  constructor(private readonly deps: MainThreadMetricsDeps) {}
+
+  /**
+   * The main thread's families and the flag, by `deadlineMs` (and no later); rejects with 503
+   * manager_unresponsive only when the main thread has been silent for MANAGER_DOWN_AFTER_MS.
+   */
+  async read(deadlineMs: number): Promise<MetricsSnapshot> {
+    try {
+      this.last = await this.deps.read(deadlineMs);
+      return [...this.last, successFamily(true)];
+    } catch (error) {
+      if (error instanceof MainThreadUnresponsiveError) {
+        // This scrape's own call counts too: it was sent deadlineMs ago.
+        const silentMs = Math.max(deadlineMs, this.deps.unansweredForMs());
+        if (silentMs >= MANAGER_DOWN_AFTER_MS) throw error;
+      } else if (error instanceof HttpError) {
+        throw error;
+      } else {
+        // A bug in the read: logged; the scrape is served, the part flagged.
+        this.deps.logger.error({ err: error }, "reading the main thread's metrics failed");
+      }
+      return [...this.last, successFamily(false)];
+    }
+  }
+}

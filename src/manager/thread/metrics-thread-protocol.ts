@@ -1,0 +1,74 @@
+// Messages between the manager's main thread (supervision, connection hand-off) and its metrics
+// thread (the manager endpoint's HTTP server, worker links, collection, merge, rendering). Every
+// message is small: bodies never cross, the thread writes them to its own sockets.
+import type { LogLevel } from '../../config.js';
+import type { ManagerServerLimits } from '../endpoint/http-server.js';
+import type { CallMain, LateCall, MainAnswer } from './main-thread-calls.js';
+import type { WorkerRef } from '../collection/metrics-aggregator.js';
+
+/**
+ * The manager endpoint (METRICS_HOST:METRICS_PORT), served by the metrics thread: where it
+ * listens, its admin token, the collection's deadline, and the limits its HTTP server applies.
+ */
+export interface EndpointOptions extends ManagerServerLimits {
+  host: string;
+  port: number;
+  /** Bearer token of the admin calls; undefined turns them off. */
+  adminToken: string | undefined;
+  /** METRICS_COLLECT_TIMEOUT_MS: a collection's deadline before the scraper's own shortens it. */
+  collectTimeoutMs: number;
+}
+
+export interface MetricsThreadOptions {
+  socketPath: string;
+  logLevel: LogLevel;
+  /** The thread's nice value (METRICS_THREAD_NICE): it yields the CPU to the API. */
+  nice: number;
+  /** METRICS_CHECKPOINT_MS: collect by itself after this long without a scrape (0: never). */
+  checkpointIntervalMs: number;
+  endpoint: EndpointOptions;
+}
+
+/** The supervisor's workers changed (forked, ready, stopping, gone): the list as it is now. */
+export interface WorkersChanged {
+  type: 'workers';
+  workers: WorkerRef[];
+}
+
+/** The worker has exited: fold what it counted into the retired totals. */
+export interface WorkerGone {
+  type: 'worker-gone';
+  workerId: number;
+}
+
+export interface SetThreadLogLevel {
+  type: 'set-log-level';
+  level: LogLevel;
+}
+
+/** The main thread's watchdog: a thread that stops answering these is replaced. */
+export interface Ping {
+  type: 'ping';
+  pingId: number;
+}
+
+export type ToMetricsThread =
+  MainAnswer | LateCall | WorkersChanged | WorkerGone | SetThreadLogLevel | Ping;
+
+/** Both the links' socket and the endpoint are listening. */
+export interface ThreadListening {
+  type: 'listening';
+}
+
+/** The endpoint could not listen (EADDRINUSE, a bad host): the manager cannot run. */
+export interface EndpointFailed {
+  type: 'endpoint-failed';
+  message: string;
+}
+
+export interface Pong {
+  type: 'pong';
+  pingId: number;
+}
+
+export type FromMetricsThread = ThreadListening | EndpointFailed | Pong | CallMain;

@@ -1,0 +1,124 @@
+// When the metrics thread collects by itself: only after METRICS_CHECKPOINT_MS without any
+// collection (a scrape's counts), never with the interval at 0, and a failed checkpoint does not
+// stop the next. What a checkpoint records is proven in metrics-oracle.test.ts.
+import pino from 'pino';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Collection } from '../../../../src/manager/collection/collector.js';
+import { MetricsCheckpoints } from '../../../../src/manager/collection/metrics-checkpoints.js';
+import type { WorkerRef } from '../../../../src/manager/collection/metrics-aggregator.js';
+import { createLogger } from '../../../../src/logger.js';
+
+const INTERVAL_MS = 5_000;
+
+/** Stands in for the aggregator: collections start when told, checkpoints are counted. */
+class Target {
+  lastCollectionAt: number | null = null;
+  checkpoints: { at: number; workers: readonly WorkerRef[]; timeoutMs: number }[] = [];
+  failNext = false;
+
+  scrape(): void {
+    this.lastCollectionAt = Date.now();
+  }
+
+  msSinceLastCollection(): number | null {
+    return this.lastCollectionAt === null ? null : Date.now() - this.lastCollectionAt;
+  }
+
+  checkpoint(workers: readonly WorkerRef[], timeoutMs: number): Promise<Collection> {
+    this.lastCollectionAt = Date.now();
+    this.checkpoints.push({ at: Date.now(), workers, timeoutMs });
+    if (this.failNext) {
+      this.failNext = false;
+      return Promise.reject(new Error('boom'));
+    }
+    return Promise.resolve({
+      id: 1,
+      answered: new Set(),
+      slotSuccess: new Map(),
+      durationSeconds: 0,
+    });
+  }
+}
+
+const WORKERS: WorkerRef[] = [
+  { id: 1, slot: 0, state: 'ready' },
+  { id: 2, slot: 1, state: 'starting' },
+];
+
+function start(target: Target, intervalMs = INTERVAL_MS, logger = createLogger('silent', {})) {
+  const checkpoints = new MetricsCheckpoints(target, {
+    intervalMs,
+    timeoutMs: 2_000,
+    workers: () => WORKERS,
+    logger,
+  });
+  checkpoints.start();
+  return checkpoints;
+}
+
+describe('MetricsCheckpoints', () => {
+  let running: MetricsCheckpoints | undefined;
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+  });
+  afterEach(() => {
+    running?.stop();
+    vi.useRealTimers();
+  });
+
+  it('collects every interval when nothing scrapes, with the workers and the deadline', async () => {
+    const target = new Target();
+    const t0 = Date.now();
+    running = start(target);
+    await vi.advanceTimersByTimeAsync(INTERVAL_MS - 1);
+    expect(target.checkpoints).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(1);
+    await vi.advanceTimersByTimeAsync(2 * INTERVAL_MS);
+    expect(target.checkpoints.map((c) => c.at - t0)).toEqual([
+      INTERVAL_MS,
+      2 * INTERVAL_MS,
+      3 * INTERVAL_MS,
+    ]);
+    expect(target.checkpoints[0]).toMatchObject({ workers: WORKERS, timeoutMs: 2_000 });
+    expect(running.runs).toBe(3);
+  });
+
+  it('never collects while scrapes come more often than the interval', async () => {
+    const target = new Target();
+    running = start(target);
+    for (let i = 0; i < 20; i += 1) {
+      target.scrape();
+      await vi.advanceTimersByTimeAsync(INTERVAL_MS / 2);
+    }
+    expect(target.checkpoints).toHaveLength(0);
+  });
+
+  it('collects one interval after the last scrape, not one interval after its own last tick', async () => {
+    const target = new Target();
+    const t0 = Date.now();
+    running = start(target);
+    await vi.advanceTimersByTimeAsync(INTERVAL_MS - 1_000);
+    target.scrape(); // at 4 s: the tick at 5 s finds it 1 s old
+    await vi.advanceTimersByTimeAsync(INTERVAL_MS + 1_000);
+    expect(target.checkpoints.map((c) => c.at - t0)).toEqual([2 * INTERVAL_MS - 1_000]);
+  });
+
+  it('goes on after a checkpoint that failed, and says so', async () => {
+    const target = new Target();
+    target.failNext = true;
+    const lines: string[] = [];
+    const logger = pino({ level: 'error' }, { write: (line: string) => void lines.push(line) });
+    running = start(target, INTERVAL_MS, logger);
+    await vi.advanceTimersByTimeAsync(2 * INTERVAL_MS);
+    expect(target.checkpoints).toHaveLength(2);
+    expect(running.runs).toBe(1);
+    expect(lines.join('')).toContain('metrics checkpoint failed');
+  });
+
+  it('never collects with the interval at 0', async () => {
+    const target = new Target();
+    running = start(target, 0);
+    await vi.advanceTimersByTimeAsync(10 * INTERVAL_MS);
+    expect(target.checkpoints).toHaveLength(0);
+  });
+});
