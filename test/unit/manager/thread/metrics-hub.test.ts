@@ -13,7 +13,7 @@ import {
 import type { StatusResponse } from '../../../../src/manager/supervision/status-types.js';
 import { waitUntil } from '../../../../scripts/lib/wait.js';
 
-const FAKE_THREAD = new URL('../../../../fixtures/fake-metrics-thread.mjs', import.meta.url);
+const FAKE_THREAD = new URL('../../../fixtures/fake-metrics-thread.mjs', import.meta.url);
 const CRASH = 1;
 const WEDGE = 2;
 const PING_INTERVAL_MS = 20;
