@@ -10,17 +10,17 @@ import { createLogger } from '../logger.js';
 import { snapshotOf, type MetricsSnapshot } from '../metrics/snapshot.js';
 import { BodyBuffers } from './endpoint/body-buffers.js';
 import { answerClientError } from './endpoint/client-error.js';
-import { ClusterMetrics } from './endpoint/cluster-metrics.js';
+import { ClusterMetrics } from './collection/cluster-metrics.js';
 import { createManagerServer, type EndpointControl } from './endpoint/http-server.js';
 import { MainThreadCalls } from './thread/main-thread-calls.js';
-import { MetricsAggregator } from './collection/metrics-aggregator.js';
 import { MetricsCheckpoints } from './collection/metrics-checkpoints.js';
 import {
   MANAGER_METRICS_PREFIX,
   registerProcessWideMetrics,
 } from '../metrics/process-wide-metrics.js';
 import { niceThisThread } from './thread/thread-priority.js';
-import type { WorkerRef } from './collection/metrics-aggregator.js';
+import type { WorkerRef } from './supervision/lifecycle.js';
+import { MainThreadMetrics } from './thread/main-thread-metrics.js';
 import type {
   FromMetricsThread,
   MetricsThreadOptions,
@@ -43,12 +43,6 @@ else if (options.nice !== 0) logger.warn(priority, 'metrics thread priority unch
 const post = (message: FromMetricsThread) => port.postMessage(message);
 const calls = new MainThreadCalls(post);
 
-// Requests go out over the links; what comes back over them goes to the aggregator.
-const aggregator: MetricsAggregator = new MetricsAggregator((workerId, message) =>
-  links.send(workerId, message),
-);
-const links: WorkerLinks = new WorkerLinks(aggregator, logger);
-
 /** The supervisor's workers, as the main thread last announced them. */
 let workers: readonly WorkerRef[] = [];
 
@@ -56,21 +50,32 @@ let workers: readonly WorkerRef[] = [];
 // read here so that the main thread does not list /proc/self/fd at every scrape.
 const processWide = new Registry();
 registerProcessWideMetrics(processWide, MANAGER_METRICS_PREFIX);
-
-const metrics = new ClusterMetrics({
-  aggregator,
-  bodies: new BodyBuffers(),
-  workers: () => workers,
-  readMain: (deadlineMs) => calls.call('managerMetrics', [], deadlineMs),
-  mainUnansweredForMs: () => calls.unansweredForMs(),
-  readProcessWide: (): Promise<MetricsSnapshot> =>
-    snapshotOf(processWide).catch((error: unknown) => {
-      logger.error({ err: error }, 'reading the manager process metrics failed');
-      return [];
-    }),
-  configuredTimeoutMs: endpoint.collectTimeoutMs,
+const readProcessWide = (): Promise<MetricsSnapshot> =>
+  snapshotOf(processWide).catch((error: unknown) => {
+    logger.error({ err: error }, 'reading the manager process metrics failed');
+    return [];
+  });
+const mainMetrics = new MainThreadMetrics({
+  read: (deadlineMs) => calls.call('managerMetrics', [], deadlineMs),
+  unansweredForMs: () => calls.unansweredForMs(),
   logger,
 });
+
+// Requests go out over the links; what comes back over them goes to the cluster's metrics.
+const metrics: ClusterMetrics = new ClusterMetrics({
+  send: (workerId, message) => links.send(workerId, message),
+  workers: () => workers,
+  readManager: async (deadlineMs) => {
+    // The main thread is asked at once; the process-wide read waits a microtask, until the
+    // collection's requests are out.
+    const main = mainMetrics.read(deadlineMs);
+    main.catch(() => undefined);
+    await null;
+    const wide = await readProcessWide();
+    return [...(await main), ...wide];
+  },
+});
+const links: WorkerLinks = new WorkerLinks(metrics, logger);
 
 const control: EndpointControl = {
   live: async () => {
@@ -101,7 +106,7 @@ port.on('message', (message: ToMetricsThread) => {
       // A failure here is logged, not left to end the thread (and restart the totals with it).
       links
         .drained(message.workerId, LINK_DRAIN_GRACE_MS)
-        .then(() => aggregator.onWorkerGone(message.workerId))
+        .then(() => metrics.retire(message.workerId))
         .catch((error: unknown) =>
           logger.error({ err: error, workerId: message.workerId }, 'retiring a worker failed'),
         );
@@ -118,6 +123,7 @@ port.on('message', (message: ToMetricsThread) => {
 const server = createManagerServer({
   control,
   metrics,
+  bodies: new BodyBuffers(),
   adminToken: endpoint.adminToken,
   logger,
   limits: endpoint,
@@ -135,9 +141,8 @@ try {
 }
 post({ type: 'listening' });
 
-new MetricsCheckpoints(aggregator, {
+new MetricsCheckpoints(metrics, {
   intervalMs: options.checkpointIntervalMs,
   timeoutMs: endpoint.collectTimeoutMs,
-  workers: () => workers,
   logger,
 }).start();

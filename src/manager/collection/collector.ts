@@ -3,14 +3,11 @@
 // whoever has replied, and a worker that has not is reported as such. Scrapes that overlap share
 // one collection (one request per worker), and replies to an older collection are ignored.
 import type { CollectMetricsMessage, MetricsReplyMessage } from '../../protocol.js';
-import type { WorkerState } from '../supervision/lifecycle.js';
+import type { WorkerRef } from '../supervision/lifecycle.js';
 import type { MetricsLedger } from '../aggregation/metrics-ledger.js';
 
 /** A worker as the collector sees it: who it is, and a way to ask it. */
-export interface CollectTarget {
-  readonly id: number;
-  readonly slot: number;
-  readonly state: WorkerState;
+export interface CollectTarget extends Readonly<WorkerRef> {
   /** False when the request cannot reach the worker. */
   send(message: CollectMetricsMessage): boolean;
 }
@@ -18,6 +15,8 @@ export interface CollectTarget {
 export interface Collection {
   /** Identifies the collection; overlapping scrapes that shared it see the same id. */
   id: number;
+  /** How many workers were asked (booting ones are not). */
+  asked: number;
   /** Worker ids that answered in time: their gauges are current. */
   answered: Set<number>;
   /** Per slot: did every worker of that slot answer in time? */
@@ -154,6 +153,6 @@ export class MetricsCollector {
       slotSuccess.set(target.slot, (slotSuccess.get(target.slot) ?? true) && ok);
     }
     const durationSeconds = Number(process.hrtime.bigint() - run.startedAt) / 1e9;
-    return { id: run.requestId, answered, slotSuccess, durationSeconds };
+    return { id: run.requestId, asked: run.targets.length, answered, slotSuccess, durationSeconds };
   }
 }

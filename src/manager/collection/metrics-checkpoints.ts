@@ -9,19 +9,17 @@
 // and deadline as a scrape's (the differential test runs checkpoints between scrapes). Scraped
 // more often than the interval, the service never runs one: the scrapes' collections count.
 import type { Logger } from '../../logger.js';
-import type { MetricsAggregator } from './metrics-aggregator.js';
-import type { WorkerRef } from './metrics-aggregator.js';
+import type { ClusterMetrics } from './cluster-metrics.js';
 
 export interface MetricsCheckpointsOptions {
   /** METRICS_CHECKPOINT_MS: the longest time without a collection; 0 turns checkpoints off. */
   intervalMs: number;
   /** A checkpoint's deadline (METRICS_COLLECT_TIMEOUT_MS): a worker not answering by then is skipped. */
   timeoutMs: number;
-  workers: () => readonly WorkerRef[];
   logger: Logger;
 }
 
-type CheckpointTarget = Pick<MetricsAggregator, 'checkpoint' | 'msSinceLastCollection'>;
+type CheckpointTarget = Pick<ClusterMetrics, 'checkpoint' | 'msSinceLastCollection'>;
 
 export class MetricsCheckpoints {
   private timer: NodeJS.Timeout | undefined;
@@ -30,7 +28,7 @@ export class MetricsCheckpoints {
   runs = 0;
 
   constructor(
-    private readonly aggregator: CheckpointTarget,
+    private readonly metrics: CheckpointTarget,
     private readonly options: MetricsCheckpointsOptions,
   ) {}
 
@@ -51,20 +49,19 @@ export class MetricsCheckpoints {
 
   private async tick(): Promise<void> {
     const { intervalMs, timeoutMs, logger } = this.options;
-    const since = this.aggregator.msSinceLastCollection();
+    const since = this.metrics.msSinceLastCollection();
     if (since !== null && since < intervalMs) {
       // A scrape collected meanwhile: wait until the interval has passed since that one.
       this.schedule(intervalMs - since);
       return;
     }
     try {
-      const workers = this.options.workers();
-      const collection = await this.aggregator.checkpoint(workers, timeoutMs);
+      const collection = await this.metrics.checkpoint(timeoutMs);
       this.runs += 1;
       logger.debug(
         {
           answered: collection.answered.size,
-          asked: workers.filter((w) => w.state !== 'starting').length,
+          asked: collection.asked,
           durationMs: Math.round(collection.durationSeconds * 1e4) / 10,
         },
         'metrics checkpoint',

@@ -16,7 +16,9 @@ import {
 } from '../../http-errors.js';
 import { checkAdminAuth } from './admin-auth.js';
 import { capConnections } from './connection-cap.js';
-import type { RenderedMetrics, ScrapeHeaders } from './cluster-metrics.js';
+import type { ScrapeRequest } from '../collection/cluster-metrics.js';
+import type { BodyBuffers } from './body-buffers.js';
+import { collectTimeoutMs, negotiateContentType } from './scrape-request.js';
 import type { StatusResponse } from '../supervision/status-types.js';
 
 const MAX_ADMIN_BODY_BYTES = 1024;
@@ -40,7 +42,14 @@ export interface EndpointControl {
 
 export interface ManagerServerDeps {
   control: EndpointControl;
-  metrics: { render(headers: ScrapeHeaders): Promise<RenderedMetrics> };
+  metrics: {
+    scrape(
+      request: ScrapeRequest,
+      allocate: (byteLength: number) => Uint8Array,
+    ): Promise<Uint8Array>;
+  };
+  /** Where scrape bodies are written; a body's buffer is given back once its response closed. */
+  bodies: Pick<BodyBuffers, 'take' | 'giveBack'>;
   adminToken: string | undefined;
   logger: Logger;
   limits: ManagerServerLimits;
@@ -56,6 +65,8 @@ export interface ManagerServerLimits {
   keepAliveTimeoutMs: number;
   maxConnections: number;
   maxConcurrentScrapes: number;
+  /** METRICS_COLLECT_TIMEOUT_MS: a scrape's collection deadline, unless the scraper's is shorter. */
+  collectTimeoutMs: number;
 }
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>;
@@ -119,7 +130,7 @@ function parse<T>(schema: z.ZodMiniType<T>, value: unknown): T {
 }
 
 export function createManagerServer(deps: ManagerServerDeps): http.Server {
-  const { control, metrics, logger } = deps;
+  const { control, metrics, bodies, logger } = deps;
 
   const requireAdmin = (req: http.IncomingMessage) => {
     const auth = checkAdminAuth(deps.adminToken, req.headers.authorization);
@@ -141,17 +152,23 @@ export function createManagerServer(deps: ManagerServerDeps): http.Server {
       // Overlapping scrapes share one collection, but each still renders a body and holds a
       // connection: past the limit a scraper is told to come back rather than left queueing.
       GET: limitConcurrency(async (req, res) => {
-        const rendered = await metrics.render(req.headers);
-        // Closed: the body is with the kernel or the connection is gone, so the buffer may be
+        const contentType = negotiateContentType(req.headers.accept);
+        const timeoutMs = collectTimeoutMs(
+          deps.limits.collectTimeoutMs,
+          req.headers['x-prometheus-scrape-timeout-seconds'],
+        );
+        const body = await metrics.scrape({ contentType, timeoutMs }, (n) => bodies.take(n));
+        // Closed: the body is with the kernel or the connection is gone, so its buffer may be
         // written again. A scraper gone while the body was made has closed already.
-        if (res.destroyed) return rendered.release();
-        res.once('close', rendered.release);
+        const release = () => bodies.giveBack(body.buffer as ArrayBuffer);
+        if (res.destroyed) return release();
+        res.once('close', release);
         res.writeHead(200, {
-          'Content-Type': rendered.contentType,
-          'Content-Length': rendered.body.byteLength,
+          'Content-Type': contentType,
+          'Content-Length': body.byteLength,
           'Cache-Control': 'no-store',
         });
-        res.end(rendered.body);
+        res.end(body);
       }, deps.limits.maxConcurrentScrapes),
     },
     '/healthz': {

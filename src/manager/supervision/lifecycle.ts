@@ -9,6 +9,13 @@ export type { StopReason };
 export const WORKER_STATES = ['starting', 'ready', 'stopping'] as const;
 export type WorkerState = (typeof WORKER_STATES)[number];
 
+/** A worker as the supervisor announces it to the metrics thread. */
+export interface WorkerRef {
+  id: number;
+  slot: number;
+  state: WorkerState;
+}
+
 /** Why the manager killed a worker without asking: it misbehaved. */
 export type KillReason = 'hung' | 'boot_timeout';
 

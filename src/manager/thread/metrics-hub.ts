@@ -22,7 +22,7 @@ import type {
   MainCallResults,
   MainCalls,
 } from './main-thread-calls.js';
-import type { WorkerRef } from '../collection/metrics-aggregator.js';
+import type { WorkerRef } from '../supervision/lifecycle.js';
 import type {
   EndpointOptions,
   FromMetricsThread,

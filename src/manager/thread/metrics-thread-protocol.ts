@@ -4,7 +4,7 @@
 import type { LogLevel } from '../../config.js';
 import type { ManagerServerLimits } from '../endpoint/http-server.js';
 import type { CallMain, LateCall, MainAnswer } from './main-thread-calls.js';
-import type { WorkerRef } from '../collection/metrics-aggregator.js';
+import type { WorkerRef } from '../supervision/lifecycle.js';
 
 /**
  * The manager endpoint (METRICS_HOST:METRICS_PORT), served by the metrics thread: where it
@@ -15,8 +15,6 @@ export interface EndpointOptions extends ManagerServerLimits {
   port: number;
   /** Bearer token of the admin calls; undefined turns them off. */
   adminToken: string | undefined;
-  /** METRICS_COLLECT_TIMEOUT_MS: a collection's deadline before the scraper's own shortens it. */
-  collectTimeoutMs: number;
 }
 
 export interface MetricsThreadOptions {

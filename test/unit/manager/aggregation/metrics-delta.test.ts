@@ -3,7 +3,7 @@
 // rendered text equals a cold, from-scratch render every time.
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { negotiateContentType } from '../../../../src/manager/endpoint/cluster-metrics.js';
+import { negotiateContentType } from '../../../../src/manager/endpoint/scrape-request.js';
 import { MetricsLedger } from '../../../../src/manager/aggregation/metrics-ledger.js';
 import { MetricsEncoder } from '../../../../src/worker/metrics-encoder.js';
 import type { PackedFamily } from '../../../../src/metrics/packed-family.js';

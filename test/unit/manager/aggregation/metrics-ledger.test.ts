@@ -1,7 +1,7 @@
 // The carry-over merge, exercised with prom-client's real registries and its real text output.
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { negotiateContentType } from '../../../../src/manager/endpoint/cluster-metrics.js';
+import { negotiateContentType } from '../../../../src/manager/endpoint/scrape-request.js';
 import { MetricsLedger } from '../../../../src/manager/aggregation/metrics-ledger.js';
 import { snapshotOf } from '../../../../src/metrics/snapshot.js';
 

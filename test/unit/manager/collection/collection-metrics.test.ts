@@ -4,8 +4,8 @@
 // fail. Once the worker answers again its counts arrive in full and the failures stop growing.
 import { Counter, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { MetricsAggregator } from '../../../../src/manager/collection/metrics-aggregator.js';
-import type { WorkerRef } from '../../../../src/manager/collection/metrics-aggregator.js';
+import { ClusterMetrics } from '../../../../src/manager/collection/cluster-metrics.js';
+import type { WorkerRef } from '../../../../src/manager/supervision/lifecycle.js';
 import { snapshotOf } from '../../../../src/metrics/snapshot.js';
 import type { CollectMetricsMessage } from '../../../../src/protocol.js';
 import { MetricsEncoder } from '../../../../src/worker/metrics-encoder.js';
@@ -38,43 +38,45 @@ describe('cluster_worker_collection_failures_total', () => {
     ]);
     workers.get(2)!.linked = false;
     const requests = new Map<number, CollectMetricsMessage>();
-    const aggregator = new MetricsAggregator((workerId, message) => {
-      if (!workers.get(workerId)!.linked) return false;
-      requests.set(workerId, message);
-      return true;
-    });
     const refs: WorkerRef[] = [1, 2, 3, 4].map((id) => ({ id, slot: id - 1, state: 'ready' }));
+    const metrics = new ClusterMetrics({
+      send: (workerId, message) => {
+        if (!workers.get(workerId)!.linked) return false;
+        requests.set(workerId, message);
+        return true;
+      },
+      workers: () => refs,
+      readManager: () => Promise.resolve([]),
+    });
 
     const scrape = async (answering: number[]) => {
       requests.clear();
-      const pending = aggregator.scrape({
-        workers: refs,
+      const pending = metrics.scrape({
         timeoutMs: 150,
         contentType: Registry.PROMETHEUS_CONTENT_TYPE,
-        manager: [],
       });
       for (const id of answering) {
         const request = requests.get(id);
         if (!request) continue;
         const reply = await workers.get(id)!.encoder.encode(request.requestId, request.have);
-        aggregator.onReply(id, overTheWire(reply));
+        metrics.onReply(id, overTheWire(reply));
       }
       return new TextDecoder().decode(await pending);
     };
 
     // A checkpoint counts as a collection too. Worker 4 leaves during it: final words, then its
     // link closes; it is gone from the next scrapes.
-    const checkpoint = aggregator.checkpoint(refs, 150);
-    aggregator.onReply(
+    const checkpoint = metrics.checkpoint(150);
+    metrics.onReply(
       1,
       overTheWire(
         await workers.get(1)!.encoder.encode(requests.get(1)!.requestId, requests.get(1)!.have),
       ),
     );
-    aggregator.onFinalMetrics(4, overTheWire(await snapshotOf(workers.get(4)!.registry)));
-    aggregator.onLinkClosed(4);
+    metrics.onFinalMetrics(4, overTheWire(await snapshotOf(workers.get(4)!.registry)));
+    metrics.onLinkClosed(4);
     await checkpoint;
-    await aggregator.onWorkerGone(4);
+    await metrics.retire(4);
     refs.pop();
 
     const first = await scrape([1]);

@@ -5,15 +5,14 @@ import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Collection } from '../../../../src/manager/collection/collector.js';
 import { MetricsCheckpoints } from '../../../../src/manager/collection/metrics-checkpoints.js';
-import type { WorkerRef } from '../../../../src/manager/collection/metrics-aggregator.js';
 import { createLogger } from '../../../../src/logger.js';
 
 const INTERVAL_MS = 5_000;
 
-/** Stands in for the aggregator: collections start when told, checkpoints are counted. */
+/** Stands in for ClusterMetrics: collections start when told, checkpoints are counted. */
 class Target {
   lastCollectionAt: number | null = null;
-  checkpoints: { at: number; workers: readonly WorkerRef[]; timeoutMs: number }[] = [];
+  checkpoints: { at: number; timeoutMs: number }[] = [];
   failNext = false;
 
   scrape(): void {
@@ -24,15 +23,16 @@ class Target {
     return this.lastCollectionAt === null ? null : Date.now() - this.lastCollectionAt;
   }
 
-  checkpoint(workers: readonly WorkerRef[], timeoutMs: number): Promise<Collection> {
+  checkpoint(timeoutMs: number): Promise<Collection> {
     this.lastCollectionAt = Date.now();
-    this.checkpoints.push({ at: Date.now(), workers, timeoutMs });
+    this.checkpoints.push({ at: Date.now(), timeoutMs });
     if (this.failNext) {
       this.failNext = false;
       return Promise.reject(new Error('boom'));
     }
     return Promise.resolve({
       id: 1,
+      asked: 1,
       answered: new Set(),
       slotSuccess: new Map(),
       durationSeconds: 0,
@@ -40,16 +40,10 @@ class Target {
   }
 }
 
-const WORKERS: WorkerRef[] = [
-  { id: 1, slot: 0, state: 'ready' },
-  { id: 2, slot: 1, state: 'starting' },
-];
-
 function start(target: Target, intervalMs = INTERVAL_MS, logger = createLogger('silent', {})) {
   const checkpoints = new MetricsCheckpoints(target, {
     intervalMs,
     timeoutMs: 2_000,
-    workers: () => WORKERS,
     logger,
   });
   checkpoints.start();
@@ -66,7 +60,7 @@ describe('MetricsCheckpoints', () => {
     vi.useRealTimers();
   });
 
-  it('collects every interval when nothing scrapes, with the workers and the deadline', async () => {
+  it('collects every interval when nothing scrapes, with the deadline', async () => {
     const target = new Target();
     const t0 = Date.now();
     running = start(target);
@@ -79,7 +73,7 @@ describe('MetricsCheckpoints', () => {
       2 * INTERVAL_MS,
       3 * INTERVAL_MS,
     ]);
-    expect(target.checkpoints[0]).toMatchObject({ workers: WORKERS, timeoutMs: 2_000 });
+    expect(target.checkpoints[0]).toMatchObject({ timeoutMs: 2_000 });
     expect(running.runs).toBe(3);
   });
 

@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { BodyBuffers } from '../../../../src/manager/endpoint/body-buffers.js';
-import { MetricsAggregator } from '../../../../src/manager/collection/metrics-aggregator.js';
+import { ClusterMetrics } from '../../../../src/manager/collection/cluster-metrics.js';
 import type { CollectMetricsMessage, MetricsReplyMessage } from '../../../../src/protocol.js';
 import { MetricsEncoder } from '../../../../src/worker/metrics-encoder.js';
 import { linesOf, MetricsOracle } from '../../../helpers/metrics-oracle.js';
@@ -151,10 +151,14 @@ const workerLines = (text: string) =>
 /** The metrics thread's core and the oracle, driven by the same events. */
 class Cluster {
   private readonly bodies = new BodyBuffers();
-  readonly aggregator = new MetricsAggregator((workerId, message) => {
-    const worker = this.live.find((w) => w.id === workerId);
-    worker?.inbox.push(message);
-    return worker !== undefined;
+  readonly metrics = new ClusterMetrics({
+    send: (workerId, message) => {
+      const worker = this.live.find((w) => w.id === workerId);
+      worker?.inbox.push(message);
+      return worker !== undefined;
+    },
+    workers: () => this.live.map(({ id, slot }) => ({ id, slot, state: 'ready' as const })),
+    readManager: () => Promise.resolve([]),
   });
   readonly oracle = new MetricsOracle();
   readonly live: Live[] = [];
@@ -173,15 +177,15 @@ class Cluster {
   /** SIGKILL, OOM: whatever the worker counted since its last reply is lost to everyone. */
   async kill(worker: Live): Promise<void> {
     this.live.splice(this.live.indexOf(worker), 1);
-    await this.aggregator.onWorkerGone(worker.id);
+    await this.metrics.retire(worker.id);
     this.oracle.retire(worker.id);
   }
 
   /** A drained worker's final words arrive, then its link closes, before its exit is noticed. */
   async leave(worker: Live): Promise<void> {
     const final = await worker.sim.snapshot();
-    this.aggregator.onFinalMetrics(worker.id, overTheWire(final));
-    this.aggregator.onLinkClosed(worker.id);
+    this.metrics.onFinalMetrics(worker.id, overTheWire(final));
+    this.metrics.onLinkClosed(worker.id);
     this.oracle.deliver(worker.id, final);
     await this.kill(worker);
   }
@@ -191,9 +195,8 @@ class Cluster {
     // Bodies are written into reused buffers, as in the metrics thread: bytes left over from a
     // longer document before must not show.
     const scrapes = FORMATS.map((contentType) =>
-      this.aggregator.scrape(
-        { workers: this.refs(), timeoutMs: TIMEOUT_MS, contentType, manager: [] },
-        (byteLength) => this.bodies.take(byteLength),
+      this.metrics.scrape({ timeoutMs: TIMEOUT_MS, contentType }, (byteLength) =>
+        this.bodies.take(byteLength),
       ),
     );
     const { late, answered, slotSuccess } = await this.answer(behaviours);
@@ -202,7 +205,7 @@ class Cluster {
     const texts = bodies.map((body) => new TextDecoder().decode(body));
     for (const body of bodies) this.bodies.giveBack(body.buffer as ArrayBuffer);
     // Too late: the collection is over, the reply must change nothing.
-    for (const [worker, reply] of late) this.aggregator.onReply(worker.id, overTheWire(reply));
+    for (const [worker, reply] of late) this.metrics.onReply(worker.id, overTheWire(reply));
 
     for (const [i, type] of FORMATS.entries()) {
       const expected = await this.oracle.expected(answered, type);
@@ -215,15 +218,11 @@ class Cluster {
 
   /** A collection no scrape asked for: what it records must show in every later scrape. */
   async checkpoint(behaviours: Behaviour[]): Promise<void> {
-    const collection = this.aggregator.checkpoint(this.refs(), TIMEOUT_MS);
+    const collection = this.metrics.checkpoint(TIMEOUT_MS);
     const { late, answered } = await this.answer(behaviours);
     await vi.advanceTimersByTimeAsync(TIMEOUT_MS + 1);
     expect((await collection).answered).toEqual(answered);
-    for (const [worker, reply] of late) this.aggregator.onReply(worker.id, overTheWire(reply));
-  }
-
-  private refs() {
-    return this.live.map(({ id, slot }) => ({ id, slot, state: 'ready' as const }));
+    for (const [worker, reply] of late) this.metrics.onReply(worker.id, overTheWire(reply));
   }
 
   /** Each live worker does with its one pending request what `behaviours` says (in turn). */
@@ -250,7 +249,7 @@ class Cluster {
         late.push([worker, reply]);
         continue;
       }
-      this.aggregator.onReply(worker.id, overTheWire(reply));
+      this.metrics.onReply(worker.id, overTheWire(reply));
       this.oracle.deliver(worker.id, await worker.sim.snapshot());
       answered.add(worker.id);
     }
@@ -308,7 +307,7 @@ describe('the manager’s /metrics against the oracle', () => {
       worker.sim.apply({ kind: 'counter.inc', label: null, by: 1 });
       worker.sim.apply({ kind: 'process.advance', cpu: 0.5, heap: 1, lag: 0 });
       await cluster.scrape(['answer']);
-      const text = await cluster.aggregator.ledger.render(
+      const text = await cluster.metrics.ledger.render(
         new Set([worker.id]),
         [],
         Registry.PROMETHEUS_CONTENT_TYPE,

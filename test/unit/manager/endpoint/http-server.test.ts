@@ -7,7 +7,6 @@ import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RenderedMetrics } from '../../../../src/manager/endpoint/cluster-metrics.js';
 import {
   createManagerServer,
   type EndpointControl,
@@ -41,14 +40,31 @@ const answering: EndpointControl = {
   setLogLevel: async () => undefined,
 };
 
+/** A scrape's body, and what happens when the server gives its buffer back. */
+interface Rendered {
+  body: Uint8Array;
+  release: () => void;
+}
+
 function serve(
-  render: () => RenderedMetrics | Promise<RenderedMetrics>,
+  render: () => Rendered | Promise<Rendered>,
   control: EndpointControl = answering,
   adminToken?: string,
 ) {
+  const given = new Map<ArrayBufferLike, () => void>();
   const server = createManagerServer({
     control,
-    metrics: { render: async () => render() },
+    metrics: {
+      scrape: async () => {
+        const { body, release } = await render();
+        given.set(body.buffer, release);
+        return body;
+      },
+    },
+    bodies: {
+      take: (byteLength) => new Uint8Array(byteLength),
+      giveBack: (buffer) => given.get(buffer)?.(),
+    },
     adminToken,
     logger: createLogger('silent', {}),
     limits: {
@@ -56,6 +72,7 @@ function serve(
       keepAliveTimeoutMs: 5_000,
       maxConnections: 10,
       maxConcurrentScrapes: 2,
+      collectTimeoutMs: 1_000,
     },
   });
   return new Promise<{ server: http.Server; port: number }>((resolve) =>
@@ -76,7 +93,6 @@ describe('GET /metrics and the body buffer', () => {
     const body = Buffer.from(original);
     let released = 0;
     const started = await serve(() => ({
-      contentType: 'text/plain',
       body,
       release: () => {
         released += 1;
@@ -106,7 +122,6 @@ describe('GET /metrics and the body buffer', () => {
   it('is handed back when the scraper goes away in the middle of the body', async () => {
     let released = 0;
     const started = await serve(() => ({
-      contentType: 'text/plain',
       body: bodyOf(BODY_BYTES),
       release: () => (released += 1),
     }));
@@ -136,7 +151,7 @@ describe('GET /metrics and a scraper gone before the body is ready', () => {
     const started = await serve(async () => {
       renderStarted = true;
       await rendered;
-      return { contentType: 'text/plain', body: bodyOf(1024), release: () => (released += 1) };
+      return { body: bodyOf(1024), release: () => (released += 1) };
     });
     server = started.server;
     const socket = net.connect(started.port, '127.0.0.1', () =>
@@ -165,8 +180,7 @@ async function answerTo(port: number, request: string): Promise<string> {
 }
 
 describe('requests Node would refuse with a bare answer', () => {
-  const render = (): RenderedMetrics => ({
-    contentType: 'text/plain',
+  const render = (): Rendered => ({
     body: Buffer.from(''),
     release: () => undefined,
   });
@@ -230,8 +244,7 @@ describe('requests Node would refuse with a bare answer', () => {
 
 describe('admin bodies, judged as the API judges its JSON bodies', () => {
   const TOKEN = 'a-token-of-16-chars-or-more';
-  const render = (): RenderedMetrics => ({
-    contentType: 'text/plain',
+  const render = (): Rendered => ({
     body: Buffer.from(''),
     release: () => undefined,
   });

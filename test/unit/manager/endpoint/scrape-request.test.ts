@@ -6,7 +6,7 @@ import {
   collectTimeoutMs,
   MIN_COLLECT_MS,
   renderMarginMs,
-} from '../../../../src/manager/endpoint/scrape-timeout.js';
+} from '../../../../src/manager/endpoint/scrape-request.js';
 
 describe('collectTimeoutMs', () => {
   it('uses the configured deadline without a usable header', () => {

@@ -1,0 +1,105 @@
+// The cluster's /metrics: one object owns a scrape from its request to its body. It asks the
+// workers (collector.ts) while the manager's own families are read, records the replies in the
+// ledger and renders the document; it also runs the checkpoints between scrapes and hears every
+// worker's link events and departure. Transport-free: the metrics thread wires it to the links
+// and the main thread, and the differential oracle drives it directly.
+import { isGaugeNamedLikeCounter } from '../../metrics/aggregation-rules.js';
+import type { ContentType, MetricsSnapshot } from '../../metrics/snapshot.js';
+import type { CollectMetricsMessage, MetricsReplyMessage } from '../../protocol.js';
+import { MetricsLedger, type AllocateBody } from '../aggregation/metrics-ledger.js';
+import type { WorkerRef } from '../supervision/lifecycle.js';
+import { CollectionMetrics } from './collection-metrics.js';
+import { MetricsCollector, type Collection } from './collector.js';
+import type { LinkEvents } from './worker-links.js';
+
+export interface ClusterMetricsDeps {
+  /** Delivers a collection request to a worker; false if it cannot be reached. */
+  send(workerId: number, message: CollectMetricsMessage): boolean;
+  /** The supervisor's workers, as the main thread last announced them. */
+  workers(): readonly WorkerRef[];
+  /**
+   * The manager's own families for a scrape whose collection ends in `deadlineMs`. Called before
+   * the requests go out, awaited once the workers are collected; a rejection fails the scrape.
+   */
+  readManager(deadlineMs: number): Promise<MetricsSnapshot>;
+}
+
+export interface ScrapeRequest {
+  contentType: ContentType;
+  /** The collection's deadline (the endpoint fits it to the scraper's timeout). */
+  timeoutMs: number;
+}
+
+export class ClusterMetrics implements LinkEvents {
+  readonly ledger = new MetricsLedger();
+  private readonly collectionMetrics = new CollectionMetrics();
+  private readonly collector = new MetricsCollector(this.ledger, (slot, reason) =>
+    this.collectionMetrics.countFailure(slot, reason),
+  );
+  /** Workers that handed in their final metrics: when their link closes, they left. */
+  private readonly departed = new Set<number>();
+
+  constructor(private readonly deps: ClusterMetricsDeps) {}
+
+  /** The exposition, UTF-8, in bytes from `allocate` (a fresh array unless given). */
+  async scrape(request: ScrapeRequest, allocate?: AllocateBody): Promise<Uint8Array> {
+    // Asked first, so the main thread reads its own while the workers encode; marked handled
+    // now, as it may reject before the collection ends.
+    const manager = this.deps.readManager(request.timeoutMs);
+    manager.catch(() => undefined);
+    const collection = await this.collect(request.timeoutMs);
+    // The per-type gauges beside the dropped *_total ones carry the same numbers.
+    const own = [...(await manager), ...(await this.collectionMetrics.snapshot(collection))].filter(
+      (family) => !isGaugeNamedLikeCounter(family),
+    );
+    return this.ledger.renderBytes(collection.answered, own, request.contentType, allocate);
+  }
+
+  /**
+   * A collection no scrape asked for (metrics-checkpoints.ts): every worker's newest counts reach
+   * the ledger, so a worker killed without warning loses only what it counted after it. Renders
+   * nothing; a scrape that arrives meanwhile shares it.
+   */
+  checkpoint(timeoutMs: number): Promise<Collection> {
+    return this.collect(timeoutMs);
+  }
+
+  /** Milliseconds since the last collection started; null before any. */
+  msSinceLastCollection(): number | null {
+    return this.collector.msSinceLastCollection();
+  }
+
+  onReply(workerId: number, message: MetricsReplyMessage): void {
+    this.collector.onReply(workerId, message);
+  }
+
+  /** A leaving worker's last words: everything it counted, recorded before it exits. */
+  onFinalMetrics(workerId: number, metrics: MetricsSnapshot): void {
+    this.ledger.record(workerId, metrics);
+    this.departed.add(workerId);
+  }
+
+  /**
+   * The worker's link closed: it cannot answer the collection in progress. After its final
+   * metrics that is a worker leaving (not a failed collection of its slot); before, a failure.
+   */
+  onLinkClosed(workerId: number): void {
+    if (this.departed.has(workerId)) this.collector.onGone(workerId);
+    else this.collector.onUnreachable(workerId);
+  }
+
+  /** The worker has exited and its link has delivered all it will: carry its totals over. */
+  async retire(workerId: number): Promise<void> {
+    await this.ledger.retire(workerId);
+    this.departed.delete(workerId);
+    this.collector.onGone(workerId);
+  }
+
+  private collect(timeoutMs: number): Promise<Collection> {
+    const targets = this.deps.workers().map((worker) => ({
+      ...worker,
+      send: (message: CollectMetricsMessage) => this.deps.send(worker.id, message),
+    }));
+    return this.collector.collect(targets, timeoutMs);
+  }
+}
