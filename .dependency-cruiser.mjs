@@ -41,7 +41,8 @@ export default {
     {
       name: 'aggregation-is-pure',
       severity: 'error',
-      comment: 'Ledger, merge and rendering turn snapshots into bytes: no I/O rooms, no supervision.',
+      comment:
+        'Ledger, merge and rendering turn snapshots into bytes: no I/O rooms, no supervision.',
       from: { path: '^src/manager/aggregation/' },
       to: { path: '^src/manager/(collection|endpoint|thread|supervision)/' },
     },
