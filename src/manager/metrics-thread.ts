@@ -11,7 +11,7 @@ import { snapshotOf, type MetricsSnapshot } from '../metrics/snapshot.js';
 import { BodyBuffers } from './endpoint/body-buffers.js';
 import { answerClientError } from './endpoint/client-error.js';
 import { ClusterMetrics } from './endpoint/cluster-metrics.js';
-import { createManagerServer, type EndpointControl } from './endpoint/http-server.js';
+import { createManagerServer } from './endpoint/http-server.js';
 import { MainThreadCalls } from './thread/main-thread-calls.js';
 import { MetricsAggregator } from './collection/metrics-aggregator.js';
 import { MetricsCheckpoints } from './collection/metrics-checkpoints.js';
@@ -72,20 +72,6 @@ const metrics = new ClusterMetrics({
   logger,
 });
 
-const control: EndpointControl = {
-  live: async () => {
-    await calls.call('live', []);
-  },
-  status: () => calls.call('status', []),
-  reload: () => calls.call('reload', []),
-  scale: async (count) => {
-    await calls.call('scale', [count]);
-  },
-  setLogLevel: async (level) => {
-    await calls.call('setLogLevel', [level]);
-  },
-};
-
 port.on('message', (message: ToMetricsThread) => {
   switch (message.type) {
     case 'answer':
@@ -115,13 +101,7 @@ port.on('message', (message: ToMetricsThread) => {
   }
 });
 
-const server = createManagerServer({
-  control,
-  metrics,
-  adminToken: endpoint.adminToken,
-  logger,
-  limits: endpoint,
-});
+const server = createManagerServer({ control: calls, metrics, endpoint, logger });
 // Requests its parser rejects get the endpoint's JSON error shape, not an empty body.
 server.on('clientError', answerClientError);
 

@@ -8,11 +8,11 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RenderedMetrics } from '../../../../src/manager/endpoint/cluster-metrics.js';
+import { createManagerServer } from '../../../../src/manager/endpoint/http-server.js';
 import {
-  createManagerServer,
-  type EndpointControl,
-} from '../../../../src/manager/endpoint/http-server.js';
-import { MainThreadUnresponsiveError } from '../../../../src/manager/thread/main-thread-calls.js';
+  MainThreadUnresponsiveError,
+  type MainCallHandlers,
+} from '../../../../src/manager/thread/main-thread-calls.js';
 import { createLogger } from '../../../../src/logger.js';
 import { rawExchange } from '../../../helpers/raw-http.js';
 
@@ -32,26 +32,30 @@ async function until(condition: () => boolean, what: string, timeoutMs = 10_000)
   }
 }
 
-/** A main thread that answers every call at once (or as `control` says). */
-const answering: EndpointControl = {
-  live: async () => undefined,
+/** A main thread that answers every call at once (or as `handlers` say). */
+const answering: MainCallHandlers = {
+  live: () => null,
   status: () => Promise.reject(new Error('not in these tests')),
-  reload: async () => 2,
-  scale: async () => undefined,
-  setLogLevel: async () => undefined,
+  reload: () => 2,
+  scale: () => null,
+  setLogLevel: () => null,
+  managerMetrics: () => [],
 };
 
 function serve(
   render: () => RenderedMetrics | Promise<RenderedMetrics>,
-  control: EndpointControl = answering,
+  handlers: MainCallHandlers = answering,
   adminToken?: string,
 ) {
   const server = createManagerServer({
-    control,
+    control: { call: async (name, args) => handlers[name](...args) },
     metrics: { render: async () => render() },
-    adminToken,
     logger: createLogger('silent', {}),
-    limits: {
+    endpoint: {
+      host: '127.0.0.1',
+      port: 0,
+      adminToken,
+      collectTimeoutMs: 1_000,
       headersTimeoutMs: 5_000,
       keepAliveTimeoutMs: 5_000,
       maxConnections: 10,
@@ -240,7 +244,13 @@ describe('admin bodies, judged as the API judges its JSON bodies', () => {
     const scaled: number[] = [];
     const started = await serve(
       render,
-      { ...answering, scale: async (workers) => void scaled.push(workers) },
+      {
+        ...answering,
+        scale: (workers) => {
+          scaled.push(workers);
+          return null;
+        },
+      },
       TOKEN,
     );
     server = started.server;
