@@ -50,7 +50,19 @@ export class HttpError extends Error {
   toBody(): ErrorBody {
     return errorBody(this.code, this.message, this.field);
   }
+
+  /** The error as data, e.g. to cross a thread: a message keeps an Error's message only. */
+  toJSON(): HttpErrorJSON {
+    const { status, code, message, field, headers } = this;
+    return { status, code, message, field, headers: { ...headers } };
+  }
+
+  static fromJSON({ status, code, message, field, headers }: HttpErrorJSON): HttpError {
+    return new HttpError(status, code, message, { field, headers: { ...headers } });
+  }
 }
+
+export type HttpErrorJSON = Pick<HttpError, 'status' | 'code' | 'message' | 'field' | 'headers'>;
 
 // ---- requests Node's server would refuse with a bare answer, refused in this shape instead ----
 

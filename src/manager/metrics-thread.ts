@@ -11,7 +11,7 @@ import { snapshotOf, type MetricsSnapshot } from '../metrics/snapshot.js';
 import { BodyBuffers } from './endpoint/body-buffers.js';
 import { answerClientError } from './endpoint/client-error.js';
 import { ClusterMetrics } from './collection/cluster-metrics.js';
-import { createManagerServer, type EndpointControl } from './endpoint/http-server.js';
+import { createManagerServer } from './endpoint/http-server.js';
 import { MainThreadCalls } from './thread/main-thread-calls.js';
 import { MetricsCheckpoints } from './collection/metrics-checkpoints.js';
 import {
@@ -77,20 +77,6 @@ const metrics: ClusterMetrics = new ClusterMetrics({
 });
 const links: WorkerLinks = new WorkerLinks(metrics, logger);
 
-const control: EndpointControl = {
-  live: async () => {
-    await calls.call('live', []);
-  },
-  status: () => calls.call('status', []),
-  reload: () => calls.call('reload', []),
-  scale: async (count) => {
-    await calls.call('scale', [count]);
-  },
-  setLogLevel: async (level) => {
-    await calls.call('setLogLevel', [level]);
-  },
-};
-
 port.on('message', (message: ToMetricsThread) => {
   switch (message.type) {
     case 'answer':
@@ -121,12 +107,11 @@ port.on('message', (message: ToMetricsThread) => {
 });
 
 const server = createManagerServer({
-  control,
+  control: calls,
   metrics,
   bodies: new BodyBuffers(),
-  adminToken: endpoint.adminToken,
+  endpoint,
   logger,
-  limits: endpoint,
 });
 // Requests its parser rejects get the endpoint's JSON error shape, not an empty body.
 server.on('clientError', answerClientError);

@@ -5,7 +5,7 @@
 // (the supervisor's state and commands) it asks for through `control`.
 import http from 'node:http';
 import * as z from '../../zod.js';
-import { LOG_LEVELS, MAX_WORKERS, type LogLevel } from '../../config.js';
+import { LOG_LEVELS, MAX_WORKERS } from '../../config.js';
 import type { Logger } from '../../logger.js';
 import {
   errorBody,
@@ -19,29 +19,19 @@ import { capConnections } from './connection-cap.js';
 import type { ScrapeRequest } from '../collection/cluster-metrics.js';
 import type { BodyBuffers } from './body-buffers.js';
 import { collectTimeoutMs, negotiateContentType } from './scrape-request.js';
-import type { StatusResponse } from '../supervision/status-types.js';
+import type { MainThreadCalls } from '../thread/main-thread-calls.js';
+import type { EndpointOptions } from '../thread/metrics-thread-protocol.js';
 
 const MAX_ADMIN_BODY_BYTES = 1024;
 /** Connections evicted or refused at the cap are logged at most this often. */
 const SHED_LOG_INTERVAL_MS = 10_000;
 
-/**
- * What the endpoint asks of the manager's main thread. Each may fail with an HttpError that is
- * the answer (503 shutting_down, 503 manager_unresponsive).
- */
-export interface EndpointControl {
-  /** Resolves when the main thread answers at all (its event loop turns). */
-  live(): Promise<void>;
-  status(): Promise<StatusResponse>;
-  /** Starts a rolling reload; resolves to the number of workers it replaces. */
-  reload(): Promise<number>;
-  scale(workers: number): Promise<void>;
-  /** Broadcasts a log-level change to the manager and every worker. */
-  setLogLevel(level: LogLevel): Promise<void>;
-}
-
 export interface ManagerServerDeps {
-  control: EndpointControl;
+  /**
+   * What only the main thread knows. A call may fail with an HttpError that is the answer (503
+   * shutting_down, 503 manager_unresponsive).
+   */
+  control: Pick<MainThreadCalls, 'call'>;
   metrics: {
     scrape(
       request: ScrapeRequest,
@@ -50,23 +40,8 @@ export interface ManagerServerDeps {
   };
   /** Where scrape bodies are written; a body's buffer is given back once its response closed. */
   bodies: Pick<BodyBuffers, 'take' | 'giveBack'>;
-  adminToken: string | undefined;
+  endpoint: EndpointOptions;
   logger: Logger;
-  limits: ManagerServerLimits;
-}
-
-/**
- * The API port's defences, for the manager's port. The manager also accepts every API connection
- * (cluster round-robin), so a client holding the manager port's descriptors would take the API
- * down with it: connections are capped, slow and idle ones cut, concurrent scrapes bounded.
- */
-export interface ManagerServerLimits {
-  headersTimeoutMs: number;
-  keepAliveTimeoutMs: number;
-  maxConnections: number;
-  maxConcurrentScrapes: number;
-  /** METRICS_COLLECT_TIMEOUT_MS: a scrape's collection deadline, unless the scraper's is shorter. */
-  collectTimeoutMs: number;
 }
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>;
@@ -130,10 +105,10 @@ function parse<T>(schema: z.ZodMiniType<T>, value: unknown): T {
 }
 
 export function createManagerServer(deps: ManagerServerDeps): http.Server {
-  const { control, metrics, bodies, logger } = deps;
+  const { control, metrics, bodies, endpoint, logger } = deps;
 
   const requireAdmin = (req: http.IncomingMessage) => {
-    const auth = checkAdminAuth(deps.adminToken, req.headers.authorization);
+    const auth = checkAdminAuth(endpoint.adminToken, req.headers.authorization);
     if (auth === 'disabled') {
       throw new HttpError(
         403,
@@ -154,7 +129,7 @@ export function createManagerServer(deps: ManagerServerDeps): http.Server {
       GET: limitConcurrency(async (req, res) => {
         const contentType = negotiateContentType(req.headers.accept);
         const timeoutMs = collectTimeoutMs(
-          deps.limits.collectTimeoutMs,
+          endpoint.collectTimeoutMs,
           req.headers['x-prometheus-scrape-timeout-seconds'],
         );
         const body = await metrics.scrape({ contentType, timeoutMs }, (n) => bodies.take(n));
@@ -169,11 +144,11 @@ export function createManagerServer(deps: ManagerServerDeps): http.Server {
           'Cache-Control': 'no-store',
         });
         res.end(body);
-      }, deps.limits.maxConcurrentScrapes),
+      }, endpoint.maxConcurrentScrapes),
     },
     '/healthz': {
       GET: async (_req, res) => {
-        const { manager } = await control.status();
+        const { manager } = await control.call('status', []);
         const healthy = manager.readyWorkers > 0;
         sendJson(res, healthy ? 200 : 503, {
           status: healthy ? 'ok' : 'unavailable',
@@ -187,7 +162,7 @@ export function createManagerServer(deps: ManagerServerDeps): http.Server {
     // busy. A main thread that does not answer in time gets 503 manager_unresponsive.
     '/livez': {
       GET: async (_req, res) => {
-        await control.live();
+        await control.call('live', []);
         sendJson(res, 200, { status: 'ok' });
       },
     },
@@ -195,7 +170,7 @@ export function createManagerServer(deps: ManagerServerDeps): http.Server {
     // load balancer stops sending before workers drain), and while no worker can serve.
     '/readyz': {
       GET: async (_req, res) => {
-        const { manager } = await control.status();
+        const { manager } = await control.call('status', []);
         const reason = manager.shuttingDown
           ? 'shutting_down'
           : manager.readyWorkers === 0
@@ -210,12 +185,12 @@ export function createManagerServer(deps: ManagerServerDeps): http.Server {
       },
     },
     '/status': {
-      GET: async (_req, res) => sendJson(res, 200, await control.status()),
+      GET: async (_req, res) => sendJson(res, 200, await control.call('status', [])),
     },
     '/reload': {
       POST: async (req, res) => {
         requireAdmin(req);
-        const workers = await control.reload();
+        const workers = await control.call('reload', []);
         sendJson(res, 202, { status: 'reloading', workers });
       },
     },
@@ -223,7 +198,7 @@ export function createManagerServer(deps: ManagerServerDeps): http.Server {
       POST: async (req, res) => {
         requireAdmin(req);
         const { workers } = parse(scaleBody, await readJson(req));
-        await control.scale(workers);
+        await control.call('scale', [workers]);
         sendJson(res, 202, { status: 'scaling', workers });
       },
     },
@@ -231,19 +206,18 @@ export function createManagerServer(deps: ManagerServerDeps): http.Server {
       POST: async (req, res) => {
         requireAdmin(req);
         const { level } = parse(logLevelBody, await readJson(req));
-        await control.setLogLevel(level);
+        await control.call('setLogLevel', [level]);
         sendJson(res, 200, { level });
       },
     },
   };
 
-  const { limits } = deps;
   const server = http.createServer(
     {
-      headersTimeout: limits.headersTimeoutMs,
+      headersTimeout: endpoint.headersTimeoutMs,
       // Admin bodies are 1 kB at most: a request still arriving after this is a slow sender.
-      requestTimeout: limits.headersTimeoutMs + 5_000,
-      keepAliveTimeout: limits.keepAliveTimeoutMs,
+      requestTimeout: endpoint.headersTimeoutMs + 5_000,
+      keepAliveTimeout: endpoint.keepAliveTimeoutMs,
       // Node checks the two timeouts above on this period (default 30 s, far too lax).
       connectionsCheckingInterval: 1_000,
       // Node would refuse a Host-less HTTP/1.1 request with a bare 400: refused below, in JSON.
@@ -281,13 +255,13 @@ export function createManagerServer(deps: ManagerServerDeps): http.Server {
   // probes out), and is closed only when every connection has a request in progress.
   const shed = { evicted: 0, refused: 0 };
   let lastShedLog = 0;
-  capConnections(server, limits.maxConnections, (outcome) => {
+  capConnections(server, endpoint.maxConnections, (outcome) => {
     shed[outcome] += 1;
     const now = Date.now();
     if (now - lastShedLog < SHED_LOG_INTERVAL_MS) return;
     lastShedLog = now;
     logger.warn(
-      { maxConnections: limits.maxConnections, ...shed },
+      { maxConnections: endpoint.maxConnections, ...shed },
       'manager endpoint at METRICS_MAX_CONNECTIONS: idle connections evicted, new ones refused if none was idle (counts since the last such line)',
     );
     shed.evicted = 0;

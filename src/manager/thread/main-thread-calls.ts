@@ -3,42 +3,45 @@
 // every API connection and may be busy, paused or wedged; the endpoint then says so instead of
 // holding its clients forever.
 import type { LogLevel } from '../../config.js';
-import { HttpError } from '../../http-errors.js';
+import { HttpError, type HttpErrorJSON } from '../../http-errors.js';
 import type { MetricsSnapshot } from '../../metrics/snapshot.js';
 import type { StatusResponse } from '../supervision/status-types.js';
 
 /**
- * What the endpoint asks of the main thread, by name: the supervisor's state and commands, and
- * the main thread's own metrics for a scrape. The answers' types are MainCallResults'.
+ * Every call the metrics thread makes to the main thread, with its arguments and its answer. The
+ * thread calls by name (MainThreadCalls.call); the main thread runs MainCallHandlers, so a call
+ * added here needs its handler (main-thread-handlers.ts), and its name in COMMANDS if it changes
+ * something.
  */
 export interface MainCalls {
   /** The main thread answers at all (its event loop turns): /livez. */
-  live: [];
-  status: [];
+  live: { args: []; answer: null };
+  status: { args: []; answer: StatusResponse };
   /** A rolling reload; answers the number of workers it replaces. */
-  reload: [];
-  scale: [workers: number];
-  setLogLevel: [level: LogLevel];
+  reload: { args: []; answer: number };
+  scale: { args: [workers: number]; answer: null };
+  setLogLevel: { args: [level: LogLevel]; answer: null };
   /** The supervision metrics and the main thread's own default metrics, for a scrape. */
-  managerMetrics: [];
-}
-
-export interface MainCallResults {
-  live: null;
-  status: StatusResponse;
-  reload: number;
-  scale: null;
-  setLogLevel: null;
-  managerMetrics: MetricsSnapshot;
+  managerMetrics: { args: []; answer: MetricsSnapshot };
 }
 
 export type MainCallName = keyof MainCalls;
 
-export interface CallMain<K extends MainCallName = MainCallName> {
+/** The calls that change something (the others read). */
+export const COMMANDS: ReadonlySet<MainCallName> = new Set(['reload', 'scale', 'setLogLevel']);
+type Args<K extends MainCallName> = MainCalls[K]['args'];
+type Answer<K extends MainCallName> = MainCalls[K]['answer'];
+
+/** What the main thread does for each call. */
+export type MainCallHandlers = {
+  [K in MainCallName]: (...args: Args<K>) => Answer<K> | Promise<Answer<K>>;
+};
+
+export interface MainCallMessage<K extends MainCallName = MainCallName> {
   type: 'call';
   callId: number;
   name: K;
-  args: MainCalls[K];
+  args: Args<K>;
   /** Date.now() (one clock for both threads) past which the endpoint has answered 503. */
   expiresAt: number;
   /**
@@ -48,17 +51,13 @@ export interface CallMain<K extends MainCallName = MainCallName> {
   runBy: number;
 }
 
-/** An answer the endpoint sends to its client as it is (e.g. 503 shutting_down). */
-export interface RefusedCall {
-  status: number;
-  code: string;
-  message: string;
-  headers: Record<string, string>;
-}
-
+/**
+ * A failed call's `error`: an HttpError the endpoint answers with as it is (503 shutting_down),
+ * or, from a bug, a message (the endpoint answers 500).
+ */
 export type MainAnswer =
   | { type: 'answer'; callId: number; ok: true; value: unknown }
-  | { type: 'answer'; callId: number; ok: false; refused: RefusedCall | null; message: string };
+  | { type: 'answer'; callId: number; ok: false; error: HttpErrorJSON | string };
 
 /** The call reached the main thread after its runBy and was not run (the main thread answers). */
 export interface LateCall {
@@ -111,15 +110,16 @@ export class MainThreadCalls {
   private readonly unanswered = new Map<number, number>();
   private nextCallId = 1;
 
-  constructor(private readonly post: (message: CallMain) => void) {}
+  constructor(private readonly post: (message: MainCallMessage) => void) {}
 
+  /** The call's answer; rejects with an HttpError that is the endpoint's answer, or a bug's. */
   call<K extends MainCallName>(
     name: K,
-    args: MainCalls[K],
+    args: Args<K>,
     deadlineMs = MAIN_THREAD_DEADLINE_MS,
-  ): Promise<MainCallResults[K]> {
+  ): Promise<Answer<K>> {
     const callId = this.nextCallId++;
-    return new Promise<MainCallResults[K]>((resolve, reject) => {
+    return new Promise<Answer<K>>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(callId);
         reject(new MainThreadUnresponsiveError(deadlineMs));
@@ -166,14 +166,8 @@ export class MainThreadCalls {
     this.pending.delete(answer.callId);
     clearTimeout(pending.timer);
     if (answer.ok) return pending.resolve(answer.value);
-    const { refused } = answer;
-    pending.reject(
-      refused
-        ? new HttpError(refused.status, refused.code, refused.message, {
-            headers: refused.headers,
-          })
-        : new Error(answer.message),
-    );
+    const { error } = answer;
+    pending.reject(typeof error === 'string' ? new Error(error) : HttpError.fromJSON(error));
   }
 
   /** The main thread replied to `callId`, so it has read every call sent before it too. */

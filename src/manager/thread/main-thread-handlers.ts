@@ -5,7 +5,7 @@ import { HttpError } from '../../http-errors.js';
 import type { Logger } from '../../logger.js';
 import { snapshotOf } from '../../metrics/snapshot.js';
 import type { SupervisionMetrics } from '../supervision/supervision-metrics.js';
-import type { MainCallHandlers } from './metrics-hub.js';
+import type { MainCallHandlers } from './main-thread-calls.js';
 import type { Supervisor } from '../supervision/supervisor.js';
 
 export interface MainThreadHandlerDeps {

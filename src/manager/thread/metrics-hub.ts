@@ -14,13 +14,13 @@ import {
   removeOrphanedSocketDirs,
   socketBaseDir,
 } from '../collection/socket-dir.js';
-import type {
-  CallMain,
-  LateCall,
-  MainAnswer,
-  MainCallName,
-  MainCallResults,
-  MainCalls,
+import {
+  COMMANDS,
+  type LateCall,
+  type MainAnswer,
+  type MainCallHandlers,
+  type MainCallMessage,
+  type MainCallName,
 } from './main-thread-calls.js';
 import type { WorkerRef } from '../supervision/lifecycle.js';
 import type {
@@ -52,14 +52,6 @@ const PING_INTERVAL_MS = 2_000;
  * time: a whole process paused (SIGSTOP, a VM pause) pauses both threads and misses none.
  */
 const WEDGED_AFTER_PINGS = 15;
-
-/** The calls that change something (the others read). */
-const COMMANDS: ReadonlySet<MainCallName> = new Set(['reload', 'scale', 'setLogLevel']);
-
-/** What the main thread does for each call of the metrics thread. */
-export type MainCallHandlers = {
-  [K in MainCallName]: (...args: MainCalls[K]) => MainCallResults[K] | Promise<MainCallResults[K]>;
-};
 
 /** What tests change: a stand-in for the thread, and shorter waits. */
 export interface MetricsHubTuning {
@@ -177,7 +169,10 @@ export class MetricsHub {
   }
 
   /** Runs the call and answers the thread that asked (a thread replaced since gets nothing). */
-  private async answer(call: CallMain, asker: Worker): Promise<void> {
+  private async answer<K extends MainCallName>(
+    call: MainCallMessage<K>,
+    asker: Worker,
+  ): Promise<void> {
     // A call that reaches the main thread after its runBy (margin: main-thread-calls.ts) is not
     // run: the endpoint will have answered 503 by the time the answer is back, and a command its
     // client was told failed must not happen anyway (a client obeying Retry-After would reload
@@ -195,8 +190,7 @@ export class MetricsHub {
     }
     let answer: MainAnswer;
     try {
-      const handler = this.handlers[call.name] as (...args: unknown[]) => unknown;
-      const value = await handler(...call.args);
+      const value = await this.handlers[call.name](...call.args);
       answer = { type: 'answer', callId: call.callId, ok: true, value };
     } catch (error) {
       if (!(error instanceof HttpError)) {
@@ -206,22 +200,13 @@ export class MetricsHub {
         type: 'answer',
         callId: call.callId,
         ok: false,
-        refused:
-          error instanceof HttpError
-            ? {
-                status: error.status,
-                code: error.code,
-                message: error.message,
-                headers: { ...error.headers },
-              }
-            : null,
-        message: String(error),
+        error: error instanceof HttpError ? error.toJSON() : String(error),
       };
     }
     this.reply(answer, call, asker);
   }
 
-  private reply(answer: MainAnswer | LateCall, call: CallMain, asker: Worker): void {
+  private reply(answer: MainAnswer | LateCall, call: MainCallMessage, asker: Worker): void {
     // Call ids restart with each thread: an answer for a thread that is gone would settle an
     // unrelated call of its replacement.
     if (asker !== this.thread || !this.alive) return;

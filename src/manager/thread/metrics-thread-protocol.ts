@@ -2,19 +2,27 @@
 // thread (the manager endpoint's HTTP server, worker links, collection, merge, rendering). Every
 // message is small: bodies never cross, the thread writes them to its own sockets.
 import type { LogLevel } from '../../config.js';
-import type { ManagerServerLimits } from '../endpoint/http-server.js';
-import type { CallMain, LateCall, MainAnswer } from './main-thread-calls.js';
+import type { LateCall, MainAnswer, MainCallMessage } from './main-thread-calls.js';
 import type { WorkerRef } from '../supervision/lifecycle.js';
 
 /**
  * The manager endpoint (METRICS_HOST:METRICS_PORT), served by the metrics thread: where it
  * listens, its admin token, the collection's deadline, and the limits its HTTP server applies.
+ * The limits are the API port's defences: the manager also accepts every API connection (cluster
+ * round-robin), so a client holding the manager port's descriptors would take the API down with
+ * it: connections are capped, slow and idle ones cut, concurrent scrapes bounded.
  */
-export interface EndpointOptions extends ManagerServerLimits {
+export interface EndpointOptions {
   host: string;
   port: number;
   /** Bearer token of the admin calls; undefined turns them off. */
   adminToken: string | undefined;
+  /** METRICS_COLLECT_TIMEOUT_MS: a collection's deadline before the scraper's own shortens it. */
+  collectTimeoutMs: number;
+  headersTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  maxConnections: number;
+  maxConcurrentScrapes: number;
 }
 
 export interface MetricsThreadOptions {
@@ -69,4 +77,4 @@ export interface Pong {
   pingId: number;
 }
 
-export type FromMetricsThread = ThreadListening | EndpointFailed | Pong | CallMain;
+export type FromMetricsThread = ThreadListening | EndpointFailed | Pong | MainCallMessage;

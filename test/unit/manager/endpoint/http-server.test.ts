@@ -7,11 +7,11 @@ import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createManagerServer } from '../../../../src/manager/endpoint/http-server.js';
 import {
-  createManagerServer,
-  type EndpointControl,
-} from '../../../../src/manager/endpoint/http-server.js';
-import { MainThreadUnresponsiveError } from '../../../../src/manager/thread/main-thread-calls.js';
+  MainThreadUnresponsiveError,
+  type MainCallHandlers,
+} from '../../../../src/manager/thread/main-thread-calls.js';
 import { createLogger } from '../../../../src/logger.js';
 import { rawExchange } from '../../../helpers/raw-http.js';
 
@@ -31,13 +31,14 @@ async function until(condition: () => boolean, what: string, timeoutMs = 10_000)
   }
 }
 
-/** A main thread that answers every call at once (or as `control` says). */
-const answering: EndpointControl = {
-  live: async () => undefined,
+/** A main thread that answers every call at once (or as `handlers` say). */
+const answering: MainCallHandlers = {
+  live: () => null,
   status: () => Promise.reject(new Error('not in these tests')),
-  reload: async () => 2,
-  scale: async () => undefined,
-  setLogLevel: async () => undefined,
+  reload: () => 2,
+  scale: () => null,
+  setLogLevel: () => null,
+  managerMetrics: () => [],
 };
 
 /** A scrape's body, and what happens when the server gives its buffer back. */
@@ -48,12 +49,12 @@ interface Rendered {
 
 function serve(
   render: () => Rendered | Promise<Rendered>,
-  control: EndpointControl = answering,
+  handlers: MainCallHandlers = answering,
   adminToken?: string,
 ) {
   const given = new Map<ArrayBufferLike, () => void>();
   const server = createManagerServer({
-    control,
+    control: { call: async (name, args) => handlers[name](...args) },
     metrics: {
       scrape: async () => {
         const { body, release } = await render();
@@ -65,14 +66,16 @@ function serve(
       take: (byteLength) => new Uint8Array(byteLength),
       giveBack: (buffer) => given.get(buffer)?.(),
     },
-    adminToken,
     logger: createLogger('silent', {}),
-    limits: {
+    endpoint: {
+      host: '127.0.0.1',
+      port: 0,
+      adminToken,
+      collectTimeoutMs: 1_000,
       headersTimeoutMs: 5_000,
       keepAliveTimeoutMs: 5_000,
       maxConnections: 10,
       maxConcurrentScrapes: 2,
-      collectTimeoutMs: 1_000,
     },
   });
   return new Promise<{ server: http.Server; port: number }>((resolve) =>
@@ -253,7 +256,13 @@ describe('admin bodies, judged as the API judges its JSON bodies', () => {
     const scaled: number[] = [];
     const started = await serve(
       render,
-      { ...answering, scale: async (workers) => void scaled.push(workers) },
+      {
+        ...answering,
+        scale: (workers) => {
+          scaled.push(workers);
+          return null;
+        },
+      },
       TOKEN,
     );
     server = started.server;

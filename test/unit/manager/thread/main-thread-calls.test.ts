@@ -6,10 +6,10 @@ import {
   MainThreadCalls,
   MainThreadUnresponsiveError,
 } from '../../../../src/manager/thread/main-thread-calls.js';
-import type { CallMain } from '../../../../src/manager/thread/main-thread-calls.js';
+import type { MainCallMessage } from '../../../../src/manager/thread/main-thread-calls.js';
 
 function calls() {
-  const sent: CallMain[] = [];
+  const sent: MainCallMessage[] = [];
   return { sent, calls: new MainThreadCalls((message) => sent.push(message)) };
 }
 
@@ -35,18 +35,29 @@ describe('MainThreadCalls', () => {
       type: 'answer',
       callId: sent[0]!.callId,
       ok: false,
-      refused: { status: 503, code: 'shutting_down', message: 'stopping', headers: { A: 'b' } },
-      message: 'HttpError: stopping',
+      // As a message carries it: a structured clone, which keeps an Error's message only.
+      error: structuredClone(
+        new HttpError(503, 'shutting_down', 'stopping', {
+          field: 'f',
+          headers: { A: 'b' },
+        }).toJSON(),
+      ),
     });
     const error = await refused.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(HttpError);
-    expect(error).toMatchObject({ status: 503, code: 'shutting_down', headers: { A: 'b' } });
+    expect(error).toMatchObject({
+      status: 503,
+      code: 'shutting_down',
+      message: 'stopping',
+      field: 'f',
+      headers: { A: 'b' },
+    });
   });
 
   it('rejects a failed call with a plain error (the endpoint answers 500)', async () => {
     const { sent, calls: c } = calls();
     const failed = c.call('status', []);
-    c.onAnswer({ type: 'answer', callId: sent[0]!.callId, ok: false, refused: null, message: 'x' });
+    c.onAnswer({ type: 'answer', callId: sent[0]!.callId, ok: false, error: 'x' });
     const error = await failed.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Error);
     expect(error).not.toBeInstanceOf(HttpError);

@@ -5,11 +5,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import pino from 'pino';
 import { createLogger, type Logger } from '../../../../src/logger.js';
-import {
-  EndpointFailedError,
-  MetricsHub,
-  type MainCallHandlers,
-} from '../../../../src/manager/thread/metrics-hub.js';
+import { EndpointFailedError, MetricsHub } from '../../../../src/manager/thread/metrics-hub.js';
+import type { MainCallHandlers } from '../../../../src/manager/thread/main-thread-calls.js';
 import type { StatusResponse } from '../../../../src/manager/supervision/status-types.js';
 import { waitUntil } from '../../../../scripts/lib/wait.js';
 
