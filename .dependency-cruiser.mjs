@@ -54,6 +54,14 @@ export default {
       to: { path: '^src/manager/(endpoint|thread)/' },
     },
     {
+      name: 'thread-never-imports-endpoint',
+      comment:
+        'The thread plumbing (calls, protocol) is below the HTTP endpoint that uses it: an arrow back made the old cycle.',
+      severity: 'error',
+      from: { path: '^src/manager/thread/' },
+      to: { path: '^src/manager/endpoint/' },
+    },
+    {
       name: 'rooms-never-import-entries',
       severity: 'error',
       comment: 'run-manager.ts and metrics-thread.ts compose the rooms; no room imports them.',
