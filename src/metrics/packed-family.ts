@@ -256,8 +256,8 @@ export function valuesOf(family: MetricFamily): readonly number[] | undefined {
  *
  * Its samples are built when first read. Under churn the ledger takes a new family like this
  * for every histogram at every scrape and only folds its values (valuesOf, family-merge.ts):
- * building 15,000 samples that live until the next scrape filled the metrics thread's old
- * generation, and its full collections ran on V8's helper threads at the API's priority.
+ * samples built eagerly would live until the next scrape and fill the metrics thread's old
+ * generation, whose full collections run on V8's helper threads at the API's priority.
  */
 export function withValues(family: MetricFamily, values: readonly number[]): MetricFamily {
   const source = revalued.get(family)?.source ?? family;
