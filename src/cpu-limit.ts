@@ -1,14 +1,7 @@
-// The CPU limit a container runtime put on this process, from the Linux cgroup files.
-// os.availableParallelism() did not always honour it (Node 20 counted the host's CPUs), so a pod
-// limited to 2 CPUs on a 64-core node could fork 64 workers that fight over 2 CPUs' worth of time;
-// read here, the tightest limit wins on every Node line.
-//
-// cgroup v2 (one unified tree, `cgroup.controllers` at its root): `cpu.max` holds
-// "<quota> <period>" or "max <period>". cgroup v1: the `cpu` controller's `cpu.cfs_quota_us`
-// (-1 = unlimited) and `cpu.cfs_period_us`. A limit on any ancestor applies too, so every level
-// from the process's own cgroup up to the mount root is read and the tightest one wins. In a
-// container (its own cgroup namespace or a bind-mounted subtree) the mount root is the
-// container's own cgroup, so that is usually the one that answers.
+// The CPU limit a container runtime put on this process, from the Linux cgroup files (v2 cpu.max,
+// v1 cpu.cfs_quota_us/cfs_period_us), read on every Node line since os.availableParallelism()
+// does not always honour it. A limit on any ancestor applies too, so every level from the
+// process's cgroup up to the mount root is read and the tightest wins.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

@@ -1,11 +1,7 @@
-// The typed messages between the manager and its workers: the only module both sides use to
-// talk. Two channels:
-// - cluster's IPC channel (control: ready, heartbeats, drain, log level). It is the channel the
-//   manager's main thread also hands API connections over, so it carries only small messages;
-//   anything else arriving on it is ignored (cluster's own internal messages share the pipe).
-// - the metrics link: a Unix socket per worker to the manager's metrics thread, carrying the bulk
-//   metric data (collections, replies, final words) as newline-delimited JSON, so that parsing
-//   megabytes of metrics never runs on the thread that accepts API connections.
+// The typed messages between the manager and its workers, the only module both sides use to talk.
+// Two channels: cluster's IPC (small control messages only, since the main thread hands API
+// connections over it; anything else on it is ignored), and the metrics link, a Unix socket per
+// worker to the metrics thread carrying the bulk metric data as newline-delimited JSON.
 import type { LogLevel } from './config.js';
 import type { PackedFamily } from './metrics/packed-family.js';
 import type { MetricsSnapshot } from './metrics/snapshot.js';

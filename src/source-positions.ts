@@ -1,8 +1,8 @@
 // Positions in built JavaScript (`dist/worker.js:66:71877`) mapped back to the source they came
 // from (`src/app/workloads.ts:20:5`) through each file's source map, for the stacks a worker
-// logs. A map is read only when a stack is mapped and is not kept: a worker pays nothing for this
-// at boot or per request (`process.setSourceMapsEnabled(true)` at boot would cost each worker
-// about 40 ms of module loading and 13 MiB). A position with no usable map is left as it is.
+// logs. A map is read only when a stack is mapped and is not kept, so a worker pays nothing for
+// this at boot or per request (unlike `process.setSourceMapsEnabled(true)`). A position with no
+// usable map is left as it is.
 import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { SourceMap } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';

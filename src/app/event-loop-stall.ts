@@ -1,15 +1,7 @@
-// Is this worker's event loop stalled by its own work right now, or was it just now? A timer
-// that should fire every SAMPLE_MS measures how late it is. Read at request time, "late by more
-// than the limit" also covers the requests the loop is working through in the very turn that
-// follows a long block (pipelined requests, sockets that became readable meanwhile): a delay
-// sampled only by a timer, as @fastify/under-pressure and toobusy-js do, still reads "healthy"
-// for those, because the timer itself has not run yet.
-//
-// Late is not enough: the process must also have burnt CPU for longer than the limit meanwhile.
-// A process that was paused (SIGSTOP, a VM pause, a CPU starved by its neighbours) comes back
-// late but not saturated: the requests held meanwhile are served, not shed. CPU time, not
-// event-loop utilization: a process stopped in the middle of a callback counts the whole pause
-// as "active" loop time, but burns no CPU during it.
+// Is this worker's event loop stalled by its own work now, or was it just now? Read at request
+// time, so the requests handled in the turn right after a long block are seen as late too (a
+// timer-only sample still reads healthy then). Late is not enough: the process must also have
+// burnt CPU for that long, so a paused process (SIGSTOP, a VM pause) serves what it held.
 import { performance } from 'node:perf_hooks';
 
 const SAMPLE_MS = 100;

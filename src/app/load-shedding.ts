@@ -1,17 +1,8 @@
-// Load shedding: a saturated worker answers the API's requests with 503 and Retry-After at once
-// instead of queueing them behind work it cannot finish in time (a request queued behind
-// 5 s busy loops or forty 1,000,000-iteration hashes used to wait 14 s, or until a timeout cut
-// it off). Three limits, each off at 0:
-// - event-loop delay: the loop is (or just was) late by more than the limit (event-loop-stall.ts);
-// - requests in flight on this worker;
-// - libuv thread-pool queue, for the work that runs there (POST /api/hash): pool tasks this
-//   worker has submitted beyond the pool's threads. A cost-blind count, on purpose: any task
-//   queued behind full threads waits for a whole task to finish, however cheap it is itself.
-// A shed answer closes the connection, so the client's retry is a new connection, which the
-// manager's round-robin hands to the next worker. /, /healthz and /readyz are never shed.
-// Small and local instead of a library: @fastify/under-pressure is Fastify-only, and neither it
-// nor overload-protection or toobusy-js sees the thread-pool queue or the backlog right after a
-// block (event-loop-stall.ts).
+// Load shedding: a saturated worker answers the API with 503 and Retry-After at once instead of
+// queueing work it cannot finish in time. Three limits, each off at 0: event-loop delay
+// (event-loop-stall.ts), requests in flight, and pool tasks queued beyond libuv's threads (cost-
+// blind on purpose: any queued task waits for a whole one to finish). A shed answer closes the
+// connection, so the retry reaches another worker; /, /healthz and /readyz are never shed.
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { ShedMetrics, ShedReason } from '../metrics/shed-metrics.js';

@@ -1,10 +1,7 @@
 // Headers every response carries, errors included: this is a JSON API, so nothing it sends should
-// be sniffed as HTML, framed, cached by a shared cache, or embedded cross-origin.
-// Names are lower-case, on the wire too: field names are case-insensitive (RFC 9110, 5.1; HTTP/2
-// sends only lower-case ones). Node's setHeader indexes every name by name.toLowerCase(), which for
-// a mixed-case name allocates a string and looks it up in V8's string table, for each of these
-// headers on each request; a lower-case literal comes back as itself. With the request id that was
-// ~5% of the instructions of a /api/hello request (npm run bench, row 3b).
+// be sniffed as HTML, framed, cached by a shared cache, or embedded cross-origin. Names are
+// lower-case on the wire (field names are case-insensitive): Node indexes a mixed-case name with
+// a fresh lower-cased copy per header per request.
 import http from 'node:http';
 import type { AppContext } from './context.js';
 
@@ -50,13 +47,12 @@ const ALL_LINES = LINES.map(([, line]) => line).join('');
 export const REQUEST_ID_HEADER = 'x-request-id';
 
 /**
- * A response that writes the security headers (and the request id) into its header block as it is made, instead of
- * through setHeader: each setHeader validates the name and the value with regular expressions
- * and stores them in a table the head is built from again, ~3,000 instructions per header, the
- * six of them 13% of a /api/hello request (callgrind). Same lines on the wire (the
- * worker's server uses this class; test/unit/app/secure-response.test.ts holds every kind of
- * response to the setHeader path's header lines). A header the application set itself under one
- * of these names, in any case, wins: it is not written twice. 1xx responses never had them.
+ * A response that writes the security headers (and the request id) into its header block as it
+ * is made, instead of through setHeader, which validates the name and the value with regular
+ * expressions and stores them in a table the head is built from again, on every request. Same
+ * lines on the wire (test/unit/app/secure-response.test.ts holds every kind of response to the
+ * setHeader path's). A header the application set itself under one of these names, in any case,
+ * wins: it is not written twice. 1xx responses never had them.
  */
 export class SecureResponse extends http.ServerResponse {
   /**

@@ -1,9 +1,7 @@
-// Before any fork, the manager listens for a moment on each address it and its workers will
-// listen on, the way they will (same lookup, same port) and closes at once. A hostname that does
-// not resolve, an address of no interface here or a port this user may not bind is then refused as
-// configuration (exit 2, naming the variable) instead of failing every worker's listen until the
-// crash-loop guard gives up. A port in use is left to the real listen: whoever holds it may be
-// about to let go (the previous instance draining), and that failure names the port already.
+// Before any fork, the manager listens for a moment on each address it and its workers will use,
+// the way they will, so a bad hostname, a foreign address or a forbidden port is refused as
+// configuration (exit 2, naming the variable) instead of a crash loop of failing listens. A port
+// in use is left to the real listen: its holder may be about to let go (a draining predecessor).
 import dns from 'node:dns';
 import net from 'node:net';
 import { ConfigError, portsClash, type Config } from '../config.js';

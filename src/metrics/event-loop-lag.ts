@@ -1,15 +1,8 @@
-// prom-client's default event-loop lag gauges (nodejs_eventloop_lag_*), without their cost per
-// scrape. prom-client reads them from a Node monitorEventLoopDelay histogram whose `stddev` and
-// `mean` walk every bucket of its HDR table (~45,000): measured here at 321 µs and 40 µs per
-// read, ~0.4 ms of CPU per scrape in every worker (on the event loop that serves the API) and on
-// the manager's main thread (the one that hands off every connection). The same quantity is
-// sampled the same way here: the time between ticks of a timer repeating at the monitoring
-// precision, in nanoseconds, recorded into a Node histogram (min, max and percentiles come from
-// it, cheap reads), while mean and standard deviation are kept as running moments (O(1) to read).
-// A unit test compares every statistic with Node's histogram over the same recorded values.
-//
-// prom-client's own gauges are replaced in the registry (same names, help and aggregators, read
-// from them); its monitor keeps ticking unread, as it offers no way to leave it out.
+// prom-client's nodejs_eventloop_lag_* gauges (same names, help, meaning and aggregators) without
+// its read cost: prom-client's mean and stddev walk every bucket of Node's histogram at each
+// scrape. The same delay is sampled the same way here, percentiles from a Node histogram, mean and
+// standard deviation as running moments. prom-client's own monitor keeps ticking unread: it
+// offers no way to leave it out.
 import { createHistogram, type RecordableHistogram } from 'node:perf_hooks';
 import { Gauge, type Aggregator, type Registry } from 'prom-client';
 
@@ -60,7 +53,7 @@ export class LoopDelayRecorder {
 
   read(): LoopDelayStats {
     const h = this.histogram;
-    // Node's percentile walks the whole table when it is empty (25 µs each): the answer is 0.
+    // Node's percentile walks the whole table when it is empty: the answer is 0.
     if (this.count === 0) return { min: h.min, max: h.max, ...NOTHING_RECORDED };
     return {
       min: h.min,

@@ -1,16 +1,8 @@
-// A metric family as it travels on a metrics link when it changed: the same data as prom-client's
-// getMetricsAsJSON() family, without its repetition. In that shape a histogram repeats its
-// metric name and every label name and value on each of its ~15 samples, so 1,000 label sets
-// are 2 MB of JSON whose parse (on the manager's metrics thread) and serialisation (on the
-// worker's main thread, the one serving the API) dominate a scrape of changing series.
-// Packed, every distinct string is sent once, every distinct list of label names once, and a
-// sample is a run of numbers: about 8x smaller, and JSON.parse plus unpacking costs about a
-// third of parsing the plain shape.
-//
-// unpackFamily(JSON of packFamily(f)) equals JSON of f, key order included (a fast-check
-// property holds the two to that, test/unit/metrics/packed-family.test.ts): label names whose value
-// is undefined are left out, and NaN/±Infinity values become null, exactly as JSON.stringify
-// does to the plain shape.
+// A metric family as it travels on a metrics link when it changed: prom-client's
+// getMetricsAsJSON() family without its repetition (every distinct string and label-name list
+// once, a sample a run of numbers), which is what makes a scrape of changing series cheap to send
+// and parse. unpackFamily(JSON of packFamily(f)) equals JSON of f, key order, undefined labels and
+// NaN/±Infinity-as-null included (test/unit/metrics/packed-family.test.ts, fast-check).
 import type { MetricFamily } from '../metrics/snapshot.js';
 
 type Sample = MetricFamily['values'][number];
@@ -264,8 +256,8 @@ export function valuesOf(family: MetricFamily): readonly number[] | undefined {
  *
  * Its samples are built when first read. Under churn the ledger takes a new family like this
  * for every histogram at every scrape and only folds its values (valuesOf, family-merge.ts):
- * building 15,000 samples that live until the next scrape filled the metrics thread's old
- * generation, and its full collections ran on V8's helper threads at the API's priority.
+ * samples built eagerly would live until the next scrape and fill the metrics thread's old
+ * generation, whose full collections run on V8's helper threads at the API's priority.
  */
 export function withValues(family: MetricFamily, values: readonly number[]): MetricFamily {
   const source = revalued.get(family)?.source ?? family;

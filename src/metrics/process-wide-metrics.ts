@@ -1,17 +1,8 @@
-// The manager's default metrics that describe the whole process rather than one thread: CPU time,
-// memory from /proc/self/status, open and maximum file descriptors, start time, Node's version.
-// A worker thread reads the same values as the main thread (one process: one fd table, one
-// getrusage, one uptime), so these are read on the metrics thread. The main thread keeps only
-// what is its own (its heap, event loop, handles, GC).
-//
-// Why it matters: process_open_fds lists /proc/self/fd, one entry per descriptor (about 1 µs
-// each here), and the main thread holds a descriptor for every API connection waiting to be
-// handed to a worker. Under a connection flood that read grew with the flood, on the thread that
-// has to hand those connections off, at every scrape.
-//
-// prom-client offers no way to register part of its defaults, so its per-metric modules are
-// installed directly. They are internal paths: test/unit/metrics/process-wide-metrics.test.ts fails if a
-// prom-client upgrade moves them or changes the family set.
+// The manager's default metrics that describe the whole process (CPU, memory, descriptors, start
+// time, version), read on the metrics thread: listing /proc/self/fd grows with the connections the
+// main thread holds for hand-off, and must not run on that thread. prom-client cannot register
+// part of its defaults, so its internal per-metric modules are installed directly;
+// test/unit/metrics/process-wide-metrics.test.ts fails if an upgrade moves them.
 import { createRequire } from 'node:module';
 import type { Registry } from 'prom-client';
 

@@ -1,9 +1,7 @@
-// How many connections a worker may hold before it runs out of file descriptors. A connection
-// is one descriptor; past the process's `ulimit -n` every open() fails (EMFILE), including the
-// ones the worker needs to live: receiving the next connection from the manager (which then waits
-// for an answer that never comes and stops handing this worker connections), reading /proc for
-// its heartbeat and metrics, writing logs. So the worker refuses connections a reserve short of
-// the limit, and a flood costs the flood's clients, never the worker.
+// How many connections a worker may hold before it runs out of file descriptors: past `ulimit -n`
+// every open() fails, including those the worker needs to live (the next handed-off connection,
+// /proc reads, logs). So it refuses connections a reserve short of the limit, and a flood costs
+// the flood's clients, never the worker.
 import fs from 'node:fs';
 
 /** Descriptors kept free for the worker itself: IPC, metrics link, /proc reads, logs, the pool. */

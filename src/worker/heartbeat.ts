@@ -1,11 +1,7 @@
-// Heartbeats: proof of life for the manager's hang detector, and the per-worker health figures
-// (event-loop delay, memory, CPU, request counts) behind its cluster_worker_* metrics and recycling.
-//
-// A timer alone is not proof enough: a worker serving back-to-back CPU-bound requests (pipelined
-// on one connection, or queued on many) never returns to its timers between them, although it
-// completes every one. So the server also calls beatIfDue() at each request boundary: a worker
-// that keeps reaching request boundaries is alive; one stuck inside a request (an endless loop, a
-// stopped process) reaches none, goes silent, and is killed as before.
+// Heartbeats: proof of life for the manager's hang detector, carrying the per-worker health figures
+// behind cluster_worker_* and recycling. A timer alone is not proof enough (back-to-back CPU-bound
+// requests never let timers run), so the server also calls beatIfDue() at each request boundary:
+// a worker stuck inside a request reaches none and goes silent.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
 import type { HeartbeatMessage } from '../protocol.js';

@@ -1,17 +1,8 @@
-// A changed histogram packed straight from prom-client's series, without get().
-//
-// get() builds ~15 objects per label set (each bucket a sample with a labels object of its own,
-// then copied again to splay the shared labels in), which packFamily() then walks and throws
-// away: at 1,000 label sets that is most of a worker's time per scrape when its series change
-// between scrapes. This walks the series once and packs what get() would have produced, sample
-// for sample and string for string: packHistogram(h) deep-equals
-// packFamily(getMetricsAsJSON()'s family of h), which test/unit/worker/histogram-pack.test.ts holds it
-// to (fast-check). Anything this does not reproduce exactly gives null, and the encoder reads
-// the family the ordinary way:
-//   - a label named `le` or `__proto__`, or one whose name is an array index (its place in the
-//     labels object would not be its insertion place);
-//   - a default label whose name is `le`, or is a property of every object (`toString`...);
-//   - an upper bound that is not a number (prom-client's buckets are numbers).
+// A changed histogram packed straight from prom-client's series, without get() and its objects
+// per bucket: packHistogram(h) deep-equals packFamily(getMetricsAsJSON()'s family of h)
+// (test/unit/worker/histogram-pack.test.ts, fast-check). What it cannot reproduce exactly gives
+// null and is read the ordinary way: a label named `le`, `__proto__` or an array index, a default
+// label `le` or named like an Object property, an upper bound that is not a number.
 import { PackTables, type PackedFamily } from '../metrics/packed-family.js';
 import type { MetricFamily } from '../metrics/snapshot.js';
 import { isRecord, plainHistogram, type SeriesInternals } from './histogram-internals.js';

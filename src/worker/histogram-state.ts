@@ -1,18 +1,8 @@
-// "Has this histogram changed since I last sent it?" without reading it.
-//
-// Histogram.get() builds ~15 new objects per label set (a cumulative bucket each, with its own
-// labels object, plus +Inf, _sum and _count): at 1,000 label sets that was 12 ms of a worker's
-// main thread on every scrape, spent on the thread that serves the API, even when nothing was
-// observed since the last scrape. Its output is a function of a few fields of the histogram and
-// of the registry's default labels, so the encoder records those fields ("the state") when it
-// packs a histogram that stood still, and next time compares them first: equal state, equal
-// output, nothing to read or pack.
-//
-// This reads prom-client internals (histogram-internals.ts); a histogram that does not look
-// exactly as expected is not eligible (null), and the encoder reads it the ordinary way. Values
-// are compared with ===, so a NaN never counts as unchanged; label values must be primitives, so
-// nothing mutable is trusted.
-// test/unit/worker/histogram-state.test.ts holds the encoder using this to the one that always reads.
+// "Has this histogram changed since I last sent it?" without reading it: Histogram.get() builds
+// objects for every bucket of every label set, but its output is a function of a few fields (the
+// "state"), so equal state means nothing to read or pack. It reads prom-client internals
+// (histogram-internals.ts): a histogram that does not look exactly as expected gets null and is
+// read the ordinary way. test/unit/worker/histogram-state.test.ts holds it to the reading path.
 import {
   isPrimitive,
   isRecord,

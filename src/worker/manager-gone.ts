@@ -1,10 +1,7 @@
-// What a worker does when its manager disappears without a word (SIGKILL, the OOM killer): the
-// IPC channel drops. Node's cluster child then calls process.exit at once (its own 'disconnect'
-// handler, lib/internal/cluster/child.js), resetting every request the worker had accepted. That
-// handler skips the exit when the disconnect was expected (worker.exitedAfterDisconnect); this
-// worker does expect it, and leaves on its own terms: it finishes what it accepted, then exits.
-// It cannot take new connections meanwhile (the manager held the listening socket, so the port is
-// free for a new manager at once), and its drain deadline bounds how long it outlives the manager.
+// What a worker does when its manager disappears without a word (SIGKILL, the OOM killer): Node's
+// cluster child would exit at once on the IPC disconnect, resetting every accepted request, unless
+// the disconnect was expected (worker.exitedAfterDisconnect). This worker expects it: it finishes
+// what it accepted, bounded by its drain deadline, then exits.
 import cluster from 'node:cluster';
 
 export function onManagerGone(leave: () => void): void {

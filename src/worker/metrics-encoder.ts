@@ -1,20 +1,8 @@
-// Encodes the worker's registry for a metrics collection: every family, except families
-// unchanged since the last reply when the manager says it holds that reply (by name), and those
-// whose samples kept their places since then (their values only). The comparison is
-// exact (every sample's name, labels and value), so a delta never hides a change.
-//
-// What it compares against is the packed copy it sent (src/metrics/packed-family.ts), never
-// prom-client's objects: getMetricsAsJSON() hands out its live series objects, which
-// Counter.inc() and Gauge.inc()/dec() mutate in place, and remembering those made every such
-// series look unchanged forever after the first scrape. A family is packed only when it is sent;
-// an unchanged one costs a comparison and no allocation, so an idle registry stays cheap.
-//
-// prom-client histograms are the exception to "read, then compare": reading one builds every
-// bucket sample anew. The encoder packs them straight from prom-client's series instead
-// (histogram-pack.ts), and once one has stood still, records the few fields its output comes
-// from (histogram-state.ts) and compares those first at the next scrapes: equal, it is not packed
-// at all. One observed since, whose series are those of the packing the manager holds (its
-// shape), has its values read from the series and sent alone, without being packed again.
+// Encodes the worker's registry for a metrics collection: a family unchanged since the reply the
+// manager holds goes by name, one whose samples kept their places by its values, others whole.
+// It compares against the packed copies it sent, never prom-client's live objects (inc() mutates
+// those in place), so a delta never hides a change. Histograms are packed from their series
+// (histogram-pack.ts) and, when still, skipped by their state (histogram-state.ts).
 import type { Registry } from 'prom-client';
 import {
   matchesPacked,

@@ -1,10 +1,7 @@
-// The worker's end of its metrics link: a Unix socket to the manager's metrics thread (path in
-// CLUSTER_METRICS_SOCKET). It answers collection requests with the encoder's (delta) replies and,
-// when the worker leaves on purpose, hands over its final metrics and waits for the manager to
-// confirm it holds them. Reconnects if the link drops or cannot be made while the worker lives
-// (the metrics thread may have been restarted, or its socket removed and not yet made again):
-// the registry is cumulative, so what the worker counts meanwhile arrives with the next reply.
-// It connects only into a directory private to this user (private-dir.ts).
+// The worker's end of its metrics link (a Unix socket to the manager's metrics thread, path in
+// CLUSTER_METRICS_SOCKET): answers collections with the encoder's replies and, when the worker
+// leaves on purpose, hands over its final metrics and waits for the ack. Reconnects while the
+// worker lives: the registry is cumulative, so nothing counted meanwhile is lost.
 import net from 'node:net';
 import path from 'node:path';
 import type { Registry } from 'prom-client';

@@ -156,7 +156,7 @@ const CRASH_FINAL_METRICS_TIMEOUT_MS = 1_000;
  * An uncaught exception (or unhandled rejection) ends the worker, as Node's default does, but
  * first logs it as a JSON line (Node would print a bare stack) and hands the manager what the
  * worker counted since the last scrape, as a leaving worker does: a SIGKILL loses those counts,
- * a crash no longer has to. Exits 1 within CRASH_FINAL_METRICS_TIMEOUT_MS whatever happens, so
+ * a crash need not. Exits 1 within CRASH_FINAL_METRICS_TIMEOUT_MS whatever happens, so
  * the manager sees a crash and replaces the worker.
  */
 function onCrash(logger: Logger, link: MetricsLink | null, stopServing: () => void): void {

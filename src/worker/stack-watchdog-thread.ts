@@ -1,11 +1,8 @@
-// The stack watchdog's thread (started by stack-watchdog.ts). It watches a counter the main thread
-// bumps with every heartbeat; when the counter stands still for `stallMs`, the main thread is
-// stuck inside something, and this thread reads its JavaScript stack through the inspector
-// (Debugger.pause works even in a tight loop: V8 interrupts the running code) and writes it as
-// one JSON line to the report pipe the manager reads. The manager kills a silent worker on its
-// own clock and logs the last report with the kill; nothing here can delay that. The frames name
-// positions in the bundle (dist/worker.js:66:71877): a second report follows with them mapped to
-// src/ through the source map, if the mapping ends before the kill and the stall lasts.
+// The stack watchdog's thread (started by stack-watchdog.ts): when the counter the main thread
+// bumps with every heartbeat stands still for `stallMs`, it reads the main thread's stack through
+// the inspector (Debugger.pause interrupts even a tight loop) and writes it as one JSON line to the
+// manager's report pipe; a second report maps the bundle's positions to src/ if time allows.
+// Nothing here can delay the manager's kill of a silent worker.
 import { writeSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { Worker, workerData } from 'node:worker_threads';
@@ -109,7 +106,7 @@ function mapFrames(frames: string[]): Promise<string[] | null> {
   const data: SourcePositionsData = { frames };
   const thread = new Worker(new URL('./source-positions-thread.js', import.meta.url), {
     workerData: data,
-    // About 20 MB for dist/worker.js.map today; past the cap the thread dies, not the worker.
+    // Room for reading dist/worker.js.map; past the cap the thread dies, not the worker.
     resourceLimits: { maxOldGenerationSizeMb: 64 },
   });
   thread.unref();

@@ -1,13 +1,7 @@
-// One merged family as exposition text: the text prom-client's Registry.getMetricsAsString()
-// (lib/registry.js) prints for a family aggregate() registered, without the trailer that
-// registry.metrics() adds to a whole document. Mirrored rule by rule:
-//   - HELP and the family name escape `\` and newline; label values (strings only) escape `\`,
-//     newline and `"`; label names, TYPE and a sample's own metricName are printed as they are;
-//   - labels in the labels object's own order; no braces when there are none;
-//   - values through getValueAsString: `Nan` (sic), `+Inf`, `-Inf`, else JavaScript's String();
-//   - OpenMetrics: a counter's family name without `_total` and its samples with it (what
-//     prom-client does for its own counters; see openMetricsCounterName);
-//   - aggregate() keeps neither exemplars nor timestamps nor shared labels: none printed.
+// One merged family as exposition text, rule by rule what prom-client's
+// Registry.getMetricsAsString() prints for a family aggregate() registered (escaping, label order,
+// getValueAsString's `Nan` (sic), OpenMetrics counter names), without the document's trailer.
+// aggregate() keeps neither exemplars nor timestamps nor shared labels: none printed.
 import type { MetricFamily } from '../../metrics/snapshot.js';
 
 type Labels = MetricFamily['values'][number]['labels'];
@@ -121,8 +115,7 @@ const MAX_VALUE_CHARS = 32;
 
 /**
  * linesText's UTF-8 bytes, written straight from the encoded lines and the values: no text of
- * thousands of lines is built, flattened and encoded again at every scrape (for a family of
- * 15,000 re-valued lines, ~4.6 ms that way against ~1.5 ms this way).
+ * thousands of lines is built, flattened and encoded again at every scrape.
  */
 export function linesBytes(lines: FamilyLines, values: readonly unknown[]): Uint8Array {
   const { header, chunks, starts } = encoded(lines);

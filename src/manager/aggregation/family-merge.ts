@@ -1,16 +1,8 @@
-// Merges one family's inputs (one per worker, the retired total, ...) the way prom-client's
-// AggregatorRegistry.aggregate() does (lib/metricAggregators.js), without its per-sample costs.
-// Same result, by construction:
-//   - a sample's series is prom-client's key, `${metricName}_${hashObject(labels)}` (sorted
-//     `name:value,` pairs), so whatever prom-client groups together (even colliding label sets)
-//     is grouped here too; series come out in the order their key is first seen;
-//   - the value is folded in the same order with the same operations as aggregate()'s reduce,
-//     so float sums, NaN and ±Infinity come out identical;
-//   - the series keeps the first sample's labels object and metricName (which prom-client keeps
-//     only when truthy: family-text.ts prints it so).
-// What is cheaper: a sample whose metricName and labels equal those of the sample at the same
-// position of the previous input (the common case: every worker has the same series in the same
-// order) joins that sample's series without building its key or looking it up.
+// Merges one family's inputs (one per worker, the retired total, ...) as prom-client's
+// AggregatorRegistry.aggregate() does, with the same result by construction: prom-client's series
+// key, values folded in the same order with the same operations, the first sample's labels and
+// metricName kept. A sample with the same metricName and labels as the one in its place in the
+// previous input (the common case) joins that series without building its key.
 import { valuesOf } from '../../metrics/packed-family.js';
 import type { MetricFamily } from '../../metrics/snapshot.js';
 

@@ -1,13 +1,8 @@
 // One family's exposition text, as the ledger caches it: what prom-client's aggregate() and
-// registry.metrics() print for these inputs, without the document's trailer. Merged and
-// rendered here (family-merge.ts, exposition.ts): a churn scrape of large histograms costs a
-// fraction of aggregate()'s time. Families that path does not take go to prom-client itself.
+// registry.metrics() print for these inputs, without the document's trailer, with its layout, so
+// inputs of the same shape (same samples in the same places) are re-rendered from the values alone
+// (revalueText). Families this path does not take go to prom-client itself;
 // test/unit/manager/aggregation/family-text.test.ts holds the two to the same bytes.
-//
-// What is merged and rendered here also comes with its layout (which series each sample joins,
-// each line's text before its value). Inputs of the same shape as last time (same samples in the
-// same places, other values: a histogram observed between scrapes) are rendered again from it
-// by folding and printing the values alone (revalueText).
 import { Registry } from 'prom-client';
 import type { ContentType, MetricFamily } from '../../metrics/snapshot.js';
 import { familyLines, linesBytes, linesText, type FamilyLines } from './exposition.js';

@@ -1,12 +1,7 @@
 // The manager's memory of every worker's metrics, and the merge that makes /metrics truthful:
-// cumulative series (counters, histograms) of workers that left are carried in a retired total,
-// so the cluster's sums never go down while the manager lives; gauges of absent or silent
-// workers are dropped instead of being reported stale.
-//
-// Cost scales with what changed, not with what exists: workers send unchanged families by name
-// (metrics-encoder.ts), the ledger keeps the very same family objects for them, and a family
-// whose inputs are all the same objects as at the last scrape is not merged or rendered again.
-// The manager's own families, new objects every scrape, are matched by content (own-families.ts).
+// cumulative series of workers that left are carried in a retired total (the cluster's sums never
+// go down while the manager lives); gauges of absent or silent workers are dropped. Cost follows
+// what changed: a family whose inputs are the same objects as last scrape is not merged again.
 import { Registry } from 'prom-client';
 import { applyAggregationRules, isCumulative } from '../../metrics/aggregation-rules.js';
 import {
@@ -171,11 +166,9 @@ export class MetricsLedger {
    * as prom-client's aggregate() and registry would (familyText); only changed families again.
    *
    * Each family is kept as UTF-8 bytes and copied into the body, never joined into one string:
-   * joining 1.7 MB and encoding it cost ~4 ms a scrape, most of it because one non-ASCII HELP
-   * (a manager family's `’`) made the whole joined string two-byte. A re-valued family's bytes
-   * are written from its encoded lines and new values (exposition.ts linesBytes), without making
-   * its text. The body comes from `allocate`, so the metrics thread can reuse the buffers of
-   * responses that have gone out.
+   * one non-ASCII HELP would make the whole joined string two-byte. A re-valued family's bytes
+   * are written from its encoded lines and new values (exposition.ts linesBytes). The body comes
+   * from `allocate`, so the metrics thread can reuse the buffers of responses that have gone out.
    */
   async renderBytes(
     answered: ReadonlySet<number>,

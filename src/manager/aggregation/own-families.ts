@@ -1,13 +1,8 @@
-// The manager's own families (supervision, its process, the collection's metrics) as inputs of
-// the ledger's render. They arrive as new objects every scrape, so the ledger's cache, which
-// knows a family by its object, would merge and render all of them again (~0.3 ms a scrape on
-// the metrics thread, after the last worker has answered). Here a family whose content is what
-// it was is given back as the very input object of the last scrape (its text is reused), and one
-// whose values alone changed gets a new object with the last one's shape token (its text is
-// re-valued from the last layout).
-//
-// What is compared is a copy taken here: prom-client updates a registry's samples in place, so a
-// family read from one may share sample objects with the next read.
+// The manager's own families (supervision, its process, the collection's metrics) as ledger
+// inputs. They arrive as new objects every scrape, and the ledger knows a family by its object:
+// here one whose content is what it was is given back as last scrape's input (its text reused),
+// one whose values alone changed gets last scrape's shape (re-valued). Compared against a copy:
+// prom-client updates samples in place, so two reads may share sample objects.
 import type { MetricFamily, MetricsSnapshot } from '../../metrics/snapshot.js';
 
 interface Sample {

@@ -1,13 +1,7 @@
-// Collections between scrapes. A worker killed without warning (SIGKILL, the kernel's OOM killer,
-// the hang watchdog) cannot hand over what it counted: the cluster's totals keep its counts as of
-// the last collection that reached it. With only scrapes collecting, that is up to a whole scrape
-// interval of its requests (15 s, 60 s: Prometheus' default) gone from every counter. Here the
-// metrics thread collects by itself when no collection has started for METRICS_CHECKPOINT_MS, so
-// such a death loses at most that much.
-//
-// A checkpoint is an ordinary collection that renders nothing: the same requests, deltas, ledger
-// and deadline as a scrape's (the differential test runs checkpoints between scrapes). Scraped
-// more often than the interval, the service never runs one: the scrapes' collections count.
+// Collections between scrapes, so that a worker killed without warning (SIGKILL, the OOM killer)
+// loses at most METRICS_CHECKPOINT_MS of its counts, not a whole scrape interval: when no
+// collection has started for that long, the metrics thread runs one. A checkpoint is an ordinary
+// collection that renders nothing (same requests, deltas, ledger and deadline as a scrape's).
 import type { Logger } from '../../logger.js';
 import type { ClusterMetrics } from './cluster-metrics.js';
 

@@ -1,9 +1,7 @@
-// The private directory that holds the metrics thread's Unix socket. It lives where temporary-file
-// cleaners do not reach when the host offers such a place (a systemd RuntimeDirectory=, the
-// user's XDG_RUNTIME_DIR), else in the temporary directory; the metrics thread re-creates it if
-// it goes anyway (worker-links.ts). Its name carries the manager's pid, so a manager that was
-// SIGKILLed (no 'exit' handler runs) leaves a directory the next manager on the machine
-// recognises as orphaned and removes: a crash-looping manager does not fill the directory.
+// The private directory that holds the metrics thread's Unix socket: in a runtime directory when
+// the host offers one (out of temporary-file cleaners' reach), else in the temporary directory.
+// Its name carries the manager's pid, so the next manager recognises a SIGKILLed one's directory
+// as orphaned and removes it.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

@@ -1,11 +1,7 @@
-// The metrics thread's end of the metrics links: one Unix socket server, one connection per
-// worker. A connection says which worker it is (hello), then carries collection requests one way
-// and replies and final words the other. The supervisor (main thread) stays the authority on
-// which workers exist; a link only carries their data. The socket's file can vanish under a
-// running manager (`rm -rf` of its directory, a temporary-file cleaner): links already open keep
-// working, but a new worker, or one whose link dropped, would find nothing to connect to. So the
-// file is checked every second and, once gone, the directory and listener are made again at the
-// same path (the one workers were given); workers retry until then and lose no counts.
+// The metrics thread's end of the metrics links: one Unix socket server, one connection per worker
+// (hello, then collection requests one way, replies and final words the other). The supervisor
+// stays the authority on which workers exist. The socket file can vanish under a running manager
+// (a temporary-file cleaner): it is checked every second and made again at the same path.
 import { once } from 'node:events';
 import fs from 'node:fs';
 import net from 'node:net';

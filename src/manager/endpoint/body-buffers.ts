@@ -1,7 +1,6 @@
 // The metrics thread's buffers for scrape bodies, reused once a response has gone out. A new
-// buffer per scrape (1.7 MB at 15,000 series) is external memory to V8, which answers it with
-// full mark-compacts (measured at 20 scrapes/s, when bodies went to the main thread: one every
-// 0.2-0.4 s, 4-5 ms plus incremental steps of up to 8 ms); reused, the heap stays quiet.
+// buffer per scrape is external memory to V8, which answers it with full mark-compacts; reused,
+// the heap stays quiet.
 
 /** A body needs at least this much; a buffer this much larger than that is not worth holding. */
 const SLACK_FACTOR = 2;

@@ -1,12 +1,8 @@
-// METRICS_MAX_CONNECTIONS for the manager endpoint, which Kubernetes probes. Node's own
-// `maxConnections` closes every new connection at the cap, so a client holding that many idle
-// ones (reopening each one cut) blinds the probes and gets healthy pods restarted. Here, as
-// nginx reuses idle keep-alive connections when it runs out, a new connection takes the place
-// of the idle one (no request in progress: between keep-alive requests, or never having sent a
-// complete one) whose last request, or else whose accept, is the oldest. A connection with a request in progress (a scrape, a probe) is
-// never cut; only when every one has is the new connection closed. Open descriptors stay at the
-// cap (one more for an instant), and an idle flood can only evict itself: a probe's connection is
-// newer than the flood's, and busy once its request is in.
+// METRICS_MAX_CONNECTIONS for the manager endpoint, which Kubernetes probes. Unlike Node's
+// maxConnections (new connections closed at the cap, so idle holders blind the probes), a new
+// connection takes the place of the idle one whose last request, or else accept, is the oldest,
+// as nginx does. One with a request in progress is never cut, so an idle flood only evicts
+// itself.
 import type http from 'node:http';
 import type net from 'node:net';
 

@@ -1,12 +1,8 @@
-// API connections the manager handed to a worker that the worker never acknowledged. Under
-// node:cluster's round-robin the manager accepts each connection and sends it to a worker over
-// IPC, keeping its own descriptor until the worker answers `accepted`. A worker that dies (hung
-// and killed, SIGKILL, out of memory) before answering never does: Node keeps that descriptor for
-// good (a CLOSE-WAIT socket per death) and the client waits on a connection nobody will serve.
-// Watching the worker's own channel (the `newconn` messages sent with a handle, the `ack`s that
-// come back), the manager closes what is left once the worker has exited, so the client sees the
-// connection close and can retry. Should Node change these internal messages, nothing is seen
-// and nothing is closed: the behaviour before this file.
+// API connections the manager handed to a worker that the worker never acknowledged. Node keeps
+// such a descriptor for good when the worker dies first (hung and killed, SIGKILL), and its client
+// waits on a connection nobody serves; watching the worker's channel (`newconn` sent with a
+// handle, `ack`s back), the manager closes them once the worker has exited. Should Node change
+// these internal messages, nothing is seen and nothing is closed.
 import type { ChildProcess } from 'node:child_process';
 
 interface Closable {

@@ -1,7 +1,6 @@
-// The real WorkerHandle: a node:cluster worker, forked with one pipe more than Node's cluster
-// gives it (descriptor 4, on which the worker's stack watchdog reports: a thread, since the IPC
-// channel belongs to the worker's main thread, the one that is stuck when there is something to
-// report).
+// The real WorkerHandle: a node:cluster worker forked with one pipe more (descriptor 4) on which
+// the worker's stack watchdog reports, from a thread, since the IPC channel belongs to the main
+// thread: the one that is stuck when there is something to report.
 import cluster, { type Worker } from 'node:cluster';
 import type { Readable } from 'node:stream';
 import { WORKER_REPORT_FD_ENV, type ManagerMessage, type StallReport } from '../../protocol.js';
@@ -15,8 +14,7 @@ export const REPORT_FD = 4;
 
 /**
  * How long after a worker's exit its IPC channel is waited for to read its end (see
- * exitedAndDrained): a bound for a channel that never does. Short, since it would delay the
- * worker's replacement (1 s here once cost the SIGKILL bench row a second per kill).
+ * exitedAndDrained): a bound for a channel that never does. Short: it delays the replacement.
  */
 const DISCONNECT_GRACE_MS = 50;
 
@@ -24,7 +22,7 @@ let configured = false;
 
 export const forkClusterWorker: ForkWorker = (env) => {
   if (!configured) {
-    // 0-2 shared with the manager as before, 3 cluster's IPC channel (its usual place), 4 the pipe.
+    // 0-2 shared with the manager, 3 cluster's IPC channel (its usual place), 4 the pipe.
     cluster.setupPrimary({ stdio: ['inherit', 'inherit', 'inherit', 'ipc', 'pipe'] });
     configured = true;
   }
@@ -92,13 +90,10 @@ const CHANNEL_POLL_MS = 2;
 
 /**
  * Settles once the process has exited AND its IPC channel has delivered every message, so all
- * it sent has been handled before anyone treats it as gone. Node can miss 'disconnect' for good:
- * a worker killed while the manager was handing it a connection leaves its IPC channel waiting
- * for an acknowledgement that never comes (Node 20's child_process postpones the event until
- * then). It still marks the channel disconnected (`isConnected()` false) the moment it reads the
- * pipe's end, after emitting every message before it: that is the signal used here, polled for
- * a short grace, so such a worker is replaced as fast as any other. Without a bound a SIGKILLed
- * worker could go unreaped, unreplaced, and block shutdown.
+ * it sent has been handled before anyone treats it as gone. Node can miss 'disconnect' for good
+ * (a worker killed while handed a connection leaves the channel waiting for an ack), but marks
+ * the channel disconnected (`isConnected()` false) once it reads the pipe's end, after every
+ * message before it: that is polled here for a short grace, so no worker goes unreaped.
  */
 async function exitedAndDrained(worker: Worker): Promise<WorkerExit> {
   const exit = await new Promise<WorkerExit>((resolve) => {

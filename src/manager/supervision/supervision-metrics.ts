@@ -1,10 +1,7 @@
-// Metrics the main thread owns (supervision), labelled by slot (bounded: slots are reused by
-// replacements), plus the main thread's own default metrics (heap, event loop, handles, GC)
-// under a prefix of their own so they never merge into the workers'; the process-wide ones
-// (CPU, memory, descriptors) are read on the metrics thread (process-wide-metrics.ts). Gauges
-// are rebuilt from the supervisor's state at each scrape, so slots that were scaled away
-// disappear instead of going stale; counters keep every slot they ever had. (The metrics about
-// collection itself live with it, in the metrics thread.)
+// Metrics the main thread owns (supervision, labelled by reused slots), plus its own default
+// metrics (heap, event loop, handles, GC) under a prefix of their own so they never merge into the
+// workers'. Gauges are rebuilt from the supervisor's state at each scrape, so slots scaled away
+// disappear instead of going stale; counters keep every slot they ever had.
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import { replaceEventLoopLagMetrics } from '../../metrics/event-loop-lag.js';
 import type { HeartbeatMessage } from '../../protocol.js';

@@ -1,9 +1,7 @@
-// The supervisor: one owner for the set of workers, in the spirit of gunicorn's arbiter. Events
+// The supervisor, one owner for the set of workers, in the spirit of gunicorn's arbiter. Events
 // (a signal, an admin call, a death, a timer) only change the target or the slots' memory; one
-// reconcile pass then brings the workers to the target (spawn into vacant slots, stop workers
-// above it). Named steps around it: reap (a worker exited: count it, back off, or give up),
-// murder (kill workers that went silent or never booted), recycle and replace (new worker ready
-// before the old one drains: reload and recycling), shut down.
+// reconcile pass then brings the workers to the target. Named steps around it: reap, murder,
+// recycle and replace (new worker ready before the old one drains), shut down.
 import { randomInt } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Config } from '../../config.js';

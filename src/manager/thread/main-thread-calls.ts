@@ -72,7 +72,7 @@ export const MAIN_THREAD_DEADLINE_MS = 2_000;
  * How long before a call's deadline the main thread stops running it: the answer's way back to a
  * thread that may be short of CPU. 250 ms for the endpoint's 2 s calls; a quarter of a shorter
  * deadline (a scrape fitted to a short Prometheus timeout), so that the main thread always has
- * most of the deadline to reach the call: a fixed 250 ms left a 247 ms call no time at all.
+ * most of the deadline to reach the call.
  */
 export function lateCallMarginMs(deadlineMs: number): number {
   return Math.min(250, Math.floor(deadlineMs / 4));

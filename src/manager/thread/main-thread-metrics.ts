@@ -1,9 +1,7 @@
-// The main thread's own metrics for one scrape, as the metrics thread gets them: asked for with
-// the collection's deadline, and, when they do not come in time, its last ones carried and the
-// part flagged (cluster_manager_scrape_success 0), as a slow worker's slot is. A short scrape
-// timeout or a GC pause must not turn a healthy cluster into `up` 0. A main thread silent for as
-// long as /livez allows (MAIN_THREAD_DEADLINE_MS) is a stuck manager, whatever the scrape timeout:
-// that fails the scrape with 503 manager_unresponsive, so Prometheus records it down.
+// The main thread's own metrics for one scrape, asked for with the collection's deadline: late, its
+// last ones are carried and the part flagged (cluster_manager_scrape_success 0), as a slow worker's
+// slot is, so a short scrape timeout or a GC pause does not make a healthy cluster `up` 0. Silent
+// past MAIN_THREAD_DEADLINE_MS it is a stuck manager: 503 manager_unresponsive.
 import { HttpError } from '../../http-errors.js';
 import type { Logger } from '../../logger.js';
 import type { MetricFamily, MetricsSnapshot } from '../../metrics/snapshot.js';
