@@ -18,6 +18,7 @@ import { canPin, installCleanupHandlers, killAllChildren, ROOT } from './lib/pro
 import { machineFacts, renderMarkdown } from './lib/report.js';
 import { formatTable, type TableRow } from './lib/table.js';
 import type { BenchContext, RowOutcome } from './lib/types.js';
+import { ablationRows } from './rows/ablation.js';
 import { connectionRows } from './rows/connections.js';
 import { killRow } from './rows/kill.js';
 import { listenModeRows } from './rows/listen-modes.js';
@@ -72,6 +73,12 @@ const ROWS: RowSpec[] = [
     id: '8 vs PM2',
     what: 'ours vs PM2 cluster mode, same app',
     run: pm2Rows,
+  },
+  {
+    name: 'ablation',
+    id: '9 ablation',
+    what: 'what each optimisation layer of the scrape buys',
+    run: ablationRows,
   },
 ];
 

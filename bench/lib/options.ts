@@ -10,6 +10,7 @@ export const ROW_NAMES = [
   'reload',
   'listen',
   'pm2',
+  'ablation',
 ] as const;
 export type RowName = (typeof ROW_NAMES)[number];
 

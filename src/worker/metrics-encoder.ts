@@ -85,15 +85,39 @@ type Read =
   | { packed: PackedFamily; state: HistogramState | null; shape: HistogramState | null }
   | { family: Promise<MetricFamily> };
 
+/** The encoder's optimisations, each on unless switched off (the bench's ablation rows do). */
+export interface EncoderLayers {
+  /** Unchanged families sent by name ('same'), changed ones against the manager's base. */
+  delta: boolean;
+  /** Histograms packed from their series, skipped when their state is unchanged. */
+  histograms: boolean;
+  /** Families whose samples kept their places sent by their values alone ('revalued'). */
+  revalued: boolean;
+}
+
 export class MetricsEncoder {
+  private readonly layers: EncoderLayers;
   private last: { requestId: number; families: Map<string, SentFamily> } | null = null;
   /** How families were taken, since the start (the tests check the fast paths are taken). */
   readonly taken = { byState: 0, valuesByShape: 0, packedDirectly: 0, read: 0 };
 
-  constructor(private readonly registry: Registry) {}
+  constructor(
+    private readonly registry: Registry,
+    layers: Partial<EncoderLayers> = {},
+  ) {
+    // A layer given as undefined is on: only an explicit false switches it off.
+    this.layers = {
+      delta: layers.delta ?? true,
+      histograms: layers.histograms ?? true,
+      revalued: layers.revalued ?? true,
+    };
+  }
 
   async encode(requestId: number, have: number | null): Promise<MetricsReplyMessage> {
-    const base = this.last !== null && this.last.requestId === have ? this.last.families : null;
+    const base =
+      this.layers.delta && this.last !== null && this.last.requestId === have
+        ? this.last.families
+        : null;
     const families = new Map<string, SentFamily>();
     const updates: FamilyUpdate[] = [];
     const defaults = defaultLabelsOf(this.registry);
@@ -119,7 +143,7 @@ export class MetricsEncoder {
         const before = base?.get(read.packed.name);
         const same = before !== undefined && samePacked(before.packed, read.packed);
         const packed = same ? before.packed : read.packed;
-        updates.push(same ? { same: packed.name } : changed(before?.packed, packed));
+        updates.push(same ? { same: packed.name } : this.changed(before?.packed, packed));
         const facts = { state: read.state, shape: read.shape, quiet: same };
         families.set(packed.name, new SentFamily(packed, undefined, facts));
         continue;
@@ -128,7 +152,7 @@ export class MetricsEncoder {
       const before = base?.get(live.name);
       const same = before !== undefined && matchesPacked(before.packed, live);
       const packed = same ? before.packed : packFamily(live);
-      updates.push(same ? { same: live.name } : changed(before?.packed, packed));
+      updates.push(same ? { same: live.name } : this.changed(before?.packed, packed));
       const facts = { state: null, shape: null, quiet: same };
       families.set(live.name, new SentFamily(packed, undefined, facts));
     }
@@ -146,8 +170,9 @@ export class MetricsEncoder {
     base: Map<string, SentFamily> | null,
     defaults: Record<string, unknown> | null,
   ): Promise<Read[]> {
-    if (defaults === null) {
+    if (defaults === null || !this.layers.histograms) {
       // Not the registry this was written against: read it the documented way.
+      // (With histograms switched off, too: the reference the bench compares them with.)
       const snapshot = await snapshotOf(this.registry);
       return snapshot.map((family) => ({ family: Promise.resolve(family) }));
     }
@@ -165,7 +190,11 @@ export class MetricsEncoder {
       const quiet = this.last?.families.get(metric.name)?.quiet ?? false;
       const state = () => (quiet ? histogramState(metric, defaults) : null);
       // Observed since, but no series added or removed: its values alone, in the base's places.
-      if (before?.shape && sameHistogramShape(metric, defaults, before.shape)) {
+      if (
+        this.layers.revalued &&
+        before?.shape &&
+        sameHistogramShape(metric, defaults, before.shape)
+      ) {
         const values = histogramValues(metric);
         if (values !== null) {
           this.taken.valuesByShape += 1;
@@ -183,18 +212,18 @@ export class MetricsEncoder {
     await Promise.all(reads.map((read) => ('family' in read ? read.family : undefined)));
     return reads;
   }
-}
 
-/**
- * A changed family's update: its values alone when its samples kept their places since the base
- * the manager holds (a histogram observed between scrapes: a fifth of the packed numbers, and
- * no tables), else the whole packing.
- */
-function changed(before: PackedFamily | undefined, packed: PackedFamily): FamilyUpdate {
-  if (before !== undefined && sameShape(before, packed)) {
-    return { revalued: packed.name, values: packedValues(packed) };
+  /**
+   * A changed family's update: its values alone when its samples kept their places since the
+   * base the manager holds (a histogram observed between scrapes: a fifth of the packed numbers,
+   * and no tables), else the whole packing.
+   */
+  private changed(before: PackedFamily | undefined, packed: PackedFamily): FamilyUpdate {
+    if (this.layers.revalued && before !== undefined && sameShape(before, packed)) {
+      return { revalued: packed.name, values: packedValues(packed) };
+    }
+    return { packed };
   }
-  return { packed };
 }
 
 /** Equal element for element (===, as samePacked compares values: a NaN is a change). */

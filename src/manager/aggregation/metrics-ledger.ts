@@ -19,8 +19,9 @@ import {
   type MetricsSnapshot,
 } from '../../metrics/snapshot.js';
 import type { MetricsReplyMessage } from '../../protocol.js';
-import { familyText, revalueBytes, type TextLayout } from './family-text.js';
+import { familyText, revalueBytes, type FamilyText, type TextLayout } from './family-text.js';
 import { OwnFamilies } from './own-families.js';
+import { renderWithPromClient } from './prom-client-render.js';
 
 function cumulativeOnly(snapshot: MetricsSnapshot): MetricsSnapshot {
   return snapshot.filter(isCumulative);
@@ -62,12 +63,35 @@ interface Origin {
   shape: object;
 }
 
+/** The ledger's optimisations, each on unless switched off (the bench's ablation rows do). */
+export interface LedgerLayers {
+  /** A family whose inputs are the same objects as last time keeps its bytes. */
+  byteCache: boolean;
+  /** A family whose inputs kept their shape is rendered again from its layout. */
+  revalue: boolean;
+  /** The manager's own families matched by content with the last scrape's (own-families.ts). */
+  ownFamilies: boolean;
+  /** Families merged and rendered here (family-text.ts), not by prom-client's aggregate(). */
+  ownMerge: boolean;
+}
+
 export class MetricsLedger {
+  private readonly layers: LedgerLayers;
   private retired: MetricsSnapshot = [];
   private readonly latest = new Map<number, Held>();
   private readonly rendered = new Map<ContentType, Map<string, Rendered>>();
   private readonly origins = new WeakMap<MetricFamily, Origin>();
   private readonly own = new OwnFamilies();
+
+  constructor(layers: Partial<LedgerLayers> = {}) {
+    // A layer given as undefined is on: only an explicit false switches it off.
+    this.layers = {
+      byteCache: layers.byteCache ?? true,
+      revalue: layers.revalue ?? true,
+      ownFamilies: layers.ownFamilies ?? true,
+      ownMerge: layers.ownMerge ?? true,
+    };
+  }
 
   /** Stores a worker's full snapshot (its final words, or a test's). */
   record(workerId: number, snapshot: MetricsSnapshot): void {
@@ -186,20 +210,26 @@ export class MetricsLedger {
     for (const [workerId, held] of this.latest) {
       (answered.has(workerId) ? held.snapshot : cumulativeOnly(held.snapshot)).forEach(add);
     }
-    this.own.inputs(extra).forEach(add);
+    const own = this.layers.ownFamilies
+      ? this.own.inputs(extra)
+      : extra.map((family): MetricFamily => ({ ...family, aggregator: 'first' }));
+    own.forEach(add);
 
     const previous = this.rendered.get(contentType) ?? new Map<string, Rendered>();
     const next = new Map<string, Rendered>();
     const parts: Rendered[] = [];
     for (const [name, inputs] of byName) {
       let entry = previous.get(name);
-      if (entry !== undefined && sameInputs(entry.inputs, inputs)) {
+      const { byteCache, revalue, ownMerge } = this.layers;
+      if (byteCache && entry !== undefined && sameInputs(entry.inputs, inputs)) {
         // Nothing changed: the same bytes.
-      } else if (entry?.layout && this.sameShapes(entry.inputs, inputs)) {
+      } else if (revalue && entry?.layout && this.sameShapes(entry.inputs, inputs)) {
         entry = { inputs, bytes: revalueBytes(entry.layout, inputs), layout: entry.layout };
       } else {
         // One family rendered alone, without the document's trailer: joined again below.
-        const { text, layout } = await familyText(inputs, contentType);
+        const { text, layout }: FamilyText = ownMerge
+          ? await familyText(inputs, contentType)
+          : { text: await renderWithPromClient(inputs, contentType), layout: null };
         entry = { inputs, bytes: encoder.encode(text), layout };
       }
       next.set(name, entry);

@@ -6,7 +6,11 @@
 import { isGaugeNamedLikeCounter } from '../../metrics/aggregation-rules.js';
 import type { ContentType, MetricsSnapshot } from '../../metrics/snapshot.js';
 import type { CollectMetricsMessage, MetricsReplyMessage } from '../../protocol.js';
-import { MetricsLedger, type AllocateBody } from '../aggregation/metrics-ledger.js';
+import {
+  MetricsLedger,
+  type AllocateBody,
+  type LedgerLayers,
+} from '../aggregation/metrics-ledger.js';
 import type { WorkerRef } from '../supervision/lifecycle.js';
 import { CollectionMetrics } from './collection-metrics.js';
 import { MetricsCollector, type Collection } from './collector.js';
@@ -22,6 +26,8 @@ export interface ClusterMetricsDeps {
    * the requests go out, awaited once the workers are collected; a rejection fails the scrape.
    */
   readManager(deadlineMs: number): Promise<MetricsSnapshot>;
+  /** The ledger's optimisations switched off (the oracle and the bench's ablation rows); all on. */
+  layersOff?: Partial<LedgerLayers>;
 }
 
 export interface ScrapeRequest {
@@ -31,15 +37,18 @@ export interface ScrapeRequest {
 }
 
 export class ClusterMetrics implements LinkEvents {
-  readonly ledger = new MetricsLedger();
+  readonly ledger: MetricsLedger;
   private readonly collectionMetrics = new CollectionMetrics();
-  private readonly collector = new MetricsCollector(this.ledger, (slot, reason) =>
-    this.collectionMetrics.countFailure(slot, reason),
-  );
+  private readonly collector: MetricsCollector;
   /** Workers that handed in their final metrics: when their link closes, they left. */
   private readonly departed = new Set<number>();
 
-  constructor(private readonly deps: ClusterMetricsDeps) {}
+  constructor(private readonly deps: ClusterMetricsDeps) {
+    this.ledger = new MetricsLedger(deps.layersOff);
+    this.collector = new MetricsCollector(this.ledger, (slot, reason) =>
+      this.collectionMetrics.countFailure(slot, reason),
+    );
+  }
 
   /** The exposition, UTF-8, in bytes from `allocate` (a fresh array unless given). */
   async scrape(request: ScrapeRequest, allocate?: AllocateBody): Promise<Uint8Array> {

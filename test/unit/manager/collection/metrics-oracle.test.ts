@@ -9,9 +9,10 @@ import fc from 'fast-check';
 import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { BodyBuffers } from '../../../../src/manager/endpoint/body-buffers.js';
+import type { LedgerLayers } from '../../../../src/manager/aggregation/metrics-ledger.js';
 import { ClusterMetrics } from '../../../../src/manager/collection/cluster-metrics.js';
 import type { CollectMetricsMessage, MetricsReplyMessage } from '../../../../src/protocol.js';
-import { MetricsEncoder } from '../../../../src/worker/metrics-encoder.js';
+import { MetricsEncoder, type EncoderLayers } from '../../../../src/worker/metrics-encoder.js';
 import { linesOf, MetricsOracle } from '../../../helpers/metrics-oracle.js';
 import { LABEL_VALUES, SimulatedWorker, type MetricOp } from '../../../helpers/simulated-worker.js';
 
@@ -148,26 +149,37 @@ const overTheWire = <T>(message: T): T => JSON.parse(JSON.stringify(message)) as
 const workerLines = (text: string) =>
   linesOf(text).filter((line) => !/^(# (HELP|TYPE) )?cluster_/.test(line));
 
+/** Optimisation layers switched off, on the workers' encoders and the manager's ledger. */
+type LayersOff = Partial<EncoderLayers & LedgerLayers>;
+
 /** The metrics thread's core and the oracle, driven by the same events. */
 class Cluster {
   private readonly bodies = new BodyBuffers();
-  readonly metrics = new ClusterMetrics({
-    send: (workerId, message) => {
-      const worker = this.live.find((w) => w.id === workerId);
-      worker?.inbox.push(message);
-      return worker !== undefined;
-    },
-    workers: () => this.live.map(({ id, slot }) => ({ id, slot, state: 'ready' as const })),
-    readManager: () => Promise.resolve([]),
-  });
+  readonly metrics: ClusterMetrics;
   readonly oracle = new MetricsOracle();
   readonly live: Live[] = [];
   private nextId = 1;
 
+  constructor(private readonly off: LayersOff = {}) {
+    const { byteCache, revalue, ownFamilies, ownMerge } = off;
+    this.metrics = new ClusterMetrics({
+      send: (workerId, message) => {
+        const worker = this.live.find((w) => w.id === workerId);
+        worker?.inbox.push(message);
+        return worker !== undefined;
+      },
+      workers: () => this.live.map(({ id, slot }) => ({ id, slot, state: 'ready' as const })),
+      readManager: () => Promise.resolve([]),
+      layersOff: { byteCache, revalue, ownFamilies, ownMerge },
+    });
+  }
+
   spawn(): void {
     const id = this.nextId++;
     const sim = new SimulatedWorker();
-    this.live.push({ id, slot: id % 4, sim, encoder: new MetricsEncoder(sim.registry), inbox: [] });
+    const { delta, histograms, revalued } = this.off;
+    const encoder = new MetricsEncoder(sim.registry, { delta, histograms, revalued });
+    this.live.push({ id, slot: id % 4, sim, encoder, inbox: [] });
   }
 
   pick(index: number): Live | undefined {
@@ -282,12 +294,12 @@ describe('the manager’s /metrics against the oracle', () => {
     vi.useRealTimers();
   });
 
-  it('equals prom-client’s aggregate() over full snapshots after every scrape', async () => {
-    await fc.assert(
+  const holds = (off: LayersOff, numRuns: number) =>
+    fc.assert(
       fc.asyncProperty(
         fc.array(step, { minLength: 1, maxLength: 80, size: 'max' }),
         async (steps) => {
-          const cluster = new Cluster();
+          const cluster = new Cluster(off);
           cluster.spawn();
           cluster.spawn();
           for (const s of [...steps, { t: 'scrape', behaviours: ['answer'] } satisfies Step]) {
@@ -295,8 +307,25 @@ describe('the manager’s /metrics against the oracle', () => {
           }
         },
       ),
-      { numRuns: 300 },
+      { numRuns },
     );
+
+  it('equals prom-client’s aggregate() over full snapshots after every scrape', async () => {
+    await holds({}, 300);
+  });
+
+  // The bench's ablation rows switch these off: proof that a switch changes the cost, not the text.
+  const layers: (keyof LayersOff)[] = [
+    'delta',
+    'histograms',
+    'revalued',
+    'byteCache',
+    'revalue',
+    'ownFamilies',
+    'ownMerge',
+  ];
+  it.each(layers)('equals it too with the %s layer off', async (layer) => {
+    await holds({ [layer]: false }, 40);
   });
 
   it('sees a counter advanced in place after the first scrape (the frozen-counter bug)', async () => {
