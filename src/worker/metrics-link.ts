@@ -16,6 +16,7 @@ import {
   type WorkerLinkMessage,
 } from '../protocol.js';
 import { MetricsEncoder } from './metrics-encoder.js';
+import { withDeadline } from '../deadline.js';
 
 const RECONNECT_MIN_MS = 100;
 const RECONNECT_MAX_MS = 5_000;
@@ -107,13 +108,11 @@ export class MetricsLink {
       link.socket.end();
       return false;
     }
-    let timer: NodeJS.Timeout | undefined;
-    const confirmed = await new Promise<boolean>((resolve) => {
+    const acknowledged = new Promise<boolean>((resolve) => {
       this.settleFinal = resolve;
-      timer = setTimeout(() => resolve(false), timeoutMs);
       if (!link.send({ type: 'final-metrics', metrics })) resolve(false);
     });
-    clearTimeout(timer);
+    const confirmed = await withDeadline(acknowledged, timeoutMs, false);
     link.socket.end();
     return confirmed;
   }

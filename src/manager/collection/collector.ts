@@ -5,6 +5,7 @@
 import type { CollectMetricsMessage, MetricsReplyMessage } from '../../protocol.js';
 import type { WorkerRef } from '../supervision/lifecycle.js';
 import type { MetricsLedger } from '../aggregation/metrics-ledger.js';
+import { withDeadline } from '../../deadline.js';
 
 /** A worker as the collector sees it: who it is, and a way to ask it. */
 export interface CollectTarget extends Readonly<WorkerRef> {
@@ -46,12 +47,6 @@ interface Running {
   settle: (workerId: number, outcome: Outcome) => void;
 }
 
-function sleep(ms: number): { done: Promise<void>; cancel: () => void } {
-  let timer: NodeJS.Timeout | undefined;
-  const done = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
-  return { done, cancel: () => clearTimeout(timer) };
-}
-
 export class MetricsCollector {
   private nextRequestId = 1;
   private running: Running | null = null;
@@ -69,9 +64,7 @@ export class MetricsCollector {
    */
   async collect(targets: readonly CollectTarget[], timeoutMs: number): Promise<Collection> {
     const run = this.running ?? this.start(targets, timeoutMs);
-    const timer = sleep(timeoutMs);
-    await Promise.race([run.finished, timer.done]);
-    timer.cancel();
+    await withDeadline(run.finished, timeoutMs, undefined);
     return this.summary(run);
   }
 
@@ -121,9 +114,7 @@ export class MetricsCollector {
     };
     this.running = run;
     if (targets.length === 0) finish();
-    const deadline = sleep(timeoutMs);
-    void Promise.race([allDone, deadline.done]).then(() => {
-      deadline.cancel();
+    void withDeadline(allDone, timeoutMs, undefined).then(() => {
       // Whoever has not answered by now missed the deadline; later replies are ignored.
       if (this.running === run) this.running = null;
       for (const target of targets) {

@@ -16,6 +16,7 @@ import {
   type WorkerLinkMessage,
 } from '../../protocol.js';
 import { ensureSocketDir } from './socket-dir.js';
+import { withDeadline } from '../../deadline.js';
 
 /** How often the socket's file is checked (one lstat). */
 const SOCKET_CHECK_INTERVAL_MS = 1_000;
@@ -115,9 +116,7 @@ export class WorkerLinks {
   async drained(workerId: number, graceMs: number): Promise<void> {
     const closed = this.closed.get(workerId);
     if (!closed) return;
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([closed, new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
-    clearTimeout(timer);
+    await withDeadline(closed, graceMs, undefined);
     this.closed.delete(workerId);
     this.links.get(workerId)?.socket.destroy();
   }
