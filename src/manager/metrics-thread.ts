@@ -19,7 +19,6 @@ import {
   registerProcessWideMetrics,
 } from '../metrics/process-wide-metrics.js';
 import { niceThisThread } from './thread/thread-priority.js';
-import type { WorkerRef } from './supervision/lifecycle.js';
 import { MainThreadMetrics } from './thread/main-thread-metrics.js';
 import type {
   FromMetricsThread,
@@ -43,9 +42,6 @@ else if (options.nice !== 0) logger.warn(priority, 'metrics thread priority unch
 const post = (message: FromMetricsThread) => port.postMessage(message);
 const calls = new MainThreadCalls(post);
 
-/** The supervisor's workers, as the main thread last announced them. */
-let workers: readonly WorkerRef[] = [];
-
 // The manager's process-wide metrics (CPU, memory, descriptors): the same values from any thread,
 // read here so that the main thread does not list /proc/self/fd at every scrape.
 const processWide = new Registry();
@@ -64,7 +60,7 @@ const mainMetrics = new MainThreadMetrics({
 // Requests go out over the links; what comes back over them goes to the cluster's metrics.
 const metrics: ClusterMetrics = new ClusterMetrics({
   send: (workerId, message) => links.send(workerId, message),
-  workers: () => workers,
+  drained: (workerId) => links.drained(workerId, LINK_DRAIN_GRACE_MS),
   readManager: async (deadlineMs) => {
     // The main thread is asked at once; the process-wide read waits a microtask, until the
     // collection's requests are out.
@@ -86,16 +82,10 @@ port.on('message', (message: ToMetricsThread) => {
       calls.onLate(message.callId);
       return;
     case 'workers':
-      workers = message.workers;
-      return;
-    case 'worker-gone':
       // A failure here is logged, not left to end the thread (and restart the totals with it).
-      links
-        .drained(message.workerId, LINK_DRAIN_GRACE_MS)
-        .then(() => metrics.retire(message.workerId))
-        .catch((error: unknown) =>
-          logger.error({ err: error, workerId: message.workerId }, 'retiring a worker failed'),
-        );
+      metrics
+        .setWorkers(message.workers)
+        .catch((error: unknown) => logger.error({ err: error }, 'retiring a worker failed'));
       return;
     case 'set-log-level':
       logger.level = message.level;

@@ -86,7 +86,6 @@ export async function runManager(): Promise<void> {
   const metricsHub = hub;
   // Forked workers inherit the environment: this is how they find the metrics link.
   process.env[METRICS_SOCKET_ENV] = metricsHub.socketPath;
-  supervisor.on('worker-gone', (worker) => metricsHub.workerGone(worker.id));
   supervisor.on('workers-changed', () => metricsHub.workersChanged());
 
   const finish = async () => {

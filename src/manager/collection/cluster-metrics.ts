@@ -19,8 +19,11 @@ import type { LinkEvents } from './worker-links.js';
 export interface ClusterMetricsDeps {
   /** Delivers a collection request to a worker; false if it cannot be reached. */
   send(workerId: number, message: CollectMetricsMessage): boolean;
-  /** The supervisor's workers, as the main thread last announced them. */
-  workers(): readonly WorkerRef[];
+  /**
+   * Resolves once a reaped worker's link has delivered all it will (or its grace ran out): only
+   * then are its totals carried over.
+   */
+  drained(workerId: number): Promise<void>;
   /**
    * The manager's own families for a scrape whose collection ends in `deadlineMs`. Called before
    * the requests go out, awaited once the workers are collected; a rejection fails the scrape.
@@ -42,6 +45,8 @@ export class ClusterMetrics implements LinkEvents {
   private readonly collector: MetricsCollector;
   /** Workers that handed in their final metrics: when their link closes, they left. */
   private readonly departed = new Set<number>();
+  /** The supervisor's workers, as the main thread last announced them. */
+  private workers: readonly WorkerRef[] = [];
 
   constructor(private readonly deps: ClusterMetricsDeps) {
     this.ledger = new MetricsLedger(deps.layersOff);
@@ -97,15 +102,28 @@ export class ClusterMetrics implements LinkEvents {
     else this.collector.onUnreachable(workerId);
   }
 
-  /** The worker has exited and its link has delivered all it will: carry its totals over. */
-  async retire(workerId: number): Promise<void> {
+  /**
+   * The supervisor's workers changed. One missing from the new list has been reaped: once its
+   * link has delivered all it will, its totals are carried over. This is the one route by which
+   * a departure reaches the ledger (a killed worker's and a drained one's alike). Resolves once
+   * every departed worker is retired.
+   */
+  async setWorkers(workers: readonly WorkerRef[]): Promise<void> {
+    const present = new Set(workers.map(({ id }) => id));
+    const gone = this.workers.filter(({ id }) => !present.has(id));
+    this.workers = workers;
+    await Promise.all(gone.map(({ id }) => this.retire(id)));
+  }
+
+  private async retire(workerId: number): Promise<void> {
+    await this.deps.drained(workerId);
     await this.ledger.retire(workerId);
     this.departed.delete(workerId);
     this.collector.onGone(workerId);
   }
 
   private collect(timeoutMs: number): Promise<Collection> {
-    const targets = this.deps.workers().map((worker) => ({
+    const targets = this.workers.map((worker) => ({
       ...worker,
       send: (message: CollectMetricsMessage) => this.deps.send(worker.id, message),
     }));

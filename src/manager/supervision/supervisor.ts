@@ -25,12 +25,13 @@ export { RESTART_REASONS, type RestartReason } from './lifecycle.js';
  */
 export interface SupervisorEvents {
   heartbeat: [worker: ManagedWorker, message: HeartbeatMessage, previous: HeartbeatMessage | null];
-  /** The worker has exited and every message it sent has been delivered. */
-  'worker-gone': [worker: ManagedWorker];
   restart: [slot: number, reason: RestartReason];
   /** The manager's own event loop stood still for `stalledMs` (see check()). */
   stall: [stalledMs: number];
-  /** A worker was forked, became ready, was asked to stop, or is gone: see list(). */
+  /**
+   * A worker was forked, became ready, was asked to stop, or is gone (it has exited and every
+   * message it sent has been delivered): see list().
+   */
   'workers-changed': [];
 }
 
@@ -219,7 +220,6 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   private reap(worker: ManagedWorker, exit: WorkerExit): void {
     this.workers.delete(worker.id);
     this.emit('workers-changed');
-    this.emit('worker-gone', worker);
     const log = {
       slot: worker.slot,
       workerPid: worker.pid,

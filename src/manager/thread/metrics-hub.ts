@@ -130,10 +130,6 @@ export class MetricsHub {
     this.post({ type: 'workers', workers: this.options.workers() });
   }
 
-  workerGone(workerId: number): void {
-    this.post({ type: 'worker-gone', workerId });
-  }
-
   setLogLevel(level: LogLevel): void {
     this.logLevel = level;
     this.post({ type: 'set-log-level', level });

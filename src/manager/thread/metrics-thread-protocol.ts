@@ -35,16 +35,13 @@ export interface MetricsThreadOptions {
   endpoint: EndpointOptions;
 }
 
-/** The supervisor's workers changed (forked, ready, stopping, gone): the list as it is now. */
+/**
+ * The supervisor's workers changed (forked, ready, stopping, reaped): the list as it is now. A
+ * worker missing from it has exited, and what it counted goes to the retired totals.
+ */
 export interface WorkersChanged {
   type: 'workers';
   workers: WorkerRef[];
-}
-
-/** The worker has exited: fold what it counted into the retired totals. */
-export interface WorkerGone {
-  type: 'worker-gone';
-  workerId: number;
 }
 
 export interface SetThreadLogLevel {
@@ -58,8 +55,7 @@ export interface Ping {
   pingId: number;
 }
 
-export type ToMetricsThread =
-  MainAnswer | LateCall | WorkersChanged | WorkerGone | SetThreadLogLevel | Ping;
+export type ToMetricsThread = MainAnswer | LateCall | WorkersChanged | SetThreadLogLevel | Ping;
 
 /** Both the links' socket and the endpoint are listening. */
 export interface ThreadListening {

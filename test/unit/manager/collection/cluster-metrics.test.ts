@@ -2,6 +2,8 @@
 // asked for; a manager read that fails the scrape (503) fails it. A worker that leaves during a
 // collection hands in its final metrics and then its link closes: it left, it did not fail, so
 // its slot's cluster_worker_scrape_success stays 1; a link closed without final words did fail.
+// A worker missing from the supervisor's list was reaped: once its link drained, its counts are
+// carried over (the one route of a departure to the ledger).
 import { Counter, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import {
@@ -37,7 +39,7 @@ function clusterMetrics(overrides: Partial<ClusterMetricsDeps> = {}) {
       requests.set(workerId, message);
       return true;
     },
-    workers: () => [],
+    drained: () => Promise.resolve(),
     readManager: () => Promise.resolve([gauge('manager_gauge', 1)]),
     ...overrides,
   });
@@ -48,12 +50,11 @@ function clusterMetrics(overrides: Partial<ClusterMetricsDeps> = {}) {
 async function scrapeWithLeaver(
   how: 'final words, then link closed' | 'link closed',
 ): Promise<string> {
-  const { metrics, requests } = clusterMetrics({
-    workers: () => [
-      { id: 1, slot: 0, state: 'ready' },
-      { id: 2, slot: 0, state: 'stopping' },
-    ],
-  });
+  const { metrics, requests } = clusterMetrics();
+  await metrics.setWorkers([
+    { id: 1, slot: 0, state: 'ready' },
+    { id: 2, slot: 0, state: 'stopping' },
+  ]);
   const scrape = metrics.scrape({
     timeoutMs: 5_000,
     contentType: Registry.PROMETHEUS_CONTENT_TYPE,
@@ -103,5 +104,43 @@ describe('ClusterMetrics', () => {
   it('a worker whose link closed without final words did fail it', async () => {
     const body = await scrapeWithLeaver('link closed');
     expect(body).toContain('cluster_worker_scrape_success{slot="0"} 0\n');
+  });
+
+  it('retires a reaped worker only once its link has drained, keeping its counts in the total', async () => {
+    let drain = () => undefined as void;
+    const draining: number[] = [];
+    const { metrics, requests } = clusterMetrics({
+      drained: (workerId) => {
+        draining.push(workerId);
+        return new Promise<void>((resolve) => (drain = resolve));
+      },
+    });
+    const scrape = async () => {
+      requests.clear();
+      const pending = metrics.scrape({
+        timeoutMs: 50,
+        contentType: Registry.PROMETHEUS_CONTENT_TYPE,
+      });
+      const request = requests.get(1);
+      if (request) {
+        const encoder = new MetricsEncoder(workerRegistry());
+        metrics.onReply(1, overTheWire(await encoder.encode(request.requestId, request.have)));
+      }
+      return text(await pending);
+    };
+    await metrics.setWorkers([{ id: 1, slot: 0, state: 'ready' }]);
+    expect(await scrape()).toContain('jobs_total 2\n');
+
+    let retired = false;
+    const reaped = metrics.setWorkers([]).then(() => (retired = true));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(draining).toEqual([1]);
+    expect(retired).toBe(false);
+    drain();
+    await reaped;
+    // Not asked any more, and what it counted is still in the total.
+    const after = await scrape();
+    expect(requests.size).toBe(0);
+    expect(after).toContain('jobs_total 2\n');
   });
 });

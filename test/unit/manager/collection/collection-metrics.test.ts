@@ -45,9 +45,10 @@ describe('cluster_worker_collection_failures_total', () => {
         requests.set(workerId, message);
         return true;
       },
-      workers: () => refs,
+      drained: () => Promise.resolve(),
       readManager: () => Promise.resolve([]),
     });
+    await metrics.setWorkers(refs);
 
     const scrape = async (answering: number[]) => {
       requests.clear();
@@ -76,8 +77,8 @@ describe('cluster_worker_collection_failures_total', () => {
     metrics.onFinalMetrics(4, overTheWire(await snapshotOf(workers.get(4)!.registry)));
     metrics.onLinkClosed(4);
     await checkpoint;
-    await metrics.retire(4);
-    refs.pop();
+    // Reaped: gone from the supervisor's list.
+    await metrics.setWorkers(refs.slice(0, 3));
 
     const first = await scrape([1]);
     expect(first).toContain('cluster_worker_scrape_success{slot="1"} 0\n');

@@ -168,7 +168,8 @@ class Cluster {
         worker?.inbox.push(message);
         return worker !== undefined;
       },
-      workers: () => this.live.map(({ id, slot }) => ({ id, slot, state: 'ready' as const })),
+      // A reaped worker's link has delivered everything by the time the list changes here.
+      drained: () => Promise.resolve(),
       readManager: () => Promise.resolve([]),
       layersOff: { byteCache, revalue, ownFamilies, ownMerge },
     });
@@ -180,6 +181,14 @@ class Cluster {
     const { delta, histograms, revalued } = this.off;
     const encoder = new MetricsEncoder(sim.registry, { delta, histograms, revalued });
     this.live.push({ id, slot: id % 4, sim, encoder, inbox: [] });
+    void this.announce();
+  }
+
+  /** The supervisor's list, as the main thread announces it: ready workers, the reaped gone. */
+  private announce(): Promise<void> {
+    return this.metrics.setWorkers(
+      this.live.map(({ id, slot }) => ({ id, slot, state: 'ready' as const })),
+    );
   }
 
   pick(index: number): Live | undefined {
@@ -189,7 +198,7 @@ class Cluster {
   /** SIGKILL, OOM: whatever the worker counted since its last reply is lost to everyone. */
   async kill(worker: Live): Promise<void> {
     this.live.splice(this.live.indexOf(worker), 1);
-    await this.metrics.retire(worker.id);
+    await this.announce();
     this.oracle.retire(worker.id);
   }
 

@@ -8,6 +8,7 @@ import { createLogger, type Logger } from '../../../../src/logger.js';
 import { EndpointFailedError, MetricsHub } from '../../../../src/manager/thread/metrics-hub.js';
 import type { MainCallHandlers } from '../../../../src/manager/thread/main-thread-calls.js';
 import type { StatusResponse } from '../../../../src/manager/supervision/status-types.js';
+import type { WorkerRef } from '../../../../src/manager/supervision/lifecycle.js';
 import { waitUntil } from '../../../../scripts/lib/wait.js';
 
 const FAKE_THREAD = new URL('../../../fixtures/fake-metrics-thread.mjs', import.meta.url);
@@ -17,9 +18,12 @@ const PING_INTERVAL_MS = 20;
 const WEDGED_AFTER_PINGS = 5;
 
 let hub: MetricsHub | undefined;
+/** The supervisor's workers as the hub reads them: a test sets them, then announces them. */
+let workers: WorkerRef[] = [];
 afterEach(async () => {
   await hub?.close();
   hub = undefined;
+  workers = [];
 });
 
 /** Counts the threads that called in (each stand-in calls `live` once, as it starts). */
@@ -61,7 +65,7 @@ function startHub(
         maxConnections: 10,
         maxConcurrentScrapes: 2,
       },
-      workers: () => [],
+      workers: () => workers,
     },
     calls,
     {
@@ -100,7 +104,11 @@ describe('MetricsHub', () => {
   ])('replaces a thread that %s', async (_what, trigger) => {
     const calls = handlers();
     await startHub(calls).ready();
-    hub!.workerGone(trigger);
+    // The stand-in crashes or spins when told of this worker; the thread that replaces it is
+    // told of none.
+    workers = [{ id: trigger, slot: 0, state: 'ready' }];
+    hub!.workersChanged();
+    workers = [];
     await waitUntil(() => calls.calls === 2 || undefined, 'a new thread calling in', 5_000, 10);
     expect(hub!.threadsStarted).toBe(2);
   });
