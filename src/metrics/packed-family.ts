@@ -233,64 +233,6 @@ export function packedWithValues(packed: PackedFamily, values: readonly number[]
   return { ...packed, samples };
 }
 
-/** What a family made by withValues holds: its values, and the family its samples come from. */
-interface Revalued {
-  values: readonly number[];
-  /** A family with built samples (never one made by withValues): one link, never a chain. */
-  source: MetricFamily;
-}
-
-const revalued = new WeakMap<MetricFamily, Revalued>();
-
-/**
- * The sample values of a family made by withValues, in sample order, without building its
- * samples; undefined for any other family (read its samples).
- */
-export function valuesOf(family: MetricFamily): readonly number[] | undefined {
-  return revalued.get(family)?.values;
-}
-
-/**
- * `family` with these sample values (in sample order), sharing its labels objects: what
- * unpackFamily gives for a packing of the same shape (sameShape) with those values.
- *
- * Its samples are built when first read. Under churn the ledger takes a new family like this
- * for every histogram at every scrape and only folds its values (valuesOf, family-merge.ts):
- * samples built eagerly would live until the next scrape and fill the metrics thread's old
- * generation, whose full collections run on V8's helper threads at the API's priority.
- */
-export function withValues(family: MetricFamily, values: readonly number[]): MetricFamily {
-  const source = revalued.get(family)?.source ?? family;
-  const samples = source.values;
-  if (!Array.isArray(values) || values.length !== samples.length) {
-    fail(
-      `${String((values as unknown[] | undefined)?.length)} values for ${samples.length} samples`,
-    );
-  }
-  let built: Sample[] | undefined;
-  const build = () =>
-    samples.map((sample, k) => {
-      // unpackFamily's key order; built, not spread (spreading 15k samples costs more).
-      const copy: Sample = { value: values[k]!, labels: sample.labels };
-      if (sample.metricName !== undefined) copy.metricName = sample.metricName;
-      return copy;
-    });
-  // The source's keys in their order, `values` in its place (as a spread with values replaced).
-  const result = { ...source };
-  Object.defineProperty(result, 'values', {
-    enumerable: true,
-    configurable: true,
-    get: () => (built ??= build()),
-  });
-  revalued.set(result, { values, source });
-  return result;
-}
-
-/** unpackFamily(packed) when `family` unpacked a family of the same shape (sameShape). */
-export function unpackValues(family: MetricFamily, packed: PackedFamily): MetricFamily {
-  return withValues(family, packedValues(packed));
-}
-
 function fail(why: string): never {
   throw new Error(`malformed packed family: ${why}`);
 }

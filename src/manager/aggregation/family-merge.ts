@@ -3,8 +3,8 @@
 // key, values folded in the same order with the same operations, the first sample's labels and
 // metricName kept. A sample with the same metricName and labels as the one in its place in the
 // previous input (the common case) joins that series without building its key.
-import { valuesOf } from '../../metrics/packed-family.js';
 import type { MetricFamily } from '../../metrics/snapshot.js';
+import type { FamilyInput } from './family-input.js';
 
 type Sample = MetricFamily['values'][number];
 type Labels = Sample['labels'];
@@ -34,14 +34,14 @@ export function isMergeable(aggregator: unknown): aggregator is MergeableAggrega
  * whose type changed between workers becomes two families there: too odd to mirror). Samples
  * are trusted to be getMetricsAsJSON()'s shape (labels an object), which our workers send.
  */
-export function mergesHere(inputs: readonly MetricFamily[]): boolean {
-  const head = inputs[0];
+export function mergesHere(inputs: readonly FamilyInput[]): boolean {
+  const head = inputs[0]?.layout;
   return (
     head !== undefined &&
     isMergeable(head.aggregator) &&
     typeof head.name === 'string' &&
     typeof head.help === 'string' &&
-    inputs.every((input) => input.type === head.type)
+    inputs.every(({ layout }) => layout.type === head.type)
   );
 }
 
@@ -93,8 +93,8 @@ export interface MergeLayout {
 }
 
 /** The layout of aggregate()'s merge of these inputs (all of one name); null: omitted. */
-export function mergeLayout(inputs: readonly MetricFamily[]): MergeLayout | null {
-  const head = inputs[0];
+export function mergeLayout(inputs: readonly FamilyInput[]): MergeLayout | null {
+  const head = inputs[0]?.layout;
   if (head === undefined) return null;
   const aggregator = head.aggregator;
   if (!isMergeable(aggregator)) throw new Error(`'${String(aggregator)}' is not merged here`);
@@ -107,8 +107,8 @@ export function mergeLayout(inputs: readonly MetricFamily[]): MergeLayout | null
   const seriesOfAll: number[][] = [];
   let previous: Sample[] = [];
   let previousSeries: number[] = [];
-  inputs.forEach((input, inputIndex) => {
-    const samples = input.values;
+  inputs.forEach(({ layout }, inputIndex) => {
+    const samples = layout.values;
     const seriesOf: number[] = new Array<number>(samples.length);
     for (let i = 0; i < samples.length; i += 1) {
       const sample = samples[i]!;
@@ -146,30 +146,17 @@ export function mergeLayout(inputs: readonly MetricFamily[]): MergeLayout | null
  * order, from the aggregator's start value ('first': the value of the series' first sample).
  * `inputs` must have the layout's shape (same samples in the same places).
  */
-export function mergedValues(layout: MergeLayout, inputs: readonly MetricFamily[]): number[] {
+export function mergedValues(layout: MergeLayout, inputs: readonly FamilyInput[]): number[] {
   const { aggregator, seriesOf, counts, origins } = layout;
-  if (aggregator === 'first') {
-    return origins.map(([input, sample]) => {
-      const family = inputs[input]!;
-      const raw = valuesOf(family);
-      return raw !== undefined ? raw[sample]! : family.values[sample]!.value;
-    });
-  }
+  if (aggregator === 'first')
+    return origins.map(([input, sample]) => inputs[input]!.values[sample]!);
   const { start, fold } = FOLDS[aggregator];
   const values = new Array<number>(counts.length).fill(start);
   inputs.forEach((input, inputIndex) => {
     const series = seriesOf[inputIndex]!;
-    // A re-valued family's numbers as they came, without building its samples.
-    const raw = valuesOf(input);
-    if (raw !== undefined) {
-      for (let i = 0; i < raw.length; i += 1) {
-        values[series[i]!] = fold(values[series[i]!]!, raw[i]!);
-      }
-      return;
-    }
-    const samples = input.values;
-    for (let i = 0; i < samples.length; i += 1) {
-      values[series[i]!] = fold(values[series[i]!]!, samples[i]!.value);
+    const numbers = input.values;
+    for (let i = 0; i < numbers.length; i += 1) {
+      values[series[i]!] = fold(values[series[i]!]!, numbers[i]!);
     }
   });
   if (aggregator === 'average') return values.map((value, i) => value / counts[i]!);

@@ -4,8 +4,9 @@
 // (revalueText). Families this path does not take go to prom-client itself;
 // test/unit/manager/aggregation/family-text.test.ts holds the two to the same bytes.
 import { Registry } from 'prom-client';
-import type { ContentType, MetricFamily } from '../../metrics/snapshot.js';
+import type { ContentType } from '../../metrics/snapshot.js';
 import { familyLines, linesBytes, linesText, type FamilyLines } from './exposition.js';
+import { familyOf, type FamilyInput } from './family-input.js';
 import { mergedValues, mergeLayout, mergesHere, type MergeLayout } from './family-merge.js';
 import { renderWithPromClient } from './prom-client-render.js';
 
@@ -29,11 +30,12 @@ function finish(text: string, openMetrics: boolean): string {
 
 /** Inputs: one family of the same name per part (worker, retired total, manager). */
 export async function familyText(
-  inputs: readonly MetricFamily[],
+  inputs: readonly FamilyInput[],
   contentType: ContentType,
 ): Promise<FamilyText> {
-  if (!mergesHere(inputs))
-    return { text: await renderWithPromClient(inputs, contentType), layout: null };
+  if (!mergesHere(inputs)) {
+    return { text: await renderWithPromClient(inputs.map(familyOf), contentType), layout: null };
+  }
   const merge = mergeLayout(inputs);
   if (merge === null) return { text: '', layout: null };
   const openMetrics = contentType === Registry.OPENMETRICS_CONTENT_TYPE;
@@ -42,7 +44,7 @@ export async function familyText(
     labels: sample.labels,
     metricName: sample.metricName ? sample.metricName : undefined,
   }));
-  const lines = familyLines(inputs[0]!, series, openMetrics);
+  const lines = familyLines(inputs[0]!.layout, series, openMetrics);
   const layout: TextLayout = { merge, lines, openMetrics };
   return { text: revalueText(layout, inputs), layout };
 }
@@ -51,12 +53,12 @@ export async function familyText(
  * The text of inputs that have the layout's shape: the same samples (metric names, labels) in
  * the same places, and the same name, help and type, as the inputs the layout was made from.
  */
-export function revalueText(layout: TextLayout, inputs: readonly MetricFamily[]): string {
+export function revalueText(layout: TextLayout, inputs: readonly FamilyInput[]): string {
   return finish(linesText(layout.lines, mergedValues(layout.merge, inputs)), layout.openMetrics);
 }
 
 /** revalueText's UTF-8 bytes, written without making the text (the ledger's path). */
-export function revalueBytes(layout: TextLayout, inputs: readonly MetricFamily[]): Uint8Array {
+export function revalueBytes(layout: TextLayout, inputs: readonly FamilyInput[]): Uint8Array {
   // With a sample line the text ends in a value, which finish() never trims; without one, the
   // text is the header alone.
   if (layout.lines.prefixes.length === 0) return utf8.encode(revalueText(layout, inputs));

@@ -4,37 +4,31 @@
 // what changed: a family whose inputs are the same objects as last scrape is not merged again.
 import { Registry } from 'prom-client';
 import { applyAggregationRules, isCumulative } from '../../metrics/aggregation-rules.js';
-import {
-  sameShape,
-  unpackFamily,
-  unpackValues,
-  withValues,
-  type PackedFamily,
-} from '../../metrics/packed-family.js';
+import { packedValues, sameShape, unpackFamily } from '../../metrics/packed-family.js';
 import {
   aggregate,
   snapshotOf,
   type ContentType,
-  type MetricFamily,
   type MetricsSnapshot,
 } from '../../metrics/snapshot.js';
 import type { MetricsReplyMessage } from '../../protocol.js';
+import { familyOf, inputOf, type FamilyInput } from './family-input.js';
 import { familyText, revalueBytes, type FamilyText, type TextLayout } from './family-text.js';
 import { OwnFamilies } from './own-families.js';
 import { renderWithPromClient } from './prom-client-render.js';
 
-function cumulativeOnly(snapshot: MetricsSnapshot): MetricsSnapshot {
-  return snapshot.filter(isCumulative);
+function cumulativeOnly(inputs: readonly FamilyInput[]): FamilyInput[] {
+  return inputs.filter(({ layout }) => isCumulative(layout));
 }
 
 interface Held {
   /** The collection this snapshot answered; null for final words (no delta can build on it). */
   requestId: number | null;
-  snapshot: MetricsSnapshot;
+  inputs: FamilyInput[];
 }
 
 interface Rendered {
-  inputs: MetricFamily[];
+  inputs: FamilyInput[];
   /** The family's text in UTF-8: an unchanged family is only copied again. */
   bytes: Uint8Array;
   layout: TextLayout | null;
@@ -48,19 +42,14 @@ const decoder = new TextDecoder();
 const NEWLINE = 0x0a;
 const TRAILER = { prometheus: encoder.encode('\n'), openMetrics: encoder.encode('\n# EOF\n') };
 
-function sameInputs(a: MetricFamily[], b: MetricFamily[]): boolean {
-  return a.length === b.length && a.every((family, i) => family === b[i]);
+/** The same input objects: the same bytes. */
+function sameInputs(a: readonly FamilyInput[], b: readonly FamilyInput[]): boolean {
+  return a.length === b.length && a.every((input, i) => input === b[i]);
 }
 
-/**
- * What a worker's family came from (a packing of its shape, for sameShape; values aside), and its
- * shape: one object shared by every family of that worker and name that unpacked to the same
- * samples in the same places, so that a family whose values alone changed is rendered again from
- * its last layout.
- */
-interface Origin {
-  packed: PackedFamily;
-  shape: object;
+/** The same layout objects: the same samples in the same places, re-rendered from the values. */
+function sameLayouts(a: readonly FamilyInput[], b: readonly FamilyInput[]): boolean {
+  return a.length === b.length && a.every((input, i) => input.layout === b[i]!.layout);
 }
 
 /** The ledger's optimisations, each on unless switched off (the bench's ablation rows do). */
@@ -77,10 +66,9 @@ export interface LedgerLayers {
 
 export class MetricsLedger {
   private readonly layers: LedgerLayers;
-  private retired: MetricsSnapshot = [];
+  private retired: FamilyInput[] = [];
   private readonly latest = new Map<number, Held>();
   private readonly rendered = new Map<ContentType, Map<string, Rendered>>();
-  private readonly origins = new WeakMap<MetricFamily, Origin>();
   private readonly own = new OwnFamilies();
 
   constructor(layers: Partial<LedgerLayers> = {}) {
@@ -95,7 +83,10 @@ export class MetricsLedger {
 
   /** Stores a worker's full snapshot (its final words, or a test's). */
   record(workerId: number, snapshot: MetricsSnapshot): void {
-    this.latest.set(workerId, { requestId: null, snapshot: applyAggregationRules(snapshot) });
+    this.latest.set(workerId, {
+      requestId: null,
+      inputs: applyAggregationRules(snapshot).map(inputOf),
+    });
   }
 
   /** The request id of the reply held for this worker: the base a delta may build on. */
@@ -110,59 +101,36 @@ export class MetricsLedger {
   recordReply(workerId: number, reply: MetricsReplyMessage): boolean {
     const held = this.latest.get(workerId);
     if (reply.base !== null && (held === undefined || held.requestId !== reply.base)) return false;
-    const previous = new Map(held?.snapshot.map((family) => [family.name, family]));
-    const snapshot: MetricsSnapshot = [];
+    const previous = new Map(held?.inputs.map((input) => [input.layout.name, input]));
+    const inputs: FamilyInput[] = [];
     for (const update of reply.families) {
       if ('same' in update) {
-        const family = previous.get(update.same);
-        if (family === undefined) return false;
-        snapshot.push(family);
+        const input = previous.get(update.same);
+        if (input === undefined) return false;
+        inputs.push(input);
       } else if ('revalued' in update) {
-        // The held family with new values: the worker checked the shape against the base.
+        // The held input's layout with new values: the worker checked the shape against the base.
         const prior = previous.get(update.revalued);
-        const origin = prior === undefined ? undefined : this.origins.get(prior);
-        if (origin === undefined) return false;
-        let family: MetricFamily;
-        try {
-          family = withValues(prior!, update.values);
-        } catch {
-          return false;
-        }
-        this.origins.set(family, origin);
-        snapshot.push(family);
+        const { values } = update;
+        if (prior?.packed == null || !Array.isArray(values)) return false;
+        if (values.length !== prior.values.length) return false;
+        inputs.push({ layout: prior.layout, values, packed: prior.packed });
       } else {
-        const prior = previous.get(update.packed.name);
-        const before = prior === undefined ? undefined : this.origins.get(prior);
-        const sameAsBefore = before !== undefined && sameShape(before.packed, update.packed);
-        const shape = sameAsBefore ? before.shape : {};
-        let family: MetricFamily;
+        const { packed } = update;
+        const prior = previous.get(packed.name);
         try {
-          // Same shape: the held family's samples with the new values (its labels shared).
-          family = sameAsBefore ? unpackValues(prior!, update.packed) : unpackFamily(update.packed);
+          if (prior?.packed != null && sameShape(prior.packed, packed)) {
+            inputs.push({ layout: prior.layout, values: packedValues(packed), packed });
+          } else {
+            const [layout] = applyAggregationRules([unpackFamily(packed)]);
+            inputs.push({ layout: layout!, values: packedValues(packed), packed });
+          }
         } catch {
           return false; // A reply that cannot be read is no reply: the worker counts as silent.
         }
-        for (const ruled of applyAggregationRules([family])) {
-          this.origins.set(ruled, { packed: update.packed, shape });
-          snapshot.push(ruled);
-        }
       }
     }
-    this.latest.set(workerId, { requestId: reply.requestId, snapshot });
-    return true;
-  }
-
-  private shapeOf(family: MetricFamily): object | undefined {
-    return this.origins.get(family)?.shape ?? this.own.shapes.get(family);
-  }
-
-  /** Whether every input has the shape of the one in its place before. */
-  private sameShapes(before: MetricFamily[], now: MetricFamily[]): boolean {
-    if (before.length !== now.length) return false;
-    for (let i = 0; i < now.length; i += 1) {
-      const shape = this.shapeOf(now[i]!);
-      if (shape === undefined || shape !== this.shapeOf(before[i]!)) return false;
-    }
+    this.latest.set(workerId, { requestId: reply.requestId, inputs });
     return true;
   }
 
@@ -171,7 +139,8 @@ export class MetricsLedger {
     const last = this.latest.get(workerId);
     this.latest.delete(workerId);
     if (!last) return;
-    this.retired = await snapshotOf(aggregate([this.retired, cumulativeOnly(last.snapshot)]));
+    const parts = [this.retired, cumulativeOnly(last.inputs)].map((part) => part.map(familyOf));
+    this.retired = (await snapshotOf(aggregate(parts))).map(inputOf);
   }
 
   /** The whole cluster as exposition text (renderBytes, decoded): for tests and the bench. */
@@ -200,19 +169,19 @@ export class MetricsLedger {
     contentType: ContentType,
     allocate: AllocateBody = (byteLength) => new Uint8Array(byteLength),
   ): Promise<Uint8Array> {
-    const byName = new Map<string, MetricFamily[]>();
-    const add = (family: MetricFamily) => {
-      const list = byName.get(family.name);
-      if (list) list.push(family);
-      else byName.set(family.name, [family]);
+    const byName = new Map<string, FamilyInput[]>();
+    const add = (input: FamilyInput) => {
+      const list = byName.get(input.layout.name);
+      if (list) list.push(input);
+      else byName.set(input.layout.name, [input]);
     };
     this.retired.forEach(add);
     for (const [workerId, held] of this.latest) {
-      (answered.has(workerId) ? held.snapshot : cumulativeOnly(held.snapshot)).forEach(add);
+      (answered.has(workerId) ? held.inputs : cumulativeOnly(held.inputs)).forEach(add);
     }
     const own = this.layers.ownFamilies
       ? this.own.inputs(extra)
-      : extra.map((family): MetricFamily => ({ ...family, aggregator: 'first' }));
+      : extra.map((family) => inputOf({ ...family, aggregator: 'first' }));
     own.forEach(add);
 
     const previous = this.rendered.get(contentType) ?? new Map<string, Rendered>();
@@ -223,13 +192,13 @@ export class MetricsLedger {
       const { byteCache, revalue, ownMerge } = this.layers;
       if (byteCache && entry !== undefined && sameInputs(entry.inputs, inputs)) {
         // Nothing changed: the same bytes.
-      } else if (revalue && entry?.layout && this.sameShapes(entry.inputs, inputs)) {
+      } else if (revalue && entry?.layout && sameLayouts(entry.inputs, inputs)) {
         entry = { inputs, bytes: revalueBytes(entry.layout, inputs), layout: entry.layout };
       } else {
         // One family rendered alone, without the document's trailer: joined again below.
         const { text, layout }: FamilyText = ownMerge
           ? await familyText(inputs, contentType)
-          : { text: await renderWithPromClient(inputs, contentType), layout: null };
+          : { text: await renderWithPromClient(inputs.map(familyOf), contentType), layout: null };
         entry = { inputs, bytes: encoder.encode(text), layout };
       }
       next.set(name, entry);

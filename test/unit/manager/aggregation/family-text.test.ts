@@ -12,7 +12,7 @@ import {
   revalueBytes,
   revalueText,
 } from '../../../../src/manager/aggregation/family-text.js';
-import { withValues } from '../../../../src/metrics/packed-family.js';
+import { inputOf, type FamilyInput } from '../../../../src/manager/aggregation/family-input.js';
 import { renderWithPromClient } from '../../../../src/manager/aggregation/prom-client-render.js';
 import type { MetricFamily } from '../../../../src/metrics/snapshot.js';
 
@@ -186,12 +186,13 @@ describe('familyText: the ledger’s merge and renderer against prom-client', ()
   it('prints what aggregate(parts).metrics() prints, in both formats', async () => {
     await fc.assert(
       fc.asyncProperty(scenario, async (s) => {
-        const inputs = inputsOf(s);
+        const families = inputsOf(s);
+        const inputs = families.map(inputOf);
         // Held to prom-client on its own path, not on the fallback to prom-client.
         expect(mergesHere(inputs)).toBe(true);
         for (const contentType of FORMATS) {
           const ours = (await familyText(inputs, contentType)).text;
-          const reference = await renderWithPromClient(inputs, contentType);
+          const reference = await renderWithPromClient(families, contentType);
           expect(ours).toBe(reference);
         }
       }),
@@ -206,20 +207,24 @@ describe('familyText: the ledger’s merge and renderer against prom-client', ()
       fc.asyncProperty(revalued, async ([s, newValues]) => {
         const before = inputsOf(s);
         let k = 0;
-        // Every other input the way the ledger makes it (withValues: its numbers are folded
-        // as they came, its samples never built), the others with samples of their own.
-        const after = before.map((family, i) => {
+        // Every other input the way the ledger makes it (the old layout, whose sample values
+        // are stale, with the new numbers), the others with samples of their own.
+        const afterFamilies = before.map((family) => {
           const values = family.values.map(() => newValues[k++ % newValues.length]!);
-          if (i % 2 === 0) return withValues(family, values);
           return {
             ...family,
             values: family.values.map((sample, j) => ({ ...sample, value: values[j]! })),
           };
         });
+        const after = afterFamilies.map((family, i): FamilyInput =>
+          i % 2 === 0
+            ? { layout: before[i]!, values: family.values.map((x) => x.value), packed: null }
+            : inputOf(family),
+        );
         for (const contentType of FORMATS) {
-          const { layout } = await familyText(before, contentType);
+          const { layout } = await familyText(before.map(inputOf), contentType);
           if (layout === null) continue; // omitted: nothing to print again
-          const reference = await renderWithPromClient(after, contentType);
+          const reference = await renderWithPromClient(afterFamilies, contentType);
           expect(revalueText(layout, after)).toBe(reference);
           // The ledger's bytes, written without the text: the same as the text in UTF-8.
           expect(Buffer.from(revalueBytes(layout, after))).toEqual(Buffer.from(reference, 'utf8'));
@@ -237,11 +242,12 @@ describe('familyText: the ledger’s merge and renderer against prom-client', ()
       aggregator: 'sum',
       values: [{ value: 1, labels: {} }],
     });
-    const inputs = [input('counter'), input('gauge')];
+    const families = [input('counter'), input('gauge')];
+    const inputs = families.map(inputOf);
     expect(mergesHere(inputs)).toBe(false);
     for (const contentType of FORMATS) {
       expect((await familyText(inputs, contentType)).text).toBe(
-        await renderWithPromClient(inputs, contentType),
+        await renderWithPromClient(families, contentType),
       );
     }
   });
@@ -254,8 +260,8 @@ describe('familyText: the ledger’s merge and renderer against prom-client', ()
       aggregator: 'median' as MetricFamily['aggregator'],
       values: [{ value: 1, labels: {} }],
     };
-    expect(mergesHere([family])).toBe(false);
-    await expect(familyText([family], Registry.PROMETHEUS_CONTENT_TYPE)).rejects.toThrow(
+    expect(mergesHere([inputOf(family)])).toBe(false);
+    await expect(familyText([inputOf(family)], Registry.PROMETHEUS_CONTENT_TYPE)).rejects.toThrow(
       /not a defined aggregator/,
     );
   });

@@ -1,0 +1,29 @@
+// One part's family as the ledger holds it and the merge takes it (a worker's, the retired total,
+// the manager's own): a layout and its values. Inputs that share a layout object have the same
+// samples in the same places; that identity is the ledger's one notion of "same shape", and a
+// family whose values alone changed is a new input on the old layout, never a rebuilt family.
+import type { PackedFamily } from '../../metrics/packed-family.js';
+import type { MetricFamily } from '../../metrics/snapshot.js';
+
+export interface FamilyInput {
+  /** The head and each sample's metric name and labels; its sample values are not read. */
+  layout: MetricFamily;
+  /** The numbers, in sample order. */
+  values: readonly number[];
+  /** The packing this input came from, to check the next one's shape against; null: none. */
+  packed: PackedFamily | null;
+}
+
+/** A family with samples of its own, as an input with a layout of its own. */
+export function inputOf(family: MetricFamily): FamilyInput {
+  return { layout: family, values: family.values.map((sample) => sample.value), packed: null };
+}
+
+/** The input as a plain family (for prom-client, which reads samples): built, never cached. */
+export function familyOf(input: FamilyInput): MetricFamily {
+  const { layout, values } = input;
+  return {
+    ...layout,
+    values: layout.values.map((sample, k) => ({ ...sample, value: values[k]! })),
+  };
+}
