@@ -1,13 +1,12 @@
 // Row 9: what each optimisation layer of the scrape path buys. In this process (no IPC, no other
 // processes), the worker app's registry (as run-worker.ts builds it) in 2 simulated workers and
-// the manager's own families go through the service's encoder, JSON, ledger and body buffers,
+// the manager's own families go through the service's encoder, JSON and ledger,
 // with every layer on and with one layer off, interleaved round by round, at the default
 // registry and with 1,000 synthetic label sets idle and churning. A scrape's latency = the
 // slower worker (encode + JSON.stringify) + the manager (JSON.parse, recordReply, renderBytes);
 // the metrics thread's CPU = process.cpuUsage() around the manager's part.
 import { performance } from 'node:perf_hooks';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { BodyBuffers } from '../../src/manager/endpoint/body-buffers.js';
 import { MetricsLedger, type LedgerLayers } from '../../src/manager/aggregation/metrics-ledger.js';
 import { isGaugeNamedLikeCounter } from '../../src/metrics/aggregation-rules.js';
 import { registerBuildInfo } from '../../src/metrics/build-info.js';
@@ -34,8 +33,6 @@ interface Variant {
   name: string;
   encoder?: Partial<EncoderLayers>;
   ledger?: Partial<LedgerLayers>;
-  /** Bodies in fresh arrays instead of reused buffers (body-buffers.ts). */
-  freshBodies?: true;
   /** The cases the layer exists for: it earns its place if it buys enough in one of them. */
   for: CaseName[];
 }
@@ -56,13 +53,11 @@ const VARIANTS: Variant[] = [
   { name: 'revalue', ledger: { revalue: false }, for: ['1,000 churn'] },
   { name: 'ownFamilies', ledger: { ownFamilies: false }, for: ['default'] },
   { name: 'ownMerge', ledger: { ownMerge: false }, for: ['1,000 churn'] },
-  { name: 'bodyBuffers', freshBodies: true, for: ['1,000 idle', '1,000 churn'] },
 ];
 
 interface Sim {
   workers: { encoder: MetricsEncoder; synthetic: SyntheticHandle; registry: Registry }[];
   ledger: MetricsLedger;
-  bodies: BodyBuffers | null;
 }
 
 /** One scrape's figures, milliseconds. */
@@ -93,7 +88,6 @@ function sim(labelSets: number, variant: Variant): Sim {
       return { registry, synthetic, encoder: new MetricsEncoder(registry, variant.encoder) };
     }),
     ledger: new MetricsLedger(variant.ledger),
-    bodies: variant.freshBodies ? null : new BodyBuffers(),
   };
 }
 
@@ -127,13 +121,9 @@ async function scrape(s: Sim, churn: boolean, manager: Registry): Promise<Sample
     }
   });
   const answered = new Set(texts.map((_, id) => id));
-  const bodies = s.bodies;
-  const body = await s.ledger.renderBytes(answered, own, PROM, (n) =>
-    bodies ? bodies.take(n) : new Uint8Array(n),
-  );
+  await s.ledger.renderBytes(answered, own, PROM);
   const threadCpuMs = cpuMs(cpu);
   const latencyMs = slowestMs + performance.now() - start;
-  bodies?.giveBack(body.buffer as ArrayBuffer);
   return { latencyMs, threadCpuMs, workerCpuMs };
 }
 

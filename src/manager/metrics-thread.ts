@@ -8,7 +8,6 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { Registry } from 'prom-client';
 import { createLogger } from '../logger.js';
 import { snapshotOf, type MetricsSnapshot } from '../metrics/snapshot.js';
-import { BodyBuffers } from './endpoint/body-buffers.js';
 import { answerClientError } from './endpoint/client-error.js';
 import { ClusterMetrics } from './collection/cluster-metrics.js';
 import { createManagerServer } from './endpoint/http-server.js';
@@ -99,7 +98,6 @@ port.on('message', (message: ToMetricsThread) => {
 const server = createManagerServer({
   control: calls,
   metrics,
-  bodies: new BodyBuffers(),
   endpoint,
   logger,
 });

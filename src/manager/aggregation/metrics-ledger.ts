@@ -34,9 +34,6 @@ interface Rendered {
   layout: TextLayout | null;
 }
 
-/** Gives the bytes a body is written into: at least `byteLength` long. */
-export type AllocateBody = (byteLength: number) => Uint8Array;
-
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const NEWLINE = 0x0a;
@@ -160,14 +157,12 @@ export class MetricsLedger {
    *
    * Each family is kept as UTF-8 bytes and copied into the body, never joined into one string:
    * one non-ASCII HELP would make the whole joined string two-byte. A re-valued family's bytes
-   * are written from its encoded lines and new values (exposition.ts linesBytes). The body comes
-   * from `allocate`, so the metrics thread can reuse the buffers of responses that have gone out.
+   * are written from its encoded lines and new values (exposition.ts linesBytes).
    */
   async renderBytes(
     answered: ReadonlySet<number>,
     extra: MetricsSnapshot,
     contentType: ContentType,
-    allocate: AllocateBody = (byteLength) => new Uint8Array(byteLength),
   ): Promise<Uint8Array> {
     const byName = new Map<string, FamilyInput[]>();
     const add = (input: FamilyInput) => {
@@ -205,7 +200,7 @@ export class MetricsLedger {
       if (entry.bytes.length !== 0) parts.push(entry);
     }
     this.rendered.set(contentType, next);
-    return writeDocument(parts, contentType === Registry.OPENMETRICS_CONTENT_TYPE, allocate);
+    return writeDocument(parts, contentType === Registry.OPENMETRICS_CONTENT_TYPE);
   }
 }
 
@@ -213,16 +208,12 @@ export class MetricsLedger {
  * The families' texts as one document: separated by a blank line (Prometheus text) or a newline
  * (OpenMetrics), then the trailer, `\n` or `\n# EOF\n`: the bytes of prom-client's metrics().
  */
-function writeDocument(
-  parts: readonly Rendered[],
-  openMetrics: boolean,
-  allocate: AllocateBody,
-): Uint8Array {
+function writeDocument(parts: readonly Rendered[], openMetrics: boolean): Uint8Array {
   const separator = openMetrics ? 1 : 2;
   const trailer = openMetrics ? TRAILER.openMetrics : TRAILER.prometheus;
   let byteLength = trailer.length + separator * Math.max(0, parts.length - 1);
   for (const part of parts) byteLength += part.bytes.length;
-  const body = allocate(byteLength).subarray(0, byteLength);
+  const body = new Uint8Array(byteLength);
   let offset = 0;
   parts.forEach((part, i) => {
     if (i > 0) {

@@ -6,11 +6,7 @@
 import { isGaugeNamedLikeCounter } from '../../metrics/aggregation-rules.js';
 import type { ContentType, MetricsSnapshot } from '../../metrics/snapshot.js';
 import type { CollectMetricsMessage, MetricsReplyMessage } from '../../protocol.js';
-import {
-  MetricsLedger,
-  type AllocateBody,
-  type LedgerLayers,
-} from '../aggregation/metrics-ledger.js';
+import { MetricsLedger, type LedgerLayers } from '../aggregation/metrics-ledger.js';
 import type { WorkerRef } from '../supervision/lifecycle.js';
 import { CollectionMetrics } from './collection-metrics.js';
 import { MetricsCollector, type Collection } from './collector.js';
@@ -55,8 +51,8 @@ export class ClusterMetrics implements LinkEvents {
     );
   }
 
-  /** The exposition, UTF-8, in bytes from `allocate` (a fresh array unless given). */
-  async scrape(request: ScrapeRequest, allocate?: AllocateBody): Promise<Uint8Array> {
+  /** The exposition, UTF-8. */
+  async scrape(request: ScrapeRequest): Promise<Uint8Array> {
     // Asked first, so the main thread reads its own while the workers encode; marked handled
     // now, as it may reject before the collection ends.
     const manager = this.deps.readManager(request.timeoutMs);
@@ -66,7 +62,7 @@ export class ClusterMetrics implements LinkEvents {
     const own = [...(await manager), ...(await this.collectionMetrics.snapshot(collection))].filter(
       (family) => !isGaugeNamedLikeCounter(family),
     );
-    return this.ledger.renderBytes(collection.answered, own, request.contentType, allocate);
+    return this.ledger.renderBytes(collection.answered, own, request.contentType);
   }
 
   /**

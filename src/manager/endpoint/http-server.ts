@@ -17,7 +17,6 @@ import {
 import { checkAdminAuth } from './admin-auth.js';
 import { capConnections } from './connection-cap.js';
 import type { ScrapeRequest } from '../collection/cluster-metrics.js';
-import type { BodyBuffers } from './body-buffers.js';
 import { collectTimeoutMs, negotiateContentType } from './scrape-request.js';
 import type { MainThreadCalls } from '../thread/main-thread-calls.js';
 import type { EndpointOptions } from '../thread/metrics-thread-protocol.js';
@@ -33,13 +32,8 @@ export interface ManagerServerDeps {
    */
   control: Pick<MainThreadCalls, 'call'>;
   metrics: {
-    scrape(
-      request: ScrapeRequest,
-      allocate: (byteLength: number) => Uint8Array,
-    ): Promise<Uint8Array>;
+    scrape(request: ScrapeRequest): Promise<Uint8Array>;
   };
-  /** Where scrape bodies are written; a body's buffer is given back once its response closed. */
-  bodies: Pick<BodyBuffers, 'take' | 'giveBack'>;
   endpoint: EndpointOptions;
   logger: Logger;
 }
@@ -105,7 +99,7 @@ function parse<T>(schema: z.ZodMiniType<T>, value: unknown): T {
 }
 
 export function createManagerServer(deps: ManagerServerDeps): http.Server {
-  const { control, metrics, bodies, endpoint, logger } = deps;
+  const { control, metrics, endpoint, logger } = deps;
 
   const requireAdmin = (req: http.IncomingMessage) => {
     const auth = checkAdminAuth(endpoint.adminToken, req.headers.authorization);
@@ -132,12 +126,7 @@ export function createManagerServer(deps: ManagerServerDeps): http.Server {
           endpoint.collectTimeoutMs,
           req.headers['x-prometheus-scrape-timeout-seconds'],
         );
-        const body = await metrics.scrape({ contentType, timeoutMs }, (n) => bodies.take(n));
-        // Closed: the body is with the kernel or the connection is gone, so its buffer may be
-        // written again. A scraper gone while the body was made has closed already.
-        const release = () => bodies.giveBack(body.buffer as ArrayBuffer);
-        if (res.destroyed) return release();
-        res.once('close', release);
+        const body = await metrics.scrape({ contentType, timeoutMs });
         res.writeHead(200, {
           'Content-Type': contentType,
           'Content-Length': body.byteLength,

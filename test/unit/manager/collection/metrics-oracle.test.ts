@@ -8,7 +8,6 @@
 import fc from 'fast-check';
 import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { BodyBuffers } from '../../../../src/manager/endpoint/body-buffers.js';
 import type { LedgerLayers } from '../../../../src/manager/aggregation/metrics-ledger.js';
 import { ClusterMetrics } from '../../../../src/manager/collection/cluster-metrics.js';
 import type { CollectMetricsMessage, MetricsReplyMessage } from '../../../../src/protocol.js';
@@ -154,7 +153,6 @@ type LayersOff = Partial<EncoderLayers & LedgerLayers>;
 
 /** The metrics thread's core and the oracle, driven by the same events. */
 class Cluster {
-  private readonly bodies = new BodyBuffers();
   readonly metrics: ClusterMetrics;
   readonly oracle = new MetricsOracle();
   readonly live: Live[] = [];
@@ -213,18 +211,13 @@ class Cluster {
 
   /** One collection, shared by a Prometheus-text and an OpenMetrics scrape. */
   async scrape(behaviours: Behaviour[]): Promise<void> {
-    // Bodies are written into reused buffers, as in the metrics thread: bytes left over from a
-    // longer document before must not show.
     const scrapes = FORMATS.map((contentType) =>
-      this.metrics.scrape({ timeoutMs: TIMEOUT_MS, contentType }, (byteLength) =>
-        this.bodies.take(byteLength),
-      ),
+      this.metrics.scrape({ timeoutMs: TIMEOUT_MS, contentType }),
     );
     const { late, answered, slotSuccess } = await this.answer(behaviours);
     await vi.advanceTimersByTimeAsync(TIMEOUT_MS + 1);
     const bodies = await Promise.all(scrapes);
     const texts = bodies.map((body) => new TextDecoder().decode(body));
-    for (const body of bodies) this.bodies.giveBack(body.buffer as ArrayBuffer);
     // Too late: the collection is over, the reply must change nothing.
     for (const [worker, reply] of late) this.metrics.onReply(worker.id, overTheWire(reply));
 
