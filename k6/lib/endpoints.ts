@@ -170,8 +170,6 @@ export const ENDPOINTS = {
   }),
 } as const satisfies Record<string, Endpoint>;
 
-export type EndpointKey = keyof typeof ENDPOINTS;
-
 /** Every endpoint, in a stable order, side-effect-free ones first and the reload last. */
 export const ALL_ENDPOINTS: readonly Endpoint[] = Object.values(ENDPOINTS);
 

@@ -58,7 +58,3 @@ export function reloadComplete(before: StatusSnapshot, now: StatusSnapshot): boo
     now.workers.every((w) => w.state === 'ready' && !oldPids.has(w.pid))
   );
 }
-
-export function readyCount(status: StatusSnapshot): number {
-  return status.workers.filter((w) => w.state === 'ready').length;
-}

@@ -1,6 +1,6 @@
 // A scenario's limits (lib/scenarios.ts) as k6 thresholds.
 import type { Options, Threshold } from 'k6/options';
-import { SLO_LIMITS, ZERO_FAILURE_LIMITS, type Limits } from './scenarios.ts';
+import type { Limits } from './scenarios.ts';
 
 export type Thresholds = NonNullable<Options['thresholds']>;
 
@@ -16,12 +16,6 @@ export function limitThresholds(limits: Limits): Thresholds {
     checks: [zero ? 'rate>=1' : `rate>${1 - limits.maxErrorRate}`],
   };
 }
-
-/** The SLOs: load, stress, spike, soak. */
-export const SLO_THRESHOLDS: Thresholds = limitThresholds(SLO_LIMITS);
-
-/** Zero tolerance: not one failed request, not one failed check (reload, smoke). */
-export const ZERO_FAILURE_THRESHOLDS: Thresholds = limitThresholds(ZERO_FAILURE_LIMITS);
 
 /** Merges threshold maps; for a metric in several, all expressions apply. */
 export function thresholds(...maps: Thresholds[]): Thresholds {

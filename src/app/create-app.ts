@@ -8,11 +8,9 @@ import { routeFallback } from './route-fallback.js';
 import { createRouter } from './routes.js';
 import type { AppDeps } from './types.js';
 
-export type { AppDeps, Lifecycle } from './types.js';
+export type { AppDeps } from './types.js';
 export type { AppState } from './context.js';
-export { BODY_LIMIT_BYTES } from './json-body.js';
-export { REQUEST_ID_HEADER } from './request-id.js';
-export { SECURITY_HEADERS, secureResponseClass } from './security-headers.js';
+export { secureResponseClass } from './security-headers.js';
 export { handleClientError } from './client-error.js';
 export { handleExpectations } from './expectations.js';
 

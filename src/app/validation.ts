@@ -120,8 +120,6 @@ export function validateHelloQuery(query: Readonly<Record<string, unknown>>): He
   }
   return validate(helloQuery, query, 'query');
 }
-export type WorkQuery = z.output<typeof workQuery>;
-export type DelayQuery = z.output<typeof delayQuery>;
 export type HashBody = z.output<typeof hashBody>;
 
 /** The first problem zod found, as a 400 naming the offending field. */

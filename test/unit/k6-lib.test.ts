@@ -10,9 +10,11 @@ import {
   LOAD,
   RELOAD,
   SLO,
+  SLO_LIMITS,
   SMOKE,
   SPIKE,
   STRESS,
+  ZERO_FAILURE_LIMITS,
 } from '../../k6/lib/scenarios.js';
 import { parseStatus, reloadComplete } from '../../k6/lib/status.js';
 
@@ -29,8 +31,7 @@ interface ConfigModule {
 }
 
 interface ThresholdsModule {
-  SLO_THRESHOLDS: Record<string, unknown[]>;
-  ZERO_FAILURE_THRESHOLDS: Record<string, unknown[]>;
+  limitThresholds(limits: { maxErrorRate: number; p99FastMs: number }): Record<string, unknown[]>;
 }
 
 interface SummaryModule {
@@ -116,12 +117,13 @@ describe('k6/lib/scenarios.ts and thresholds.ts', () => {
 
   it('states the SLOs as k6 thresholds; zero tolerance means not one failure', async () => {
     const t = await load<ThresholdsModule>('thresholds.ts');
-    expect(t.SLO_THRESHOLDS).toEqual({
+    // The SLOs (load, stress, spike, soak), and zero tolerance (reload, smoke).
+    expect(t.limitThresholds(SLO_LIMITS)).toEqual({
       http_req_failed: [`rate<${SLO.maxErrorRate}`],
       'http_req_duration{expected_latency:fast}': [`p(99)<${SLO.p99FastMs}`],
       checks: ['rate>0.999'],
     });
-    expect(t.ZERO_FAILURE_THRESHOLDS).toEqual({
+    expect(t.limitThresholds(ZERO_FAILURE_LIMITS)).toEqual({
       http_req_failed: ['rate<=0'],
       'http_req_duration{expected_latency:fast}': [`p(99)<${SLO.p99FastMs}`],
       checks: ['rate>=1'],

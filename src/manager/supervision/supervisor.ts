@@ -17,7 +17,7 @@ import { judge } from './verdict.js';
 import type { StatusResponse } from './status-types.js';
 import type { ForkWorker } from './worker-handle.js';
 
-export { RESTART_REASONS, type RestartReason } from './lifecycle.js';
+export type { RestartReason } from './lifecycle.js';
 
 /**
  * What the supervisor announces (as Node's cluster announces a worker's life): the rest of the
