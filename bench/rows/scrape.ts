@@ -2,8 +2,9 @@
 // for each worker count and synthetic series level, idle (label sets observed once) and churn
 // (every label set re-observed every 50 ms, so each scrape finds all of them changed). For every
 // case both clusters are up at once and scraped in alternation (ABBA), sequentially, after a
-// warm-up; both fixtures run under the same loader (tsx) with the same worker registries
-// (default metrics, the http histogram, the synthetic histogram and its churn timer).
+// warm-up; both fixtures run under the same loader (tsx) and serve the same content: the same
+// worker registries (default metrics, the http metrics, the synthetic histogram and its churn
+// timer) and the manager's own families (stock: stock-primary-metrics.ts), but a few.
 import { performance } from 'node:perf_hooks';
 import {
   parsePhasesLine,
@@ -407,8 +408,11 @@ export async function scrapeRows(ctx: BenchContext): Promise<RowOutcome & { char
   const notes = [
     `Row 4: ${options.scrapes} sequential scrapes per side after ${options.warmupScrapes} warm-up, ` +
       'ours and stock alternating, both clusters up at once; ratio = stock median / ours median ' +
-      '(above 1: ours is faster). "Samples" counts the non-comment lines of the body; ours includes ' +
-      "the manager's own cluster_* and process metrics, which stock does not have. " +
+      '(above 1: ours is faster). "Samples" counts the non-comment lines of the body. Both sides ' +
+      "serve the manager's own families (stock's primary: prom-client's default metrics under " +
+      'cluster_manager_ and the cluster_* families it can know); ours alone has the per-slot ' +
+      'heartbeat gauges (5 per worker), cluster_manager_stalls_total and _scrape_success, stock ' +
+      "alone prom-client's 6 nodejs_active_*_total gauges; GC kinds seen differ run to run. " +
       'Idle: the synthetic label sets are observed once, so only the default and http metrics change ' +
       `between scrapes. Churn: every worker (both fixtures) re-observes every label set every ` +
       `${SYNTHETIC_CHURN_INTERVAL_MS} ms, and every scrape (both sides) waits ${CHURN_PAUSE_MS} ms ` +
