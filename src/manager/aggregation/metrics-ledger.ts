@@ -4,7 +4,7 @@
 // what changed: a family whose inputs are the same objects as last scrape is not merged again.
 import { Registry } from 'prom-client';
 import { applyAggregationRules, isCumulative } from '../../metrics/aggregation-rules.js';
-import { packedValues, sameShape, unpackFamily } from '../../metrics/packed-family.js';
+import { unpackFamily } from '../../metrics/packed-family.js';
 import {
   aggregate,
   snapshotOf,
@@ -12,7 +12,7 @@ import {
   type MetricsSnapshot,
 } from '../../metrics/snapshot.js';
 import type { MetricsReplyMessage } from '../../protocol.js';
-import { familyOf, inputOf, type FamilyInput } from './family-input.js';
+import { familyOf, inputOf, inputOfPacked, type FamilyInput } from './family-input.js';
 import { familyText, revalueBytes, type FamilyText, type TextLayout } from './family-text.js';
 import { OwnFamilies } from './own-families.js';
 import { renderWithPromClient } from './prom-client-render.js';
@@ -114,14 +114,13 @@ export class MetricsLedger {
         inputs.push({ layout: prior.layout, values, packed: prior.packed });
       } else {
         const { packed } = update;
-        const prior = previous.get(packed.name);
         try {
-          if (prior?.packed != null && sameShape(prior.packed, packed)) {
-            inputs.push({ layout: prior.layout, values: packedValues(packed), packed });
-          } else {
-            const [layout] = applyAggregationRules([unpackFamily(packed)]);
-            inputs.push({ layout: layout!, values: packedValues(packed), packed });
-          }
+          inputs.push(
+            inputOfPacked(packed, previous.get(packed.name), (p) => {
+              const [layout] = applyAggregationRules([unpackFamily(p)]);
+              return layout!;
+            }),
+          );
         } catch {
           return false; // A reply that cannot be read is no reply: the worker counts as silent.
         }

@@ -3,15 +3,9 @@
 // each is packed (a copy: prom-client updates its samples in place) and compared with the last
 // scrape's packing. The same content gives back the last input (its bytes reused), the same
 // shape the last layout with new values (re-rendered from it), anything else a new layout.
-import {
-  packedValues,
-  packFamily,
-  samePacked,
-  sameShape,
-  unpackFamily,
-} from '../../metrics/packed-family.js';
+import { packFamily, samePacked, unpackFamily } from '../../metrics/packed-family.js';
 import type { MetricsSnapshot } from '../../metrics/snapshot.js';
-import type { FamilyInput } from './family-input.js';
+import { inputOfPacked, type FamilyInput } from './family-input.js';
 
 type Packed = FamilyInput & { packed: NonNullable<FamilyInput['packed']> };
 
@@ -24,11 +18,10 @@ export class OwnFamilies {
     const inputs = extra.map((family) => {
       const packed = packFamily({ ...family, aggregator: 'first' });
       const seen = this.last.get(family.name);
-      let input: Packed;
-      if (seen !== undefined && samePacked(seen.packed, packed)) input = seen;
-      else if (seen !== undefined && sameShape(seen.packed, packed)) {
-        input = { layout: seen.layout, values: packedValues(packed), packed };
-      } else input = { layout: unpackFamily(packed), values: packedValues(packed), packed };
+      const input =
+        seen !== undefined && samePacked(seen.packed, packed)
+          ? seen
+          : inputOfPacked(packed, seen, unpackFamily);
       next.set(family.name, input);
       return input;
     });
