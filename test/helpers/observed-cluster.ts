@@ -30,7 +30,11 @@ export interface ObservedCluster {
 }
 
 /** Starts the cluster and a Prometheus scraping it before the suite; stops both after it. */
-export function observedCluster(options: StartOptions = {}, interval = '1s'): ObservedCluster {
+export function observedCluster(
+  options: StartOptions = {},
+  interval = '1s',
+  features: string[] = [],
+): ObservedCluster {
   let cluster: ClusterHandle | undefined;
   let prometheus: PrometheusHandle | undefined;
   beforeAll(async () => {
@@ -38,6 +42,7 @@ export function observedCluster(options: StartOptions = {}, interval = '1s'): Ob
     prometheus = await startPrometheus({
       target: `127.0.0.1:${cluster.metricsPort}`,
       interval,
+      features,
     });
   }, 60_000);
   afterAll(async () => {

@@ -28,6 +28,8 @@ export interface PrometheusHandle {
   startedAt: number;
   query(expr: string, time?: number): Promise<Sample[]>;
   queryRange(expr: string, start: number, end: number, stepSeconds: number): Promise<RangeSeries[]>;
+  /** The exemplars stored for the series `expr` selects, observed between start and end. */
+  queryExemplars(expr: string, start: number, end: number): Promise<SeriesExemplars[]>;
   /** Polls `expr` until `accept` returns true for its result (or the deadline passes). */
   waitFor(
     expr: string,
@@ -46,6 +48,14 @@ export interface StartPrometheusOptions {
   interval?: string;
   binary?: string;
   readyTimeoutMs?: number;
+  /** --enable-feature flags, e.g. exemplar-storage. */
+  features?: string[];
+}
+
+/** One series' exemplars as /api/v1/query_exemplars returns them. */
+export interface SeriesExemplars {
+  seriesLabels: Record<string, string>;
+  exemplars: { labels: Record<string, string>; value: string; timestamp: number }[];
 }
 
 export class PrometheusQueryError extends Error {
@@ -79,6 +89,7 @@ export async function startPrometheus(options: StartPrometheusOptions): Promise<
       '--storage.tsdb.retention.time=1d',
       `--web.listen-address=${address}`,
       '--log.level=info',
+      ...(options.features ?? []).map((feature) => `--enable-feature=${feature}`),
     ],
     { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] },
   );
@@ -140,6 +151,13 @@ export async function startPrometheus(options: StartPrometheusOptions): Promise<
       return api<RangeSeries[]>(
         '/api/v1/query_range',
         { query: expr, start: String(start), end: String(end), step: String(stepSeconds) },
+        expr,
+      );
+    },
+    queryExemplars(expr, start, end) {
+      return api<SeriesExemplars[]>(
+        '/api/v1/query_exemplars',
+        { query: expr, start: String(start), end: String(end) },
         expr,
       );
     },
