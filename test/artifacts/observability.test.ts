@@ -205,7 +205,7 @@ describe('docker-compose.yml', () => {
   }
 
   it.skipIf(compose.skip || compose.fail)(
-    'docker-compose config -q passes with no environment and no .env file',
+    'docker-compose config -q passes with no environment and no .env file, in every profile',
     () => {
       expect(
         fs.existsSync(path.join(ROOT, '.env')),
@@ -215,19 +215,21 @@ describe('docker-compose.yml', () => {
       expectSuccess(
         run(compose.paths['docker-compose'] as string, ['config', '-q'], { env, cwd: ROOT }),
       );
-      expectSuccess(
-        run(compose.paths['docker-compose'] as string, ['--profile', 'load', 'config', '-q'], {
-          env,
-          cwd: ROOT,
-        }),
-      );
+      for (const profile of ['load', 'tracing']) {
+        expectSuccess(
+          run(compose.paths['docker-compose'] as string, ['--profile', profile, 'config', '-q'], {
+            env,
+            cwd: ROOT,
+          }),
+        );
+      }
     },
   );
 
   interface Service {
     image?: string;
     build?: unknown;
-    environment?: Record<string, string>;
+    environment?: Record<string, string | null>;
     ports?: string[];
     healthcheck?: { test: unknown };
     depends_on?: Record<string, { condition: string }>;
@@ -262,9 +264,11 @@ describe('docker-compose.yml', () => {
     expect(grace).toBeGreaterThan(shutdown);
   });
 
-  it('prometheus: remote-write receiver on, the repo config and rules mounted', () => {
+  it('prometheus: remote-write receiver and exemplar storage on, the repo config and rules mounted', () => {
     const prometheus = services.prometheus as Service;
     expect(prometheus.command).toContain('--web.enable-remote-write-receiver');
+    // Without it Prometheus drops the exemplars it scrapes, and the latency panels show no dots.
+    expect(prometheus.command).toContain('--enable-feature=exemplar-storage');
     expect(prometheus.volumes).toEqual(
       expect.arrayContaining([
         './prometheus/prometheus.yml:/etc/prometheus/prometheus.yml:ro',
@@ -300,6 +304,19 @@ describe('docker-compose.yml', () => {
     expect(k6.depends_on?.app?.condition).toBe('service_healthy');
   });
 
+  it('jaeger: under the tracing profile, OTLP/HTTP and UI published; the app exports only when told', () => {
+    const jaeger = services.jaeger as Service;
+    expect(jaeger.profiles).toEqual(['tracing']);
+    expect(jaeger.ports).toEqual(
+      expect.arrayContaining(['127.0.0.1:16686:16686', '127.0.0.1:4318:4318']),
+    );
+    // A key without a value passes the shell's variable through and is absent when unset, so
+    // the workers load no OpenTelemetry SDK unless asked; a default here would load it always.
+    const app = services.app as Service;
+    expect(app.environment).toHaveProperty('OTEL_EXPORTER_OTLP_ENDPOINT', null);
+    expect(app.environment?.OTEL_SERVICE_NAME).toMatch(/^\$\{OTEL_SERVICE_NAME:-.+\}$/);
+  });
+
   it('k6: SUMMARY_DIR exists before k6 writes its summaries there', () => {
     const k6 = services.k6 as Service;
     // k6 never creates the directory; the entrypoint does, then hands the command to k6.
@@ -315,6 +332,29 @@ describe('Grafana dashboards and provisioning', () => {
     fs.readFileSync(path.join(GRAFANA_PROVISIONING_DIR, 'datasources', 'prometheus.yml'), 'utf8'),
   ) as { datasources: { uid: string; type: string; url: string }[] };
   const datasourceUid = datasources.datasources[0]?.uid;
+
+  it("the Prometheus datasource links exemplars' trace_id to a provisioned tracing datasource", () => {
+    const dir = path.join(GRAFANA_PROVISIONING_DIR, 'datasources');
+    const all = fs.readdirSync(dir).flatMap(
+      (name) =>
+        (
+          YAML.parse(fs.readFileSync(path.join(dir, name), 'utf8')) as {
+            datasources: { uid: string; type: string; url: string }[];
+          }
+        ).datasources,
+    );
+    const prometheus = datasources.datasources[0] as {
+      jsonData?: { exemplarTraceIdDestinations?: { name: string; datasourceUid?: string }[] };
+    };
+    const destinations = prometheus.jsonData?.exemplarTraceIdDestinations ?? [];
+    expect(destinations.map((d) => d.name)).toEqual(['trace_id']);
+    for (const { datasourceUid } of destinations) {
+      const target = all.find((d) => d.uid === datasourceUid);
+      expect(target?.type, `no provisioned datasource has uid ${datasourceUid}`).toBe('jaeger');
+      // The Compose service of the tracing profile, on its query port.
+      expect(target?.url).toBe('http://jaeger:16686');
+    }
+  });
 
   it('has the four dashboards, each parsing, with unique uids and titles', () => {
     expect(dashboards.map((d) => path.basename(d.file))).toEqual([
@@ -374,6 +414,20 @@ describe('Grafana dashboards and provisioning', () => {
         if (exprs.some((expr) => expr.includes('$job'))) {
           expect(dashboard.templating?.list.map((v) => v.name)).toContain('job');
         }
+      });
+
+      it('every latency query of a timeseries or heatmap panel asks for exemplars', () => {
+        // Those two panel types draw exemplars as dots; the service attaches them to the
+        // http_request_duration_seconds buckets. Stat panels cannot show them.
+        const latency = panels
+          .filter((panel) => panel.type === 'timeseries' || panel.type === 'heatmap')
+          .flatMap((panel) =>
+            (panel.targets ?? [])
+              .filter((t) => String(t.expr).includes('http_request_duration_seconds_bucket'))
+              .map((t) => ({ where: `${panel.title} / ${t.refId}`, exemplar: t.exemplar })),
+          );
+        expect(latency.filter((t) => t.exemplar !== true)).toEqual([]);
+        if (name === 'service.json') expect(latency.length).toBeGreaterThanOrEqual(5);
       });
 
       it('is portable: a Prometheus datasource variable, no fixed datasource uid anywhere', () => {
