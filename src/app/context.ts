@@ -6,7 +6,15 @@ import type { Logger } from '../logger.js';
 export interface AppState {
   /** Set by request-id.ts before any other middleware that reads it runs. */
   requestId: string;
-  /** Child logger bound to the request id; created on first use, see requestLogger(). */
+  /** W3C trace id (32 hex digits), set by trace-context.ts: the caller's, or a new trace's. */
+  traceId: string;
+  /** This request's own span id (16 hex digits): the parent of anything it calls. */
+  spanId: string;
+  /** The sampled bit only, 0 or 1: version 00 defines no other flag, so none is passed on. */
+  traceFlags: number;
+  /** The caller's tracestate as received, when its traceparent was honoured and it is valid. */
+  tracestate: string | undefined;
+  /** Child logger bound to the request and trace ids; created on first use, see requestLogger(). */
   log?: Logger;
   /**
    * Template of a known path whose method did not match (a 405): the route label for metrics.
@@ -28,8 +36,14 @@ export type AppMiddleware = Koa.Middleware<AppState, RouterExtras>;
  * built only when something is actually logged (errors, debug access logs), then reused.
  */
 export function requestLogger(ctx: AppContext, base: Logger): Logger {
-  ctx.state.log ??= base.child({ reqId: ctx.state.requestId });
-  return ctx.state.log;
+  // trace_id and span_id: the names of OpenTelemetry's log data model, which Grafana links on.
+  const state = ctx.state;
+  state.log ??= base.child({
+    reqId: state.requestId,
+    trace_id: state.traceId,
+    span_id: state.spanId,
+  });
+  return state.log;
 }
 
 /**

@@ -37,8 +37,8 @@ export function createApp(deps: AppDeps): Koa<AppState, RouterExtras> {
   }
 
   // Outermost first. The envelope wraps everything: metrics see the status the error handler
-  // settles on and always decrement in-flight; request id and security headers are set before
-  // the error handler runs, and it never rethrows, so error responses keep them.
+  // settles on and always decrement in-flight; request id, trace context and security headers are
+  // set before the error handler runs, and it never rethrows, so error responses keep them.
   app.use(requestEnvelope(deps.logger, deps.metrics));
   app.use(errorHandler(deps.logger));
   app.use(router.routes());
@@ -50,8 +50,9 @@ export function createApp(deps: AppDeps): Koa<AppState, RouterExtras> {
     const code = (err as { code?: unknown } | null)?.code;
     const clientSide =
       typeof code === 'string' && (CLIENT_SOCKET_ERRORS.has(code) || code.startsWith('HPE_'));
+    const state = ctx?.state as AppState | undefined;
     deps.logger[clientSide ? 'debug' : 'warn'](
-      { err, reqId: (ctx?.state as AppState | undefined)?.requestId },
+      { err, reqId: state?.requestId, trace_id: state?.traceId, span_id: state?.spanId },
       'response error',
     );
   });

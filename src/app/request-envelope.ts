@@ -1,6 +1,6 @@
-// The one middleware around every request: request id, security headers, metrics and the access
-// log, as plain calls in one layer: each Koa layer costs a dispatch, a bound function and
-// promises per request, so these cross-cutting steps share one.
+// The one middleware around every request: request id, trace context, security headers, metrics
+// and the access log, as plain calls in one layer: each Koa layer costs a dispatch, a bound
+// function and promises per request, so these cross-cutting steps share one.
 import { performance } from 'node:perf_hooks';
 import type { HttpMetrics } from '../metrics/http-metrics.js';
 import type { Logger } from '../logger.js';
@@ -9,6 +9,7 @@ import type { AppContext, AppMiddleware } from './context.js';
 import { assignRequestId } from './request-id.js';
 import { recordRequest } from './request-metrics.js';
 import { setSecurityHeaders } from './security-headers.js';
+import { assignTraceContext } from './trace-context.js';
 
 export function requestEnvelope(logger: Logger, metrics: HttpMetrics | undefined): AppMiddleware {
   const finish = (ctx: AppContext, start: number, threw: boolean) => {
@@ -21,6 +22,7 @@ export function requestEnvelope(logger: Logger, metrics: HttpMetrics | undefined
     metrics?.requestsInFlight.inc();
     // Before the rest of the chain, so error responses carry them too.
     assignRequestId(ctx);
+    assignTraceContext(ctx);
     setSecurityHeaders(ctx);
     return next().then(
       () => finish(ctx, start, false),

@@ -38,6 +38,26 @@ describe('log lines', () => {
       () => jsonLines(cluster.logs()).some((line) => /"level":"debug".*"msg":"request"/.test(line)),
       'a debug access-log line',
     );
+    // The caller's trace id reaches the access line and the answer, with the span id the worker
+    // made for the request (W3C trace context).
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const traced = await fetch(`${cluster.apiUrl}/api/hello`, {
+      headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` },
+    });
+    const spanId = /^00-4bf92f3577b34da6a3ce929d0e0e4736-([0-9a-f]{16})-01$/.exec(
+      traced.headers.get('traceresponse') ?? '',
+    )?.[1];
+    expect(spanId, 'the traceresponse header').toBeDefined();
+    await waitUntil(
+      () =>
+        jsonLines(cluster.logs()).some((line) => {
+          const record = JSON.parse(line) as Record<string, unknown>;
+          return (
+            record.msg === 'request' && record.trace_id === traceId && record.span_id === spanId
+          );
+        }),
+      'an access-log line with the trace and span ids',
+    );
 
     // Workers forked after the change start at the new level too (they boot from LOG_LEVEL).
     const before = new Set((await cluster.readyWorkers()).map((worker) => worker.pid));

@@ -23,14 +23,18 @@ afterAll(async () => {
 });
 
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}/g;
+/** A traceresponse's trace and span ids: fresh on every request. */
+const TRACE_IDS = /^(traceresponse: 00-)[0-9a-f]{32}-[0-9a-f]{16}/;
 
-/** Status line, sorted header lines (Date's value and fresh request ids blanked), body. */
+/** Status line, sorted header lines (Date's value, fresh request and trace ids blanked), body. */
 async function exchange(port: number, request: string) {
   const { raw } = await rawRequest(port, request);
   const end = raw.indexOf('\r\n\r\n');
   const [status, ...headers] = raw.slice(0, end).split('\r\n');
   const lines = headers
-    .map((line) => (/^date: /i.test(line) ? 'date: *' : line.replace(UUID, 'uuid')))
+    .map((line) =>
+      /^date: /i.test(line) ? 'date: *' : line.replace(UUID, 'uuid').replace(TRACE_IDS, '$1ids'),
+    )
     .sort();
   return { status, lines, body: raw.slice(end + 4).replace(UUID, 'uuid') };
 }
@@ -83,6 +87,9 @@ describe('SecureResponse', () => {
         }
         expect(got.lines.filter((line) => line.startsWith('x-request-id: '))).toEqual([
           `x-request-id: ${requestId === 'fixed-id' ? requestId : 'uuid'}`,
+        ]);
+        expect(got.lines.filter((line) => line.startsWith('traceresponse: '))).toEqual([
+          'traceresponse: 00-ids-01',
         ]);
       }),
       { numRuns: 200 },

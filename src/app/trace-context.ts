@@ -1,0 +1,79 @@
+// W3C Trace Context (https://www.w3.org/TR/trace-context/) on the request path. A caller's valid
+// traceparent is honoured: its trace id and sampled flag, with a new span id for this request. An
+// invalid or absent one starts a new trace (never a 400). tracestate is kept verbatim when valid,
+// for an exporter. The response names the ids in traceresponse (Trace Context Level 2).
+import { randomFillSync } from 'node:crypto';
+import type { AppContext } from './context.js';
+
+// Lower-case hex only; a version above 00 may append fields after a dash (the spec's rule for them).
+const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}(?:-|$)/;
+const ZERO_TRACE_ID = '0'.repeat(32);
+const ZERO_SPAN_ID = '0'.repeat(16);
+
+/** The trace id and sampled bit of a valid traceparent, else undefined. */
+export function parseTraceparent(
+  value: unknown,
+): { traceId: string; traceFlags: number } | undefined {
+  if (typeof value !== 'string' || !TRACEPARENT.test(value)) return undefined;
+  const version = value.slice(0, 2);
+  if (version === 'ff' || (version === '00' && value.length !== 55)) return undefined;
+  const traceId = value.slice(3, 35);
+  if (traceId === ZERO_TRACE_ID || value.slice(36, 52) === ZERO_SPAN_ID) return undefined;
+  return { traceId, traceFlags: Number.parseInt(value.slice(53, 55), 16) & 1 };
+}
+
+// One member, OWS around it: Level 2's key, then a value of printable ASCII but "," and "=" that
+// does not end in a space (at most 256 characters each).
+const MEMBER = /^[ \t]*([a-z0-9][a-z0-9_\-*/@]{0,255})=[ -+\--<>-~]{0,255}[!-+\--<>-~][ \t]*$/;
+const EMPTY_MEMBER = /^[ \t]*$/;
+
+/**
+ * The header when it is within the spec's limits (at most 32 members, each key once, at most 512
+ * characters: the length every vendor should propagate), else undefined: dropped whole, not cut.
+ */
+export function validTracestate(value: unknown): string | undefined {
+  if (typeof value !== 'string' || value.length > 512) return undefined;
+  const keys = new Set<string>();
+  for (const member of value.split(',')) {
+    if (EMPTY_MEMBER.test(member)) continue;
+    const key = MEMBER.exec(member)?.[1];
+    if (key === undefined || keys.has(key)) return undefined;
+    keys.add(key);
+  }
+  return keys.size > 0 && keys.size <= 32 ? value : undefined;
+}
+
+// Ids come from a pool filled by one CSPRNG call per 4 KiB: randomBytes() per id would be a Buffer
+// and a call into OpenSSL on every request (randomUUID() pools the same way).
+const pool = Buffer.alloc(4096);
+let used = pool.length;
+
+/** `bytes` random bytes in lower-case hex, never all zeros (an invalid id). */
+export function randomHexId(bytes: number): string {
+  let id;
+  do {
+    if (used + bytes > pool.length) {
+      randomFillSync(pool);
+      used = 0;
+    }
+    id = pool.toString('hex', used, (used += bytes));
+  } while (id === ZERO_TRACE_ID || id === ZERO_SPAN_ID);
+  return id;
+}
+
+/** Sets the request's trace context on ctx.state and its traceresponse header. */
+export function assignTraceContext(ctx: AppContext): void {
+  // Raw header reads, as for the request id; a repeated traceparent arrives joined and fails to
+  // parse, a repeated tracestate arrives joined by ", " which is how the spec combines them.
+  const { traceparent, tracestate } = ctx.req.headers;
+  const parent = parseTraceparent(traceparent);
+  const state = ctx.state;
+  state.traceId = parent?.traceId ?? randomHexId(16);
+  state.spanId = randomHexId(8);
+  // A trace started here is sampled: our logs and exemplars carry its id, so a backend should
+  // keep it (OpenTelemetry's default sampler decides the same for a root span).
+  state.traceFlags = parent?.traceFlags ?? 1;
+  // The spec forbids reading tracestate when traceparent failed, and a new trace drops it.
+  state.tracestate = parent ? validTracestate(tracestate) : undefined;
+  ctx.res.setHeader('traceresponse', `00-${state.traceId}-${state.spanId}-0${state.traceFlags}`);
+}
