@@ -21,6 +21,8 @@ const result = await build({
     worker: 'src/worker.ts',
     'stack-watchdog-thread': 'src/worker/stack-watchdog-thread.ts',
     'source-positions-thread': 'src/worker/source-positions-thread.ts',
+    // Loaded by the worker only with OTLP export on (see external in bundle-options.mjs).
+    'otlp-export': 'src/app/otlp-export.ts',
   },
   outdir: 'dist',
   sourcemap: true,
