@@ -34,9 +34,6 @@ type Outcome = 'answered' | 'gone' | 'unreachable';
  */
 export type CollectionFailure = 'unreachable' | 'timeout';
 
-/** Told once per worker whose part of a collection failed, when that collection ends. */
-export type OnCollectionFailure = (slot: number, reason: CollectionFailure) => void;
-
 interface Running {
   requestId: number;
   startedAt: bigint;
@@ -55,7 +52,8 @@ export class MetricsCollector {
 
   constructor(
     private readonly ledger: MetricsLedger,
-    private readonly onFailure: OnCollectionFailure = () => undefined,
+    /** Told once per worker whose part of a collection failed, when that collection ends. */
+    private readonly onFailure = (_slot: number, _reason: CollectionFailure): void => undefined,
   ) {}
 
   /**
@@ -82,12 +80,12 @@ export class MetricsCollector {
     run.settle(workerId, this.ledger.recordReply(workerId, message) ? 'answered' : 'unreachable');
   }
 
-  /** The worker left (its final snapshot, if any, is already recorded): stop waiting for it. */
+  /** Stops waiting for a worker that left (its final snapshot, if any, is recorded). */
   onGone(workerId: number): void {
     this.running?.settle(workerId, 'gone');
   }
 
-  /** The worker cannot answer any more (its link closed): stop waiting for it. */
+  /** Stops waiting for a worker that cannot answer any more (its link closed). */
   onUnreachable(workerId: number): void {
     this.running?.settle(workerId, 'unreachable');
   }
