@@ -74,13 +74,17 @@ export function isCumulative(metric: { type: string }): boolean {
 }
 
 /**
- * Returns the snapshot with each metric's aggregator set from the table. A metric missing from
- * the table keeps a safe default: 'sum' for cumulative types (required for carry-over), 'max'
- * for gauges (never invents a total that no process has).
+ * The metric (a family, or its packing) with its aggregator set from the table. A metric missing
+ * from the table keeps a safe default: 'sum' for cumulative types (required for carry-over),
+ * 'max' for gauges (never invents a total that no process has).
  */
+export function withAggregationRule<T extends Pick<MetricFamily, 'name' | 'type' | 'aggregator'>>(
+  metric: T,
+): T {
+  const rule = AGGREGATION_RULES[metric.name] ?? (isCumulative(metric) ? 'sum' : 'max');
+  return metric.aggregator === rule ? metric : { ...metric, aggregator: rule };
+}
+
 export function applyAggregationRules(snapshot: MetricsSnapshot): MetricsSnapshot {
-  return snapshot.map((metric) => {
-    const rule = AGGREGATION_RULES[metric.name] ?? (isCumulative(metric) ? 'sum' : 'max');
-    return metric.aggregator === rule ? metric : { ...metric, aggregator: rule };
-  });
+  return snapshot.map(withAggregationRule);
 }

@@ -3,8 +3,11 @@
 // go down while the manager lives); gauges of absent or silent workers are dropped. Cost follows
 // what changed: a family whose inputs are the same objects as last scrape is not merged again.
 import { Registry } from 'prom-client';
-import { applyAggregationRules, isCumulative } from '../../metrics/aggregation-rules.js';
-import { unpackFamily } from '../../metrics/packed-family.js';
+import {
+  applyAggregationRules,
+  isCumulative,
+  withAggregationRule,
+} from '../../metrics/aggregation-rules.js';
 import {
   aggregate,
   snapshotOf,
@@ -107,14 +110,9 @@ export class MetricsLedger {
         if (values.length !== prior.values.length) return false;
         inputs.push({ layout: prior.layout, values, packed: prior.packed });
       } else {
-        const { packed } = update;
         try {
-          inputs.push(
-            inputOfPacked(packed, previous.get(packed.name), (p) => {
-              const [layout] = applyAggregationRules([unpackFamily(p)]);
-              return layout!;
-            }),
-          );
+          const packed = withAggregationRule(update.packed);
+          inputs.push(inputOfPacked(packed, previous.get(packed.name)));
         } catch {
           return false; // A reply that cannot be read is no reply: the worker counts as silent.
         }
