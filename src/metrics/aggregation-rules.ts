@@ -59,11 +59,7 @@ export const AGGREGATION_RULES: Readonly<Record<string, AggregationRule>> = {
   nodejs_gc_duration_seconds: 'sum',
 };
 
-/**
- * prom-client's default metrics include gauges named `*_total`; the counter suffix on a gauge
- * fails `promtool check metrics`. Workers' are omitted by the table above, the manager's own by
- * this test.
- */
+/** A gauge named `*_total` fails `promtool check metrics`: the manager's own are dropped by it. */
 export function isGaugeNamedLikeCounter(metric: { type: string; name: string }): boolean {
   return metric.type !== 'counter' && metric.name.endsWith('_total');
 }
