@@ -42,8 +42,10 @@ export class ClusterMetrics implements LinkEvents {
 
   constructor(private readonly deps: ClusterMetricsDeps) {
     this.ledger = new MetricsLedger(deps.layersOff);
-    this.collector = new MetricsCollector(this.ledger, (slot, reason) =>
-      this.collectionMetrics.countFailure(slot, reason),
+    this.collector = new MetricsCollector(
+      this.ledger,
+      (workerId, message) => deps.send(workerId, message),
+      (slot, reason) => this.collectionMetrics.countFailure(slot, reason),
     );
   }
 
@@ -53,7 +55,7 @@ export class ClusterMetrics implements LinkEvents {
     // now, as it may reject before the collection ends.
     const manager = this.deps.readManager(request.timeoutMs);
     manager.catch(() => undefined);
-    const collection = await this.collect(request.timeoutMs);
+    const collection = await this.collector.collect(this.workers, request.timeoutMs);
     // The per-type gauges beside the dropped *_total ones carry the same numbers.
     const own = [...(await manager), ...(await this.collectionMetrics.snapshot(collection))].filter(
       (family) => !isGaugeNamedLikeCounter(family),
@@ -63,7 +65,7 @@ export class ClusterMetrics implements LinkEvents {
 
   /** A collection no scrape asked for (metrics-checkpoints.ts); a scrape meanwhile shares it. */
   checkpoint(timeoutMs: number): Promise<Collection> {
-    return this.collect(timeoutMs);
+    return this.collector.collect(this.workers, timeoutMs);
   }
 
   msSinceLastCollection(): number | null {
@@ -103,13 +105,5 @@ export class ClusterMetrics implements LinkEvents {
     await this.ledger.retire(workerId);
     this.departed.delete(workerId);
     this.collector.onGone(workerId);
-  }
-
-  private collect(timeoutMs: number): Promise<Collection> {
-    const targets = this.workers.map((worker) => ({
-      ...worker,
-      send: (message: CollectMetricsMessage) => this.deps.send(worker.id, message),
-    }));
-    return this.collector.collect(targets, timeoutMs);
   }
 }
