@@ -5,7 +5,7 @@
 import type { Logger } from '../../logger.js';
 import type { ClusterMetrics } from './cluster-metrics.js';
 
-export interface MetricsCheckpointsOptions {
+interface MetricsCheckpointsOptions {
   /** METRICS_CHECKPOINT_MS: the longest time without a collection; 0 turns checkpoints off. */
   intervalMs: number;
   /** A checkpoint's deadline (METRICS_COLLECT_TIMEOUT_MS): a worker not answering by then is skipped. */
