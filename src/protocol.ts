@@ -11,17 +11,6 @@ export type StopReason = 'reload' | 'scale' | 'shutdown' | 'max_requests' | 'mem
 
 // ---- worker -> manager -------------------------------------------------------------------
 
-export interface ReadyMessage {
-  type: 'ready';
-}
-
-/** The worker could not start serving (e.g. EADDRINUSE); it exits right after this. */
-export interface BootFailedMessage {
-  type: 'boot-failed';
-  code: string;
-  message: string;
-}
-
 export interface HeartbeatMessage {
   type: 'heartbeat';
   /** Event-loop delay over the last interval, seconds (p99 and max of perf_hooks' histogram). */
@@ -57,28 +46,22 @@ export interface MetricsReplyMessage {
   families: FamilyUpdate[];
 }
 
-/**
- * Sent by a worker leaving on purpose, just before it exits, so nothing it counted is lost. The
- * manager answers with a FinalMetricsAck once it has recorded them.
- */
-export interface FinalMetricsMessage {
-  type: 'final-metrics';
-  metrics: MetricsSnapshot;
-}
-
-/** First message on a metrics link: which worker this socket belongs to. */
-export interface LinkHelloMessage {
-  type: 'hello';
-  /** cluster's worker id (unique for the manager's lifetime). */
-  workerId: number;
-  slot: number;
-}
-
 /** Control messages a worker sends over cluster IPC. */
-export type WorkerMessage = ReadyMessage | BootFailedMessage | HeartbeatMessage;
+export type WorkerMessage =
+  | { type: 'ready' }
+  // The worker could not start serving (e.g. EADDRINUSE); it exits right after this.
+  | { type: 'boot-failed'; code: string; message: string }
+  | HeartbeatMessage;
 
 /** What a worker sends over its metrics link. */
-export type WorkerLinkMessage = LinkHelloMessage | MetricsReplyMessage | FinalMetricsMessage;
+export type WorkerLinkMessage =
+  // First on a link: which worker it belongs to (cluster's worker id, unique for the manager's
+  // lifetime).
+  | { type: 'hello'; workerId: number; slot: number }
+  | MetricsReplyMessage
+  // Sent by a worker leaving on purpose, just before it exits, so nothing it counted is lost;
+  // answered by 'final-ack' once recorded.
+  | { type: 'final-metrics'; metrics: MetricsSnapshot };
 
 // ---- manager -> worker -------------------------------------------------------------------
 
@@ -97,44 +80,16 @@ export interface DrainMessage {
   timeoutMs: number;
 }
 
-export interface SetLogLevelMessage {
-  type: 'set-log-level';
-  level: LogLevel;
-}
-
-/** The manager holds a leaving worker's final metrics: it may exit now. */
-export interface FinalMetricsAck {
-  type: 'final-ack';
-}
-
 /** Control messages the manager sends over cluster IPC. */
-export type ManagerMessage = DrainMessage | SetLogLevelMessage;
+export type ManagerMessage = DrainMessage | { type: 'set-log-level'; level: LogLevel };
 
-/** What the manager's metrics thread sends over a worker's metrics link. */
-export type ManagerLinkMessage = CollectMetricsMessage | FinalMetricsAck;
+/**
+ * What the manager's metrics thread sends over a worker's metrics link; 'final-ack': it holds the
+ * leaving worker's final metrics, the worker may exit now.
+ */
+export type ManagerLinkMessage = CollectMetricsMessage | { type: 'final-ack' };
 
 // ---- guards ------------------------------------------------------------------------------
-
-/** The set of a union's `type` tags; the Record makes the compiler insist on every one. */
-function tags<T extends string>(all: Record<T, true>): ReadonlySet<string> {
-  return new Set(Object.keys(all));
-}
-
-const WORKER_TYPES = tags<WorkerMessage['type']>({
-  ready: true,
-  'boot-failed': true,
-  heartbeat: true,
-});
-const MANAGER_TYPES = tags<ManagerMessage['type']>({ drain: true, 'set-log-level': true });
-const WORKER_LINK_TYPES = tags<WorkerLinkMessage['type']>({
-  hello: true,
-  metrics: true,
-  'final-metrics': true,
-});
-const MANAGER_LINK_TYPES = tags<ManagerLinkMessage['type']>({
-  'collect-metrics': true,
-  'final-ack': true,
-});
 
 function hasType(value: unknown): value is { type: string } {
   return (
@@ -144,21 +99,26 @@ function hasType(value: unknown): value is { type: string } {
   );
 }
 
-export function isWorkerMessage(value: unknown): value is WorkerMessage {
-  return hasType(value) && WORKER_TYPES.has(value.type);
+/** The guard of a union by its `type` tags; the Record makes the compiler insist on every one. */
+function guard<T extends { type: string }>(tags: Record<T['type'], true>) {
+  return (value: unknown): value is T => hasType(value) && Object.hasOwn(tags, value.type);
 }
 
-export function isManagerMessage(value: unknown): value is ManagerMessage {
-  return hasType(value) && MANAGER_TYPES.has(value.type);
-}
-
-export function isWorkerLinkMessage(value: unknown): value is WorkerLinkMessage {
-  return hasType(value) && WORKER_LINK_TYPES.has(value.type);
-}
-
-export function isManagerLinkMessage(value: unknown): value is ManagerLinkMessage {
-  return hasType(value) && MANAGER_LINK_TYPES.has(value.type);
-}
+export const isWorkerMessage = guard<WorkerMessage>({
+  ready: true,
+  'boot-failed': true,
+  heartbeat: true,
+});
+export const isManagerMessage = guard<ManagerMessage>({ drain: true, 'set-log-level': true });
+export const isWorkerLinkMessage = guard<WorkerLinkMessage>({
+  hello: true,
+  metrics: true,
+  'final-metrics': true,
+});
+export const isManagerLinkMessage = guard<ManagerLinkMessage>({
+  'collect-metrics': true,
+  'final-ack': true,
+});
 
 /** Environment variable through which the manager tells a forked worker its slot. */
 export const WORKER_SLOT_ENV = 'CLUSTER_WORKER_SLOT';

@@ -12,7 +12,7 @@ import { answerClientError } from './endpoint/client-error.js';
 import { ClusterMetrics } from './collection/cluster-metrics.js';
 import { createManagerServer } from './endpoint/http-server.js';
 import { MainThreadCalls } from './thread/main-thread-calls.js';
-import { MetricsCheckpoints } from './collection/metrics-checkpoints.js';
+import { startCheckpoints } from './collection/metrics-checkpoints.js';
 import {
   MANAGER_METRICS_PREFIX,
   registerProcessWideMetrics,
@@ -114,8 +114,8 @@ try {
 }
 post({ type: 'listening' });
 
-new MetricsCheckpoints(metrics, {
+startCheckpoints(metrics, {
   intervalMs: options.checkpointIntervalMs,
   timeoutMs: endpoint.collectTimeoutMs,
   logger,
-}).start();
+});

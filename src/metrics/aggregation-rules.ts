@@ -59,11 +59,7 @@ export const AGGREGATION_RULES: Readonly<Record<string, AggregationRule>> = {
   nodejs_gc_duration_seconds: 'sum',
 };
 
-/**
- * prom-client's default metrics include gauges named `*_total`; the counter suffix on a gauge
- * fails `promtool check metrics`. Workers' are omitted by the table above, the manager's own by
- * this test.
- */
+/** A gauge named `*_total` fails `promtool check metrics`: the manager's own are dropped by it. */
 export function isGaugeNamedLikeCounter(metric: { type: string; name: string }): boolean {
   return metric.type !== 'counter' && metric.name.endsWith('_total');
 }
@@ -74,13 +70,17 @@ export function isCumulative(metric: { type: string }): boolean {
 }
 
 /**
- * Returns the snapshot with each metric's aggregator set from the table. A metric missing from
- * the table keeps a safe default: 'sum' for cumulative types (required for carry-over), 'max'
- * for gauges (never invents a total that no process has).
+ * The metric (a family, or its packing) with its aggregator set from the table. A metric missing
+ * from the table keeps a safe default: 'sum' for cumulative types (required for carry-over),
+ * 'max' for gauges (never invents a total that no process has).
  */
+export function withAggregationRule<T extends Pick<MetricFamily, 'name' | 'type' | 'aggregator'>>(
+  metric: T,
+): T {
+  const rule = AGGREGATION_RULES[metric.name] ?? (isCumulative(metric) ? 'sum' : 'max');
+  return metric.aggregator === rule ? metric : { ...metric, aggregator: rule };
+}
+
 export function applyAggregationRules(snapshot: MetricsSnapshot): MetricsSnapshot {
-  return snapshot.map((metric) => {
-    const rule = AGGREGATION_RULES[metric.name] ?? (isCumulative(metric) ? 'sum' : 'max');
-    return metric.aggregator === rule ? metric : { ...metric, aggregator: rule };
-  });
+  return snapshot.map(withAggregationRule);
 }

@@ -25,15 +25,11 @@ export async function snapshotOf(registry: Registry): Promise<MetricsSnapshot> {
   return (await registry.getMetricsAsJSON()) as unknown as MetricsSnapshot;
 }
 
-const aggregateImpl = AggregatorRegistry.aggregate as unknown as (
+/**
+ * prom-client's tested merge: families with the same name combined by their `aggregator`, in the
+ * content type given (Prometheus text by default).
+ */
+export const aggregate = AggregatorRegistry.aggregate as unknown as (
   parts: MetricsSnapshot[],
   contentType?: ContentType,
 ) => Registry;
-
-/** prom-client's tested merge: families with the same name combined by their `aggregator`. */
-export function aggregate(
-  parts: MetricsSnapshot[],
-  contentType: ContentType = AggregatorRegistry.PROMETHEUS_CONTENT_TYPE,
-): Registry {
-  return aggregateImpl(parts, contentType);
-}

@@ -2,7 +2,12 @@
 // the manager's own): a layout and its values. Inputs that share a layout object have the same
 // samples in the same places; that identity is the ledger's one notion of "same shape", and a
 // family whose values alone changed is a new input on the old layout, never a rebuilt family.
-import { packedValues, sameShape, type PackedFamily } from '../../metrics/packed-family.js';
+import {
+  packedValues,
+  sameShape,
+  unpackFamily,
+  type PackedFamily,
+} from '../../metrics/packed-family.js';
 import type { MetricFamily } from '../../metrics/snapshot.js';
 
 export interface FamilyInput {
@@ -21,16 +26,14 @@ export function inputOf(family: MetricFamily): FamilyInput {
 
 /**
  * The input for a new packing of a family: the prior input's layout if the packing kept its
- * shape (only its values are read then), else the layout `unpack` makes of it. Throws on a
- * malformed packing.
+ * shape (only its values are read then), else its own unpacked. Throws on a malformed packing.
  */
 export function inputOfPacked(
   packed: PackedFamily,
   prior: FamilyInput | undefined,
-  unpack: (packed: PackedFamily) => MetricFamily,
 ): FamilyInput & { packed: PackedFamily } {
   const keepsShape = prior?.packed != null && sameShape(prior.packed, packed);
-  const layout = keepsShape ? prior.layout : unpack(packed);
+  const layout = keepsShape ? prior.layout : unpackFamily(packed);
   return { layout, values: packedValues(packed), packed };
 }
 

@@ -9,36 +9,30 @@ import type { FamilyInput } from './family-input.js';
 type Sample = MetricFamily['values'][number];
 type Labels = Sample['labels'];
 
-/** The aggregators folded here; others (none in aggregation-rules.ts) go to prom-client itself. */
+/** How each aggregator folds a series' values from its start ('first' takes its first sample's). */
 const FOLDS = {
   sum: { start: 0, fold: (acc: number, v: number) => acc + v },
   average: { start: 0, fold: (acc: number, v: number) => acc + v },
-  first: { start: NaN, fold: (acc: number) => acc },
   min: { start: Infinity, fold: (acc: number, v: number) => Math.min(acc, v) },
   max: { start: -Infinity, fold: (acc: number, v: number) => Math.max(acc, v) },
 } as const;
 
-export type MergeableAggregator = keyof typeof FOLDS | 'omit';
-
-export function isMergeable(aggregator: unknown): aggregator is MergeableAggregator {
-  return (
-    aggregator === 'omit' || (typeof aggregator === 'string' && Object.hasOwn(FOLDS, aggregator))
-  );
-}
+/** prom-client's aggregators, all of which are merged here. */
+const AGGREGATORS: ReadonlySet<unknown> = new Set(['first', 'omit', ...Object.keys(FOLDS)]);
 
 /**
- * Whether the merge here (and exposition.ts) reproduces prom-client for these inputs: an aggregator
- * folded here (aggregate() decides by the first input's), the family fields prom-client's
- * renderer escapes are strings (where they are not, prom-client throws: let it), and every
- * input has the same type (in OpenMetrics the reference renames counters only, so a family
- * whose type changed between workers becomes two families there: too odd to mirror). Samples
- * are trusted to be getMetricsAsJSON()'s shape (labels an object), which our workers send.
+ * Whether the merge here (and family-text.ts) reproduces prom-client for these inputs: an
+ * aggregator prom-client knows (aggregate() decides by the first input's), the family fields
+ * prom-client's renderer escapes are strings (where they are not, prom-client throws: let it),
+ * and every input has the same type (in OpenMetrics the reference renames counters only, so a
+ * family whose type changed between workers becomes two families there: too odd to mirror).
+ * Samples are trusted to be getMetricsAsJSON()'s shape (labels an object), which our workers send.
  */
 export function mergesHere(inputs: readonly FamilyInput[]): boolean {
   const head = inputs[0]?.layout;
   return (
     head !== undefined &&
-    isMergeable(head.aggregator) &&
+    AGGREGATORS.has(head.aggregator) &&
     typeof head.name === 'string' &&
     typeof head.help === 'string' &&
     inputs.every(({ layout }) => layout.type === head.type)
@@ -46,7 +40,7 @@ export function mergesHere(inputs: readonly FamilyInput[]): boolean {
 }
 
 /** prom-client's hashObject(labels) (lib/util.js): sorted keys, `key:value,`, undefined skipped. */
-export function labelsKey(labels: Labels): string {
+function labelsKey(labels: Labels): string {
   const keys = Object.keys(labels);
   if (keys.length > 1 && !isSorted(keys)) keys.sort();
   let hash = '';
@@ -81,7 +75,7 @@ function sameLabels(a: Labels, b: Labels): boolean {
  * the same layout, whatever their values (the ledger reuses it across scrapes on that basis).
  */
 export interface MergeLayout {
-  aggregator: Exclude<MergeableAggregator, 'omit'>;
+  aggregator: Exclude<MetricFamily['aggregator'], 'omit'>;
   /** Per series, the first sample seen of it: its labels and metricName are the series'. */
   firsts: Sample[];
   /** Per input, per sample: the index of its series. */
@@ -92,13 +86,10 @@ export interface MergeLayout {
   origins: [number, number][];
 }
 
-/** The layout of aggregate()'s merge of these inputs (all of one name); null: omitted. */
+/** The layout of aggregate()'s merge of inputs mergesHere takes; null: omitted. */
 export function mergeLayout(inputs: readonly FamilyInput[]): MergeLayout | null {
-  const head = inputs[0]?.layout;
-  if (head === undefined) return null;
-  const aggregator = head.aggregator;
-  if (!isMergeable(aggregator)) throw new Error(`'${String(aggregator)}' is not merged here`);
-  if (aggregator === 'omit') return null;
+  const aggregator = inputs[0]?.layout.aggregator;
+  if (aggregator === undefined || aggregator === 'omit') return null;
 
   const series = new Map<string, number>();
   const firsts: Sample[] = [];

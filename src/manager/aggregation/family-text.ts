@@ -1,31 +1,69 @@
-// One family's exposition text, as the ledger caches it: what prom-client's aggregate() and
-// registry.metrics() print for these inputs, without the document's trailer, with its layout, so
-// inputs of the same shape (same samples in the same places) are re-rendered from the values alone
-// (revalueText). Families this path does not take go to prom-client itself;
-// test/unit/manager/aggregation/family-text.test.ts holds the two to the same bytes.
+// One family's exposition text in UTF-8, as the ledger caches it: rule by rule what prom-client's
+// aggregate() and registry.metrics() print for these inputs (escaping, label order,
+// getValueAsString's `Nan` (sic), OpenMetrics counter names), without the document's trailer.
+// Its layout writes inputs of the same shape (same samples in the same places) again from their
+// values alone. referenceText is prom-client's own rendering: the fallback for families the merge
+// here does not take, and what test/unit/manager/aggregation/family-text.test.ts holds this to.
 import { Registry } from 'prom-client';
-import type { ContentType } from '../../metrics/snapshot.js';
-import { familyLines, linesBytes, linesText, type FamilyLines } from './exposition.js';
+import { aggregate, type ContentType, type MetricFamily } from '../../metrics/snapshot.js';
 import { familyOf, type FamilyInput } from './family-input.js';
 import { mergedValues, mergeLayout, mergesHere, type MergeLayout } from './family-merge.js';
-import { renderWithPromClient } from './prom-client-render.js';
 
-/** What a family's text was made of, to make it again for inputs of the same shape. */
+type Labels = MetricFamily['values'][number]['labels'];
+
+/** What a family's bytes were made of, to write them again for inputs of the same shape. */
 export interface TextLayout {
   merge: MergeLayout;
-  lines: FamilyLines;
-  openMetrics: boolean;
+  /** The HELP and TYPE lines. */
+  header: Uint8Array;
+  /** Every series' `\n<name>{labels} `, one after the other; series i's is [starts[i], starts[i + 1]). */
+  chunks: Uint8Array;
+  starts: Int32Array;
 }
 
 export interface FamilyText {
-  text: string;
-  /** Null when the text did not come from the merge here (or the family is omitted). */
+  bytes: Uint8Array;
+  /** Null when the bytes did not come from the merge here (or the family is omitted). */
   layout: TextLayout | null;
 }
 
-/** What renderWithPromClient's trimming of the document's trailer leaves of the same text. */
-function finish(text: string, openMetrics: boolean): string {
-  return openMetrics ? text : text.trimEnd();
+const utf8 = new TextEncoder();
+
+/** prom-client's escapeString; the test first keeps the common case free of regex passes. */
+function escapeText(text: string): string {
+  if (!/[\\\n]/.test(text)) return text;
+  return text.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
+}
+
+/** prom-client's escapeLabelValue: only strings are escaped, numbers printed as they are. */
+function escapeLabelValue(value: Labels[string]): string | number {
+  if (typeof value !== 'string' || !/[\\\n"]/.test(value)) return value;
+  return value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+}
+
+/** prom-client's getValueAsString (lib/util.js), including its `Nan` spelling. */
+function formatValue(value: unknown): string {
+  if (Number.isNaN(value)) return 'Nan';
+  if (!Number.isFinite(value)) return (value as number) < 0 ? '-Inf' : '+Inf';
+  return `${value as number}`;
+}
+
+function formatLabels(labels: Labels): string {
+  let text = '';
+  for (const name in labels) {
+    if (!Object.hasOwn(labels, name)) continue;
+    text += `${text === '' ? '{' : ','}${name}="${escapeLabelValue(labels[name]!)}"`;
+  }
+  return text === '' ? '' : `${text}}`;
+}
+
+/**
+ * OpenMetrics names a counter family without `_total` and its samples with it. prom-client's
+ * registry strips the suffix only from its own metric objects, not from aggregate()'s families
+ * (it would print `x_total_total`).
+ */
+function openMetricsCounterName(name: string): string {
+  return name.replace(/_total$/, '');
 }
 
 /** Inputs: one family of the same name per part (worker, retired total, manager). */
@@ -33,36 +71,80 @@ export async function familyText(
   inputs: readonly FamilyInput[],
   contentType: ContentType,
 ): Promise<FamilyText> {
-  if (!mergesHere(inputs)) {
-    return { text: await renderWithPromClient(inputs.map(familyOf), contentType), layout: null };
-  }
+  if (!mergesHere(inputs)) return referenceText(inputs, contentType);
   const merge = mergeLayout(inputs);
-  if (merge === null) return { text: '', layout: null };
+  if (merge === null) return { bytes: new Uint8Array(0), layout: null };
   const openMetrics = contentType === Registry.OPENMETRICS_CONTENT_TYPE;
-  // The merged family keeps a series' metricName only when it is truthy, as prom-client does.
-  const series = merge.firsts.map((sample) => ({
-    labels: sample.labels,
-    metricName: sample.metricName ? sample.metricName : undefined,
-  }));
-  const lines = familyLines(inputs[0]!.layout, series, openMetrics);
-  const layout: TextLayout = { merge, lines, openMetrics };
-  return { text: revalueText(layout, inputs), layout };
+  const family = inputs[0]!.layout;
+  const counterSuffix = openMetrics && family.type === 'counter';
+  const name = escapeText(counterSuffix ? openMetricsCounterName(family.name) : family.name);
+  const header = `# HELP ${name} ${escapeText(family.help)}\n# TYPE ${name} ${family.type}`;
+  // Each chunk starts with a newline and ends with a space, so no surrogate pair is cut in two:
+  // encoded apart they are the bytes they are as part of the whole text. The merged family keeps
+  // a series' metricName only when it is truthy, as prom-client does.
+  const texts = merge.firsts.map(
+    ({ metricName, labels }) =>
+      `\n${metricName ? metricName : name}${counterSuffix ? '_total' : ''}${formatLabels(labels)} `,
+  );
+  const starts = new Int32Array(texts.length + 1);
+  texts.forEach((text, i) => (starts[i + 1] = starts[i]! + Buffer.byteLength(text)));
+  const layout: TextLayout = {
+    merge,
+    // Without a sample line, what referenceText's trimming of the trailer leaves of the header.
+    header: utf8.encode(openMetrics || texts.length > 0 ? header : header.trimEnd()),
+    chunks: utf8.encode(texts.join('')),
+    starts,
+  };
+  return { bytes: revalueBytes(layout, inputs), layout };
 }
 
 /**
- * The text of inputs that have the layout's shape: the same samples (metric names, labels) in
- * the same places, and the same name, help and type, as the inputs the layout was made from.
+ * Room for any value formatValue prints: at most 25 characters (`-0.0000014704282822207114`: a
+ * sign, `0.`, five zeros, 17 digits), with a margin; a typed array drops writes past its end.
  */
-export function revalueText(layout: TextLayout, inputs: readonly FamilyInput[]): string {
-  return finish(linesText(layout.lines, mergedValues(layout.merge, inputs)), layout.openMetrics);
-}
+const MAX_VALUE_CHARS = 32;
 
-/** revalueText's UTF-8 bytes, written without making the text (the ledger's path). */
+/**
+ * The bytes of inputs that have the layout's shape (the same samples, name, help and type as the
+ * inputs it was made from), written from its encoded lines and the merged values: no text of
+ * thousands of lines is built and encoded again at every scrape.
+ */
 export function revalueBytes(layout: TextLayout, inputs: readonly FamilyInput[]): Uint8Array {
-  // With a sample line the text ends in a value, which finish() never trims; without one, the
-  // text is the header alone.
-  if (layout.lines.prefixes.length === 0) return utf8.encode(revalueText(layout, inputs));
-  return linesBytes(layout.lines, mergedValues(layout.merge, inputs));
+  const { header, chunks, starts } = layout;
+  const values = mergedValues(layout.merge, inputs);
+  // Never read before written: only the bytes written are handed out.
+  const out = Buffer.allocUnsafe(header.length + chunks.length + MAX_VALUE_CHARS * values.length);
+  out.set(header, 0);
+  let offset = header.length;
+  for (let i = 0; i < values.length; i += 1) {
+    out.set(chunks.subarray(starts[i], starts[i + 1]), offset);
+    offset += starts[i + 1]! - starts[i]!;
+    // ASCII only: digits, sign, point, exponent, `Nan`, `+Inf`, `-Inf`.
+    const value = formatValue(values[i]);
+    for (let k = 0; k < value.length; k += 1) out[offset + k] = value.charCodeAt(k);
+    offset += value.length;
+  }
+  return out.subarray(0, offset);
 }
 
-const utf8 = new TextEncoder();
+/**
+ * prom-client's aggregate(inputs).metrics(), without the document's trailer (`\n`, or `\n# EOF\n`
+ * in OpenMetrics): families rendered alone are joined again by the ledger. Counter names are
+ * stripped for OpenMetrics first (see openMetricsCounterName), so the renderer's suffix lands once.
+ */
+export async function referenceText(
+  inputs: readonly FamilyInput[],
+  contentType: ContentType,
+): Promise<FamilyText> {
+  const openMetrics = contentType === Registry.OPENMETRICS_CONTENT_TYPE;
+  const parts = inputs
+    .map(familyOf)
+    .map((family) => [
+      openMetrics && family.type === 'counter'
+        ? { ...family, name: openMetricsCounterName(family.name) }
+        : family,
+    ]);
+  const text = await aggregate(parts, contentType).metrics();
+  const trimmed = openMetrics ? text.replace(/\n# EOF\n$/, '') : text.trimEnd();
+  return { bytes: utf8.encode(trimmed), layout: null };
+}

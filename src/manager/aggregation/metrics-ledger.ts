@@ -3,8 +3,11 @@
 // go down while the manager lives); gauges of absent or silent workers are dropped. Cost follows
 // what changed: a family whose inputs are the same objects as last scrape is not merged again.
 import { Registry } from 'prom-client';
-import { applyAggregationRules, isCumulative } from '../../metrics/aggregation-rules.js';
-import { unpackFamily } from '../../metrics/packed-family.js';
+import {
+  applyAggregationRules,
+  isCumulative,
+  withAggregationRule,
+} from '../../metrics/aggregation-rules.js';
 import {
   aggregate,
   snapshotOf,
@@ -13,9 +16,8 @@ import {
 } from '../../metrics/snapshot.js';
 import type { MetricsReplyMessage } from '../../protocol.js';
 import { familyOf, inputOf, inputOfPacked, type FamilyInput } from './family-input.js';
-import { familyText, revalueBytes, type FamilyText, type TextLayout } from './family-text.js';
+import { familyText, referenceText, revalueBytes, type FamilyText } from './family-text.js';
 import { OwnFamilies } from './own-families.js';
-import { renderWithPromClient } from './prom-client-render.js';
 
 function cumulativeOnly(inputs: readonly FamilyInput[]): FamilyInput[] {
   return inputs.filter(({ layout }) => isCumulative(layout));
@@ -27,17 +29,12 @@ interface Held {
   inputs: FamilyInput[];
 }
 
-interface Rendered {
-  inputs: FamilyInput[];
-  /** The family's text in UTF-8: an unchanged family is only copied again. */
-  bytes: Uint8Array;
-  layout: TextLayout | null;
-}
+/** A family's text in UTF-8 and the inputs it was rendered from: unchanged, it is copied again. */
+type Rendered = FamilyText & { inputs: FamilyInput[] };
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-const NEWLINE = 0x0a;
-const TRAILER = { prometheus: encoder.encode('\n'), openMetrics: encoder.encode('\n# EOF\n') };
+const NEWLINE = Buffer.from('\n');
+const BLANK_LINE = Buffer.from('\n\n');
+const EOF = Buffer.from('\n# EOF\n');
 
 /** The same input objects: the same bytes. */
 function sameInputs(a: readonly FamilyInput[], b: readonly FamilyInput[]): boolean {
@@ -57,7 +54,7 @@ export interface LedgerLayers {
   revalue: boolean;
   /** The manager's own families matched by content with the last scrape's (own-families.ts). */
   ownFamilies: boolean;
-  /** Families merged and rendered here (family-text.ts), not by prom-client's aggregate(). */
+  /** Families merged and rendered here (family-text.ts), not by prom-client (referenceText). */
   ownMerge: boolean;
 }
 
@@ -113,14 +110,9 @@ export class MetricsLedger {
         if (values.length !== prior.values.length) return false;
         inputs.push({ layout: prior.layout, values, packed: prior.packed });
       } else {
-        const { packed } = update;
         try {
-          inputs.push(
-            inputOfPacked(packed, previous.get(packed.name), (p) => {
-              const [layout] = applyAggregationRules([unpackFamily(p)]);
-              return layout!;
-            }),
-          );
+          const packed = withAggregationRule(update.packed);
+          inputs.push(inputOfPacked(packed, previous.get(packed.name)));
         } catch {
           return false; // A reply that cannot be read is no reply: the worker counts as silent.
         }
@@ -145,7 +137,7 @@ export class MetricsLedger {
     extra: MetricsSnapshot,
     contentType: ContentType,
   ): Promise<string> {
-    return decoder.decode(await this.renderBytes(answered, extra, contentType));
+    return Buffer.from(await this.renderBytes(answered, extra, contentType)).toString();
   }
 
   /**
@@ -156,7 +148,7 @@ export class MetricsLedger {
    *
    * Each family is kept as UTF-8 bytes and copied into the body, never joined into one string:
    * one non-ASCII HELP would make the whole joined string two-byte. A re-valued family's bytes
-   * are written from its encoded lines and new values (exposition.ts linesBytes).
+   * are written from its encoded lines and new values (family-text.ts revalueBytes).
    */
   async renderBytes(
     answered: ReadonlySet<number>,
@@ -180,7 +172,7 @@ export class MetricsLedger {
 
     const previous = this.rendered.get(contentType) ?? new Map<string, Rendered>();
     const next = new Map<string, Rendered>();
-    const parts: Rendered[] = [];
+    const parts: Uint8Array[] = [];
     for (const [name, inputs] of byName) {
       let entry = previous.get(name);
       const { byteCache, revalue, ownMerge } = this.layers;
@@ -190,38 +182,18 @@ export class MetricsLedger {
         entry = { inputs, bytes: revalueBytes(entry.layout, inputs), layout: entry.layout };
       } else {
         // One family rendered alone, without the document's trailer: joined again below.
-        const { text, layout }: FamilyText = ownMerge
-          ? await familyText(inputs, contentType)
-          : { text: await renderWithPromClient(inputs.map(familyOf), contentType), layout: null };
-        entry = { inputs, bytes: encoder.encode(text), layout };
+        const render = ownMerge ? familyText : referenceText;
+        entry = { inputs, ...(await render(inputs, contentType)) };
       }
       next.set(name, entry);
-      if (entry.bytes.length !== 0) parts.push(entry);
+      if (entry.bytes.length !== 0) parts.push(entry.bytes);
     }
     this.rendered.set(contentType, next);
-    return writeDocument(parts, contentType === Registry.OPENMETRICS_CONTENT_TYPE);
+    // The bytes of prom-client's metrics(): families separated by a blank line (Prometheus text)
+    // or a newline (OpenMetrics), then the trailer, `\n` or `\n# EOF\n`.
+    const openMetrics = contentType === Registry.OPENMETRICS_CONTENT_TYPE;
+    const separator = openMetrics ? NEWLINE : BLANK_LINE;
+    const body = parts.flatMap((bytes, i) => (i === 0 ? [bytes] : [separator, bytes]));
+    return Buffer.concat([...body, openMetrics ? EOF : NEWLINE]);
   }
-}
-
-/**
- * The families' texts as one document: separated by a blank line (Prometheus text) or a newline
- * (OpenMetrics), then the trailer, `\n` or `\n# EOF\n`: the bytes of prom-client's metrics().
- */
-function writeDocument(parts: readonly Rendered[], openMetrics: boolean): Uint8Array {
-  const separator = openMetrics ? 1 : 2;
-  const trailer = openMetrics ? TRAILER.openMetrics : TRAILER.prometheus;
-  let byteLength = trailer.length + separator * Math.max(0, parts.length - 1);
-  for (const part of parts) byteLength += part.bytes.length;
-  const body = new Uint8Array(byteLength);
-  let offset = 0;
-  parts.forEach((part, i) => {
-    if (i > 0) {
-      body.fill(NEWLINE, offset, offset + separator);
-      offset += separator;
-    }
-    body.set(part.bytes, offset);
-    offset += part.bytes.length;
-  });
-  body.set(trailer, offset);
-  return body;
 }

@@ -3,7 +3,7 @@
 // each is packed (a copy: prom-client updates its samples in place) and compared with the last
 // scrape's packing. The same content gives back the last input (its bytes reused), the same
 // shape the last layout with new values (re-rendered from it), anything else a new layout.
-import { packFamily, samePacked, unpackFamily } from '../../metrics/packed-family.js';
+import { packFamily, samePacked } from '../../metrics/packed-family.js';
 import type { MetricsSnapshot } from '../../metrics/snapshot.js';
 import { inputOfPacked, type FamilyInput } from './family-input.js';
 
@@ -19,9 +19,7 @@ export class OwnFamilies {
       const packed = packFamily({ ...family, aggregator: 'first' });
       const seen = this.last.get(family.name);
       const input =
-        seen !== undefined && samePacked(seen.packed, packed)
-          ? seen
-          : inputOfPacked(packed, seen, unpackFamily);
+        seen !== undefined && samePacked(seen.packed, packed) ? seen : inputOfPacked(packed, seen);
       next.set(family.name, input);
       return input;
     });

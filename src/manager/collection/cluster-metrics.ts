@@ -1,6 +1,5 @@
-// The cluster's /metrics: one object owns a scrape from its request to its body. It asks the
-// workers (collector.ts) while the manager's own families are read, records the replies in the
-// ledger and renders the document; it also runs the checkpoints between scrapes and hears every
+// The cluster's /metrics: one object owns a scrape from its request to its body (collection,
+// the manager's own families, the ledger's render), the checkpoints between scrapes, and every
 // worker's link events and departure. Transport-free: the metrics thread wires it to the links
 // and the main thread, and the differential oracle drives it directly.
 import { isGaugeNamedLikeCounter } from '../../metrics/aggregation-rules.js';
@@ -15,10 +14,7 @@ import type { LinkEvents } from './worker-links.js';
 export interface ClusterMetricsDeps {
   /** Delivers a collection request to a worker; false if it cannot be reached. */
   send(workerId: number, message: CollectMetricsMessage): boolean;
-  /**
-   * Resolves once a reaped worker's link has delivered all it will (or its grace ran out): only
-   * then are its totals carried over.
-   */
+  /** Resolves once a reaped worker's link has delivered all it will (or its grace ran out). */
   drained(workerId: number): Promise<void>;
   /**
    * The manager's own families for a scrape whose collection ends in `deadlineMs`. Called before
@@ -46,8 +42,10 @@ export class ClusterMetrics implements LinkEvents {
 
   constructor(private readonly deps: ClusterMetricsDeps) {
     this.ledger = new MetricsLedger(deps.layersOff);
-    this.collector = new MetricsCollector(this.ledger, (slot, reason) =>
-      this.collectionMetrics.countFailure(slot, reason),
+    this.collector = new MetricsCollector(
+      this.ledger,
+      (workerId, message) => deps.send(workerId, message),
+      (slot, reason) => this.collectionMetrics.countFailure(slot, reason),
     );
   }
 
@@ -57,7 +55,7 @@ export class ClusterMetrics implements LinkEvents {
     // now, as it may reject before the collection ends.
     const manager = this.deps.readManager(request.timeoutMs);
     manager.catch(() => undefined);
-    const collection = await this.collect(request.timeoutMs);
+    const collection = await this.collector.collect(this.workers, request.timeoutMs);
     // The per-type gauges beside the dropped *_total ones carry the same numbers.
     const own = [...(await manager), ...(await this.collectionMetrics.snapshot(collection))].filter(
       (family) => !isGaugeNamedLikeCounter(family),
@@ -65,16 +63,11 @@ export class ClusterMetrics implements LinkEvents {
     return this.ledger.renderBytes(collection.answered, own, request.contentType);
   }
 
-  /**
-   * A collection no scrape asked for (metrics-checkpoints.ts): every worker's newest counts reach
-   * the ledger, so a worker killed without warning loses only what it counted after it. Renders
-   * nothing; a scrape that arrives meanwhile shares it.
-   */
+  /** A collection no scrape asked for (metrics-checkpoints.ts); a scrape meanwhile shares it. */
   checkpoint(timeoutMs: number): Promise<Collection> {
-    return this.collect(timeoutMs);
+    return this.collector.collect(this.workers, timeoutMs);
   }
 
-  /** Milliseconds since the last collection started; null before any. */
   msSinceLastCollection(): number | null {
     return this.collector.msSinceLastCollection();
   }
@@ -89,10 +82,7 @@ export class ClusterMetrics implements LinkEvents {
     this.departed.add(workerId);
   }
 
-  /**
-   * The worker's link closed: it cannot answer the collection in progress. After its final
-   * metrics that is a worker leaving (not a failed collection of its slot); before, a failure.
-   */
+  /** After its final metrics a closed link is a worker leaving; before, a failed collection. */
   onLinkClosed(workerId: number): void {
     if (this.departed.has(workerId)) this.collector.onGone(workerId);
     else this.collector.onUnreachable(workerId);
@@ -100,9 +90,8 @@ export class ClusterMetrics implements LinkEvents {
 
   /**
    * The supervisor's workers changed. One missing from the new list has been reaped: once its
-   * link has delivered all it will, its totals are carried over. This is the one route by which
-   * a departure reaches the ledger (a killed worker's and a drained one's alike). Resolves once
-   * every departed worker is retired.
+   * link has delivered all it will, its totals are carried over (the one route by which a
+   * departure, killed or drained, reaches the ledger). Resolves once each is retired.
    */
   async setWorkers(workers: readonly WorkerRef[]): Promise<void> {
     const present = new Set(workers.map(({ id }) => id));
@@ -116,13 +105,5 @@ export class ClusterMetrics implements LinkEvents {
     await this.ledger.retire(workerId);
     this.departed.delete(workerId);
     this.collector.onGone(workerId);
-  }
-
-  private collect(timeoutMs: number): Promise<Collection> {
-    const targets = this.workers.map((worker) => ({
-      ...worker,
-      send: (message: CollectMetricsMessage) => this.deps.send(worker.id, message),
-    }));
-    return this.collector.collect(targets, timeoutMs);
   }
 }

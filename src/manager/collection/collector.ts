@@ -7,12 +7,6 @@ import type { WorkerRef } from '../supervision/lifecycle.js';
 import type { MetricsLedger } from '../aggregation/metrics-ledger.js';
 import { withDeadline } from '../../deadline.js';
 
-/** A worker as the collector sees it: who it is, and a way to ask it. */
-export interface CollectTarget extends Readonly<WorkerRef> {
-  /** False when the request cannot reach the worker. */
-  send(message: CollectMetricsMessage): boolean;
-}
-
 export interface Collection {
   /** Identifies the collection; overlapping scrapes that shared it see the same id. */
   id: number;
@@ -34,13 +28,10 @@ type Outcome = 'answered' | 'gone' | 'unreachable';
  */
 export type CollectionFailure = 'unreachable' | 'timeout';
 
-/** Told once per worker whose part of a collection failed, when that collection ends. */
-export type OnCollectionFailure = (slot: number, reason: CollectionFailure) => void;
-
 interface Running {
   requestId: number;
   startedAt: bigint;
-  targets: CollectTarget[];
+  targets: readonly WorkerRef[];
   outcomes: Map<number, Outcome>;
   /** Settles when every target has an outcome or the collection's own deadline has passed. */
   finished: Promise<void>;
@@ -55,15 +46,18 @@ export class MetricsCollector {
 
   constructor(
     private readonly ledger: MetricsLedger,
-    private readonly onFailure: OnCollectionFailure = () => undefined,
+    /** Delivers a request to a worker; false when it cannot reach it. */
+    private readonly send: (workerId: number, message: CollectMetricsMessage) => boolean,
+    /** Told once per worker whose part of a collection failed, when that collection ends. */
+    private readonly onFailure = (_slot: number, _reason: CollectionFailure): void => undefined,
   ) {}
 
   /**
-   * Asks every target (or joins the collection in progress) and resolves at the earlier of:
+   * Asks every worker (or joins the collection in progress) and resolves at the earlier of:
    * every worker answered, `timeoutMs` passed, the shared collection ended.
    */
-  async collect(targets: readonly CollectTarget[], timeoutMs: number): Promise<Collection> {
-    const run = this.running ?? this.start(targets, timeoutMs);
+  async collect(workers: readonly WorkerRef[], timeoutMs: number): Promise<Collection> {
+    const run = this.running ?? this.start(workers, timeoutMs);
     await withDeadline(run.finished, timeoutMs, undefined);
     return this.summary(run);
   }
@@ -82,17 +76,17 @@ export class MetricsCollector {
     run.settle(workerId, this.ledger.recordReply(workerId, message) ? 'answered' : 'unreachable');
   }
 
-  /** The worker left (its final snapshot, if any, is already recorded): stop waiting for it. */
+  /** Stops waiting for a worker that left (its final snapshot, if any, is recorded). */
   onGone(workerId: number): void {
     this.running?.settle(workerId, 'gone');
   }
 
-  /** The worker cannot answer any more (its link closed): stop waiting for it. */
+  /** Stops waiting for a worker that cannot answer any more (its link closed). */
   onUnreachable(workerId: number): void {
     this.running?.settle(workerId, 'unreachable');
   }
 
-  private start(all: readonly CollectTarget[], timeoutMs: number): Running {
+  private start(all: readonly WorkerRef[], timeoutMs: number): Running {
     // Booting workers have no traffic yet: not asked, not counted.
     const targets = all.filter((t) => t.state !== 'starting');
     const outcomes = new Map<number, Outcome>();
@@ -125,7 +119,7 @@ export class MetricsCollector {
     });
     for (const target of targets) {
       const have = this.ledger.baseFor(target.id);
-      if (!target.send({ type: 'collect-metrics', requestId: run.requestId, have })) {
+      if (!this.send(target.id, { type: 'collect-metrics', requestId: run.requestId, have })) {
         run.settle(target.id, 'unreachable');
       }
     }

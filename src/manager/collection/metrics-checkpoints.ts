@@ -5,7 +5,7 @@
 import type { Logger } from '../../logger.js';
 import type { ClusterMetrics } from './cluster-metrics.js';
 
-export interface MetricsCheckpointsOptions {
+interface MetricsCheckpointsOptions {
   /** METRICS_CHECKPOINT_MS: the longest time without a collection; 0 turns checkpoints off. */
   intervalMs: number;
   /** A checkpoint's deadline (METRICS_COLLECT_TIMEOUT_MS): a worker not answering by then is skipped. */
@@ -13,45 +13,23 @@ export interface MetricsCheckpointsOptions {
   logger: Logger;
 }
 
-type CheckpointTarget = Pick<ClusterMetrics, 'checkpoint' | 'msSinceLastCollection'>;
-
-export class MetricsCheckpoints {
-  private timer: NodeJS.Timeout | undefined;
-  private stopped = false;
-  /** Checkpoints run so far (for tests and logs). */
-  runs = 0;
-
-  constructor(
-    private readonly metrics: CheckpointTarget,
-    private readonly options: MetricsCheckpointsOptions,
-  ) {}
-
-  start(): void {
-    if (this.options.intervalMs > 0) this.schedule(this.options.intervalMs);
-  }
-
-  stop(): void {
-    this.stopped = true;
-    clearTimeout(this.timer);
-  }
-
-  private schedule(delayMs: number): void {
-    if (this.stopped) return;
-    // Never keeps the thread alive by itself.
-    this.timer = setTimeout(() => void this.tick(), delayMs).unref();
-  }
-
-  private async tick(): Promise<void> {
-    const { intervalMs, timeoutMs, logger } = this.options;
-    const since = this.metrics.msSinceLastCollection();
-    if (since !== null && since < intervalMs) {
-      // A scrape collected meanwhile: wait until the interval has passed since that one.
-      this.schedule(intervalMs - since);
-      return;
-    }
+/** Starts the checkpoints; returns what stops them. */
+export function startCheckpoints(
+  metrics: Pick<ClusterMetrics, 'checkpoint' | 'msSinceLastCollection'>,
+  { intervalMs, timeoutMs, logger }: MetricsCheckpointsOptions,
+): () => void {
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  // Never keeps the thread alive by itself.
+  const schedule = (delayMs: number) => {
+    if (!stopped) timer = setTimeout(() => void tick(), delayMs).unref();
+  };
+  const tick = async () => {
+    const since = metrics.msSinceLastCollection();
+    // A scrape collected meanwhile: wait until the interval has passed since that one.
+    if (since !== null && since < intervalMs) return schedule(intervalMs - since);
     try {
-      const collection = await this.metrics.checkpoint(timeoutMs);
-      this.runs += 1;
+      const collection = await metrics.checkpoint(timeoutMs);
       logger.debug(
         {
           answered: collection.answered.size,
@@ -64,6 +42,11 @@ export class MetricsCheckpoints {
       // A bug in the collection must not end the thread (and restart the cluster's totals).
       logger.error({ err: error }, 'metrics checkpoint failed');
     }
-    this.schedule(intervalMs);
-  }
+    schedule(intervalMs);
+  };
+  if (intervalMs > 0) schedule(intervalMs);
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
+  };
 }

@@ -123,8 +123,7 @@ export class WorkerLinks {
 
   private accept(socket: net.Socket): void {
     let workerId: number | null = null;
-    let markClosed: () => void = () => undefined;
-    const closed = new Promise<void>((resolve) => (markClosed = resolve));
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
     const link: Link = new LineSocket(socket, isWorkerLinkMessage, (message) => {
       if (message.type === 'hello') {
         if (workerId !== null) return;
@@ -146,7 +145,6 @@ export class WorkerLinks {
       this.logger.debug({ err: error, workerId }, 'metrics link error'),
     );
     socket.on('close', () => {
-      markClosed();
       // A link replaced by the same worker's newer one closes without news.
       if (workerId === null || this.links.get(workerId) !== link) return;
       this.links.delete(workerId);

@@ -1,13 +1,11 @@
 // The collection protocol's timing rules, with stand-in workers that answer (or not) on cue.
 import { Counter, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import {
-  MetricsCollector,
-  type CollectTarget,
-} from '../../../../src/manager/collection/collector.js';
+import { MetricsCollector } from '../../../../src/manager/collection/collector.js';
 import { MetricsLedger } from '../../../../src/manager/aggregation/metrics-ledger.js';
 import { packFamily } from '../../../../src/metrics/packed-family.js';
 import { snapshotOf, type MetricsSnapshot } from '../../../../src/metrics/snapshot.js';
+import type { WorkerRef } from '../../../../src/manager/supervision/lifecycle.js';
 import type { CollectMetricsMessage } from '../../../../src/protocol.js';
 
 async function snapshot(count: number): Promise<MetricsSnapshot> {
@@ -22,16 +20,17 @@ function fullReply(metrics: MetricsSnapshot) {
 
 function standIn(id: number, slot: number) {
   const received: CollectMetricsMessage[] = [];
-  const worker: { -readonly [K in keyof CollectTarget]: CollectTarget[K] } = {
-    id,
-    slot,
-    state: 'ready',
-    send: (message) => {
-      received.push(message);
-      return true;
-    },
-  };
+  const worker: WorkerRef = { id, slot, state: 'ready' };
   return { worker, received };
+}
+
+/** A collector whose requests reach these stand-ins by worker id. */
+function collectorOf(ledger: MetricsLedger, ...standIns: ReturnType<typeof standIn>[]) {
+  return new MetricsCollector(ledger, (workerId, message) => {
+    const found = standIns.find(({ worker }) => worker.id === workerId);
+    found?.received.push(message);
+    return found !== undefined;
+  });
 }
 
 function requestIdOf(messages: CollectMetricsMessage[]): number {
@@ -43,7 +42,7 @@ function requestIdOf(messages: CollectMetricsMessage[]): number {
 describe('MetricsCollector', () => {
   it('shares one collection between overlapping scrapes', async () => {
     const a = standIn(1, 0);
-    const collector = new MetricsCollector(new MetricsLedger());
+    const collector = collectorOf(new MetricsLedger(), a);
     const first = collector.collect([a.worker], 1_000);
     const second = collector.collect([a.worker], 1_000);
     expect(a.received).toHaveLength(1);
@@ -64,7 +63,7 @@ describe('MetricsCollector', () => {
     const a = standIn(1, 0);
     const b = standIn(2, 1);
     const ledger = new MetricsLedger();
-    const collector = new MetricsCollector(ledger);
+    const collector = collectorOf(ledger, a, b);
     const started = Date.now();
     const pending = collector.collect([a.worker, b.worker], 150);
     collector.onReply(a.worker.id, {
@@ -83,7 +82,7 @@ describe('MetricsCollector', () => {
   it('ignores a late reply to an older collection', async () => {
     const a = standIn(1, 0);
     const ledger = new MetricsLedger();
-    const collector = new MetricsCollector(ledger);
+    const collector = collectorOf(ledger, a);
     await collector.collect([a.worker], 50); // times out
     const stale = requestIdOf(a.received);
     const next = collector.collect([a.worker], 50);
@@ -103,7 +102,7 @@ describe('MetricsCollector', () => {
 
   it('stops waiting for a worker that left, without marking its slot failed', async () => {
     const a = standIn(1, 0);
-    const collector = new MetricsCollector(new MetricsLedger());
+    const collector = collectorOf(new MetricsLedger(), a);
     const started = Date.now();
     const pending = collector.collect([a.worker], 5_000);
     collector.onGone(a.worker.id);
@@ -115,7 +114,7 @@ describe('MetricsCollector', () => {
   it('does not ask workers that are still booting', async () => {
     const a = standIn(1, 0);
     a.worker.state = 'starting';
-    const collector = new MetricsCollector(new MetricsLedger());
+    const collector = collectorOf(new MetricsLedger(), a);
     const result = await collector.collect([a.worker], 1_000);
     expect(a.received).toEqual([]);
     expect(result.slotSuccess.size).toBe(0);
@@ -124,7 +123,7 @@ describe('MetricsCollector', () => {
   it('answers a scrape with a shorter deadline at that deadline, from the shared collection', async () => {
     const a = standIn(1, 0);
     const b = standIn(2, 1);
-    const collector = new MetricsCollector(new MetricsLedger());
+    const collector = collectorOf(new MetricsLedger(), a, b);
     const long = collector.collect([a.worker, b.worker], 5_000);
     const started = Date.now();
     collector.onReply(a.worker.id, {

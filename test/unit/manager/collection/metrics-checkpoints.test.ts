@@ -4,7 +4,7 @@
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Collection } from '../../../../src/manager/collection/collector.js';
-import { MetricsCheckpoints } from '../../../../src/manager/collection/metrics-checkpoints.js';
+import { startCheckpoints } from '../../../../src/manager/collection/metrics-checkpoints.js';
 import { createLogger } from '../../../../src/logger.js';
 
 const INTERVAL_MS = 5_000;
@@ -40,30 +40,32 @@ class Target {
   }
 }
 
-function start(target: Target, intervalMs = INTERVAL_MS, logger = createLogger('silent', {})) {
-  const checkpoints = new MetricsCheckpoints(target, {
-    intervalMs,
-    timeoutMs: 2_000,
-    logger,
-  });
-  checkpoints.start();
-  return checkpoints;
+/** A logger at debug whose lines land in `lines`. */
+function capture(lines: string[]) {
+  return pino({ level: 'debug' }, { write: (line: string) => void lines.push(line) });
 }
 
-describe('MetricsCheckpoints', () => {
-  let running: MetricsCheckpoints | undefined;
+const done = (lines: string[]) => lines.filter((line) => line.includes('"metrics checkpoint"'));
+
+function start(target: Target, intervalMs = INTERVAL_MS, logger = createLogger('silent', {})) {
+  return startCheckpoints(target, { intervalMs, timeoutMs: 2_000, logger });
+}
+
+describe('startCheckpoints', () => {
+  let stop: (() => void) | undefined;
   beforeEach(() => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
   });
   afterEach(() => {
-    running?.stop();
+    stop?.();
     vi.useRealTimers();
   });
 
   it('collects every interval when nothing scrapes, with the deadline', async () => {
     const target = new Target();
     const t0 = Date.now();
-    running = start(target);
+    const lines: string[] = [];
+    stop = start(target, INTERVAL_MS, capture(lines));
     await vi.advanceTimersByTimeAsync(INTERVAL_MS - 1);
     expect(target.checkpoints).toHaveLength(0);
     await vi.advanceTimersByTimeAsync(1);
@@ -74,12 +76,12 @@ describe('MetricsCheckpoints', () => {
       3 * INTERVAL_MS,
     ]);
     expect(target.checkpoints[0]).toMatchObject({ timeoutMs: 2_000 });
-    expect(running.runs).toBe(3);
+    expect(done(lines)).toHaveLength(3);
   });
 
   it('never collects while scrapes come more often than the interval', async () => {
     const target = new Target();
-    running = start(target);
+    stop = start(target);
     for (let i = 0; i < 20; i += 1) {
       target.scrape();
       await vi.advanceTimersByTimeAsync(INTERVAL_MS / 2);
@@ -90,7 +92,7 @@ describe('MetricsCheckpoints', () => {
   it('collects one interval after the last scrape, not one interval after its own last tick', async () => {
     const target = new Target();
     const t0 = Date.now();
-    running = start(target);
+    stop = start(target);
     await vi.advanceTimersByTimeAsync(INTERVAL_MS - 1_000);
     target.scrape(); // at 4 s: the tick at 5 s finds it 1 s old
     await vi.advanceTimersByTimeAsync(INTERVAL_MS + 1_000);
@@ -101,17 +103,16 @@ describe('MetricsCheckpoints', () => {
     const target = new Target();
     target.failNext = true;
     const lines: string[] = [];
-    const logger = pino({ level: 'error' }, { write: (line: string) => void lines.push(line) });
-    running = start(target, INTERVAL_MS, logger);
+    stop = start(target, INTERVAL_MS, capture(lines));
     await vi.advanceTimersByTimeAsync(2 * INTERVAL_MS);
     expect(target.checkpoints).toHaveLength(2);
-    expect(running.runs).toBe(1);
+    expect(done(lines)).toHaveLength(1);
     expect(lines.join('')).toContain('metrics checkpoint failed');
   });
 
   it('never collects with the interval at 0', async () => {
     const target = new Target();
-    running = start(target, 0);
+    stop = start(target, 0);
     await vi.advanceTimersByTimeAsync(10 * INTERVAL_MS);
     expect(target.checkpoints).toHaveLength(0);
   });
