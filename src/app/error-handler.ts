@@ -5,7 +5,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { Logger } from '../logger.js';
 import { clientGone, requestLogger, type AppContext, type AppMiddleware } from './context.js';
-import { errorBody, HttpError, type ErrorBody } from './http-error.js';
+import { errorBody, HttpError, type ErrorBody } from '../http-errors.js';
 import { checkPreconditions } from './request-preconditions.js';
 
 /** Codes for 4xx/5xx errors raised by libraries (http-errors style `status` + `expose`). */

@@ -3,7 +3,7 @@
 import { Router } from '@koa/router';
 import type { AppDeps } from './types.js';
 import type { AppContext, AppState, RouterExtras } from './context.js';
-import { errorBody } from './http-error.js';
+import { errorBody } from '../http-errors.js';
 import { NO_SHEDDING } from './load-shedding.js';
 import { readJsonBody } from './json-body.js';
 import { queryOf } from './query.js';

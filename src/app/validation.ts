@@ -3,7 +3,7 @@
 // Query strings arrive as `string | string[]` per key (a key given twice is an array, see
 // query.ts), so query schemas take that type and reject arrays explicitly instead of crashing.
 import * as z from '../zod.js';
-import { invalidInput, type HttpError } from './http-error.js';
+import { invalidInput, type HttpError } from '../http-errors.js';
 
 export const HELLO_NAME_MAX = 100;
 export const DEFAULT_HELLO_NAME = 'world';

@@ -4,8 +4,7 @@ import { Duplex } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { clientErrorResponse, handleClientError } from '../../../src/app/client-error.js';
 import { INTERNAL_ERROR_MESSAGE, renderError } from '../../../src/app/error-handler.js';
-import { HttpError, invalidInput } from '../../../src/app/http-error.js';
-import { classifyParserError } from '../../../src/http-errors.js';
+import { classifyParserError, HttpError, invalidInput } from '../../../src/http-errors.js';
 import { assertNoLeak, parseRawResponse } from './harness.js';
 
 const libraryError = (props: Record<string, unknown>, message = 'library says no') =>

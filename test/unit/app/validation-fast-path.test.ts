@@ -3,7 +3,7 @@
 // message, field). Queries come both as parseQuery() builds them and as arbitrary objects.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { HttpError } from '../../../src/app/http-error.js';
+import { HttpError } from '../../../src/http-errors.js';
 import { parseQuery } from '../../../src/app/query.js';
 import { helloQuery, validate, validateHelloQuery } from '../../../src/app/validation.js';
 
