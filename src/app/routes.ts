@@ -7,7 +7,7 @@ import { errorBody } from '../http-errors.js';
 import { NO_SHEDDING } from './load-shedding.js';
 import { readJsonBody } from './json-body.js';
 import { queryOf } from './query.js';
-import { delayQuery, hashBody, validate, validateHelloQuery, workQuery } from './validation.js';
+import { delayQuery, hashBody, helloQuery, validate, workQuery } from './validation.js';
 import { busyLoop, hashInput, wait } from './workloads.js';
 
 /** Aborts when the client disconnects before the response is written. */
@@ -52,7 +52,7 @@ export function createRouter(deps: AppDeps): Router<AppState, RouterExtras> {
 
   router.get('/api/hello', (ctx) => {
     shedder.admit();
-    const { name } = validateHelloQuery(queryOf(ctx));
+    const { name } = validate(helloQuery, queryOf(ctx), 'query');
     ctx.body = { message: `hello, ${name}` };
   });
 
