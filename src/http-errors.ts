@@ -175,9 +175,7 @@ export function jsonBodyProblem(headers: {
 
 // ---- requests the parser rejects ----------------------------------------------------------
 
-export interface ParserError extends Error {
-  code?: string;
-}
+export type ParserError = Error & { code?: string };
 
 /** The same statuses Node itself would send (lib/_http_server.js socketOnError), by error code. */
 const PARSER_REJECTIONS = new Map<string | undefined, [number, string, string]>([
@@ -189,14 +187,12 @@ const PARSER_REJECTIONS = new Map<string | undefined, [number, string, string]>(
   ['ERR_HTTP_REQUEST_TIMEOUT', [408, 'request_timeout', 'the request was not received in time']],
 ]);
 
+// Parser messages name parser states; the client only needs to know the request was bad.
+const MALFORMED: [number, string, string] = [400, 'bad_request', 'malformed HTTP request'];
+
 /** The answer to a request the parser rejected. */
 export function classifyParserError(err: ParserError): HttpError {
-  // Parser messages name parser states; the client only needs to know the request was bad.
-  const [status, code, message] = PARSER_REJECTIONS.get(err.code) ?? [
-    400,
-    'bad_request',
-    'malformed HTTP request',
-  ];
+  const [status, code, message] = PARSER_REJECTIONS.get(err.code) ?? MALFORMED;
   return new HttpError(status, code, message);
 }
 

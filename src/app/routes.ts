@@ -6,7 +6,7 @@ import type { AppContext, AppState, RouterExtras } from './context.js';
 import { errorBody } from '../http-errors.js';
 import { NO_SHEDDING } from './load-shedding.js';
 import { readJsonBody } from './json-body.js';
-import { queryOf } from './query.js';
+import { parseQuery } from './query.js';
 import { delayQuery, hashBody, helloQuery, validate, workQuery } from './validation.js';
 import { busyLoop, hashInput, wait } from './workloads.js';
 
@@ -52,19 +52,19 @@ export function createRouter(deps: AppDeps): Router<AppState, RouterExtras> {
 
   router.get('/api/hello', (ctx) => {
     shedder.admit();
-    const { name } = validate(helloQuery, queryOf(ctx), 'query');
+    const { name } = validate(helloQuery, parseQuery(ctx.querystring), 'query');
     ctx.body = { message: `hello, ${name}` };
   });
 
   router.get('/api/work', (ctx) => {
     shedder.admit();
-    const { ms } = validate(workQuery, queryOf(ctx), 'query');
+    const { ms } = validate(workQuery, parseQuery(ctx.querystring), 'query');
     ctx.body = { ms, iterations: busyLoop(ms) };
   });
 
   router.get('/api/delay', async (ctx) => {
     shedder.admit();
-    const { ms } = validate(delayQuery, queryOf(ctx), 'query');
+    const { ms } = validate(delayQuery, parseQuery(ctx.querystring), 'query');
     const disconnect = clientDisconnect(ctx);
     try {
       await wait(ms, disconnect.signal);
