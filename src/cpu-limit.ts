@@ -13,11 +13,6 @@ export interface CgroupPaths {
   procSelfCgroup: string;
 }
 
-export const SYSTEM_CGROUP_PATHS: CgroupPaths = {
-  root: '/sys/fs/cgroup',
-  procSelfCgroup: '/proc/self/cgroup',
-};
-
 export interface CpuLimit {
   /** quota / period: may be fractional (e.g. 1.5 CPUs). */
   cpus: number;
@@ -77,7 +72,9 @@ function tightest(dirs: string[], v2: boolean): CpuLimit | undefined {
 }
 
 /** The CPU limit of this process's cgroup, or undefined when there is none (or no cgroups). */
-export function readCpuLimit(paths: CgroupPaths = SYSTEM_CGROUP_PATHS): CpuLimit | undefined {
+export function readCpuLimit(
+  paths: CgroupPaths = { root: '/sys/fs/cgroup', procSelfCgroup: '/proc/self/cgroup' },
+): CpuLimit | undefined {
   if (fs.existsSync(path.join(paths.root, 'cgroup.controllers'))) {
     const own = membership(paths.procSelfCgroup, '');
     return tightest(levels(paths.root, own), true);
