@@ -63,8 +63,8 @@ const schema = z.object({
   METRICS_PORT: z._default(int(0, 65535), 9464),
   METRICS_HOST: z._default(host, '127.0.0.1'),
   WORKERS: optionalInt(1, MAX_WORKERS),
-  // It bounds a worker's boot too (0.5-0.7 s on an idle machine): below 1 s every boot races
-  // the deadline, and the cluster flaps or gives up on a "crash loop".
+  // It bounds a worker's boot too: below 1 s every boot races the deadline, and the cluster
+  // flaps or gives up on a "crash loop".
   WORKER_TIMEOUT_MS: z._default(int(1_000, 3_600_000), 30_000),
   HEARTBEAT_INTERVAL_MS: optionalInt(50, 60_000),
   SHUTDOWN_TIMEOUT_MS: z._default(int(100, 3_600_000), 10_000),
