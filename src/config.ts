@@ -63,8 +63,8 @@ const schema = z.object({
   METRICS_PORT: z._default(int(0, 65535), 9464),
   METRICS_HOST: z._default(host, '127.0.0.1'),
   WORKERS: optionalInt(1, MAX_WORKERS),
-  // It bounds a worker's boot too (0.5-0.7 s on an idle machine): below 1 s every boot races
-  // the deadline, and the cluster flaps or gives up on a "crash loop".
+  // It bounds a worker's boot too: below 1 s every boot races the deadline, and the cluster
+  // flaps or gives up on a "crash loop".
   WORKER_TIMEOUT_MS: z._default(int(1_000, 3_600_000), 30_000),
   HEARTBEAT_INTERVAL_MS: optionalInt(50, 60_000),
   SHUTDOWN_TIMEOUT_MS: z._default(int(100, 3_600_000), 10_000),
@@ -136,12 +136,9 @@ export class ConfigError extends Error {
   }
 }
 
-/** Variables whose values never appear in an error message (logs are shipped and shared). */
-const SECRET_VARIABLES: ReadonlySet<string> = new Set(['ADMIN_TOKEN']);
-
-/** How an error names a variable's value: quoted, or only its length for a secret. */
+/** A value as an error names it: quoted, or only its length for a secret (logs are shared). */
 function describeValue(name: string, value: string | undefined): string {
-  if (SECRET_VARIABLES.has(name)) return `${name} (${value?.length ?? 0} characters)`;
+  if (name === 'ADMIN_TOKEN') return `${name} (${value?.length ?? 0} characters)`;
   return `${name}=${JSON.stringify(value)}`;
 }
 
@@ -164,18 +161,6 @@ export function portsClash(e: {
   const api = e.HOST.toLowerCase();
   const manager = e.METRICS_HOST.toLowerCase();
   return api === manager || WILDCARD_HOSTS.has(api) || WILDCARD_HOSTS.has(manager);
-}
-
-/** Why LISTEN_MODE=reuseport cannot work with this PORT on this platform and Node.js. */
-function reusePortProblems(port: number): string[] {
-  const problems: string[] = [];
-  const unsupported = reusePortProblem(process.platform, process.versions.node);
-  if (unsupported !== undefined) problems.push(`LISTEN_MODE="reuseport": ${unsupported}`);
-  // Each worker's own listen on port 0 would get a port of its own: no group, no one API port.
-  if (port === 0) {
-    problems.push('LISTEN_MODE="reuseport": needs a fixed PORT (0 gives every worker its own)');
-  }
-  return problems;
 }
 
 /** Reads the environment; throws ConfigError naming every bad variable and why. */
@@ -204,7 +189,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         `must be 0 (off) or at least ${MIN_CHECKPOINT_MS}`,
     );
   }
-  if (e.LISTEN_MODE === 'reuseport') problems.push(...reusePortProblems(e.PORT));
+  if (e.LISTEN_MODE === 'reuseport') {
+    const unsupported = reusePortProblem(process.platform);
+    if (unsupported !== undefined) problems.push(`LISTEN_MODE="reuseport": ${unsupported}`);
+    // Each worker's own listen on port 0 would get a port of its own: no group, no one API port.
+    if (e.PORT === 0) {
+      problems.push('LISTEN_MODE="reuseport": needs a fixed PORT (0 gives every worker its own)');
+    }
+  }
   if (portsClash(e)) {
     problems.push(
       `METRICS_PORT=${e.METRICS_PORT} is also PORT=${e.PORT} on overlapping addresses ` +

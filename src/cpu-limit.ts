@@ -13,11 +13,6 @@ export interface CgroupPaths {
   procSelfCgroup: string;
 }
 
-export const SYSTEM_CGROUP_PATHS: CgroupPaths = {
-  root: '/sys/fs/cgroup',
-  procSelfCgroup: '/proc/self/cgroup',
-};
-
 export interface CpuLimit {
   /** quota / period: may be fractional (e.g. 1.5 CPUs). */
   cpus: number;
@@ -59,44 +54,37 @@ function levels(root: string, cgroupPath: string): string[] {
   }
 }
 
-function tightest(limits: (CpuLimit | undefined)[]): CpuLimit | undefined {
+/**
+ * The tightest quota / period over `dirs`: v2's `cpu.max` ("max" or "<quota> <period>"), v1's
+ * `cpu.cfs_quota_us` (-1: none) and `cpu.cfs_period_us`. Anything not two positive numbers is none.
+ */
+function tightest(dirs: string[], v2: boolean): CpuLimit | undefined {
   let best: CpuLimit | undefined;
-  for (const limit of limits) if (limit && (!best || limit.cpus < best.cpus)) best = limit;
+  for (const dir of dirs) {
+    const file = path.join(dir, v2 ? 'cpu.max' : 'cpu.cfs_quota_us');
+    const [quota = NaN, period = NaN] = v2
+      ? (read(file) ?? '').split(/\s+/).map(Number)
+      : [Number(read(file)), Number(read(path.join(dir, 'cpu.cfs_period_us')))];
+    const valid = quota > 0 && period > 0 && Number.isFinite(quota) && Number.isFinite(period);
+    if (valid && (!best || quota / period < best.cpus)) best = { cpus: quota / period, file };
+  }
   return best;
 }
 
-function positive(quota: number, period: number): boolean {
-  return Number.isFinite(quota) && Number.isFinite(period) && quota > 0 && period > 0;
-}
-
-function v2Limit(dir: string): CpuLimit | undefined {
-  const file = path.join(dir, 'cpu.max');
-  const [quota, period] = (read(file) ?? '').split(/\s+/);
-  if (quota === undefined || quota === 'max' || period === undefined) return undefined;
-  const q = Number(quota);
-  const p = Number(period);
-  return positive(q, p) ? { cpus: q / p, file } : undefined;
-}
-
-function v1Limit(dir: string): CpuLimit | undefined {
-  const file = path.join(dir, 'cpu.cfs_quota_us');
-  const q = Number(read(file));
-  const p = Number(read(path.join(dir, 'cpu.cfs_period_us')));
-  return positive(q, p) ? { cpus: q / p, file } : undefined;
-}
-
 /** The CPU limit of this process's cgroup, or undefined when there is none (or no cgroups). */
-export function readCpuLimit(paths: CgroupPaths = SYSTEM_CGROUP_PATHS): CpuLimit | undefined {
+export function readCpuLimit(
+  paths: CgroupPaths = { root: '/sys/fs/cgroup', procSelfCgroup: '/proc/self/cgroup' },
+): CpuLimit | undefined {
   if (fs.existsSync(path.join(paths.root, 'cgroup.controllers'))) {
     const own = membership(paths.procSelfCgroup, '');
-    return tightest(levels(paths.root, own).map(v2Limit));
+    return tightest(levels(paths.root, own), true);
   }
   // v1 mounts the cpu controller alone or together with cpuacct, under either name.
   const own = membership(paths.procSelfCgroup, 'cpu');
   for (const mount of ['cpu', 'cpu,cpuacct', 'cpuacct,cpu']) {
     const mountRoot = path.join(paths.root, mount);
     if (!fs.existsSync(mountRoot)) continue;
-    return tightest(levels(mountRoot, own).map(v1Limit));
+    return tightest(levels(mountRoot, own), false);
   }
   return undefined;
 }

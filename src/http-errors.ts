@@ -1,7 +1,7 @@
 // The error contract every HTTP answer of the service keeps, the API's and the manager
-// endpoint's alike: one JSON shape, one error type thrown on purpose, and the answers to requests
-// Node's parser rejects before any handler runs. Both sides import this; the application's own
-// error factories live in src/app/http-error.ts.
+// endpoint's alike: one JSON shape, one error type thrown on purpose (and the ones the API
+// throws, made here), and the answers to requests Node's parser rejects before any handler runs.
+import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 
 /** The JSON shape of every error response. */
@@ -64,9 +64,10 @@ export class HttpError extends Error {
 
 export type HttpErrorJSON = Pick<HttpError, 'status' | 'code' | 'message' | 'field' | 'headers'>;
 
-// ---- requests Node's server would refuse with a bare answer, refused in this shape instead ----
-
-/** The connection closes after these answers, as Node's own do. */
+/**
+ * The connection closes after the answer: what is left on it is unread or unwanted (a body not
+ * read, so that Node does not read and discard an arbitrarily large one), as after Node's own.
+ */
 const CLOSE = { Connection: 'close' };
 
 /** 400 for an HTTP/1.1 request without a Host header. */
@@ -84,6 +85,56 @@ export function expectationFailed(): HttpError {
     'the only expectation supported is "Expect: 100-continue"',
     { headers: CLOSE },
   );
+}
+
+// ---- the API's own errors ---------------------------------------------------------------------
+
+/** 400 for a query parameter or body field that failed validation. */
+export function invalidInput(field: string, message: string): HttpError {
+  return new HttpError(400, 'invalid_input', message, { field });
+}
+
+/** 400 for a request the API cannot make sense of. */
+export function badRequest(message: string, options: { cause?: unknown } = {}) {
+  return new HttpError(400, 'bad_request', message, { cause: options.cause });
+}
+
+export function invalidJson(message: string): HttpError {
+  return new HttpError(400, 'invalid_json', message);
+}
+
+export function notFound(): HttpError {
+  return new HttpError(404, 'not_found', 'no such route');
+}
+
+export function methodNotAllowed(method: string, allow: readonly string[]): HttpError {
+  // The method is one of a fixed set or a token Node's parser accepted; cap it anyway so an odd
+  // extension method cannot make the message arbitrarily long.
+  return new HttpError(
+    405,
+    'method_not_allowed',
+    `method ${method.slice(0, 32)} is not allowed here; allowed: ${allow.join(', ')}`,
+    { headers: { Allow: allow.join(', ') } },
+  );
+}
+
+/** 413 before the body was read (see CLOSE). */
+export function payloadTooLarge(limit: number): HttpError {
+  return new HttpError(413, 'payload_too_large', `request body must be at most ${limit} bytes`, {
+    headers: CLOSE,
+  });
+}
+
+/** 415 before the body was read (see CLOSE). */
+export function unsupportedMediaType(message: string): HttpError {
+  return new HttpError(415, 'unsupported_media_type', message, { headers: CLOSE });
+}
+
+/** 503 from a saturated worker: the client's retry goes to another connection (and worker). */
+export function overloaded(retryAfterSeconds: number): HttpError {
+  return new HttpError(503, 'overloaded', 'this worker is saturated; retry shortly', {
+    headers: { 'Retry-After': String(retryAfterSeconds), ...CLOSE },
+  });
 }
 
 // ---- JSON request bodies --------------------------------------------------------------------
@@ -124,60 +175,35 @@ export function jsonBodyProblem(headers: {
 
 // ---- requests the parser rejects ----------------------------------------------------------
 
-export interface ParserError extends Error {
-  code?: string;
-}
+export type ParserError = Error & { code?: string };
 
-export interface ParserRejection {
-  status: number;
-  reason: string;
-  code: string;
-  message: string;
-}
+/** The same statuses Node itself would send (lib/_http_server.js socketOnError), by error code. */
+const PARSER_REJECTIONS = new Map<string | undefined, [number, string, string]>([
+  [
+    'HPE_HEADER_OVERFLOW',
+    [431, 'request_header_fields_too_large', 'request headers are too large'],
+  ],
+  ['HPE_CHUNK_EXTENSIONS_OVERFLOW', [413, 'payload_too_large', 'chunk extensions are too large']],
+  ['ERR_HTTP_REQUEST_TIMEOUT', [408, 'request_timeout', 'the request was not received in time']],
+]);
 
-/** The same statuses Node itself would send (lib/_http_server.js socketOnError). */
-export function classifyParserError(err: ParserError): ParserRejection {
-  switch (err.code) {
-    case 'HPE_HEADER_OVERFLOW':
-      return {
-        status: 431,
-        reason: 'Request Header Fields Too Large',
-        code: 'request_header_fields_too_large',
-        message: 'request headers are too large',
-      };
-    case 'HPE_CHUNK_EXTENSIONS_OVERFLOW':
-      return {
-        status: 413,
-        reason: 'Payload Too Large',
-        code: 'payload_too_large',
-        message: 'chunk extensions are too large',
-      };
-    case 'ERR_HTTP_REQUEST_TIMEOUT':
-      return {
-        status: 408,
-        reason: 'Request Timeout',
-        code: 'request_timeout',
-        message: 'the request was not received in time',
-      };
-    default:
-      // Parser messages name parser states; the client only needs to know the request was bad.
-      return {
-        status: 400,
-        reason: 'Bad Request',
-        code: 'bad_request',
-        message: 'malformed HTTP request',
-      };
-  }
+// Parser messages name parser states; the client only needs to know the request was bad.
+const MALFORMED: [number, string, string] = [400, 'bad_request', 'malformed HTTP request'];
+
+/** The answer to a request the parser rejected. */
+export function classifyParserError(err: ParserError): HttpError {
+  const [status, code, message] = PARSER_REJECTIONS.get(err.code) ?? MALFORMED;
+  return new HttpError(status, code, message);
 }
 
 /** A complete HTTP/1.1 response for a rejected request; the connection closes after it. */
 export function parserErrorResponse(
-  rejection: ParserRejection,
+  rejection: HttpError,
   headers: Readonly<Record<string, string>>,
 ): string {
-  const body = JSON.stringify(errorBody(rejection.code, rejection.message));
+  const body = JSON.stringify(rejection.toBody());
   const lines = [
-    `HTTP/1.1 ${rejection.status} ${rejection.reason}`,
+    `HTTP/1.1 ${rejection.status} ${STATUS_CODES[rejection.status]}`,
     'Content-Type: application/json; charset=utf-8',
     `Content-Length: ${Buffer.byteLength(body)}`,
     'Connection: close',

@@ -10,19 +10,14 @@ export type ListenMode = (typeof LISTEN_MODES)[number];
 export const TCP_MIGRATE_REQ_PATH = '/proc/sys/net/ipv4/tcp_migrate_req';
 
 /**
- * Why `reuseport` cannot work here, or undefined when it can. Node's `reusePort` listen option
- * came in 22.12 and 23.1; only Linux both has SO_REUSEPORT and spreads connections over the
- * group (macOS accepts the flag but hands every connection to one socket; Windows has neither).
+ * Why `reuseport` cannot work on `platform`, or undefined when it can: only Linux both has
+ * SO_REUSEPORT and spreads connections over the group (macOS accepts the flag but hands every
+ * connection to one socket; Windows has neither). Every Node line runtime-check.ts admits has the
+ * `reusePort` listen option (22.12+).
  */
-export function reusePortProblem(platform: string, nodeVersion: string): string | undefined {
-  if (platform !== 'linux') {
-    return `needs Linux (SO_REUSEPORT load balancing); this platform is ${platform}`;
-  }
-  const [major = 0, minor = 0] = nodeVersion.replace(/^v/, '').split('.').map(Number);
-  const has = major > 23 || (major === 23 && minor >= 1) || (major === 22 && minor >= 12);
-  if (!has)
-    return `needs Node.js 22.12+ or 23.1+ (listen option reusePort); this is ${nodeVersion}`;
-  return undefined;
+export function reusePortProblem(platform: string): string | undefined {
+  if (platform === 'linux') return undefined;
+  return `needs Linux (SO_REUSEPORT load balancing); this platform is ${platform}`;
 }
 
 /**

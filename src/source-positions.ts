@@ -3,7 +3,7 @@
 // logs. A map is read only when a stack is mapped and is not kept, so a worker pays nothing for
 // this at boot or per request (unlike `process.setSourceMapsEnabled(true)`). A position with no
 // usable map is left as it is.
-import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { SourceMap } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -13,8 +13,6 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
  */
 const POSITION = /(?<=^|[\s(])(file:\/\/\/[^\s()]*?\.[cm]?js|\/[^\s():]*?\.[cm]?js):(\d+):(\d+)/gm;
 const SOURCE_MAPPING_URL = /\/\/# sourceMappingURL=(\S+)\s*$/;
-/** The comment is the file's last line; this much of its end is read to find it. */
-const TAIL_BYTES = 1024;
 /** Causes deeper than this are left as they are (and a cycle ends). */
 const MAX_CAUSES = 8;
 
@@ -96,7 +94,8 @@ function loadMap(file: string, loadedAt: number): LoadedMap | null {
   try {
     const fileUrl = file.startsWith('file:') ? new URL(file) : pathToFileURL(file);
     const path = fileURLToPath(fileUrl);
-    const reference = SOURCE_MAPPING_URL.exec(readTail(path))?.[1];
+    // The file is read whole to find its last line: its map, read next, is larger still.
+    const reference = SOURCE_MAPPING_URL.exec(readFileSync(path, 'utf8'))?.[1];
     // An inline (data:) map would mean reading the whole file: none of ours is.
     if (reference === undefined || reference.startsWith('data:')) return null;
     const mapUrl = new URL(reference, fileUrl);
@@ -111,17 +110,5 @@ function loadMap(file: string, loadedAt: number): LoadedMap | null {
     };
   } catch {
     return null;
-  }
-}
-
-function readTail(path: string): string {
-  const fd = openSync(path, 'r');
-  try {
-    const size = fstatSync(fd).size;
-    const buffer = Buffer.alloc(Math.min(TAIL_BYTES, size));
-    readSync(fd, buffer, 0, buffer.length, size - buffer.length);
-    return buffer.toString('utf8');
-  } finally {
-    closeSync(fd);
   }
 }

@@ -5,7 +5,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { Logger } from '../logger.js';
 import { clientGone, requestLogger, type AppContext, type AppMiddleware } from './context.js';
-import { errorBody, HttpError, type ErrorBody } from './http-error.js';
+import { HttpError } from '../http-errors.js';
 import { checkPreconditions } from './request-preconditions.js';
 
 /** Codes for 4xx/5xx errors raised by libraries (http-errors style `status` + `expose`). */
@@ -22,12 +22,6 @@ const CODE_BY_STATUS: Readonly<Record<number, string>> = {
 
 export const INTERNAL_ERROR_MESSAGE = 'internal server error';
 
-interface Rendered {
-  status: number;
-  body: ErrorBody;
-  headers: Readonly<Record<string, string>>;
-}
-
 /** An http-errors-like error (from Koa's ctx.throw or a library) that declares its own status. */
 function declaredStatus(err: unknown): number | undefined {
   if (typeof err !== 'object' || err === null) return undefined;
@@ -42,10 +36,9 @@ function declaredStatus(err: unknown): number | undefined {
     : undefined;
 }
 
-export function renderError(err: unknown): Rendered {
-  if (err instanceof HttpError) {
-    return { status: err.status, body: err.toBody(), headers: err.headers };
-  }
+/** Any thrown value as the HttpError the API answers with. */
+export function renderError(err: unknown): HttpError {
+  if (err instanceof HttpError) return err;
   const status = declaredStatus(err) ?? 500;
   // Library messages are shown only for client errors they mark as exposable; never for 5xx.
   const expose = status < 500 && (err as { expose?: unknown }).expose === true;
@@ -56,7 +49,7 @@ export function renderError(err: unknown): Rendered {
         ? String((err as Error).message)
         : (STATUS_CODES[status] ?? 'error').toLowerCase();
   const code = status === 500 ? 'internal_error' : (CODE_BY_STATUS[status] ?? 'error');
-  return { status, body: errorBody(code, message), headers: {} };
+  return new HttpError(status, code, message);
 }
 
 export function errorHandler(logger: Logger): AppMiddleware {
@@ -89,5 +82,5 @@ function respondWithError(ctx: AppContext, err: unknown, logger: Logger): void {
   }
   ctx.status = rendered.status;
   for (const [name, value] of Object.entries(rendered.headers)) ctx.set(name, value);
-  ctx.body = rendered.body;
+  ctx.body = rendered.toBody();
 }

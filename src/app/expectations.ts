@@ -5,18 +5,13 @@
 import type http from 'node:http';
 import { BODY_LIMIT_BYTES } from './json-body.js';
 
-/** True when the request declares a body larger than any the API accepts. */
-function declaresOversizedBody(req: http.IncomingMessage): boolean {
-  const declared = Number(req.headers['content-length']);
-  return Number.isFinite(declared) && declared > BODY_LIMIT_BYTES;
-}
-
 /** Installs the 'checkContinue' and 'checkExpectation' listeners on the API server. */
 export function handleExpectations(server: http.Server): void {
   server.on('checkContinue', (req: http.IncomingMessage, res: http.ServerResponse) => {
     // No 100 for a body the API will refuse unread (413): the client never starts sending it,
     // and the connection closes after the answer instead of waiting for a body that won't come.
-    if (declaresOversizedBody(req)) res.setHeader('Connection', 'close');
+    const oversized = Number(req.headers['content-length']) > BODY_LIMIT_BYTES;
+    if (oversized) res.setHeader('Connection', 'close');
     else res.writeContinue();
     server.emit('request', req, res);
   });

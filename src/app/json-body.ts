@@ -2,33 +2,22 @@
 // and the declared length are rejected before a single body byte is read, so a client cannot make
 // a worker buffer (or even receive) more than the limit.
 import getRawBody from 'raw-body';
-import { jsonBodyProblem } from '../http-errors.js';
-import type { AppContext } from './context.js';
 import {
   badRequest,
   invalidJson,
+  jsonBodyProblem,
   payloadTooLarge,
   unsupportedMediaType,
   type HttpError,
-} from './http-error.js';
+} from '../http-errors.js';
+import type { AppContext } from './context.js';
 
 /** 100 kB: far above the largest valid /api/hash body (10,000 characters, even \u-escaped). */
 export const BODY_LIMIT_BYTES = 100 * 1024;
 
-/** Accepts `application/json` with an optional utf-8 charset; rejects everything else with 415. */
-function checkContentType(ctx: AppContext): void {
-  const problem = jsonBodyProblem(ctx.req.headers);
-  if (problem !== undefined) throw unsupportedMediaType(problem);
-}
-
-interface RawBodyError {
-  type?: unknown;
-}
-
 /** raw-body's failures, in the API's terms. */
 function bodyReadError(err: unknown, limit: number): HttpError {
-  const type = typeof err === 'object' && err !== null ? (err as RawBodyError).type : undefined;
-  switch (type) {
+  switch ((err as { type?: unknown } | null)?.type) {
     case 'entity.too.large':
       return payloadTooLarge(limit);
     case 'request.size.invalid':
@@ -45,7 +34,9 @@ function bodyReadError(err: unknown, limit: number): HttpError {
  * Throws HttpError 415, 413 or 400.
  */
 export async function readJsonBody(ctx: AppContext, limit = BODY_LIMIT_BYTES): Promise<unknown> {
-  checkContentType(ctx);
+  // application/json, UTF-8, not compressed (see jsonBodyProblem), or 415.
+  const problem = jsonBodyProblem(ctx.req.headers);
+  if (problem !== undefined) throw unsupportedMediaType(problem);
   // Node has already rejected malformed or conflicting Content-Length headers with a 400.
   const declared = ctx.req.headers['content-length'];
   const length = declared === undefined ? undefined : Number(declared);

@@ -7,7 +7,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { ShedMetrics, ShedReason } from '../metrics/shed-metrics.js';
 import { watchEventLoop } from './event-loop-stall.js';
-import { overloaded, type HttpError } from './http-error.js';
+import { overloaded, type HttpError } from '../http-errors.js';
 
 /** SHED_EVENT_LOOP_DELAY_MS, SHED_MAX_IN_FLIGHT, SHED_MAX_POOL_QUEUE (each 0: off), SHED_RETRY_AFTER_SECONDS. */
 export type SheddingLimits = Pick<

@@ -2,8 +2,6 @@
 // time. Koa's own parser calls getAll() once per key occurrence, which is quadratic: one query
 // of repeated keys (`a=&a=&...`, within Node's header limit) is a cheap way to stall a worker.
 // Routes read the query through this instead.
-import type { AppContext } from './context.js';
-
 export type Query = Record<string, string | string[]>;
 
 /**
@@ -24,8 +22,4 @@ export function parseQuery(querystring: string): Query {
     else existing.push(value);
   }
   return query;
-}
-
-export function queryOf(ctx: AppContext): Query {
-  return parseQuery(ctx.querystring);
 }

@@ -4,7 +4,7 @@
 // and an Expect header other than 100-continue (the server's 'checkExpectation' listener passes
 // it on, see expectations.ts). Both close the connection, as Node's own answers do.
 import type { AppContext } from './context.js';
-import { expectationFailed, missingHost } from './http-error.js';
+import { expectationFailed, missingHost } from '../http-errors.js';
 
 /** Node's own test for a 100-continue expectation (lib/_http_server.js). */
 export const CONTINUE_EXPECTATION = /(?:^|\W)100-continue(?:$|\W)/i;

@@ -4,7 +4,7 @@
 // Any method lands here, including TRACE and extension methods like PROPFIND: nothing is ever
 // echoed back, and the answer is the same JSON error as for any other wrong method.
 import type { AppMiddleware } from './context.js';
-import { methodNotAllowed, notFound } from './http-error.js';
+import { methodNotAllowed, notFound } from '../http-errors.js';
 
 /** Methods a path allows, from the router layers that matched it; OPTIONS always works. */
 export function allowedMethods(layers: ReadonlyArray<{ methods: readonly string[] }>): string[] {

@@ -2,23 +2,13 @@
 // thrown as HttpError and rendered by error-handler.ts.
 import { Router } from '@koa/router';
 import type { AppDeps } from './types.js';
-import type { AppContext, AppState, RouterExtras } from './context.js';
-import { errorBody } from './http-error.js';
+import type { AppState, RouterExtras } from './context.js';
+import { errorBody } from '../http-errors.js';
 import { NO_SHEDDING } from './load-shedding.js';
 import { readJsonBody } from './json-body.js';
-import { queryOf } from './query.js';
-import { delayQuery, hashBody, validate, validateHelloQuery, workQuery } from './validation.js';
+import { parseQuery } from './query.js';
+import { delayQuery, hashBody, helloQuery, validate, workQuery } from './validation.js';
 import { busyLoop, hashInput, wait } from './workloads.js';
-
-/** Aborts when the client disconnects before the response is written. */
-function clientDisconnect(ctx: AppContext): { signal: AbortSignal; dispose: () => void } {
-  const controller = new AbortController();
-  const onClose = () => {
-    if (!ctx.res.writableEnded) controller.abort();
-  };
-  ctx.res.once('close', onClose);
-  return { signal: controller.signal, dispose: () => ctx.res.off('close', onClose) };
-}
 
 export function createRouter(deps: AppDeps): Router<AppState, RouterExtras> {
   const router = new Router<AppState, RouterExtras>();
@@ -52,24 +42,29 @@ export function createRouter(deps: AppDeps): Router<AppState, RouterExtras> {
 
   router.get('/api/hello', (ctx) => {
     shedder.admit();
-    const { name } = validateHelloQuery(queryOf(ctx));
+    const { name } = validate(helloQuery, parseQuery(ctx.querystring), 'query');
     ctx.body = { message: `hello, ${name}` };
   });
 
   router.get('/api/work', (ctx) => {
     shedder.admit();
-    const { ms } = validate(workQuery, queryOf(ctx), 'query');
+    const { ms } = validate(workQuery, parseQuery(ctx.querystring), 'query');
     ctx.body = { ms, iterations: busyLoop(ms) };
   });
 
   router.get('/api/delay', async (ctx) => {
     shedder.admit();
-    const { ms } = validate(delayQuery, queryOf(ctx), 'query');
-    const disconnect = clientDisconnect(ctx);
+    const { ms } = validate(delayQuery, parseQuery(ctx.querystring), 'query');
+    // The client hanging up unanswered ends the wait (an AbortError), rather than hold it open.
+    const hangUp = new AbortController();
+    const onClose = () => {
+      if (!ctx.res.writableEnded) hangUp.abort();
+    };
+    ctx.res.once('close', onClose);
     try {
-      await wait(ms, disconnect.signal);
+      await wait(ms, hangUp.signal);
     } finally {
-      disconnect.dispose();
+      ctx.res.off('close', onClose);
     }
     ctx.body = { ms };
   });

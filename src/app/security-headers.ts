@@ -100,16 +100,12 @@ function listedNames(headers: unknown): Readonly<Record<string, unknown>> {
   if (!Array.isArray(headers) && Object.getPrototypeOf(headers) === null) {
     return headers as Record<string, unknown>;
   }
+  const keys: unknown[] = !Array.isArray(headers)
+    ? Object.keys(headers)
+    : Array.isArray(headers[0])
+      ? headers.map((pair) => (pair as unknown[])[0])
+      : headers.filter((_, i) => i % 2 === 0);
   const names: Record<string, unknown> = Object.create(null);
-  if (Array.isArray(headers)) {
-    const nested = headers.length > 0 && Array.isArray(headers[0]);
-    const step = nested ? 1 : 2;
-    for (let i = 0; i < headers.length; i += step) {
-      const key: unknown = nested ? (headers[i] as unknown[])[0] : headers[i];
-      names[String(key).toLowerCase()] = true;
-    }
-  } else {
-    for (const key of Object.keys(headers)) names[key.toLowerCase()] = true;
-  }
+  for (const key of keys) names[String(key).toLowerCase()] = true;
   return names;
 }

@@ -34,24 +34,15 @@ describe('LISTEN_MODE', () => {
 });
 
 describe('reusePortProblem', () => {
-  it.each([
-    ['linux', '22.12.0'],
-    ['linux', '22.23.5'],
-    ['linux', '23.1.0'],
-    ['linux', '24.0.0'],
-    ['linux', 'v26.12.1'],
-  ])('accepts %s with Node %s', (platform, version) => {
-    expect(reusePortProblem(platform, version)).toBeUndefined();
+  it('accepts Linux', () => {
+    expect(reusePortProblem('linux')).toBeUndefined();
   });
 
   it.each([
-    ['linux', '22.11.0', /Node\.js 22\.12\+ or 23\.1\+.*22\.11\.0/],
-    ['linux', '23.0.0', /Node\.js 22\.12\+ or 23\.1\+/],
-    ['linux', '20.19.0', /Node\.js 22\.12\+ or 23\.1\+/],
-    ['darwin', '24.0.0', /needs Linux.*darwin/],
-    ['win32', '24.0.0', /needs Linux.*win32/],
-  ])('refuses %s with Node %s', (platform, version, message) => {
-    expect(reusePortProblem(platform, version)).toMatch(message);
+    ['darwin', /needs Linux.*darwin/],
+    ['win32', /needs Linux.*win32/],
+  ])('refuses %s', (platform, message) => {
+    expect(reusePortProblem(platform)).toMatch(message);
   });
 });
 

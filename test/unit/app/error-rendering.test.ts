@@ -4,9 +4,14 @@ import { Duplex } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { clientErrorResponse, handleClientError } from '../../../src/app/client-error.js';
 import { INTERNAL_ERROR_MESSAGE, renderError } from '../../../src/app/error-handler.js';
-import { HttpError, invalidInput } from '../../../src/app/http-error.js';
-import { classifyParserError } from '../../../src/http-errors.js';
+import { classifyParserError, HttpError, invalidInput } from '../../../src/http-errors.js';
 import { assertNoLeak, parseRawResponse } from './harness.js';
+
+/** What the error handler sends for `err`. */
+const rendered = (err: unknown) => {
+  const error = renderError(err);
+  return { status: error.status, body: error.toBody(), headers: error.headers };
+};
 
 const libraryError = (props: Record<string, unknown>, message = 'library says no') =>
   Object.assign(new Error(message), props);
@@ -14,12 +19,12 @@ const libraryError = (props: Record<string, unknown>, message = 'library says no
 describe('renderError', () => {
   it('renders an HttpError as it was written, with its headers', () => {
     const err = new HttpError(405, 'method_not_allowed', 'nope', { headers: { Allow: 'GET' } });
-    expect(renderError(err)).toEqual({
+    expect(rendered(err)).toEqual({
       status: 405,
       body: { error: { code: 'method_not_allowed', message: 'nope' } },
       headers: { Allow: 'GET' },
     });
-    expect(renderError(invalidInput('ms', 'ms is required')).body).toEqual({
+    expect(rendered(invalidInput('ms', 'ms is required')).body).toEqual({
       error: { code: 'invalid_input', message: 'ms is required', field: 'ms' },
     });
   });
@@ -62,9 +67,9 @@ describe('renderError', () => {
     [null, 500, 'internal_error', INTERNAL_ERROR_MESSAGE],
     [undefined, 500, 'internal_error', INTERNAL_ERROR_MESSAGE],
   ])('%o -> %i %s', (err, status, code, message) => {
-    const rendered = renderError(err);
-    expect(rendered).toEqual({ status, body: { error: { code, message } }, headers: {} });
-    assertNoLeak(JSON.stringify(rendered.body));
+    const answer = rendered(err);
+    expect(answer).toEqual({ status, body: { error: { code, message } }, headers: {} });
+    assertNoLeak(JSON.stringify(answer.body));
   });
 });
 

@@ -1,6 +1,6 @@
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { HttpError } from '../../../src/app/http-error.js';
+import { HttpError } from '../../../src/http-errors.js';
 import {
   createLoadShedder,
   threadPoolSize,

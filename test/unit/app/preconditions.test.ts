@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { clientErrorResponse } from '../../../src/app/client-error.js';
 import type { AppContext } from '../../../src/app/context.js';
-import { HttpError } from '../../../src/app/http-error.js';
+import { HttpError } from '../../../src/http-errors.js';
 import { checkPreconditions } from '../../../src/app/request-preconditions.js';
 import { parseRawResponse } from './harness.js';
 

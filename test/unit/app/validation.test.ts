@@ -2,7 +2,7 @@
 // plus arbitrary unicode through the real HTTP stack.
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HttpError } from '../../../src/app/http-error.js';
+import { HttpError } from '../../../src/http-errors.js';
 import {
   DEFAULT_HELLO_NAME,
   delayQuery,
