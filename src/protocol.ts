@@ -3,6 +3,7 @@
 // connections over it; anything else on it is ignored), and the metrics link, a Unix socket per
 // worker to the metrics thread carrying the bulk metric data as newline-delimited JSON.
 import type { LogLevel } from './config.js';
+import type { SampleExemplar } from './metrics/exemplars.js';
 import type { PackedFamily } from './metrics/packed-family.js';
 import type { MetricsSnapshot } from './metrics/snapshot.js';
 
@@ -44,6 +45,8 @@ export interface MetricsReplyMessage {
   requestId: number;
   base: number | null;
   families: FamilyUpdate[];
+  /** Exemplars observed since the reply `base` names (all of them when it is null). */
+  exemplars?: SampleExemplar[];
 }
 
 /** Control messages a worker sends over cluster IPC. */
@@ -61,7 +64,7 @@ export type WorkerLinkMessage =
   | MetricsReplyMessage
   // Sent by a worker leaving on purpose, just before it exits, so nothing it counted is lost;
   // answered by 'final-ack' once recorded.
-  | { type: 'final-metrics'; metrics: MetricsSnapshot };
+  | { type: 'final-metrics'; metrics: MetricsSnapshot; exemplars?: SampleExemplar[] };
 
 // ---- manager -> worker -------------------------------------------------------------------
 

@@ -36,19 +36,19 @@ function escapeText(text: string): string {
 }
 
 /** prom-client's escapeLabelValue: only strings are escaped, numbers printed as they are. */
-function escapeLabelValue(value: Labels[string]): string | number {
+export function escapeLabelValue(value: Labels[string]): string | number {
   if (typeof value !== 'string' || !/[\\\n"]/.test(value)) return value;
   return value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
 }
 
 /** prom-client's getValueAsString (lib/util.js), including its `Nan` spelling. */
-function formatValue(value: unknown): string {
+export function formatValue(value: unknown): string {
   if (Number.isNaN(value)) return 'Nan';
   if (!Number.isFinite(value)) return (value as number) < 0 ? '-Inf' : '+Inf';
   return `${value as number}`;
 }
 
-function formatLabels(labels: Labels): string {
+export function formatLabels(labels: Labels): string {
   let text = '';
   for (const name in labels) {
     if (!Object.hasOwn(labels, name)) continue;

@@ -17,6 +17,7 @@ import {
 import type { MetricsReplyMessage } from '../../protocol.js';
 import { familyOf, inputOf, inputOfPacked, type FamilyInput } from './family-input.js';
 import { familyText, referenceText, revalueBytes, type FamilyText } from './family-text.js';
+import { ExemplarBook } from './exemplar-book.js';
 import { OwnFamilies } from './own-families.js';
 
 function cumulativeOnly(inputs: readonly FamilyInput[]): FamilyInput[] {
@@ -64,6 +65,8 @@ export class MetricsLedger {
   private readonly latest = new Map<number, Held>();
   private readonly rendered = new Map<ContentType, Map<string, Rendered>>();
   private readonly own = new OwnFamilies();
+  /** Every bucket's newest exemplar, workers that left included (OpenMetrics only). */
+  readonly exemplars = new ExemplarBook();
 
   constructor(layers: Partial<LedgerLayers> = {}) {
     // A layer given as undefined is on: only an explicit false switches it off.
@@ -93,6 +96,8 @@ export class MetricsLedger {
    * false (and keeps what it had) for a delta whose base is not what is held.
    */
   recordReply(workerId: number, reply: MetricsReplyMessage): boolean {
+    // Whatever becomes of the families, these requests were observed (the newest one wins).
+    this.exemplars.add(reply.exemplars);
     const held = this.latest.get(workerId);
     if (reply.base !== null && (held === undefined || held.requestId !== reply.base)) return false;
     const previous = new Map(held?.inputs.map((input) => [input.layout.name, input]));
@@ -170,6 +175,7 @@ export class MetricsLedger {
       : extra.map((family) => inputOf({ ...family, aggregator: 'first' }));
     own.forEach(add);
 
+    const openMetrics = contentType === Registry.OPENMETRICS_CONTENT_TYPE;
     const previous = this.rendered.get(contentType) ?? new Map<string, Rendered>();
     const next = new Map<string, Rendered>();
     const parts: Uint8Array[] = [];
@@ -186,12 +192,12 @@ export class MetricsLedger {
         entry = { inputs, ...(await render(inputs, contentType)) };
       }
       next.set(name, entry);
-      if (entry.bytes.length !== 0) parts.push(entry.bytes);
+      if (entry.bytes.length === 0) continue;
+      parts.push(openMetrics ? this.exemplars.annotate(name, entry.bytes) : entry.bytes);
     }
     this.rendered.set(contentType, next);
     // The bytes of prom-client's metrics(): families separated by a blank line (Prometheus text)
     // or a newline (OpenMetrics), then the trailer, `\n` or `\n# EOF\n`.
-    const openMetrics = contentType === Registry.OPENMETRICS_CONTENT_TYPE;
     const separator = openMetrics ? NEWLINE : BLANK_LINE;
     const body = parts.flatMap((bytes, i) => (i === 0 ? [bytes] : [separator, bytes]));
     return Buffer.concat([...body, openMetrics ? EOF : NEWLINE]);

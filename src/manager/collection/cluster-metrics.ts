@@ -77,8 +77,9 @@ export class ClusterMetrics implements LinkEvents {
   }
 
   /** A leaving worker's last words: everything it counted, recorded before it exits. */
-  onFinalMetrics(workerId: number, metrics: MetricsSnapshot): void {
+  onFinalMetrics(workerId: number, metrics: MetricsSnapshot, exemplars?: unknown): void {
     this.ledger.record(workerId, metrics);
+    this.ledger.exemplars.add(exemplars);
     this.departed.add(workerId);
   }
 

@@ -23,7 +23,7 @@ const SOCKET_CHECK_INTERVAL_MS = 1_000;
 
 export interface LinkEvents {
   onReply(workerId: number, message: MetricsReplyMessage): void;
-  onFinalMetrics(workerId: number, metrics: MetricsSnapshot): void;
+  onFinalMetrics(workerId: number, metrics: MetricsSnapshot, exemplars?: unknown): void;
   onLinkClosed(workerId: number): void;
 }
 
@@ -137,7 +137,7 @@ export class WorkerLinks {
       if (message.type === 'metrics') {
         this.events.onReply(workerId, message);
       } else {
-        this.events.onFinalMetrics(workerId, message.metrics);
+        this.events.onFinalMetrics(workerId, message.metrics, message.exemplars);
         link.send({ type: 'final-ack' });
       }
     });

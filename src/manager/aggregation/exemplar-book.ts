@@ -1,0 +1,88 @@
+// The newest exemplar of every bucket, over every worker that ever reported one: a worker that
+// leaves or is killed keeps its exemplars here until a newer one arrives, so a reload never blanks
+// the dots on a latency panel. Exemplars ride on top of the rendered families (OpenMetrics only),
+// never through the merge, so no cache of the families' bytes depends on them.
+import type { Exemplar, SampleExemplar } from '../../metrics/exemplars.js';
+import { escapeLabelValue, formatLabels, formatValue } from './family-text.js';
+
+/** OpenMetrics: an exemplar's label names and values together, at most 128 code points. */
+export const EXEMPLAR_LABELS_MAX_CHARS = 128;
+
+const decoder = new TextDecoder();
+const encoder = new TextEncoder();
+
+function codePoints(text: string): number {
+  let count = 0;
+  for (const _ of text) count += 1;
+  return count;
+}
+
+function isLabelMap(value: unknown, kinds: readonly string[]): value is Record<string, never> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    Object.values(value).every((v) => kinds.includes(typeof v))
+  );
+}
+
+/** A worker's report, checked: the link carries JSON from another process. */
+function isSampleExemplar(value: unknown): value is SampleExemplar {
+  const sample = value as Partial<SampleExemplar> | null;
+  const exemplar = sample?.exemplar;
+  return (
+    typeof sample?.family === 'string' &&
+    typeof sample.metricName === 'string' &&
+    isLabelMap(sample.labels, ['string', 'number']) &&
+    isLabelMap(exemplar?.labels, ['string']) &&
+    Number.isFinite(exemplar.value) &&
+    Number.isFinite(exemplar.timestampMs)
+  );
+}
+
+function withinLimit(labels: Record<string, string>): boolean {
+  let chars = 0;
+  for (const [name, value] of Object.entries(labels)) chars += codePoints(name) + codePoints(value);
+  return chars <= EXEMPLAR_LABELS_MAX_CHARS;
+}
+
+/** ` # {trace_id="…"} value timestamp`: what follows a sample's value in OpenMetrics. */
+export function exemplarSuffix({ labels, value, timestampMs }: Exemplar): string {
+  const pairs = Object.entries(labels).map(([name, v]) => `${name}="${escapeLabelValue(v)}"`);
+  return ` # {${pairs.join(',')}} ${formatValue(value)} ${timestampMs / 1000}`;
+}
+
+export class ExemplarBook {
+  /** Family name -> a sample line's text before its value -> that line's newest exemplar. */
+  private readonly families = new Map<string, Map<string, Exemplar>>();
+
+  /** Keeps each reported exemplar that is at least as new as the one held for its line. */
+  add(reports: unknown): void {
+    if (!Array.isArray(reports)) return;
+    for (const report of reports) {
+      if (!isSampleExemplar(report) || !withinLimit(report.exemplar.labels)) continue;
+      const { family, exemplar } = report;
+      // The sample's line up to its value, as family-text.ts writes it.
+      const prefix = `${report.metricName}${formatLabels(report.labels)}`;
+      let lines = this.families.get(family);
+      if (lines === undefined) this.families.set(family, (lines = new Map()));
+      const held = lines.get(prefix);
+      if (held === undefined || held.timestampMs <= exemplar.timestampMs) {
+        lines.set(prefix, exemplar);
+      }
+    }
+  }
+
+  /** A family's OpenMetrics bytes with each sample's exemplar after its value. */
+  annotate(family: string, bytes: Uint8Array): Uint8Array {
+    const held = this.families.get(family);
+    if (held === undefined) return bytes;
+    const lines = decoder.decode(bytes).split('\n');
+    for (let i = 0; i < lines.length; i += 1) {
+      const line = lines[i]!;
+      if (line.startsWith('#')) continue;
+      const exemplar = held.get(line.slice(0, line.lastIndexOf(' ')));
+      if (exemplar !== undefined) lines[i] = line + exemplarSuffix(exemplar);
+    }
+    return encoder.encode(lines.join('\n'));
+  }
+}
