@@ -3,9 +3,9 @@
 import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import type { Clock, Timer } from '../../src/manager/supervision/clock.js';
-import type { RestartReason, WorkerExit } from '../../src/manager/supervision/lifecycle.js';
+import type { WorkerExit, WorkerHandle } from '../../src/manager/supervision/fork-worker.js';
+import type { RestartReason } from '../../src/manager/supervision/lifecycle.js';
 import { Supervisor } from '../../src/manager/supervision/supervisor.js';
-import type { WorkerHandle } from '../../src/manager/supervision/worker-handle.js';
 import {
   WORKER_SLOT_ENV,
   type HeartbeatMessage,
