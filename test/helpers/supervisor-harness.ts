@@ -203,15 +203,13 @@ export function startSupervisor(
   const forked: FakeWorker[] = [];
   const restarts: Harness['restarts'] = [];
   let nextId = 1;
-  const supervisor = new Supervisor(config, createLogger('silent', {}), 'test', {
-    clock,
-    fork: (forkEnv) => {
-      const id = nextId++;
-      const worker = new FakeWorker(id, 10_000 + id, Number(forkEnv[WORKER_SLOT_ENV]), behaviour);
-      forked.push(worker);
-      return worker;
-    },
-  });
+  const fork = (forkEnv: Record<string, string>) => {
+    const id = nextId++;
+    const worker = new FakeWorker(id, 10_000 + id, Number(forkEnv[WORKER_SLOT_ENV]), behaviour);
+    forked.push(worker);
+    return worker;
+  };
+  const supervisor = new Supervisor(config, createLogger('silent', {}), 'test', fork, clock);
   supervisor.on('restart', (slot, reason) => restarts.push({ slot, reason }));
   const settle = async () => {
     for (let i = 0; i < 5; i += 1) await new Promise((resolve) => setImmediate(resolve));

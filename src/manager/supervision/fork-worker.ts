@@ -4,9 +4,15 @@
 // that is stuck when there is something to report.
 import cluster, { type Worker } from 'node:cluster';
 import type { Readable } from 'node:stream';
-import { WORKER_REPORT_FD_ENV, type ManagerMessage, type StallReport } from '../../protocol.js';
+import { setImmediate, setTimeout as sleep } from 'node:timers/promises';
+import { readJsonLines } from '../../json-lines.js';
+import {
+  isStallReport,
+  WORKER_REPORT_FD_ENV,
+  type ManagerMessage,
+  type StallReport,
+} from '../../protocol.js';
 import { watchConnectionHandoffs } from './connection-handoffs.js';
-import { readStallReports } from './stall-reports.js';
 
 export interface WorkerHandle {
   /** cluster's worker id: unique for the manager's lifetime. */
@@ -95,6 +101,21 @@ export const forkClusterWorker: ForkWorker = (env) => {
   };
 };
 
+/** A report longer than this is dropped whole. */
+const MAX_REPORT_CHARS = 64 * 1024;
+
+/** Reads the report pipe: JSON lines, bounded; anything that is not a stall report is ignored. */
+export function readStallReports(stream: Readable, onReport: (report: StallReport) => void): void {
+  readJsonLines(stream, {
+    maxLineChars: MAX_REPORT_CHARS,
+    overlong: 'drop',
+    accept: isStallReport,
+    onMessage: onReport,
+  });
+  // The pipe breaks when the worker dies; there is nothing left to read then.
+  stream.on('error', () => undefined);
+}
+
 /** How often, within the grace, the channel is checked for having read its end. */
 const CHANNEL_POLL_MS = 2;
 
@@ -117,16 +138,10 @@ async function exitedAndDrained(worker: Worker): Promise<WorkerExit> {
   });
   if (exit.spawnError !== undefined) return exit;
   // No need to listen for 'disconnect' as well: isConnected() turns false no later than it.
-  await new Promise<void>((resolve) => {
-    const deadline = Date.now() + DISCONNECT_GRACE_MS;
-    const check = () => {
-      if (!worker.isConnected()) return resolve();
-      // After the grace, one more poll phase first (setImmediate), so whatever the dead worker
-      // wrote to the pipe is read even if the event loop was busy for the whole grace.
-      if (Date.now() >= deadline) return void setImmediate(resolve);
-      setTimeout(check, CHANNEL_POLL_MS);
-    };
-    check();
-  });
+  const deadline = Date.now() + DISCONNECT_GRACE_MS;
+  while (worker.isConnected() && Date.now() < deadline) await sleep(CHANNEL_POLL_MS);
+  // After the grace, one more poll phase first, so whatever the dead worker wrote to the pipe is
+  // read even if the event loop was busy for the whole grace.
+  if (worker.isConnected()) await setImmediate();
   return exit;
 }

@@ -36,12 +36,6 @@ export interface SupervisorEvents {
   'workers-changed': [];
 }
 
-/** What the supervisor acts through; injected by its unit tests. */
-export interface SupervisorDeps {
-  fork: ForkWorker;
-  clock: Clock;
-}
-
 /**
  * One slot of the cluster (0..WORKERS-1): the stable place a worker serves from, whose label a
  * replacement inherits, and what it remembers beyond any one worker.
@@ -84,21 +78,19 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   /** Settles when shutdown begins, whoever began it: a signal, a crash loop, a fatal error. */
   readonly shutdownBegun = new Promise<void>((resolve) => (this.announceShutdown = resolve));
   private readonly startedAt: number;
-  private readonly clock: Clock;
-  private readonly fork: ForkWorker;
   exitCode = 0;
 
   constructor(
     private readonly config: Config,
     private readonly logger: Logger,
     private readonly version: string,
-    deps: SupervisorDeps = { fork: forkClusterWorker, clock: systemClock },
+    // What the supervisor acts through; its unit tests inject their own.
+    private readonly fork: ForkWorker = forkClusterWorker,
+    private readonly clock: Clock = systemClock,
   ) {
     super();
     this.desired = config.workers;
-    this.clock = deps.clock;
-    this.fork = deps.fork;
-    this.startedAt = this.clock.wallNow();
+    this.startedAt = clock.wallNow();
   }
 
   get shuttingDown(): boolean {
