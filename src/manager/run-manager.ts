@@ -34,9 +34,7 @@ export async function runManager(): Promise<void> {
   // Wired in dependency order: the supervisor announces, the metrics listen.
   const supervisor = new Supervisor(config, logger, VERSION);
   const managerMetrics = new SupervisionMetrics(supervisor);
-  supervisor.on('heartbeat', (worker, beat, previous) =>
-    managerMetrics.onHeartbeat(worker, beat, previous),
-  );
+  supervisor.on('heartbeat', (slot, beat, last) => managerMetrics.onHeartbeat(slot, beat, last));
   supervisor.on('restart', (slot, reason) => managerMetrics.onRestart(slot, reason));
   supervisor.on('stall', () => managerMetrics.onStall());
 

@@ -57,8 +57,6 @@ export class ManagedWorker {
     return this.readyMonoAt === null ? null : this.clock.now() - this.readyMonoAt;
   }
 
-  // ---- transitions ----------------------------------------------------------------------
-
   /** The worker said it serves. Only a starting worker becomes ready. */
   ready(): boolean {
     if (this.state !== 'starting') return false;
@@ -117,8 +115,6 @@ export class ManagedWorker {
     this.silentSince = Math.min(now, this.silentSince + ms);
     this.bootClockSince = Math.min(now, this.bootClockSince + ms);
   }
-
-  // ---- reads ----------------------------------------------------------------------------
 
   /** Sends a control message if the channel is open. */
   send(message: ManagerMessage): boolean {

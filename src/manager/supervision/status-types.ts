@@ -1,8 +1,5 @@
 // The JSON shape of the manager's GET /status (a public contract: tests and operators read it).
-
 import type { WorkerState } from './lifecycle.js';
-
-export type { WorkerState };
 
 export interface WorkerStatus {
   slot: number;

@@ -136,9 +136,9 @@ export class SupervisionMetrics {
   }
 
   /** CPU is a per-process counter; the per-slot counter adds each heartbeat's increase. */
-  onHeartbeat(worker: ManagedWorker, beat: HeartbeatMessage, previous: HeartbeatMessage | null) {
+  onHeartbeat(slot: number, beat: HeartbeatMessage, previous: HeartbeatMessage | null) {
     const delta = beat.cpuSecondsTotal - (previous?.cpuSecondsTotal ?? 0);
-    if (delta > 0) this.cpu.inc({ slot: String(worker.slot) }, delta);
+    if (delta > 0) this.cpu.inc({ slot: String(slot) }, delta);
   }
 
   /**

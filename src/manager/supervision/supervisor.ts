@@ -25,7 +25,7 @@ import type { StatusResponse } from './status-types.js';
  * manager (metrics, the metrics thread) listens, the supervisor never calls into it.
  */
 export interface SupervisorEvents {
-  heartbeat: [worker: ManagedWorker, message: HeartbeatMessage, previous: HeartbeatMessage | null];
+  heartbeat: [slot: number, message: HeartbeatMessage, previous: HeartbeatMessage | null];
   restart: [slot: number, reason: RestartReason];
   /** The manager's own event loop stood still for `stalledMs` (see check()). */
   stall: [stalledMs: number];
@@ -141,8 +141,6 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     };
   }
 
-  // ---- reconcile -------------------------------------------------------------------------
-
   /**
    * Brings the workers to the target: a worker in every slot below `desired` (once its back-off
    * is over), none above it. Everything that changes the target or frees a slot ends here.
@@ -188,8 +186,6 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     return slot;
   }
 
-  // ---- spawn ---------------------------------------------------------------------------
-
   private spawn(index: number): ManagedWorker {
     const { workerMaxRequests: max, workerMaxRequestsJitter: jitter } = this.config;
     const budget = max === undefined ? undefined : max + randomInt(0, jitter + 1);
@@ -223,13 +219,11 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       case 'heartbeat': {
         const previous = worker.heartbeat;
         worker.heartbeatReceived(message);
-        this.emit('heartbeat', worker, message, previous);
+        this.emit('heartbeat', worker.slot, message, previous);
         return;
       }
     }
   }
-
-  // ---- reap ----------------------------------------------------------------------------
 
   private reap(worker: ManagedWorker, exit: WorkerExit): void {
     this.workers.delete(worker.id);
@@ -292,12 +286,11 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.emit('restart', index, reason);
   }
 
-  // ---- murder and recycle --------------------------------------------------------------
-
+  /** Murder and recycle: the watchdog's pass, every checkPeriodMs. */
   private check(): void {
-    // This check runs every checkPeriodMs. Running much later than that means the manager itself
-    // was stalled (SIGSTOP, a VM pause, a debugger, a GC storm): the workers' heartbeats of that
-    // time are still unread in the pipe, so the stall must not count as their silence.
+    // Running much later than checkPeriodMs means the manager itself was stalled (SIGSTOP, a VM
+    // pause, a debugger, a GC storm): the workers' heartbeats of that time are still unread in
+    // the pipe, so the stall must not count as their silence.
     const tick = this.clock.now();
     const lateMs = tick - this.lastCheckAt - this.checkPeriodMs;
     this.lastCheckAt = tick;
@@ -347,8 +340,6 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       }
     }
   }
-
-  // ---- replace -------------------------------------------------------------------------
 
   /**
    * Forks a new worker into `slot`, waits until it is ready, then drains the old one: the slot
@@ -406,8 +397,6 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     }
     await worker.exited;
   }
-
-  // ---- reload, scale, shutdown ---------------------------------------------------------
 
   /** Rolling reload, one slot at a time. A reload asked for mid-reload runs once more after. */
   reload(): Promise<void> {
