@@ -6,12 +6,7 @@ import dns from 'node:dns';
 import net from 'node:net';
 import { ConfigError, portsClash, type Config } from '../config.js';
 
-interface Endpoint {
-  hostVariable: 'HOST' | 'METRICS_HOST';
-  portVariable: 'PORT' | 'METRICS_PORT';
-  host: string;
-  port: number;
-}
+type Endpoint = { hostVariable: string; portVariable: string; host: string; port: number };
 
 /** Resolves a host name as net.Server's listen() does (dns.lookup, its first address). */
 export type Lookup = (host: string) => Promise<{ address: string }>;
