@@ -19,18 +19,16 @@ export interface WorkerStatus {
   eventLoopDelayP99Seconds: number | null;
 }
 
-export interface ManagerStatus {
-  pid: number;
-  version: string;
-  startedAt: string;
-  uptimeSeconds: number;
-  desiredWorkers: number;
-  readyWorkers: number;
-  reloading: boolean;
-  shuttingDown: boolean;
-}
-
 export interface StatusResponse {
-  manager: ManagerStatus;
+  manager: {
+    pid: number;
+    version: string;
+    startedAt: string;
+    uptimeSeconds: number;
+    desiredWorkers: number;
+    readyWorkers: number;
+    reloading: boolean;
+    shuttingDown: boolean;
+  };
   workers: WorkerStatus[];
 }
