@@ -50,12 +50,6 @@ export type ForkWorker = (env: Record<string, string>) => WorkerHandle;
 /** The report pipe's descriptor in the worker, and its index in ChildProcess.stdio here. */
 const REPORT_FD = 4;
 
-/**
- * How long after a worker's exit its IPC channel is waited for to read its end (see
- * exitedAndDrained): a bound for a channel that never does. Short: it delays the replacement.
- */
-const DISCONNECT_GRACE_MS = 50;
-
 let configured = false;
 
 export const forkClusterWorker: ForkWorker = (env) => {
@@ -116,7 +110,11 @@ export function readStallReports(stream: Readable, onReport: (report: StallRepor
   stream.on('error', () => undefined);
 }
 
-/** How often, within the grace, the channel is checked for having read its end. */
+/**
+ * How long after a worker's exit its IPC channel is waited for to read its end, checked every
+ * CHANNEL_POLL_MS: a bound for a channel that never does. Short: it delays the replacement.
+ */
+const DISCONNECT_GRACE_MS = 50;
 const CHANNEL_POLL_MS = 2;
 
 /**
