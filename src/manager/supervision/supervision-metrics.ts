@@ -13,16 +13,13 @@ import { RESTART_REASONS, WORKER_STATES, type RestartReason } from './lifecycle.
 import type { ManagedWorker } from './managed-worker.js';
 import type { Supervisor } from './supervisor.js';
 
-/** What the metrics read of the supervisor. */
-export type SupervisionView = Pick<Supervisor, 'desiredWorkers' | 'list'>;
-
 export class SupervisionMetrics {
   readonly registry = new Registry();
   private readonly restarts: Counter<'slot' | 'reason'>;
   private readonly cpu: Counter<'slot'>;
   private readonly stalls: Counter;
 
-  constructor(supervisor: SupervisionView) {
+  constructor(supervisor: Pick<Supervisor, 'desiredWorkers' | 'list'>) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: MANAGER_METRICS_PREFIX });
     replaceEventLoopLagMetrics(this.registry, { prefix: MANAGER_METRICS_PREFIX });
