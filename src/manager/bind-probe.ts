@@ -6,19 +6,13 @@ import dns from 'node:dns';
 import net from 'node:net';
 import { ConfigError, portsClash, type Config } from '../config.js';
 
-interface Endpoint {
-  hostVariable: 'HOST' | 'METRICS_HOST';
-  portVariable: 'PORT' | 'METRICS_PORT';
-  host: string;
-  port: number;
-}
-
-type Probe = { address: string } | { error: NodeJS.ErrnoException };
+type Endpoint = { hostVariable: string; portVariable: string; host: string; port: number };
 
 /** Resolves a host name as net.Server's listen() does (dns.lookup, its first address). */
 export type Lookup = (host: string) => Promise<{ address: string }>;
 
-async function probe(host: string, port: number, lookup: Lookup): Promise<Probe> {
+/** The address listened on; throws the lookup's or the listen's error. */
+async function probe(host: string, port: number, lookup: Lookup): Promise<string> {
   const server = net.createServer();
   try {
     const { address } = await lookup(host);
@@ -26,9 +20,7 @@ async function probe(host: string, port: number, lookup: Lookup): Promise<Probe>
       server.once('error', reject);
       server.listen(port, address, resolve);
     });
-    return { address: (server.address() as net.AddressInfo).address };
-  } catch (error) {
-    return { error: error as NodeJS.ErrnoException };
+    return (server.address() as net.AddressInfo).address;
   } finally {
     if (server.listening) server.close();
   }
@@ -74,11 +66,11 @@ export async function checkBindings(
   const bound: (string | undefined)[] = [];
   // One after the other, each closed before the next: together they would clash on a shared port.
   for (const endpoint of endpoints) {
-    const result = await probe(endpoint.host, endpoint.port, lookup);
-    if ('address' in result) bound.push(result.address);
-    else {
+    try {
+      bound.push(await probe(endpoint.host, endpoint.port, lookup));
+    } catch (error) {
       bound.push(undefined);
-      const problem = problemOf(endpoint, result.error);
+      const problem = problemOf(endpoint, error as NodeJS.ErrnoException);
       if (problem !== undefined) problems.push(problem);
     }
   }

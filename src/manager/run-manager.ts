@@ -34,9 +34,7 @@ export async function runManager(): Promise<void> {
   // Wired in dependency order: the supervisor announces, the metrics listen.
   const supervisor = new Supervisor(config, logger, VERSION);
   const managerMetrics = new SupervisionMetrics(supervisor);
-  supervisor.on('heartbeat', (worker, beat, previous) =>
-    managerMetrics.onHeartbeat(worker, beat, previous),
-  );
+  supervisor.on('heartbeat', (slot, beat, last) => managerMetrics.onHeartbeat(slot, beat, last));
   supervisor.on('restart', (slot, reason) => managerMetrics.onRestart(slot, reason));
   supervisor.on('stall', () => managerMetrics.onStall());
 
@@ -156,22 +154,16 @@ function installSignals(supervisor: Supervisor, logger: Logger, config: Config):
     void supervisor.reload();
   });
   // At a bound the signal changes nothing, and the log says so rather than announce a step.
-  process.on('SIGTTIN', () => {
-    const workers = Math.min(supervisor.desiredWorkers + 1, MAX_WORKERS);
-    if (workers === supervisor.desiredWorkers) {
-      logger.warn({ workers }, 'SIGTTIN: already at MAX_WORKERS; unchanged');
-      return;
-    }
-    logger.info({ workers }, 'SIGTTIN: one worker more');
-    supervisor.scaleTo(workers);
-  });
-  process.on('SIGTTOU', () => {
-    const workers = Math.max(supervisor.desiredWorkers - 1, 1);
-    if (workers === supervisor.desiredWorkers) {
-      logger.warn({ workers }, 'SIGTTOU: already at one worker; unchanged');
-      return;
-    }
-    logger.info({ workers }, 'SIGTTOU: one worker fewer');
-    supervisor.scaleTo(workers);
-  });
+  const step = (signal: NodeJS.Signals, by: number, bound: string, stepped: string) =>
+    process.on(signal, () => {
+      const workers = Math.min(Math.max(supervisor.desiredWorkers + by, 1), MAX_WORKERS);
+      if (workers === supervisor.desiredWorkers) {
+        logger.warn({ workers }, `${signal}: already at ${bound}; unchanged`);
+        return;
+      }
+      logger.info({ workers }, `${signal}: ${stepped}`);
+      supervisor.scaleTo(workers);
+    });
+  step('SIGTTIN', 1, 'MAX_WORKERS', 'one worker more');
+  step('SIGTTOU', -1, 'one worker', 'one worker fewer');
 }

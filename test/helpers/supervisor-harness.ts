@@ -3,9 +3,9 @@
 import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import type { Clock, Timer } from '../../src/manager/supervision/clock.js';
-import type { RestartReason, WorkerExit } from '../../src/manager/supervision/lifecycle.js';
+import type { WorkerExit, WorkerHandle } from '../../src/manager/supervision/fork-worker.js';
+import type { RestartReason } from '../../src/manager/supervision/lifecycle.js';
 import { Supervisor } from '../../src/manager/supervision/supervisor.js';
-import type { WorkerHandle } from '../../src/manager/supervision/worker-handle.js';
 import {
   WORKER_SLOT_ENV,
   type HeartbeatMessage,
@@ -203,15 +203,13 @@ export function startSupervisor(
   const forked: FakeWorker[] = [];
   const restarts: Harness['restarts'] = [];
   let nextId = 1;
-  const supervisor = new Supervisor(config, createLogger('silent', {}), 'test', {
-    clock,
-    fork: (forkEnv) => {
-      const id = nextId++;
-      const worker = new FakeWorker(id, 10_000 + id, Number(forkEnv[WORKER_SLOT_ENV]), behaviour);
-      forked.push(worker);
-      return worker;
-    },
-  });
+  const fork = (forkEnv: Record<string, string>) => {
+    const id = nextId++;
+    const worker = new FakeWorker(id, 10_000 + id, Number(forkEnv[WORKER_SLOT_ENV]), behaviour);
+    forked.push(worker);
+    return worker;
+  };
+  const supervisor = new Supervisor(config, createLogger('silent', {}), 'test', fork, clock);
   supervisor.on('restart', (slot, reason) => restarts.push({ slot, reason }));
   const settle = async () => {
     for (let i = 0; i < 5; i += 1) await new Promise((resolve) => setImmediate(resolve));

@@ -5,16 +5,8 @@
 // these internal messages, nothing is seen and nothing is closed.
 import type { ChildProcess } from 'node:child_process';
 
-interface Closable {
-  close(): void;
-}
-
-interface HandoffMessage {
-  cmd?: unknown;
-  act?: unknown;
-  seq?: unknown;
-  ack?: unknown;
-}
+type Closable = { close(): void };
+type HandoffMessage = { cmd?: unknown; act?: unknown; seq?: unknown; ack?: unknown };
 
 const isClusterMessage = (message: unknown): message is HandoffMessage =>
   typeof message === 'object' &&
@@ -24,14 +16,7 @@ const isClusterMessage = (message: unknown): message is HandoffMessage =>
 const isClosable = (handle: unknown): handle is Closable =>
   typeof handle === 'object' && handle !== null && typeof (handle as Closable).close === 'function';
 
-export interface ConnectionHandoffs {
-  /** Connections sent to the worker and not yet acknowledged by it. */
-  pending(): number;
-  /** Closes every connection the worker never acknowledged; returns how many. Call after exit. */
-  closeUnacknowledged(): number;
-}
-
-export function watchConnectionHandoffs(child: ChildProcess): ConnectionHandoffs {
+export function watchConnectionHandoffs(child: ChildProcess) {
   const pending = new Map<number, Closable>();
   // A process whose fork failed has no channel (and no send): nothing can be handed to it.
   if (typeof child.send !== 'function') return { pending: () => 0, closeUnacknowledged: () => 0 };
@@ -52,7 +37,9 @@ export function watchConnectionHandoffs(child: ChildProcess): ConnectionHandoffs
     if (isClusterMessage(message) && typeof message.ack === 'number') pending.delete(message.ack);
   });
   return {
+    /** Connections sent to the worker and not yet acknowledged by it. */
     pending: () => pending.size,
+    /** Closes every connection the worker never acknowledged; returns how many. Call after exit. */
     closeUnacknowledged() {
       const count = pending.size;
       for (const handle of pending.values()) {

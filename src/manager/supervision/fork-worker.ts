@@ -1,22 +1,54 @@
-// The real WorkerHandle: a node:cluster worker forked with one pipe more (descriptor 4) on which
-// the worker's stack watchdog reports, from a thread, since the IPC channel belongs to the main
-// thread: the one that is stuck when there is something to report.
+// A forked worker as the supervisor needs it (WorkerHandle; its unit tests use stand-ins), and the
+// real one: a node:cluster worker forked with one pipe more (descriptor 4) on which the worker's
+// stack watchdog reports, from a thread, since the IPC channel belongs to the main thread: the one
+// that is stuck when there is something to report.
 import cluster, { type Worker } from 'node:cluster';
 import type { Readable } from 'node:stream';
-import { WORKER_REPORT_FD_ENV, type ManagerMessage, type StallReport } from '../../protocol.js';
+import { setImmediate, setTimeout as sleep } from 'node:timers/promises';
+import { readJsonLines } from '../../json-lines.js';
+import {
+  isStallReport,
+  WORKER_REPORT_FD_ENV,
+  type ManagerMessage,
+  type StallReport,
+} from '../../protocol.js';
 import { watchConnectionHandoffs } from './connection-handoffs.js';
-import type { WorkerExit } from './lifecycle.js';
-import { readStallReports } from './stall-reports.js';
-import type { ForkWorker, WorkerHandle } from './worker-handle.js';
+
+export interface WorkerHandle {
+  /** cluster's worker id: unique for the manager's lifetime. */
+  readonly id: number;
+  readonly pid: number;
+  /** False when the message cannot be delivered (the channel is closed). */
+  send(message: ManagerMessage): boolean;
+  kill(signal: NodeJS.Signals): void;
+  /** Everything the worker sends over IPC, unchecked. */
+  onMessage(listener: (message: unknown) => void): void;
+  /** Errors of the IPC channel (e.g. a send to a worker that just died). */
+  onError(listener: (error: Error) => void): void;
+  /** Reports from the worker's stack watchdog, if it has one. */
+  onStallReport(listener: (report: StallReport) => void): void;
+  /** Settles once the process has exited and its channel has delivered all it will. */
+  readonly exited: Promise<WorkerExit>;
+}
+
+/** How a worker's process ended. */
+export interface WorkerExit {
+  code: number | null;
+  signal: string | null;
+  /** API connections handed to it that it never took, closed by the manager so clients retry. */
+  strandedConnections?: number;
+  /**
+   * The process never started: the fork itself failed (EMFILE, ENFILE, EAGAIN, ENOMEM: the
+   * manager is out of descriptors or processes). Not a death of the worker's code.
+   */
+  spawnError?: string;
+}
+
+/** Forks a worker for a slot, with these extra environment variables. */
+export type ForkWorker = (env: Record<string, string>) => WorkerHandle;
 
 /** The report pipe's descriptor in the worker, and its index in ChildProcess.stdio here. */
-export const REPORT_FD = 4;
-
-/**
- * How long after a worker's exit its IPC channel is waited for to read its end (see
- * exitedAndDrained): a bound for a channel that never does. Short: it delays the replacement.
- */
-const DISCONNECT_GRACE_MS = 50;
+const REPORT_FD = 4;
 
 let configured = false;
 
@@ -26,66 +58,63 @@ export const forkClusterWorker: ForkWorker = (env) => {
     cluster.setupPrimary({ stdio: ['inherit', 'inherit', 'inherit', 'ipc', 'pipe'] });
     configured = true;
   }
-  return new ClusterWorkerHandle(
-    cluster.fork({ ...env, [WORKER_REPORT_FD_ENV]: String(REPORT_FD) }),
-  );
-};
-
-class ClusterWorkerHandle implements WorkerHandle {
-  readonly exited: Promise<WorkerExit>;
-
-  constructor(private readonly worker: Worker) {
-    const handoffs = watchConnectionHandoffs(worker.process);
+  const worker = cluster.fork({ ...env, [WORKER_REPORT_FD_ENV]: String(REPORT_FD) });
+  const handoffs = watchConnectionHandoffs(worker.process);
+  return {
+    id: worker.id,
+    pid: worker.process.pid ?? -1,
     // Once every message the worker sent before dying has been read: its acknowledgements too.
-    this.exited = exitedAndDrained(worker).then((exit) => ({
+    exited: exitedAndDrained(worker).then((exit) => ({
       ...exit,
       strandedConnections: handoffs.closeUnacknowledged(),
-    }));
-  }
+    })),
+    send(message) {
+      if (!worker.isConnected()) return false;
+      try {
+        worker.send(message);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    kill(signal) {
+      try {
+        worker.process.kill(signal);
+      } catch {
+        // Already gone.
+      }
+    },
+    onMessage: (listener) => void worker.on('message', listener),
+    onError: (listener) => void worker.on('error', listener),
+    onStallReport(listener) {
+      // The parent's end of a 'pipe' is a duplex socket; only ever read here. None when the fork
+      // started no process (EMFILE).
+      const reports = worker.process.stdio?.[REPORT_FD] as Readable | null | undefined;
+      if (reports) readStallReports(reports, listener);
+    },
+  };
+};
 
-  get id(): number {
-    return this.worker.id;
-  }
+/** A report longer than this is dropped whole. */
+const MAX_REPORT_CHARS = 64 * 1024;
 
-  get pid(): number {
-    return this.worker.process.pid ?? -1;
-  }
-
-  send(message: ManagerMessage): boolean {
-    if (!this.worker.isConnected()) return false;
-    try {
-      this.worker.send(message);
-      return true;
-    } catch {
-      return false;
-    }
-  }
-
-  kill(signal: NodeJS.Signals): void {
-    try {
-      this.worker.process.kill(signal);
-    } catch {
-      // Already gone.
-    }
-  }
-
-  onMessage(listener: (message: unknown) => void): void {
-    this.worker.on('message', listener);
-  }
-
-  onError(listener: (error: Error) => void): void {
-    this.worker.on('error', listener);
-  }
-
-  onStallReport(listener: (report: StallReport) => void): void {
-    // The parent's end of a 'pipe' is a duplex socket; only ever read here. None when the fork
-    // started no process (EMFILE).
-    const reports = this.worker.process.stdio?.[REPORT_FD] as Readable | null | undefined;
-    if (reports) readStallReports(reports, listener);
-  }
+/** Reads the report pipe: JSON lines, bounded; anything that is not a stall report is ignored. */
+export function readStallReports(stream: Readable, onReport: (report: StallReport) => void): void {
+  readJsonLines(stream, {
+    maxLineChars: MAX_REPORT_CHARS,
+    overlong: 'drop',
+    accept: isStallReport,
+    onMessage: onReport,
+  });
+  // The pipe breaks when the worker dies; there is nothing left to read then.
+  stream.on('error', () => undefined);
 }
 
-/** How often, within the grace, the channel is checked for having read its end. */
+/**
+ * How long after a worker's exit its IPC channel is waited for to read its end, checked every
+ * CHANNEL_POLL_MS: a bound for a channel that never does. Short: it delays the replacement.
+ */
+const DISCONNECT_GRACE_MS = 50;
 const CHANNEL_POLL_MS = 2;
 
 /**
@@ -107,16 +136,10 @@ async function exitedAndDrained(worker: Worker): Promise<WorkerExit> {
   });
   if (exit.spawnError !== undefined) return exit;
   // No need to listen for 'disconnect' as well: isConnected() turns false no later than it.
-  await new Promise<void>((resolve) => {
-    const deadline = Date.now() + DISCONNECT_GRACE_MS;
-    const check = () => {
-      if (!worker.isConnected()) return resolve();
-      // After the grace, one more poll phase first (setImmediate), so whatever the dead worker
-      // wrote to the pipe is read even if the event loop was busy for the whole grace.
-      if (Date.now() >= deadline) return void setImmediate(resolve);
-      setTimeout(check, CHANNEL_POLL_MS);
-    };
-    check();
-  });
+  const deadline = Date.now() + DISCONNECT_GRACE_MS;
+  while (worker.isConnected() && Date.now() < deadline) await sleep(CHANNEL_POLL_MS);
+  // After the grace, one more poll phase first, so whatever the dead worker wrote to the pipe is
+  // read even if the event loop was busy for the whole grace.
+  if (worker.isConnected()) await setImmediate();
   return exit;
 }

@@ -3,8 +3,6 @@
 // metric label and status field draws from the same vocabulary.
 import type { StopReason } from '../../protocol.js';
 
-export type { StopReason };
-
 /** starting (forked, not ready) -> ready (serving) -> stopping (asked to leave, or killed). */
 export const WORKER_STATES = ['starting', 'ready', 'stopping'] as const;
 export type WorkerState = (typeof WORKER_STATES)[number];
@@ -32,16 +30,3 @@ export type RestartReason = (typeof RESTART_REASONS)[number];
 
 /** A replacement the supervisor starts on its own: its stop reason is also a restart reason. */
 export type ReplaceReason = StopReason & RestartReason;
-
-/** How a worker's process ended. */
-export interface WorkerExit {
-  code: number | null;
-  signal: string | null;
-  /** API connections handed to it that it never took, closed by the manager so clients retry. */
-  strandedConnections?: number;
-  /**
-   * The process never started: the fork itself failed (EMFILE, ENFILE, EAGAIN, ENOMEM: the
-   * manager is out of descriptors or processes). Not a death of the worker's code.
-   */
-  spawnError?: string;
-}

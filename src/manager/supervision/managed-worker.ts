@@ -1,29 +1,35 @@
 // The manager's view of one forked worker: its slot, its lifecycle state and the evidence behind
-// it (heartbeats, stall reports, how it left). State changes only through the named transitions
-// below (ready, heartbeat, stop, kill, boot failure, excuse), like Puma's WorkerHandle; everything
-// else reads.
-import type { HeartbeatMessage, ManagerMessage, StallReport } from '../../protocol.js';
+// it (heartbeats, stall reports, how it left). Its fields are for reading; only the named
+// transitions below (ready, heartbeat, stop, kill, boot failure, excuse) change them, like Puma's
+// WorkerHandle.
+import type { HeartbeatMessage, ManagerMessage, StallReport, StopReason } from '../../protocol.js';
 import type { Clock } from './clock.js';
-import type { KillReason, StopReason, WorkerExit, WorkerState } from './lifecycle.js';
+import type { WorkerExit, WorkerHandle } from './fork-worker.js';
+import type { KillReason, WorkerState } from './lifecycle.js';
 import type { WorkerStatus } from './status-types.js';
-import type { WorkerHandle } from './worker-handle.js';
 
 export class ManagedWorker {
-  private currentState: WorkerState = 'starting';
-  private stoppedFor: StopReason | null = null;
-  private killedFor: KillReason | null = null;
-  private bootError: string | null = null;
-  private lastBeat: HeartbeatMessage | null = null;
+  readonly id: number;
+  readonly pid: number;
+  readonly exited: Promise<WorkerExit>;
+  state: WorkerState = 'starting';
+  /** Set when the manager asked this worker to leave: its exit is expected. */
+  stopReason: StopReason | null = null;
+  /** Set when the manager killed this worker for misbehaving. */
+  killReason: KillReason | null = null;
+  /** Why the worker said it could not boot, if it did. */
+  bootFailure: string | null = null;
+  heartbeat: HeartbeatMessage | null = null;
   /** Wall clock, for people: when the worker was forked, became ready, last beat. */
   readonly startedAt: number;
-  private readyWallAt: number | null = null;
-  private lastBeatWallAt: number | null = null;
+  private readyAt: number | null = null;
+  lastHeartbeatAt: number | null = null;
   /** Monotonic clock: ready time (uptime), and the hang and boot clocks (see excuse()). */
   private readyMonoAt: number | null = null;
   private silentSince: number;
   private bootClockSince: number;
-  private heardAt: number;
-  private lastStallReport: { report: StallReport; at: number } | null = null;
+  /** The stack watchdog's report on the current silence, if it sent one since the last beat. */
+  stallReport: StallReport | null = null;
   /** true once the worker reported ready; false if it exited first. */
   readonly readyOrGone: Promise<boolean>;
   private resolveReady: (ready: boolean) => void = () => undefined;
@@ -35,55 +41,15 @@ export class ManagedWorker {
     readonly maxRequests: number | undefined,
     private readonly clock: Clock,
   ) {
+    this.id = handle.id;
+    this.pid = handle.pid;
+    this.exited = handle.exited;
     this.startedAt = clock.wallNow();
     this.silentSince = clock.now();
     this.bootClockSince = this.silentSince;
-    this.heardAt = this.silentSince;
-    handle.onStallReport((report) => {
-      this.lastStallReport = { report, at: this.clock.now() };
-    });
+    handle.onStallReport((report) => (this.stallReport = report));
     this.readyOrGone = new Promise<boolean>((resolve) => (this.resolveReady = resolve));
     void handle.exited.then(() => this.resolveReady(false));
-  }
-
-  get id(): number {
-    return this.handle.id;
-  }
-
-  get pid(): number {
-    return this.handle.pid;
-  }
-
-  get exited(): Promise<WorkerExit> {
-    return this.handle.exited;
-  }
-
-  get state(): WorkerState {
-    return this.currentState;
-  }
-
-  /** Set when the manager asked this worker to leave: its exit is expected. */
-  get stopReason(): StopReason | null {
-    return this.stoppedFor;
-  }
-
-  /** Set when the manager killed this worker for misbehaving. */
-  get killReason(): KillReason | null {
-    return this.killedFor;
-  }
-
-  /** Why the worker said it could not boot, if it did. */
-  get bootFailure(): string | null {
-    return this.bootError;
-  }
-
-  get heartbeat(): HeartbeatMessage | null {
-    return this.lastBeat;
-  }
-
-  /** Wall-clock ms of the last heartbeat, null before the first. */
-  get lastHeartbeatAt(): number | null {
-    return this.lastBeatWallAt;
   }
 
   /** How long the worker has been ready, ms; null if it never was. */
@@ -91,28 +57,26 @@ export class ManagedWorker {
     return this.readyMonoAt === null ? null : this.clock.now() - this.readyMonoAt;
   }
 
-  // ---- transitions ----------------------------------------------------------------------
-
   /** The worker said it serves. Only a starting worker becomes ready. */
   ready(): boolean {
-    if (this.currentState !== 'starting') return false;
-    this.currentState = 'ready';
-    this.readyWallAt = this.clock.wallNow();
+    if (this.state !== 'starting') return false;
+    this.state = 'ready';
+    this.readyAt = this.clock.wallNow();
     this.readyMonoAt = this.clock.now();
     this.resolveReady(true);
     return true;
   }
 
   heartbeatReceived(message: HeartbeatMessage): void {
-    this.lastBeat = message;
-    this.lastBeatWallAt = this.clock.wallNow();
+    this.heartbeat = message;
+    this.lastHeartbeatAt = this.clock.wallNow();
     this.silentSince = this.clock.now();
-    this.heardAt = this.silentSince;
+    this.stallReport = null;
   }
 
   /** The worker said it cannot start (e.g. EADDRINUSE); it exits right after. */
   bootFailed(why: string): void {
-    this.bootError = why;
+    this.bootFailure = why;
   }
 
   /**
@@ -121,10 +85,10 @@ export class ManagedWorker {
    * nothing to drain. False if it was already stopping.
    */
   stop(reason: StopReason, timeoutMs: number): boolean {
-    if (this.stoppedFor !== null) return false;
-    const wasStarting = this.currentState === 'starting';
-    this.stoppedFor = reason;
-    this.currentState = 'stopping';
+    if (this.stopReason !== null) return false;
+    const wasStarting = this.state === 'starting';
+    this.stopReason = reason;
+    this.state = 'stopping';
     if (wasStarting || !this.handle.send({ type: 'drain', reason, timeoutMs })) {
       this.handle.kill('SIGTERM');
     }
@@ -133,7 +97,7 @@ export class ManagedWorker {
 
   /** Kills the worker for misbehaving: it did not beat, or did not boot, in time. */
   killFor(reason: KillReason): void {
-    this.killedFor ??= reason;
+    this.killReason ??= reason;
     this.handle.kill('SIGKILL');
   }
 
@@ -152,8 +116,6 @@ export class ManagedWorker {
     this.bootClockSince = Math.min(now, this.bootClockSince + ms);
   }
 
-  // ---- reads ----------------------------------------------------------------------------
-
   /** Sends a control message if the channel is open. */
   send(message: ManagerMessage): boolean {
     return this.handle.send(message);
@@ -169,23 +131,18 @@ export class ManagedWorker {
     return this.clock.now() - this.bootClockSince;
   }
 
-  /** The stack watchdog's report on the current silence, if it sent one since the last beat. */
-  stallReport(): StallReport | null {
-    const last = this.lastStallReport;
-    return last !== null && last.at > this.heardAt ? last.report : null;
-  }
-
   toStatus(restarts: number, now: number): WorkerStatus {
-    const beat = this.lastBeat;
+    const beat = this.heartbeat;
     return {
       slot: this.slot,
       pid: this.pid,
       id: this.id,
-      state: this.currentState,
+      state: this.state,
       restarts,
       startedAt: new Date(this.startedAt).toISOString(),
-      readyAt: this.readyWallAt === null ? null : new Date(this.readyWallAt).toISOString(),
-      heartbeatAgeSeconds: this.lastBeatWallAt === null ? null : (now - this.lastBeatWallAt) / 1000,
+      readyAt: this.readyAt === null ? null : new Date(this.readyAt).toISOString(),
+      heartbeatAgeSeconds:
+        this.lastHeartbeatAt === null ? null : (now - this.lastHeartbeatAt) / 1000,
       requestsServed: beat?.requestsServed ?? 0,
       requestsInFlight: beat?.requestsInFlight ?? 0,
       residentMemoryBytes: beat?.residentMemoryBytes ?? null,

@@ -1,17 +1,18 @@
 // When to restart a worker that died, and when to give up: pure functions, unit-tested.
+import type { Config } from '../../config.js';
 
-export interface RestartPolicy {
-  backoffBaseMs: number;
-  backoffMaxMs: number;
-  /** Consecutive deaths before ready, in one slot with nothing else serving, that end the manager. */
-  crashLoopLimit: number;
-  /** A worker that served less than this long before dying counts as dying young. */
-  minUptimeMs: number;
-}
+/**
+ * CRASH_LOOP_LIMIT: consecutive deaths before ready, in one slot with nothing else serving, that
+ * end the manager. WORKER_MIN_UPTIME_MS: a worker that served less long died young.
+ */
+export type RestartPolicy = Pick<
+  Config,
+  'restartBackoffBaseMs' | 'restartBackoffMaxMs' | 'crashLoopLimit' | 'workerMinUptimeMs'
+>;
 
 /** Per-slot memory of recent deaths. */
 export interface SlotHistory {
-  /** Consecutive deaths young (before ready, or ready for less than minUptimeMs). */
+  /** Consecutive deaths young (before ready, or ready for less than workerMinUptimeMs). */
   youngDeaths: number;
   /** Consecutive deaths before ever becoming ready. */
   bootFailures: number;
@@ -46,7 +47,7 @@ export function decideRestart(
   death: Death,
 ): RestartDecision {
   const neverReady = death.readyForMs === null;
-  const young = neverReady || (death.readyForMs ?? 0) < policy.minUptimeMs;
+  const young = neverReady || (death.readyForMs ?? 0) < policy.workerMinUptimeMs;
   const next: SlotHistory = {
     youngDeaths: young ? history.youngDeaths + 1 : 0,
     bootFailures: death.spawnFailed
@@ -58,8 +59,12 @@ export function decideRestart(
   const delayMs =
     next.youngDeaths === 0
       ? 0
-      : Math.min(policy.backoffMaxMs, policy.backoffBaseMs * 2 ** (next.youngDeaths - 1));
-  return { history: next, delayMs, giveUp: next.bootFailures >= policy.crashLoopLimit };
+      : Math.min(
+          policy.restartBackoffMaxMs,
+          policy.restartBackoffBaseMs * 2 ** (next.youngDeaths - 1),
+        );
+  const giveUp = !death.spawnFailed && next.bootFailures >= policy.crashLoopLimit;
+  return { history: next, delayMs, giveUp };
 }
 
 export const FRESH_HISTORY: SlotHistory = { youngDeaths: 0, bootFailures: 0 };

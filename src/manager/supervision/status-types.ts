@@ -1,8 +1,5 @@
 // The JSON shape of the manager's GET /status (a public contract: tests and operators read it).
-
 import type { WorkerState } from './lifecycle.js';
-
-export type { WorkerState };
 
 export interface WorkerStatus {
   slot: number;
@@ -22,18 +19,16 @@ export interface WorkerStatus {
   eventLoopDelayP99Seconds: number | null;
 }
 
-export interface ManagerStatus {
-  pid: number;
-  version: string;
-  startedAt: string;
-  uptimeSeconds: number;
-  desiredWorkers: number;
-  readyWorkers: number;
-  reloading: boolean;
-  shuttingDown: boolean;
-}
-
 export interface StatusResponse {
-  manager: ManagerStatus;
+  manager: {
+    pid: number;
+    version: string;
+    startedAt: string;
+    uptimeSeconds: number;
+    desiredWorkers: number;
+    readyWorkers: number;
+    reloading: boolean;
+    shuttingDown: boolean;
+  };
   workers: WorkerStatus[];
 }

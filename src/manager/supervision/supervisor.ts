@@ -6,25 +6,26 @@ import { randomInt } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Config } from '../../config.js';
 import type { Logger } from '../../logger.js';
-import { isWorkerMessage, WORKER_SLOT_ENV, type HeartbeatMessage } from '../../protocol.js';
+import {
+  isWorkerMessage,
+  WORKER_SLOT_ENV,
+  type HeartbeatMessage,
+  type StopReason,
+} from '../../protocol.js';
 import { systemClock, type Clock, type Timer } from './clock.js';
-import { forkClusterWorker } from './fork-worker.js';
-import type { ReplaceReason, RestartReason, StopReason, WorkerExit } from './lifecycle.js';
+import { forkClusterWorker, type ForkWorker, type WorkerExit } from './fork-worker.js';
+import type { ReplaceReason, RestartReason } from './lifecycle.js';
 import { ManagedWorker } from './managed-worker.js';
-import { decideRestart, type RestartPolicy } from './restart-policy.js';
-import { Slot } from './slot.js';
+import { decideRestart, FRESH_HISTORY, type SlotHistory } from './restart-policy.js';
 import { judge } from './verdict.js';
 import type { StatusResponse } from './status-types.js';
-import type { ForkWorker } from './worker-handle.js';
-
-export type { RestartReason } from './lifecycle.js';
 
 /**
  * What the supervisor announces (as Node's cluster announces a worker's life): the rest of the
  * manager (metrics, the metrics thread) listens, the supervisor never calls into it.
  */
 export interface SupervisorEvents {
-  heartbeat: [worker: ManagedWorker, message: HeartbeatMessage, previous: HeartbeatMessage | null];
+  heartbeat: [slot: number, message: HeartbeatMessage, previous: HeartbeatMessage | null];
   restart: [slot: number, reason: RestartReason];
   /** The manager's own event loop stood still for `stalledMs` (see check()). */
   stall: [stalledMs: number];
@@ -35,10 +36,25 @@ export interface SupervisorEvents {
   'workers-changed': [];
 }
 
-/** What the supervisor acts through; injected by its unit tests. */
-export interface SupervisorDeps {
-  fork: ForkWorker;
-  clock: Clock;
+/**
+ * One slot of the cluster (0..WORKERS-1): the stable place a worker serves from, whose label a
+ * replacement inherits, and what it remembers beyond any one worker.
+ */
+interface Slot {
+  /** Recent deaths, for back-off and crash-loop detection. */
+  history: SlotHistory;
+  restarts: number;
+  /** Monotonic ms before which no worker is forked here (back-off after young deaths). */
+  notBefore: number;
+  /** Wakes the supervisor when the back-off ends. */
+  wake: Timer | null;
+  /** Replacements of one slot run one after another: the tail of that chain. */
+  replacing: Promise<boolean> | null;
+}
+
+function cancelWake(slot: Slot): void {
+  slot.wake?.cancel();
+  slot.wake = null;
 }
 
 /** A watchdog check later than this (or a heartbeat interval, if longer) is a manager stall. */
@@ -62,21 +78,19 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   /** Settles when shutdown begins, whoever began it: a signal, a crash loop, a fatal error. */
   readonly shutdownBegun = new Promise<void>((resolve) => (this.announceShutdown = resolve));
   private readonly startedAt: number;
-  private readonly clock: Clock;
-  private readonly fork: ForkWorker;
   exitCode = 0;
 
   constructor(
     private readonly config: Config,
     private readonly logger: Logger,
     private readonly version: string,
-    deps: SupervisorDeps = { fork: forkClusterWorker, clock: systemClock },
+    // What the supervisor acts through; its unit tests inject their own.
+    private readonly fork: ForkWorker = forkClusterWorker,
+    private readonly clock: Clock = systemClock,
   ) {
     super();
     this.desired = config.workers;
-    this.clock = deps.clock;
-    this.fork = deps.fork;
-    this.startedAt = this.clock.wallNow();
+    this.startedAt = clock.wallNow();
   }
 
   get shuttingDown(): boolean {
@@ -127,8 +141,6 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     };
   }
 
-  // ---- reconcile -------------------------------------------------------------------------
-
   /**
    * Brings the workers to the target: a worker in every slot below `desired` (once its back-off
    * is over), none above it. Everything that changes the target or frees a slot ends here.
@@ -153,7 +165,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       this.countRestart(worker.slot, 'scale');
       void this.stopWorker(worker, 'scale');
     }
-    for (const [index, slot] of this.slots) if (index >= this.desired) slot.cancelWake();
+    for (const [index, slot] of this.slots) if (index >= this.desired) cancelWake(slot);
   }
 
   /** A slot that should have a worker and has none (replacements in progress count as one). */
@@ -168,13 +180,11 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   private slot(index: number): Slot {
     let slot = this.slots.get(index);
     if (!slot) {
-      slot = new Slot(index);
+      slot = { history: FRESH_HISTORY, restarts: 0, notBefore: 0, wake: null, replacing: null };
       this.slots.set(index, slot);
     }
     return slot;
   }
-
-  // ---- spawn ---------------------------------------------------------------------------
 
   private spawn(index: number): ManagedWorker {
     const { workerMaxRequests: max, workerMaxRequestsJitter: jitter } = this.config;
@@ -209,13 +219,11 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       case 'heartbeat': {
         const previous = worker.heartbeat;
         worker.heartbeatReceived(message);
-        this.emit('heartbeat', worker, message, previous);
+        this.emit('heartbeat', worker.slot, message, previous);
         return;
       }
     }
   }
-
-  // ---- reap ----------------------------------------------------------------------------
 
   private reap(worker: ManagedWorker, exit: WorkerExit): void {
     this.workers.delete(worker.id);
@@ -234,18 +242,24 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     if (this.shuttingDown) return;
 
     const slot = this.slot(worker.slot);
-    if (exit.spawnError !== undefined) {
-      this.retrySpawn(slot, exit.spawnError);
-      return;
-    }
-    const reason: RestartReason = worker.killReason === null ? 'crash' : 'hung';
-    const decision = decideRestart(this.restartPolicy(), slot.history, {
+    const spawnFailed = exit.spawnError !== undefined;
+    const decision = decideRestart(this.config, slot.history, {
       readyForMs: worker.readyForMs(),
+      spawnFailed,
     });
     slot.history = decision.history;
-    this.countRestart(worker.slot, reason);
     const why = worker.bootFailure ?? worker.killReason ?? 'exited unexpectedly';
-    this.logger.error({ ...log, reason, why }, 'worker died');
+    if (spawnFailed) {
+      // The fork started no process: no worker died, so no restart is counted.
+      this.logger.error(
+        { slot: worker.slot, code: exit.spawnError, delayMs: decision.delayMs },
+        'could not start a worker process; retrying',
+      );
+    } else {
+      const reason = worker.killReason === null ? 'crash' : 'hung';
+      this.countRestart(worker.slot, reason);
+      this.logger.error({ ...log, reason, why }, 'worker died');
+    }
 
     // A replacement may already hold the slot (reload, recycle), or it is above the target.
     if (!this.vacant(worker.slot)) return;
@@ -257,7 +271,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       void this.shutdown(1);
       return;
     }
-    if (decision.delayMs > 0) {
+    if (decision.delayMs > 0 && !spawnFailed) {
       this.logger.warn(
         { slot: worker.slot, delayMs: decision.delayMs },
         'backing off before restarting slot',
@@ -267,42 +281,16 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.reconcile();
   }
 
-  /** A fork that started no process: no worker died, so no restart is counted; backed off. */
-  private retrySpawn(slot: Slot, code: string): void {
-    const decision = decideRestart(this.restartPolicy(), slot.history, {
-      readyForMs: null,
-      spawnFailed: true,
-    });
-    slot.history = decision.history;
-    this.logger.error(
-      { slot: slot.index, code, delayMs: decision.delayMs },
-      'could not start a worker process; retrying',
-    );
-    if (!this.vacant(slot.index)) return;
-    slot.notBefore = this.clock.now() + decision.delayMs;
-    this.reconcile();
-  }
-
   private countRestart(index: number, reason: RestartReason): void {
     this.slot(index).restarts += 1;
     this.emit('restart', index, reason);
   }
 
-  private restartPolicy(): RestartPolicy {
-    return {
-      backoffBaseMs: this.config.restartBackoffBaseMs,
-      backoffMaxMs: this.config.restartBackoffMaxMs,
-      crashLoopLimit: this.config.crashLoopLimit,
-      minUptimeMs: this.config.workerMinUptimeMs,
-    };
-  }
-
-  // ---- murder and recycle --------------------------------------------------------------
-
+  /** Murder and recycle: the watchdog's pass, every checkPeriodMs. */
   private check(): void {
-    // This check runs every checkPeriodMs. Running much later than that means the manager itself
-    // was stalled (SIGSTOP, a VM pause, a debugger, a GC storm): the workers' heartbeats of that
-    // time are still unread in the pipe, so the stall must not count as their silence.
+    // Running much later than checkPeriodMs means the manager itself was stalled (SIGSTOP, a VM
+    // pause, a debugger, a GC storm): the workers' heartbeats of that time are still unread in
+    // the pipe, so the stall must not count as their silence.
     const tick = this.clock.now();
     const lateMs = tick - this.lastCheckAt - this.checkPeriodMs;
     this.lastCheckAt = tick;
@@ -321,7 +309,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       const log = { slot: worker.slot, workerPid: worker.pid };
       if (verdict.reason === 'hung') {
         // What it was doing, if its stack watchdog could tell (never waited for).
-        const report = worker.stallReport();
+        const report = worker.stallReport;
         this.logger.error(
           {
             ...log,
@@ -352,8 +340,6 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       }
     }
   }
-
-  // ---- replace -------------------------------------------------------------------------
 
   /**
    * Forks a new worker into `slot`, waits until it is ready, then drains the old one: the slot
@@ -412,8 +398,6 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     await worker.exited;
   }
 
-  // ---- reload, scale, shutdown ---------------------------------------------------------
-
   /** Rolling reload, one slot at a time. A reload asked for mid-reload runs once more after. */
   reload(): Promise<void> {
     if (this.shuttingDown) return Promise.resolve();
@@ -454,7 +438,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.exitCode = Math.max(this.exitCode, exitCode);
     if (this.shutdownRun) return this.shutdownRun;
     this.watchdog?.cancel();
-    for (const slot of this.slots.values()) slot.cancelWake();
+    for (const slot of this.slots.values()) cancelWake(slot);
     this.logger.info({ workers: this.workers.size }, 'shutting down: draining workers');
     this.announceShutdown();
     this.shutdownRun = Promise.all(this.list().map((w) => this.stopWorker(w, 'shutdown'))).then(

@@ -1,30 +1,26 @@
 // The watchdog's judgement of one worker, as a pure function: kill it (it went silent, or never
 // booted), recycle it (over its memory or request budget), or leave it. The supervisor acts on
 // the verdict; the unit tests judge workers without any.
-import type { HeartbeatMessage } from '../../protocol.js';
-import type { KillReason, WorkerState } from './lifecycle.js';
+import type { Config } from '../../config.js';
+import type { KillReason } from './lifecycle.js';
+import type { ManagedWorker } from './managed-worker.js';
 
 const MIB = 1024 * 1024;
 
-export interface Judged {
-  readonly state: WorkerState;
-  readonly heartbeat: HeartbeatMessage | null;
-  readonly maxRequests: number | undefined;
-  silentForMs(): number;
-  bootingForMs(): number;
-}
-
-export interface Limits {
-  workerTimeoutMs: number;
-  workerMaxRssMb: number | undefined;
-}
+export type Judged = Pick<
+  ManagedWorker,
+  'state' | 'heartbeat' | 'maxRequests' | 'silentForMs' | 'bootingForMs'
+>;
 
 export type Verdict =
   | { action: 'kill'; reason: KillReason }
   | { action: 'recycle'; reason: 'memory' | 'max_requests' }
   | null;
 
-export function judge(worker: Judged, limits: Limits): Verdict {
+export function judge(
+  worker: Judged,
+  limits: Pick<Config, 'workerTimeoutMs' | 'workerMaxRssMb'>,
+): Verdict {
   if (worker.silentForMs() > limits.workerTimeoutMs) return { action: 'kill', reason: 'hung' };
   if (worker.state === 'starting' && worker.bootingForMs() > limits.workerTimeoutMs) {
     return { action: 'kill', reason: 'boot_timeout' };

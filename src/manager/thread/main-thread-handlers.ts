@@ -43,7 +43,6 @@ export function mainThreadHandlers(deps: MainThreadHandlerDeps): MainCallHandler
       return null;
     },
     managerMetrics: () => {
-      managerMetrics.update();
       return snapshotOf(managerMetrics.registry);
     },
   };

@@ -5,7 +5,12 @@ import {
   type SlotHistory,
 } from '../../../../src/manager/supervision/restart-policy.js';
 
-const policy = { backoffBaseMs: 100, backoffMaxMs: 1_000, crashLoopLimit: 3, minUptimeMs: 5_000 };
+const policy = {
+  restartBackoffBaseMs: 100,
+  restartBackoffMaxMs: 1_000,
+  crashLoopLimit: 3,
+  workerMinUptimeMs: 5_000,
+};
 
 describe('decideRestart', () => {
   it('restarts a long-lived worker at once and forgets earlier failures', () => {
@@ -43,5 +48,15 @@ describe('decideRestart', () => {
     expect(d.history.bootFailures).toBe(0);
     d = decideRestart(policy, d.history, { readyForMs: null });
     expect(d.giveUp).toBe(false);
+  });
+
+  it('backs off a fork that started no process but never gives up on it', () => {
+    const history = { youngDeaths: 0, bootFailures: 3 };
+    const d = decideRestart(policy, history, { readyForMs: null, spawnFailed: true });
+    expect(d).toEqual({
+      history: { youngDeaths: 1, bootFailures: 3 },
+      delayMs: 100,
+      giveUp: false,
+    });
   });
 });

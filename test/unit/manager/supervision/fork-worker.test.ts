@@ -2,7 +2,7 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { StallReport } from '../../../../src/protocol.js';
-import { readStallReports } from '../../../../src/manager/supervision/stall-reports.js';
+import { readStallReports } from '../../../../src/manager/supervision/fork-worker.js';
 
 const report: StallReport = {
   type: 'stall-report',
