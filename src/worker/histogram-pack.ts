@@ -1,13 +1,130 @@
-// A changed histogram packed straight from prom-client's series, without get() and its objects
-// per bucket: packHistogram(h) deep-equals packFamily(getMetricsAsJSON()'s family of h)
-// (test/unit/worker/histogram-pack.test.ts, fast-check). What it cannot reproduce exactly gives
-// null and is read the ordinary way: a label named `le`, `__proto__` or an array index, a default
-// label `le` or named like an Object property, an upper bound that is not a number.
+// A prom-client Histogram read straight from its series (hashMap, upperBounds: internals its
+// typings hide) instead of get(), which builds objects for every bucket of every label set: its
+// packing, its values, its shape. packHistogram(h) deep-equals packFamily of getMetricsAsJSON()'s
+// family of h (test/unit/worker/histogram-pack.test.ts, fast-check). Whatever this cannot
+// reproduce exactly gives null and is read the ordinary way: a subclass, a collect() callback, a
+// label named `le`, `__proto__` or an array index, a default label `le` or named like an Object
+// property, an upper bound that is not a number.
+import { Histogram, type Registry } from 'prom-client';
 import { PackTables, type PackedFamily } from '../metrics/packed-family.js';
 import type { MetricFamily } from '../metrics/snapshot.js';
-import { isRecord, plainHistogram, type SeriesInternals } from './histogram-internals.js';
 
 type LabelValue = MetricFamily['values'][number]['labels'][string];
+
+/** One label set of a histogram, as prom-client keeps it. */
+interface SeriesInternals {
+  labels: unknown;
+  bucketValues: unknown;
+  sum: unknown;
+  count: unknown;
+}
+
+interface HistogramInternals {
+  name: unknown;
+  help: unknown;
+  type: unknown;
+  aggregator: unknown;
+  upperBounds: unknown[];
+  hashMap: Record<string, unknown>;
+}
+
+/** get() goes through this one (untyped in prom-client's typings). */
+const READ_FOR_TEXT = (Histogram.prototype as unknown as { getForPromString: unknown })
+  .getForPromString;
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null;
+
+/**
+ * The histogram's internals when its get() output is a function of them alone: exactly
+ * prom-client's own Histogram, its reading methods not replaced on the instance, and no
+ * collect() callback (which runs inside get() and may change anything). Null otherwise.
+ */
+function plainHistogram(metric: unknown): HistogramInternals | null {
+  if (!(metric instanceof Histogram) || Object.getPrototypeOf(metric) !== Histogram.prototype) {
+    return null;
+  }
+  const h = metric as unknown as Record<string, unknown>;
+  if (h.get !== Histogram.prototype.get || h.getForPromString !== READ_FOR_TEXT) return null;
+  if (h.collect !== undefined && h.collect !== null) return null;
+  const { upperBounds, hashMap } = h;
+  if (!Array.isArray(upperBounds) || !isRecord(hashMap)) return null;
+  return { ...(h as unknown as HistogramInternals), upperBounds, hashMap };
+}
+
+/** The registry's default labels (getMetricsAsJSON adds them), or null if unreadable. */
+export function defaultLabelsOf(registry: Registry): Record<string, unknown> | null {
+  const labels = (registry as unknown as { _defaultLabels?: unknown })._defaultLabels;
+  return isRecord(labels) ? labels : null;
+}
+
+/** Everything a packing's strings, label sets and sample places come from, flattened. */
+export type HistogramShape = readonly unknown[];
+
+/**
+ * Walks the shape in one fixed order: records it into `shape`, or compares it with `shape`
+ * (stopping at the first difference), so recording and comparing cannot disagree. Every
+ * variable-length part is preceded by its length, so equal sequences mean equal shapes. False
+ * when the metric is not eligible, or (comparing) when it differs.
+ */
+function walkShape(
+  metric: unknown,
+  defaults: Record<string, unknown>,
+  shape: unknown[],
+  compare: boolean,
+): boolean {
+  let i = 0;
+  const take = (value: unknown): boolean => {
+    if (compare) return shape[i++] === value;
+    shape[i++] = value;
+    return true;
+  };
+  // A label set as prom-client reads it (Object.keys): how many labels, then names and values.
+  const takeLabels = (labels: Record<string, unknown>): boolean => {
+    const names = Object.keys(labels);
+    if (!take(names.length)) return false;
+    for (const name of names) {
+      const value = labels[name];
+      if (isRecord(value) || typeof value === 'function') return false;
+      if (!take(name) || !take(value)) return false;
+    }
+    return true;
+  };
+  const h = plainHistogram(metric);
+  if (h === null) return false;
+  if (!take(h.name) || !take(h.help) || !take(h.type) || !take(h.aggregator)) return false;
+  if (!take(h.upperBounds.length)) return false;
+  for (const bound of h.upperBounds) if (!take(bound)) return false;
+  if (!takeLabels(defaults)) return false;
+  // The series as get() reads them (Object.values); the keys never reach the output.
+  const series = Object.values(h.hashMap);
+  if (!take(series.length)) return false;
+  for (const one of series) {
+    if (!isRecord(one) || !isRecord(one.labels) || !takeLabels(one.labels)) return false;
+  }
+  return !compare || i === shape.length;
+}
+
+/** The histogram's shape now, or null when it is not eligible. */
+export function histogramShape(
+  metric: unknown,
+  defaults: Record<string, unknown>,
+): HistogramShape | null {
+  const shape: unknown[] = [];
+  return walkShape(metric, defaults, shape, false) ? shape : null;
+}
+
+/**
+ * True only if the histogram's shape equals `shape`: it packs to a family of the same shape
+ * (sameShape) as when `shape` was taken, so its values (histogramValues) are all that can differ.
+ */
+export function sameHistogramShape(
+  metric: unknown,
+  defaults: Record<string, unknown>,
+  shape: HistogramShape,
+): boolean {
+  return walkShape(metric, defaults, shape as unknown[], true);
+}
 
 /** A label set as parallel lists: names in the labels object's key order, and their values. */
 interface LabelList {
@@ -153,9 +270,7 @@ export function packHistogram(
 
 /**
  * The sample values packHistogram(metric) gives, in its order (per series: the cumulative
- * buckets, +Inf, _sum, _count), without packing: for a histogram whose shape is known to be
- * that of a packing already made (histogram-state.ts), these are all that can differ. Null when
- * it is not a histogram this file packs.
+ * buckets, +Inf, _sum, _count), without packing. Null when it is not a histogram this file packs.
  */
 export function histogramValues(metric: unknown): number[] | null {
   const h = plainHistogram(metric);
@@ -166,13 +281,14 @@ export function histogramValues(metric: unknown): number[] | null {
   for (const series of Object.values(h.hashMap)) {
     if (!isRecord(series)) return null;
     const { bucketValues, sum, count } = series as unknown as SeriesInternals;
-    if (!isRecord(bucketValues)) return null;
+    if (!isRecord(bucketValues) || typeof sum !== 'number' || typeof count !== 'number')
+      return null;
     let acc = 0;
     for (const key of keys) {
       acc += bucketValues[key] as number;
       values.push(acc);
     }
-    values.push(count as number, sum as number, count as number);
+    values.push(count, sum, count);
   }
   return values;
 }
@@ -182,9 +298,8 @@ const keysByBounds = new WeakMap<unknown[], { bounds: unknown[]; keys: string[] 
 
 /**
  * The property keys get() looks the buckets up by, `bucketValues[upperBound]`: each bound as a
- * string. A double's string form costs a conversion at every lookup (12,000 per scrape for
- * 1,000 series); the keys are made once per bounds array, and made again if it was changed in
- * place. Null for a bound that is not a number (its key would not be its string).
+ * string, made once per bounds array (and again if it was changed in place) rather than at every
+ * lookup. Null for a bound that is not a number (its key would not be its string).
  */
 function boundKeys(upperBounds: unknown[]): string[] | null {
   const known = keysByBounds.get(upperBounds);

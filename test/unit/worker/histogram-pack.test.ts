@@ -8,8 +8,11 @@ import { Histogram, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { packedValues, packFamily } from '../../../src/metrics/packed-family.js';
 import { snapshotOf } from '../../../src/metrics/snapshot.js';
-import { defaultLabelsOf } from '../../../src/worker/histogram-internals.js';
-import { histogramValues, packHistogram } from '../../../src/worker/histogram-pack.js';
+import {
+  defaultLabelsOf,
+  histogramValues,
+  packHistogram,
+} from '../../../src/worker/histogram-pack.js';
 
 type Labels = Record<string, string | number | undefined>;
 
