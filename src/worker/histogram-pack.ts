@@ -193,34 +193,10 @@ export function packHistogram(
   // values in key order.
   const tables = new PackTables();
   const samples: number[] = [];
-  /**
-   * Appends a sample. Most of a sample's strings are the previous one's at the same site (a
-   * series' buckets differ in `le` only), so each site remembers its last strings' indexes, as
-   * packFamily does: an equal (===) string was interned then, and interns to the same index.
-   */
-  const site = () => {
-    let lastName: string | undefined;
-    let lastNameIndex = -1;
-    const lastValues: unknown[] = [];
-    const lastIndexes: number[] = [];
-    return (metricName: string, keyset: number, value: unknown, values: unknown[]) => {
-      if (metricName !== lastName) {
-        lastName = metricName;
-        lastNameIndex = tables.intern(metricName);
-      }
-      samples.push(lastNameIndex, keyset, value as number);
-      for (let k = 0; k < values.length; k += 1) {
-        const labelValue = values[k];
-        if (labelValue !== lastValues[k] || lastIndexes[k] === undefined) {
-          lastValues[k] = labelValue;
-          lastIndexes[k] = tables.intern(labelValue as LabelValue);
-        }
-        samples.push(lastIndexes[k]!);
-      }
-    };
+  const push = (metricName: string, keyset: number, value: unknown, labelValues: unknown[]) => {
+    samples.push(tables.intern(metricName), keyset, value as number);
+    for (const labelValue of labelValues) samples.push(tables.intern(labelValue as LabelValue));
   };
-  const pushBucket = site();
-  const pushPlain = site();
 
   const bucketName = `${name}_bucket`;
   const sumName = `${name}_sum`;
@@ -248,14 +224,14 @@ export function packHistogram(
     for (let b = 0; b < upperBounds.length; b += 1) {
       acc += bucketValues[keys[b]!] as number;
       bucketValuesList[0] = upperBounds[b];
-      pushBucket(bucketName, bucketKeyset, acc, bucketValuesList);
+      push(bucketName, bucketKeyset, acc, bucketValuesList);
     }
     bucketValuesList[0] = '+Inf';
-    pushBucket(bucketName, bucketKeyset, count, bucketValuesList);
+    push(bucketName, bucketKeyset, count, bucketValuesList);
     const plainLabels = present(plain);
     const plainKeyset = tables.keyset(plainLabels.names);
-    pushPlain(sumName, plainKeyset, sum, plainLabels.values);
-    pushPlain(countName, plainKeyset, count, plainLabels.values);
+    push(sumName, plainKeyset, sum, plainLabels.values);
+    push(countName, plainKeyset, count, plainLabels.values);
   }
   return {
     name,
@@ -293,25 +269,10 @@ export function histogramValues(metric: unknown): number[] | null {
   return values;
 }
 
-/** The last bounds each bounds array was seen with, and their keys. */
-const keysByBounds = new WeakMap<unknown[], { bounds: unknown[]; keys: string[] }>();
-
 /**
- * The property keys get() looks the buckets up by, `bucketValues[upperBound]`: each bound as a
- * string, made once per bounds array (and again if it was changed in place) rather than at every
- * lookup. Null for a bound that is not a number (its key would not be its string).
+ * The keys get() looks the buckets up by, `bucketValues[upperBound]`: made once per read rather
+ * than converted at every lookup. Null for a bound that is not a number (its key would differ).
  */
 function boundKeys(upperBounds: unknown[]): string[] | null {
-  const known = keysByBounds.get(upperBounds);
-  if (
-    known !== undefined &&
-    known.bounds.length === upperBounds.length &&
-    known.bounds.every((bound, i) => bound === upperBounds[i])
-  ) {
-    return known.keys;
-  }
-  if (!upperBounds.every((bound) => typeof bound === 'number')) return null;
-  const keys = upperBounds.map((bound) => String(bound));
-  keysByBounds.set(upperBounds, { bounds: [...upperBounds], keys });
-  return keys;
+  return upperBounds.every((bound) => typeof bound === 'number') ? upperBounds.map(String) : null;
 }
