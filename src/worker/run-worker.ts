@@ -17,12 +17,7 @@ import { createLogger, type Logger } from '../logger.js';
 import { registerBuildInfo } from '../metrics/build-info.js';
 import { createHttpMetrics } from '../metrics/http-metrics.js';
 import { createShedMetrics } from '../metrics/shed-metrics.js';
-import {
-  METRICS_SOCKET_ENV,
-  WORKER_SLOT_ENV,
-  type DrainMessage,
-  type StopReason,
-} from '../protocol.js';
+import { METRICS_SOCKET_ENV, WORKER_SLOT_ENV, type StopReason } from '../protocol.js';
 import { mapErrorStacks } from '../source-positions.js';
 import { VERSION } from '../version.js';
 import { createApiServer, type ApiServer } from './api-server.js';
@@ -108,7 +103,14 @@ export async function runWorker(options: WorkerOptions = {}): Promise<void> {
         return;
     }
   });
-  installSignalHandlers(config, logger, (m) => void leave(m.reason, m.timeoutMs));
+  // Ctrl-C and terminal hang-ups reach the whole process group; the manager coordinates those,
+  // so workers ignore them instead of dying all at once. Job-control signals (scale requests
+  // sent to the group) must not stop a worker either.
+  for (const signal of ['SIGINT', 'SIGHUP', 'SIGTTIN', 'SIGTTOU'] as const) {
+    process.on(signal, () => logger.debug({ signal }, 'signal ignored by worker'));
+  }
+  // SIGTERM sent to a worker directly is a request to leave gracefully.
+  process.on('SIGTERM', () => void leave('shutdown', config.shutdownTimeoutMs));
   onCrash(logger, link, () => {
     // No new connections for a process in an unknown state; the manager replaces it.
     api.server.close();
@@ -184,23 +186,6 @@ function openMetricsLink(registry: Registry, slot: number, logger: Logger): Metr
     return null;
   }
   return new MetricsLink({ socketPath, workerId: cluster.worker.id, slot, registry, logger });
-}
-
-function installSignalHandlers(
-  config: Config,
-  logger: Logger,
-  drain: (message: DrainMessage) => void,
-): void {
-  // Ctrl-C and terminal hang-ups reach the whole process group; the manager coordinates those,
-  // so workers ignore them instead of dying all at once. Job-control signals (scale requests
-  // sent to the group) must not stop a worker either.
-  for (const signal of ['SIGINT', 'SIGHUP', 'SIGTTIN', 'SIGTTOU'] as const) {
-    process.on(signal, () => logger.debug({ signal }, 'signal ignored by worker'));
-  }
-  // SIGTERM sent to a worker directly is a request to leave gracefully.
-  process.on('SIGTERM', () =>
-    drain({ type: 'drain', reason: 'shutdown', timeoutMs: config.shutdownTimeoutMs }),
-  );
 }
 
 async function listen(api: ApiServer, config: Config, logger: Logger): Promise<void> {
