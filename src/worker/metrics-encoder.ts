@@ -1,15 +1,14 @@
 // Encodes the worker's registry for a metrics collection: a family unchanged since the reply the
 // manager holds goes by name, one whose samples kept their places by its values, others whole.
 // It compares against the packed copies it sent, never prom-client's live objects (inc() mutates
-// those in place), so a delta never hides a change. Histograms are read from their series
-// (histogram-pack.ts): by their values alone while their shape stands, else packed.
+// those in place), so a delta never hides a change. A histogram whose series are those it was
+// sent with is read by its values alone, straight from its series (histogram-values.ts).
 import type { Registry } from 'prom-client';
 import {
   matchesPacked,
   packFamily,
   packedValues,
   packedWithValues,
-  samePacked,
   sameShape,
   type PackedFamily,
 } from '../metrics/packed-family.js';
@@ -19,10 +18,9 @@ import {
   defaultLabelsOf,
   histogramShape,
   histogramValues,
-  packHistogram,
   sameHistogramShape,
   type HistogramShape,
-} from './histogram-pack.js';
+} from './histogram-values.js';
 
 /**
  * A family as last sent: a packing, or (for a histogram sent by its values) the packing of its
@@ -63,17 +61,15 @@ interface ReadableMetric {
   get(): Promise<MetricFamily>;
 }
 
-/** One registry entry of this collection: its values in a shape sent before, packed, or read. */
+/** One registry entry of this collection: its values in a shape sent before, or read whole. */
 type Read =
-  | { values: number[]; before: SentFamily }
-  | { packed: PackedFamily; shape: HistogramShape | null }
-  | { family: MetricFamily };
+  { values: number[]; before: SentFamily } | { family: MetricFamily; shape: HistogramShape | null };
 
 /** The encoder's optimisations, each on unless switched off (the bench's ablation rows do). */
 export interface EncoderLayers {
   /** Unchanged families sent by name ('same'), changed ones against the manager's base. */
   delta: boolean;
-  /** Histograms read from their series: by their values while their shape stands, else packed. */
+  /** Histograms read by their values alone, straight from their series, while their shape stands. */
   histograms: boolean;
   /** Families whose samples kept their places sent by their values alone ('revalued'). */
   revalued: boolean;
@@ -83,7 +79,7 @@ export class MetricsEncoder {
   private readonly layers: EncoderLayers;
   private last: { requestId: number; families: Map<string, SentFamily> } | null = null;
   /** How families were taken, since the start (the tests check the fast paths are taken). */
-  readonly taken = { valuesByShape: 0, packedDirectly: 0, read: 0 };
+  readonly taken = { valuesByShape: 0, read: 0 };
 
   constructor(
     private readonly registry: Registry,
@@ -115,20 +111,12 @@ export class MetricsEncoder {
         else updates.push({ packed: packedWithValues(before.shaped, values) });
         continue;
       }
-      const name = 'packed' in read ? read.packed.name : read.family.name;
-      const before = base?.get(name);
-      const same =
-        before !== undefined &&
-        ('packed' in read
-          ? samePacked(before.packed, read.packed)
-          : matchesPacked(before.packed, read.family));
-      const packed = same
-        ? before.packed
-        : 'packed' in read
-          ? read.packed
-          : packFamily(read.family);
-      updates.push(same ? { same: name } : this.changed(before?.packed, packed));
-      families.set(name, new SentFamily(packed, undefined, 'shape' in read ? read.shape : null));
+      const { family, shape } = read;
+      const before = base?.get(family.name);
+      const same = before !== undefined && matchesPacked(before.packed, family);
+      const packed = same ? before.packed : packFamily(family);
+      updates.push(same ? { same: family.name } : this.changed(before?.packed, packed));
+      families.set(family.name, new SentFamily(packed, undefined, shape));
     }
     this.last = { requestId, families };
     return { type: 'metrics', requestId, base: base === null ? null : have, families: updates };
@@ -136,15 +124,15 @@ export class MetricsEncoder {
 
   /**
    * What getMetricsAsJSON() does (every metric's get() started in one synchronous pass, then the
-   * registry's default labels added to copies of the labels), except for prom-client histograms:
-   * read from their series in that same pass.
+   * registry's default labels added to copies of the labels), except for a prom-client
+   * histogram whose shape is the one it was sent in: its values read from its series instead.
    */
   private async readRegistry(base: Map<string, SentFamily> | null): Promise<Read[]> {
     const defaults = defaultLabelsOf(this.registry);
     if (defaults === null || !this.layers.histograms) {
       // Not the registry this was written against: read it the documented way.
       // (With histograms switched off, too: the reference the bench compares them with.)
-      return (await snapshotOf(this.registry)).map((family) => ({ family }));
+      return (await snapshotOf(this.registry)).map((family) => ({ family, shape: null }));
     }
     // Typed as prom-client's MetricObject, which leaves out the get() every metric has.
     const metrics = this.registry.getMetricsAsArray() as unknown as ReadableMetric[];
@@ -158,13 +146,14 @@ export class MetricsEncoder {
           return { values, before };
         }
       }
-      const packed = packHistogram(metric, defaults);
-      if (packed !== null) {
-        this.taken.packedDirectly += 1;
-        return { packed, shape: histogramShape(metric, defaults) };
-      }
       this.taken.read += 1;
-      return metric.get().then((family) => ({ family: withDefaultLabels(family, defaults) }));
+      // Taken in the same synchronous step as get() reads the series, and kept only if it still
+      // holds once get() is done (which copies the labels a microtask later).
+      const shape = histogramShape(metric, defaults);
+      return metric.get().then((family) => ({
+        family: withDefaultLabels(family, defaults),
+        shape: shape && sameHistogramShape(metric, defaults, shape) ? shape : null,
+      }));
     });
     return Promise.all(reads);
   }
