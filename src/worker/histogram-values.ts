@@ -5,22 +5,11 @@
 // and metrics-encoder.test.ts, fast-check). A histogram this cannot read exactly (a subclass, a
 // collect() callback, odd internals) gives null and is read the ordinary way.
 import { Histogram, type Registry } from 'prom-client';
-/** One label set of a histogram, as prom-client keeps it. */
-interface SeriesInternals {
-  labels: unknown;
-  bucketValues: unknown;
-  sum: unknown;
-  count: unknown;
-}
 
-interface HistogramInternals {
-  name: unknown;
-  help: unknown;
-  type: unknown;
-  aggregator: unknown;
+type HistogramInternals = Record<string, unknown> & {
   upperBounds: unknown[];
   hashMap: Record<string, unknown>;
-}
+};
 
 /** get() goes through this one (untyped in prom-client's typings). */
 const READ_FOR_TEXT = (Histogram.prototype as unknown as { getForPromString: unknown })
@@ -41,9 +30,8 @@ function plainHistogram(metric: unknown): HistogramInternals | null {
   const h = metric as unknown as Record<string, unknown>;
   if (h.get !== Histogram.prototype.get || h.getForPromString !== READ_FOR_TEXT) return null;
   if (h.collect !== undefined && h.collect !== null) return null;
-  const { upperBounds, hashMap } = h;
-  if (!Array.isArray(upperBounds) || !isRecord(hashMap)) return null;
-  return { ...(h as unknown as HistogramInternals), upperBounds, hashMap };
+  if (!Array.isArray(h.upperBounds) || !isRecord(h.hashMap)) return null;
+  return h as HistogramInternals;
 }
 
 /** The registry's default labels (getMetricsAsJSON adds them), or null if unreadable. */
@@ -132,7 +120,7 @@ export function histogramValues(metric: unknown): number[] | null {
   const values: number[] = [];
   for (const series of Object.values(h.hashMap)) {
     if (!isRecord(series)) return null;
-    const { bucketValues, sum, count } = series as unknown as SeriesInternals;
+    const { bucketValues, sum, count } = series;
     if (!isRecord(bucketValues) || typeof sum !== 'number' || typeof count !== 'number')
       return null;
     let acc = 0;

@@ -26,7 +26,6 @@ import { ownConnectionBudget } from './descriptor-budget.js';
 import { startHeartbeat } from './heartbeat.js';
 import { MetricsLink } from './metrics-link.js';
 import { onManagerMessage, sendToManager } from './ipc.js';
-import { onManagerGone } from './manager-gone.js';
 import { stackWatchdogFor } from './stack-watchdog.js';
 
 export interface WorkerOptions {
@@ -116,9 +115,14 @@ export async function runWorker(options: WorkerOptions = {}): Promise<void> {
     api.server.close();
     heartbeat.stop();
   });
-  // The manager died or cut us off: nobody supervises this worker any more; finish what was
-  // accepted and leave (manager-gone.ts).
-  onManagerGone(() => void leave('manager_gone', config.shutdownTimeoutMs));
+  // The manager died or cut us off (SIGKILL, the OOM killer): nobody supervises this worker any
+  // more. Node's cluster child would exit at once on the IPC disconnect, resetting every accepted
+  // request, unless the disconnect was expected (exitedAfterDisconnect): this one expects it,
+  // finishes what it accepted, bounded by its drain deadline, and leaves. The flag is set in
+  // cluster's own 'disconnect' handler, just before it decides whether to exit.
+  const self = cluster.worker;
+  self?.once('disconnect', () => (self.exitedAfterDisconnect = true));
+  process.once('disconnect', () => void leave('manager_gone', config.shutdownTimeoutMs));
 
   await Promise.all([listen(api, config, logger), link?.connect()]);
   await sendToManager({ type: 'ready' });
