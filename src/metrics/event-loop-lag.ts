@@ -9,28 +9,17 @@ import { Gauge, type Aggregator, type Registry } from 'prom-client';
 /** prom-client's default (`eventLoopMonitoringPrecision`). */
 const DEFAULT_RESOLUTION_MS = 10;
 
+/** The statistics prom-client reports, each as nodejs_eventloop_lag_<stat>_seconds. */
+const STATS = ['min', 'max', 'mean', 'stddev', 'p50', 'p90', 'p99'] as const;
+
 /** prom-client's gauges, the one that collects first (it sets the others, as prom-client's does). */
 const LAG_GAUGE_NAMES = [
   'nodejs_eventloop_lag_seconds',
-  'nodejs_eventloop_lag_min_seconds',
-  'nodejs_eventloop_lag_max_seconds',
-  'nodejs_eventloop_lag_mean_seconds',
-  'nodejs_eventloop_lag_stddev_seconds',
-  'nodejs_eventloop_lag_p50_seconds',
-  'nodejs_eventloop_lag_p90_seconds',
-  'nodejs_eventloop_lag_p99_seconds',
-] as const;
+  ...STATS.map((stat) => `nodejs_eventloop_lag_${stat}_seconds`),
+];
 
 /** In nanoseconds; with nothing recorded, what Node's histogram reports when empty. */
-export interface LoopDelayStats {
-  min: number;
-  max: number;
-  mean: number;
-  stddev: number;
-  p50: number;
-  p90: number;
-  p99: number;
-}
+export type LoopDelayStats = Record<(typeof STATS)[number], number>;
 
 const NOTHING_RECORDED = { mean: NaN, stddev: NaN, p50: 0, p90: 0, p99: 0 } as const;
 
@@ -117,32 +106,18 @@ export function replaceEventLoopLagMetrics(
     return metric as unknown as { name: string; help: string; aggregator: Aggregator };
   });
   const sampler = new LoopDelaySampler(options.resolutionMs);
-  const gauges: Gauge[] = [];
   const collect = () => {
-    const [lag, min, max, mean, stddev, p50, p90, p99] = gauges;
+    const [lag, ...statGauges] = gauges;
     // The time to the next turn of the loop, reported at the read after this one (prom-client's).
     const start = performance.now();
-    setImmediate(() => lag?.set((performance.now() - start) / 1e3));
+    setImmediate(() => lag!.set((performance.now() - start) / 1e3));
     const stats = sampler.recorder.read();
     sampler.recorder.reset();
-    min?.set(stats.min / 1e9);
-    max?.set(stats.max / 1e9);
-    mean?.set(stats.mean / 1e9);
-    stddev?.set(stats.stddev / 1e9);
-    p50?.set(stats.p50 / 1e9);
-    p90?.set(stats.p90 / 1e9);
-    p99?.set(stats.p99 / 1e9);
+    STATS.forEach((stat, i) => statGauges[i]!.set(stats[stat] / 1e9));
   };
-  originals.forEach((original, index) => {
-    gauges.push(
-      new Gauge({
-        name: original.name,
-        help: original.help,
-        aggregator: original.aggregator,
-        registers: [registry],
-        ...(index === 0 ? { collect } : {}),
-      }),
-    );
-  });
+  const gauges = originals.map(
+    ({ name, help, aggregator }, index) =>
+      new Gauge({ name, help, aggregator, registers: [registry], ...(index === 0 && { collect }) }),
+  );
   return sampler;
 }

@@ -75,15 +75,8 @@ export class LeanHistogram<L extends string> {
       node = child;
     }
     const leafValue = last < 0 ? '' : labels[this.labelNames[last]!];
-    let series = node.get(leafValue) as Series | undefined;
-    if (series === undefined) {
-      series = this.createSeries(labels);
-      node.set(leafValue, series);
-    }
-    return series;
-  }
-
-  private createSeries(labels: Record<L, string | number>): Series {
+    const found = node.get(leafValue) as Series | undefined;
+    if (found !== undefined) return found;
     const copy: Record<string, string | number> = {};
     for (const name of this.labelNames) {
       if (labels[name] === undefined) throw new Error(`${this.name}: label ${name} missing`);
@@ -95,6 +88,7 @@ export class LeanHistogram<L extends string> {
       sum: 0,
       count: 0,
     };
+    node.set(leafValue, series);
     // Export order: first observed first, as prom-client does.
     this.series.push(series);
     return series;

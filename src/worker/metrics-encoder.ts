@@ -1,61 +1,44 @@
 // Encodes the worker's registry for a metrics collection: a family unchanged since the reply the
 // manager holds goes by name, one whose samples kept their places by its values, others whole.
 // It compares against the packed copies it sent, never prom-client's live objects (inc() mutates
-// those in place), so a delta never hides a change. Histograms are packed from their series
-// (histogram-pack.ts) and, when still, skipped by their state (histogram-state.ts).
+// those in place), so a delta never hides a change. A histogram whose series are those it was
+// sent with is read by its values alone, straight from its series (histogram-values.ts).
 import type { Registry } from 'prom-client';
 import {
   matchesPacked,
   packFamily,
   packedValues,
   packedWithValues,
-  samePacked,
   sameShape,
   type PackedFamily,
 } from '../metrics/packed-family.js';
 import { snapshotOf, type MetricFamily } from '../metrics/snapshot.js';
 import type { FamilyUpdate, MetricsReplyMessage } from '../protocol.js';
-import { defaultLabelsOf } from './histogram-internals.js';
-import { histogramValues, packHistogram } from './histogram-pack.js';
 import {
+  defaultLabelsOf,
   histogramShape,
-  histogramState,
+  histogramValues,
   sameHistogramShape,
-  sameHistogramState,
-  type HistogramState,
-} from './histogram-state.js';
-
-/** How a family was last read, beside what was sent. */
-interface ReadFacts {
-  /** The histogram state it was read in; null when none was taken (or it is no histogram). */
-  state: HistogramState | null;
-  /** The histogram shape it was read in; null when none was taken (or it is no histogram). */
-  shape: HistogramState | null;
-  /** Its last read found it unchanged. */
-  quiet: boolean;
-}
+  type HistogramShape,
+} from './histogram-values.js';
 
 /**
  * A family as last sent: a packing, or (for a histogram sent by its values) the packing of its
  * shape and the values. The packing with those values is built only if a later read needs it
  * (its series changed): a histogram observed at every scrape never pays for copying its packing.
  */
-class SentFamily implements ReadFacts {
+class SentFamily {
   private packing: PackedFamily | undefined;
   private sentValues: number[] | undefined;
-  readonly state: HistogramState | null;
-  readonly shape: HistogramState | null;
-  readonly quiet: boolean;
 
-  /** `values` undefined: the packing's own. */
+  /** `values` undefined: the packing's own. `shape`: the histogram shape it was read in, if any. */
   constructor(
     readonly shaped: PackedFamily,
     values: number[] | undefined,
-    facts: ReadFacts,
+    readonly shape: HistogramShape | null,
   ) {
     if (values === undefined) this.packing = shaped;
     else this.sentValues = values;
-    ({ state: this.state, shape: this.shape, quiet: this.quiet } = facts);
   }
 
   get name(): string {
@@ -78,18 +61,15 @@ interface ReadableMetric {
   get(): Promise<MetricFamily>;
 }
 
-/** One registry entry of this collection: known unchanged, packed already, or being read. */
+/** One registry entry of this collection: its values in a shape sent before, or read whole. */
 type Read =
-  | { unchanged: SentFamily }
-  | { values: number[]; before: SentFamily; state: HistogramState | null }
-  | { packed: PackedFamily; state: HistogramState | null; shape: HistogramState | null }
-  | { family: Promise<MetricFamily> };
+  { values: number[]; before: SentFamily } | { family: MetricFamily; shape: HistogramShape | null };
 
 /** The encoder's optimisations, each on unless switched off (the bench's ablation rows do). */
 export interface EncoderLayers {
   /** Unchanged families sent by name ('same'), changed ones against the manager's base. */
   delta: boolean;
-  /** Histograms packed from their series, skipped when their state is unchanged. */
+  /** Histograms read by their values alone, straight from their series, while their shape stands. */
   histograms: boolean;
   /** Families whose samples kept their places sent by their values alone ('revalued'). */
   revalued: boolean;
@@ -99,7 +79,7 @@ export class MetricsEncoder {
   private readonly layers: EncoderLayers;
   private last: { requestId: number; families: Map<string, SentFamily> } | null = null;
   /** How families were taken, since the start (the tests check the fast paths are taken). */
-  readonly taken = { byState: 0, valuesByShape: 0, packedDirectly: 0, read: 0 };
+  readonly taken = { valuesByShape: 0, read: 0 };
 
   constructor(
     private readonly registry: Registry,
@@ -120,41 +100,23 @@ export class MetricsEncoder {
         : null;
     const families = new Map<string, SentFamily>();
     const updates: FamilyUpdate[] = [];
-    const defaults = defaultLabelsOf(this.registry);
-    for (const read of await this.readRegistry(base, defaults)) {
-      if ('unchanged' in read) {
-        families.set(read.unchanged.name, read.unchanged);
-        updates.push({ same: read.unchanged.name });
-        continue;
-      }
+    for (const read of await this.readRegistry(base)) {
       if ('values' in read) {
         // The base's shape: the same samples in the same places, so only the values can differ.
         const { before, values } = read;
         const same = sameNumbers(before.values, values);
-        updates.push(same ? { same: before.name } : { revalued: before.name, values });
-        const facts = { state: read.state, shape: before.shape, quiet: same };
-        families.set(
-          before.name,
-          new SentFamily(before.shaped, same ? before.values : values, facts),
-        );
+        families.set(before.name, new SentFamily(before.shaped, values, before.shape));
+        if (same) updates.push({ same: before.name });
+        else if (this.layers.revalued) updates.push({ revalued: before.name, values });
+        else updates.push({ packed: packedWithValues(before.shaped, values) });
         continue;
       }
-      if ('packed' in read) {
-        const before = base?.get(read.packed.name);
-        const same = before !== undefined && samePacked(before.packed, read.packed);
-        const packed = same ? before.packed : read.packed;
-        updates.push(same ? { same: packed.name } : this.changed(before?.packed, packed));
-        const facts = { state: read.state, shape: read.shape, quiet: same };
-        families.set(packed.name, new SentFamily(packed, undefined, facts));
-        continue;
-      }
-      const live = await read.family;
-      const before = base?.get(live.name);
-      const same = before !== undefined && matchesPacked(before.packed, live);
-      const packed = same ? before.packed : packFamily(live);
-      updates.push(same ? { same: live.name } : this.changed(before?.packed, packed));
-      const facts = { state: null, shape: null, quiet: same };
-      families.set(live.name, new SentFamily(packed, undefined, facts));
+      const { family, shape } = read;
+      const before = base?.get(family.name);
+      const same = before !== undefined && matchesPacked(before.packed, family);
+      const packed = same ? before.packed : packFamily(family);
+      updates.push(same ? { same: family.name } : this.changed(before?.packed, packed));
+      families.set(family.name, new SentFamily(packed, undefined, shape));
     }
     this.last = { requestId, families };
     return { type: 'metrics', requestId, base: base === null ? null : have, families: updates };
@@ -162,61 +124,44 @@ export class MetricsEncoder {
 
   /**
    * What getMetricsAsJSON() does (every metric's get() started in one synchronous pass, then the
-   * registry's default labels added to copies of the labels), except for prom-client histograms:
-   * packed from their series in that same pass, or, when their state equals the one they were
-   * sent in, not read at all.
+   * registry's default labels added to copies of the labels), except for a prom-client
+   * histogram whose shape is the one it was sent in: its values read from its series instead.
    */
-  private async readRegistry(
-    base: Map<string, SentFamily> | null,
-    defaults: Record<string, unknown> | null,
-  ): Promise<Read[]> {
+  private async readRegistry(base: Map<string, SentFamily> | null): Promise<Read[]> {
+    const defaults = defaultLabelsOf(this.registry);
     if (defaults === null || !this.layers.histograms) {
       // Not the registry this was written against: read it the documented way.
       // (With histograms switched off, too: the reference the bench compares them with.)
-      const snapshot = await snapshotOf(this.registry);
-      return snapshot.map((family) => ({ family: Promise.resolve(family) }));
+      return (await snapshotOf(this.registry)).map((family) => ({ family, shape: null }));
     }
     // Typed as prom-client's MetricObject, which leaves out the get() every metric has.
     const metrics = this.registry.getMetricsAsArray() as unknown as ReadableMetric[];
-    const reads: Read[] = metrics.map((metric) => {
+    const reads = metrics.map((metric): Read | Promise<Read> => {
+      // No series added or removed since the base: its values alone, in the base's places.
       const before = base?.get(metric.name);
-      if (before?.state && sameHistogramState(metric, defaults, before.state)) {
-        this.taken.byState += 1;
-        return { unchanged: before };
-      }
-      // Only a family that stood still at its last read gets its state taken: one that changes
-      // at every scrape would pay for nothing. Taken in the same synchronous step as the values
-      // or the packing, so they describe the same moment.
-      const quiet = this.last?.families.get(metric.name)?.quiet ?? false;
-      const state = () => (quiet ? histogramState(metric, defaults) : null);
-      // Observed since, but no series added or removed: its values alone, in the base's places.
-      if (
-        this.layers.revalued &&
-        before?.shape &&
-        sameHistogramShape(metric, defaults, before.shape)
-      ) {
+      if (before?.shape && sameHistogramShape(metric, defaults, before.shape)) {
         const values = histogramValues(metric);
         if (values !== null) {
           this.taken.valuesByShape += 1;
-          return { values, before, state: state() };
+          return { values, before };
         }
       }
-      const packed = packHistogram(metric, defaults);
-      if (packed !== null) {
-        this.taken.packedDirectly += 1;
-        return { packed, state: state(), shape: histogramShape(metric, defaults) };
-      }
       this.taken.read += 1;
-      return { family: metric.get().then((read) => withDefaultLabels(read, defaults)) };
+      // Taken in the same synchronous step as get() reads the series, and kept only if it still
+      // holds once get() is done (which copies the labels a microtask later).
+      const shape = histogramShape(metric, defaults);
+      return metric.get().then((family) => ({
+        family: withDefaultLabels(family, defaults),
+        shape: shape && sameHistogramShape(metric, defaults, shape) ? shape : null,
+      }));
     });
-    await Promise.all(reads.map((read) => ('family' in read ? read.family : undefined)));
-    return reads;
+    return Promise.all(reads);
   }
 
   /**
    * A changed family's update: its values alone when its samples kept their places since the
-   * base the manager holds (a histogram observed between scrapes: a fifth of the packed numbers,
-   * and no tables), else the whole packing.
+   * base the manager holds (a fifth of the packed numbers for a histogram, and no tables), else
+   * the whole packing.
    */
   private changed(before: PackedFamily | undefined, packed: PackedFamily): FamilyUpdate {
     if (this.layers.revalued && before !== undefined && sameShape(before, packed)) {

@@ -17,12 +17,7 @@ import { createLogger, type Logger } from '../logger.js';
 import { registerBuildInfo } from '../metrics/build-info.js';
 import { createHttpMetrics } from '../metrics/http-metrics.js';
 import { createShedMetrics } from '../metrics/shed-metrics.js';
-import {
-  METRICS_SOCKET_ENV,
-  WORKER_SLOT_ENV,
-  type DrainMessage,
-  type StopReason,
-} from '../protocol.js';
+import { METRICS_SOCKET_ENV, WORKER_SLOT_ENV, type StopReason } from '../protocol.js';
 import { mapErrorStacks } from '../source-positions.js';
 import { VERSION } from '../version.js';
 import { createApiServer, type ApiServer } from './api-server.js';
@@ -31,7 +26,6 @@ import { ownConnectionBudget } from './descriptor-budget.js';
 import { startHeartbeat } from './heartbeat.js';
 import { MetricsLink } from './metrics-link.js';
 import { onManagerMessage, sendToManager } from './ipc.js';
-import { onManagerGone } from './manager-gone.js';
 import { stackWatchdogFor } from './stack-watchdog.js';
 
 export interface WorkerOptions {
@@ -108,15 +102,27 @@ export async function runWorker(options: WorkerOptions = {}): Promise<void> {
         return;
     }
   });
-  installSignalHandlers(config, logger, (m) => void leave(m.reason, m.timeoutMs));
+  // Ctrl-C and terminal hang-ups reach the whole process group; the manager coordinates those,
+  // so workers ignore them instead of dying all at once. Job-control signals (scale requests
+  // sent to the group) must not stop a worker either.
+  for (const signal of ['SIGINT', 'SIGHUP', 'SIGTTIN', 'SIGTTOU'] as const) {
+    process.on(signal, () => logger.debug({ signal }, 'signal ignored by worker'));
+  }
+  // SIGTERM sent to a worker directly is a request to leave gracefully.
+  process.on('SIGTERM', () => void leave('shutdown', config.shutdownTimeoutMs));
   onCrash(logger, link, () => {
     // No new connections for a process in an unknown state; the manager replaces it.
     api.server.close();
     heartbeat.stop();
   });
-  // The manager died or cut us off: nobody supervises this worker any more; finish what was
-  // accepted and leave (manager-gone.ts).
-  onManagerGone(() => void leave('manager_gone', config.shutdownTimeoutMs));
+  // The manager died or cut us off (SIGKILL, the OOM killer): nobody supervises this worker any
+  // more. Node's cluster child would exit at once on the IPC disconnect, resetting every accepted
+  // request, unless the disconnect was expected (exitedAfterDisconnect): this one expects it,
+  // finishes what it accepted, bounded by its drain deadline, and leaves. The flag is set in
+  // cluster's own 'disconnect' handler, just before it decides whether to exit.
+  const self = cluster.worker;
+  self?.once('disconnect', () => (self.exitedAfterDisconnect = true));
+  process.once('disconnect', () => void leave('manager_gone', config.shutdownTimeoutMs));
 
   await Promise.all([listen(api, config, logger), link?.connect()]);
   await sendToManager({ type: 'ready' });
@@ -184,23 +190,6 @@ function openMetricsLink(registry: Registry, slot: number, logger: Logger): Metr
     return null;
   }
   return new MetricsLink({ socketPath, workerId: cluster.worker.id, slot, registry, logger });
-}
-
-function installSignalHandlers(
-  config: Config,
-  logger: Logger,
-  drain: (message: DrainMessage) => void,
-): void {
-  // Ctrl-C and terminal hang-ups reach the whole process group; the manager coordinates those,
-  // so workers ignore them instead of dying all at once. Job-control signals (scale requests
-  // sent to the group) must not stop a worker either.
-  for (const signal of ['SIGINT', 'SIGHUP', 'SIGTTIN', 'SIGTTOU'] as const) {
-    process.on(signal, () => logger.debug({ signal }, 'signal ignored by worker'));
-  }
-  // SIGTERM sent to a worker directly is a request to leave gracefully.
-  process.on('SIGTERM', () =>
-    drain({ type: 'drain', reason: 'shutdown', timeoutMs: config.shutdownTimeoutMs }),
-  );
 }
 
 async function listen(api: ApiServer, config: Config, logger: Logger): Promise<void> {

@@ -4,8 +4,9 @@
 // manager's report pipe; a second report maps the bundle's positions to src/ if time allows.
 // Nothing here can delay the manager's kill of a silent worker.
 import { writeSync } from 'node:fs';
-import { Session } from 'node:inspector';
+import { Session } from 'node:inspector/promises';
 import { Worker, workerData } from 'node:worker_threads';
+import { withDeadline } from '../deadline.js';
 import type { StallReport } from '../protocol.js';
 import { hasFilePositions } from '../source-positions.js';
 import type { SourcePositionsData } from './source-positions-thread.js';
@@ -33,19 +34,13 @@ const { progress, reportFd, stallMs, captureTimeoutMs } = workerData as Watchdog
 // debugger to disconnect..." when the worker exits.
 const session = new Session();
 
-function post(method: string, params: object = {}): Promise<unknown> {
-  return new Promise((resolve, reject) =>
-    session.post(method, params, (error, result) => (error ? reject(error) : resolve(result))),
-  );
-}
-
 // The frames are in the event itself: the main thread is resumed at once, whoever asked for the
 // pause, so it never stays paused (a pause landing after a capture gave up included).
 let onPaused: ((frames: CallFrame[]) => void) | null = null;
 session.on('Debugger.paused', (message: { params: { callFrames: CallFrame[] } }) => {
   onPaused?.(message.params.callFrames);
   onPaused = null;
-  void post('Debugger.resume').catch(() => undefined);
+  void session.post('Debugger.resume').catch(() => undefined);
 });
 
 /** Pauses the main thread and reads its call frames; rejects after captureTimeoutMs. */
@@ -55,27 +50,25 @@ async function captureStack(): Promise<CallFrame[]> {
   const onScript = (message: { params: { scriptId: string; url: string } }) =>
     urls.set(message.params.scriptId, message.params.url);
   session.on('Debugger.scriptParsed', onScript);
-  let timer: NodeJS.Timeout | undefined;
   session.connectToMainThread();
   try {
     const paused = new Promise<CallFrame[]>((resolve) => (onPaused = resolve));
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error('timeout')), captureTimeoutMs);
-    });
     // Both calls are served on the main thread between two JavaScript instructions (V8
     // interrupts): they cannot be answered while it is stopped or inside a native call.
-    void post('Debugger.enable')
-      .then(() => post('Debugger.pause'))
+    void session
+      .post('Debugger.enable')
+      .then(() => session.post('Debugger.pause'))
       .catch(() => undefined);
-    const frames = await Promise.race([paused, deadline]);
+    const frames = await withDeadline(paused, captureTimeoutMs, null);
+    if (frames === null) throw new Error('timeout');
     return frames.map((f) => ({ ...f, url: urls.get(f.location.scriptId) ?? f.url }));
   } finally {
-    clearTimeout(timer);
     onPaused = null;
     session.off('Debugger.scriptParsed', onScript);
     // Disabling drops a pause still pending, and the debugger's bookkeeping with it;
     // disconnecting resumes the main thread if a late pause still holds it.
-    void post('Debugger.disable')
+    void session
+      .post('Debugger.disable')
       .catch(() => undefined)
       .finally(() => session.disconnect());
   }
@@ -103,23 +96,18 @@ function send(stalledMs: number, frames: string[] | null, note: string | null): 
 
 /** The frames with source positions, from a throwaway thread (source-positions-thread.ts). */
 function mapFrames(frames: string[]): Promise<string[] | null> {
-  const data: SourcePositionsData = { frames };
   const thread = new Worker(new URL('./source-positions-thread.js', import.meta.url), {
-    workerData: data,
+    workerData: { frames } satisfies SourcePositionsData,
     // Room for reading dist/worker.js.map; past the cap the thread dies, not the worker.
     resourceLimits: { maxOldGenerationSizeMb: 64 },
   });
   thread.unref();
-  return new Promise<string[] | null>((resolve) => {
-    const timer = setTimeout(() => done(null), MAPPING_TIMEOUT_MS);
-    function done(mapped: string[] | null) {
-      clearTimeout(timer);
-      resolve(mapped);
-    }
-    thread.once('message', (mapped: string[]) => done(mapped));
-    thread.once('error', () => done(null));
-    thread.once('exit', () => done(null));
-  }).finally(() => void thread.terminate());
+  const mapped = new Promise<string[] | null>((resolve) => {
+    thread.once('message', resolve);
+    thread.once('error', () => resolve(null));
+    thread.once('exit', () => resolve(null));
+  });
+  return withDeadline(mapped, MAPPING_TIMEOUT_MS, null).finally(() => void thread.terminate());
 }
 
 async function report(stalledMs: number): Promise<void> {

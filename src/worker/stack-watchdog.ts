@@ -17,37 +17,6 @@ export interface StackWatchdog {
   start(): void;
 }
 
-export interface StackWatchdogOptions {
-  /** The pipe the manager reads reports from. */
-  reportFd: number;
-  /** No progress for this long is a stall worth a stack. */
-  stallMs: number;
-  captureTimeoutMs: number;
-}
-
-export function startStackWatchdog(options: StackWatchdogOptions, logger: Logger): StackWatchdog {
-  const progress = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
-  const data: WatchdogThreadData = { progress, ...options };
-  let started = false;
-  return {
-    progress: () => void Atomics.add(progress, 0, 1),
-    start() {
-      if (started) return;
-      started = true;
-      const thread = new Worker(new URL('./stack-watchdog-thread.js', import.meta.url), {
-        workerData: data,
-        // A timer and, while capturing, an inspector session: keep its heap small.
-        resourceLimits: { maxOldGenerationSizeMb: 8, maxYoungGenerationSizeMb: 1 },
-      });
-      // Never the reason the worker stays up, and never the reason it goes down.
-      thread.unref();
-      thread.on('error', (err) =>
-        logger.warn({ err }, 'stack watchdog failed; hung kills will say less'),
-      );
-    },
-  };
-}
-
 /**
  * The watchdog this worker should run: none when WORKER_STACK_WATCHDOG=false or when no manager
  * gave it a report pipe. It reports at half the hang timeout, so the stack is in the manager's
@@ -62,12 +31,26 @@ export function stackWatchdogFor(config: Config, logger: Logger): StackWatchdog 
     logger.debug('stack watchdog off: it runs from the compiled build only');
     return null;
   }
-  return startStackWatchdog(
-    {
-      reportFd,
-      stallMs: Math.floor(config.workerTimeoutMs / 2),
-      captureTimeoutMs: Math.min(1_000, Math.floor(config.workerTimeoutMs / 4)),
+  const progress = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
+  const workerData: WatchdogThreadData = {
+    progress,
+    reportFd,
+    stallMs: Math.floor(config.workerTimeoutMs / 2),
+    captureTimeoutMs: Math.min(1_000, Math.floor(config.workerTimeoutMs / 4)),
+  };
+  return {
+    progress: () => void Atomics.add(progress, 0, 1),
+    start() {
+      const thread = new Worker(new URL('./stack-watchdog-thread.js', import.meta.url), {
+        workerData,
+        // A timer and, while capturing, an inspector session: keep its heap small.
+        resourceLimits: { maxOldGenerationSizeMb: 8, maxYoungGenerationSizeMb: 1 },
+      });
+      // Never the reason the worker stays up, and never the reason it goes down.
+      thread.unref();
+      thread.on('error', (err) =>
+        logger.warn({ err }, 'stack watchdog failed; hung kills will say less'),
+      );
     },
-    logger,
-  );
+  };
 }

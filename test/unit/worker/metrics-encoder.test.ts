@@ -1,6 +1,6 @@
-// The encoder skips reading a histogram whose raw state (src/worker/histogram-state.ts) equals the
-// one it was sent in, and packs a changed one straight from its series (histogram-pack.ts). Both
-// are optimisations of "read every family, compare with what was sent": under any sequence of
+// The encoder reads a prom-client histogram whose shape is the one it was sent in by its values
+// alone, straight from its series (src/worker/histogram-values.ts). That is an optimisation of
+// "read every family, compare with what was sent": under any sequence of
 // operations, including hostile ones (labels objects mutated after use, default labels set or
 // mutated in place, subclasses, collect() callbacks), its replies must be exactly the replies of
 // an encoder that reads everything through getMetricsAsJSON().
@@ -173,8 +173,8 @@ const step = fc.oneof(
   weighted(1, fc.record({ op: fc.constant('gauge'), v: value })),
   weighted(1, fc.record({ op: fc.constant('collected'), v: value })),
   // Scrapes are frequent, so that most operations land between two of them, and come in runs
-  // (the later ones of a run acknowledged), so that histograms stand still long enough to be
-  // compared by state.
+  // (the later ones of a run acknowledged), so that histograms are read by their values in a
+  // shape sent before.
   weighted(
     5,
     fc.record({
@@ -241,7 +241,7 @@ function apply(w: World, pool: Pool, s: Exclude<Step, { op: 'encode' }>): void {
   }
 }
 
-describe('skipping histograms whose state has not changed', () => {
+describe('reading histograms from their series', () => {
   afterEach(() => vi.restoreAllMocks());
 
   it('replies exactly as an encoder that reads every family (fast-check)', async () => {
@@ -285,7 +285,7 @@ describe('skipping histograms whose state has not changed', () => {
     const encoder = new MetricsEncoder(w.registry);
     const reference = new ReadEverythingEncoder(w.registry);
     for (const v of before) w.metrics.plain.observe(v);
-    // Read, found quiet, read with its state: from then on it is compared by state.
+    // Packed, then read by its values.
     for (let id = 1; id <= 3; id += 1) {
       await encoder.encode(id, id === 1 ? null : id - 1);
       await reference.encode(id, id === 1 ? null : id - 1);
@@ -322,7 +322,7 @@ describe('skipping histograms whose state has not changed', () => {
     expect(sentAgain(third, 'h_l')).toBe(true);
   });
 
-  it('packs a changed histogram without get(), and skips an idle one by its state', async () => {
+  it('reads a histogram by its values, without get(), while its shape stands', async () => {
     const w = world();
     const encoder = new MetricsEncoder(w.registry);
     for (let i = 0; i < 100; i += 1) w.metrics.labelled.observe({ a: i, b: 'x' }, i / 10);
@@ -331,40 +331,28 @@ describe('skipping histograms whose state has not changed', () => {
     // Three eligible histograms (labelled, plain, exemplars); collecting and subclassed are not.
     const eligible = 3;
 
-    // Packed (sent, its shape taken), its values read by shape (found quiet), read by shape again
-    // with its state taken: then compared by state.
+    // Read (sent, its shape taken), then read by its values.
     for (let id = 1; id <= 3; id += 1) await encoder.encode(id, id === 1 ? null : id - 1);
-    expect(encoder.taken).toEqual({
-      byState: 0,
-      valuesByShape: 2 * eligible,
-      packedDirectly: eligible,
-      read: 3 * 4,
-    });
+    expect(encoder.taken).toEqual({ valuesByShape: 2 * eligible, read: eligible + 3 * 4 });
     const idle = await encoder.encode(4, 3);
-    expect(encoder.taken).toEqual({
-      byState: eligible,
-      valuesByShape: 2 * eligible,
-      packedDirectly: eligible,
-      read: 4 * 4,
-    });
+    expect(encoder.taken.valuesByShape).toBe(3 * eligible);
     expect(idle.families).toContainEqual({ same: 'h_l' });
-    // get() only ever for the ineligible ones, at every scrape.
-    expect(readsOf(w.metrics.labelled)).toBe(0);
+    // get() for the eligible ones at the first scrape only; for the others, at every scrape.
+    expect(readsOf(w.metrics.labelled)).toBe(1);
     expect(readsOf(w.metrics.collecting)).toBe(4);
     expect(readsOf(w.metrics.subclassed)).toBe(4);
 
     // Observed in a series it has: its values alone, read by shape, not packed.
     w.metrics.labelled.observe({ a: 3, b: 'x' }, 0.5);
     const changed = await encoder.encode(5, 4);
-    expect(encoder.taken.byState).toBe(2 * eligible - 1);
-    expect(encoder.taken.valuesByShape).toBe(2 * eligible + 1);
+    expect(encoder.taken.valuesByShape).toBe(4 * eligible);
     expect(changed.families.find((f) => 'revalued' in f && f.revalued === 'h_l')).toBeDefined();
-    // A new series changes its shape: packed whole again.
+    // A new series changes its shape: read and packed whole again.
     w.metrics.labelled.observe({ a: 1000, b: 'x' }, 0.5);
     const grown = await encoder.encode(6, 5);
-    expect(encoder.taken.packedDirectly).toBe(eligible + 1);
+    expect(encoder.taken.valuesByShape).toBe(5 * eligible - 1);
     expect(grown.families.find((f) => 'packed' in f && f.packed.name === 'h_l')).toBeDefined();
-    expect(readsOf(w.metrics.labelled)).toBe(0);
+    expect(readsOf(w.metrics.labelled)).toBe(2);
 
     // A manager that lost the base gets everything.
     const rebased = await encoder.encode(7, null);
