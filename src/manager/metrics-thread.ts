@@ -8,7 +8,6 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { Registry } from 'prom-client';
 import { createLogger } from '../logger.js';
 import { snapshotOf, type MetricsSnapshot } from '../metrics/snapshot.js';
-import { answerClientError } from './endpoint/client-error.js';
 import { ClusterMetrics } from './collection/cluster-metrics.js';
 import { createManagerServer } from './endpoint/http-server.js';
 import { MainThreadCalls } from './thread/main-thread-calls.js';
@@ -95,14 +94,7 @@ port.on('message', (message: ToMetricsThread) => {
   }
 });
 
-const server = createManagerServer({
-  control: calls,
-  metrics,
-  endpoint,
-  logger,
-});
-// Requests its parser rejects get the endpoint's JSON error shape, not an empty body.
-server.on('clientError', answerClientError);
+const server = createManagerServer({ control: calls, metrics, endpoint, logger });
 
 await links.listen(options.socketPath);
 try {
