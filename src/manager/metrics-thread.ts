@@ -33,9 +33,7 @@ if (!port) throw new Error('metrics-thread.ts runs as a worker thread');
 const options = workerData as MetricsThreadOptions;
 const { endpoint } = options;
 const logger = createLogger(options.logLevel, { role: 'manager', thread: 'metrics' });
-const priority = niceThisThread(options.nice);
-if (priority.applied) logger.debug(priority, 'metrics thread priority lowered');
-else if (options.nice !== 0) logger.warn(priority, 'metrics thread priority unchanged');
+niceThisThread(options.nice, logger);
 
 const post = (message: FromMetricsThread) => port.postMessage(message);
 const calls = new MainThreadCalls(post);
@@ -74,10 +72,8 @@ const links: WorkerLinks = new WorkerLinks(metrics, logger);
 port.on('message', (message: ToMetricsThread) => {
   switch (message.type) {
     case 'answer':
-      calls.onAnswer(message);
-      return;
     case 'late':
-      calls.onLate(message.callId);
+      calls.onReply(message);
       return;
     case 'workers':
       // A failure here is logged, not left to end the thread (and restart the totals with it).
@@ -89,7 +85,7 @@ port.on('message', (message: ToMetricsThread) => {
       logger.level = message.level;
       return;
     case 'ping':
-      post({ type: 'pong', pingId: message.pingId });
+      post({ type: 'pong' });
       return;
   }
 });
