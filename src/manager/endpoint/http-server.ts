@@ -22,7 +22,7 @@ import {
 } from '../../http-errors.js';
 import { requireAdmin } from './admin-auth.js';
 import { capConnections } from './connection-cap.js';
-import type { ScrapeRequest } from '../collection/cluster-metrics.js';
+import type { ClusterMetrics } from '../collection/cluster-metrics.js';
 import { collectTimeoutMs, negotiateContentType } from './scrape-request.js';
 import type { MainThreadCalls } from '../thread/main-thread-calls.js';
 import type { EndpointOptions } from '../thread/metrics-thread-protocol.js';
@@ -40,9 +40,7 @@ export interface ManagerServerDeps {
    * shutting_down, 503 manager_unresponsive).
    */
   control: Pick<MainThreadCalls, 'call'>;
-  metrics: {
-    scrape(request: ScrapeRequest): Promise<Uint8Array>;
-  };
+  metrics: Pick<ClusterMetrics, 'scrape'>;
   endpoint: EndpointOptions;
   logger: Logger;
 }
@@ -109,12 +107,13 @@ export function createManagerServer(deps: ManagerServerDeps): http.Server {
   let scrapes = 0;
 
   /** /healthz and /readyz: 503 while no worker can serve; /readyz also once shutdown begins. */
-  const probe = (readiness: boolean): Handler => {
-    return async (_req, res) => {
-      const { readyWorkers, desiredWorkers, shuttingDown } = (await control.call('status', []))
-        .manager;
+  const probe =
+    (readiness: boolean): Handler =>
+    async (_req, res) => {
+      const { manager } = await control.call('status', []);
+      const { readyWorkers, desiredWorkers } = manager;
       const reason =
-        readiness && shuttingDown
+        readiness && manager.shuttingDown
           ? 'shutting_down'
           : readyWorkers === 0
             ? 'no_ready_worker'
@@ -127,7 +126,6 @@ export function createManagerServer(deps: ManagerServerDeps): http.Server {
         desiredWorkers,
       });
     };
-  };
 
   // Every POST changes something: an admin call, for the bearer of ADMIN_TOKEN only.
   const routes: Record<string, Partial<Record<string, Handler>>> = {

@@ -23,8 +23,7 @@ import type {
 } from './metrics-thread-protocol.js';
 
 // The thread's entry sits next to this file: .js when compiled, .ts under a TypeScript loader
-// that reaches worker threads (Node 20's tsx does not: run the compiled dist/, as npm start,
-// the tests and the bench do).
+// that reaches worker threads.
 const THREAD_ENTRY = new URL(
   import.meta.url.endsWith('.ts') ? '../metrics-thread.ts' : '../metrics-thread.js',
   import.meta.url,
@@ -63,10 +62,7 @@ export interface MetricsHubOptions {
 export class EndpointFailedError extends Error {}
 
 export class MetricsHub {
-  /**
-   * Where workers connect; in a private directory only this user can enter, which the metrics
-   * thread makes again if it is removed while the manager runs.
-   */
+  /** Where workers connect: in a private directory only this user can enter. */
   readonly socketPath: string;
   private readonly dir: string;
   private thread!: Worker;
@@ -110,7 +106,6 @@ export class MetricsHub {
     return this.listening;
   }
 
-  /** The supervisor's workers changed; the thread collects from the ready and stopping ones. */
   workersChanged(): void {
     this.post({ type: 'workers', workers: this.options.workers() });
   }
