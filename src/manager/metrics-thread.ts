@@ -8,7 +8,6 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { Registry } from 'prom-client';
 import { createLogger } from '../logger.js';
 import { snapshotOf, type MetricsSnapshot } from '../metrics/snapshot.js';
-import { answerClientError } from './endpoint/client-error.js';
 import { ClusterMetrics } from './collection/cluster-metrics.js';
 import { createManagerServer } from './endpoint/http-server.js';
 import { MainThreadCalls } from './thread/main-thread-calls.js';
@@ -34,9 +33,7 @@ if (!port) throw new Error('metrics-thread.ts runs as a worker thread');
 const options = workerData as MetricsThreadOptions;
 const { endpoint } = options;
 const logger = createLogger(options.logLevel, { role: 'manager', thread: 'metrics' });
-const priority = niceThisThread(options.nice);
-if (priority.applied) logger.debug(priority, 'metrics thread priority lowered');
-else if (options.nice !== 0) logger.warn(priority, 'metrics thread priority unchanged');
+niceThisThread(options.nice, logger);
 
 const post = (message: FromMetricsThread) => port.postMessage(message);
 const calls = new MainThreadCalls(post);
@@ -75,10 +72,8 @@ const links: WorkerLinks = new WorkerLinks(metrics, logger);
 port.on('message', (message: ToMetricsThread) => {
   switch (message.type) {
     case 'answer':
-      calls.onAnswer(message);
-      return;
     case 'late':
-      calls.onLate(message.callId);
+      calls.onReply(message);
       return;
     case 'workers':
       // A failure here is logged, not left to end the thread (and restart the totals with it).
@@ -90,19 +85,12 @@ port.on('message', (message: ToMetricsThread) => {
       logger.level = message.level;
       return;
     case 'ping':
-      post({ type: 'pong', pingId: message.pingId });
+      post({ type: 'pong' });
       return;
   }
 });
 
-const server = createManagerServer({
-  control: calls,
-  metrics,
-  endpoint,
-  logger,
-});
-// Requests its parser rejects get the endpoint's JSON error shape, not an empty body.
-server.on('clientError', answerClientError);
+const server = createManagerServer({ control: calls, metrics, endpoint, logger });
 
 await links.listen(options.socketPath);
 try {

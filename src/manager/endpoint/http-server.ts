@@ -4,19 +4,25 @@
 // from the main thread that hands off every API connection; what only the main thread knows
 // (the supervisor's state and commands) it asks for through `control`.
 import http from 'node:http';
+import type { Duplex } from 'node:stream';
 import * as z from '../../zod.js';
 import { LOG_LEVELS, MAX_WORKERS } from '../../config.js';
 import type { Logger } from '../../logger.js';
 import {
+  answerAndClose,
+  cannotAnswer,
+  classifyParserError,
   errorBody,
   expectationFailed,
   HttpError,
   jsonBodyProblem,
   missingHost,
+  parserErrorResponse,
+  type ParserError,
 } from '../../http-errors.js';
-import { checkAdminAuth } from './admin-auth.js';
+import { requireAdmin } from './admin-auth.js';
 import { capConnections } from './connection-cap.js';
-import type { ScrapeRequest } from '../collection/cluster-metrics.js';
+import type { ClusterMetrics } from '../collection/cluster-metrics.js';
 import { collectTimeoutMs, negotiateContentType } from './scrape-request.js';
 import type { MainThreadCalls } from '../thread/main-thread-calls.js';
 import type { EndpointOptions } from '../thread/metrics-thread-protocol.js';
@@ -24,6 +30,9 @@ import type { EndpointOptions } from '../thread/metrics-thread-protocol.js';
 const MAX_ADMIN_BODY_BYTES = 1024;
 /** Connections evicted or refused at the cap are logged at most this often. */
 const SHED_LOG_INTERVAL_MS = 10_000;
+/** A path as an error message repeats it: at most this many characters of it. */
+const MAX_ECHOED_PATH = 100;
+const NO_STORE = { 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' };
 
 export interface ManagerServerDeps {
   /**
@@ -31,9 +40,7 @@ export interface ManagerServerDeps {
    * shutting_down, 503 manager_unresponsive).
    */
   control: Pick<MainThreadCalls, 'call'>;
-  metrics: {
-    scrape(request: ScrapeRequest): Promise<Uint8Array>;
-  };
+  metrics: Pick<ClusterMetrics, 'scrape'>;
   endpoint: EndpointOptions;
   logger: Logger;
 }
@@ -50,8 +57,7 @@ function sendJson(res: http.ServerResponse, status: number, body: unknown): void
   res.writeHead(status, {
     'Content-Type': 'application/json; charset=utf-8',
     'Content-Length': Buffer.byteLength(text),
-    'Cache-Control': 'no-store',
-    'X-Content-Type-Options': 'nosniff',
+    ...NO_STORE,
   });
   res.end(text);
 }
@@ -62,15 +68,15 @@ function sendError(res: http.ServerResponse, error: HttpError): void {
   sendJson(res, error.status, error.toBody());
 }
 
-/** A path as an error message repeats it: at most this many characters of it. */
-const MAX_ECHOED_PATH = 100;
-
-function quotedPath(path: string): string {
-  return path.length > MAX_ECHOED_PATH ? `${path.slice(0, MAX_ECHOED_PATH)}…` : path;
+/** Requests the parser rejects get the endpoint's JSON error shape, not Node's empty body. */
+export function answerClientError(err: ParserError, socket: Duplex): void {
+  const current = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (cannotAnswer(err, socket, current?.headersSent === true)) return void socket.destroy();
+  answerAndClose(socket, parserErrorResponse(classifyParserError(err), NO_STORE));
 }
 
-async function readJson(req: http.IncomingMessage): Promise<unknown> {
-  // Judged as the API judges its JSON bodies (one check for both).
+/** The admin body as `schema` has it; judged as the API judges its JSON bodies (one check). */
+async function readBody<T>(req: http.IncomingMessage, schema: z.ZodMiniType<T>): Promise<T> {
   const problem = jsonBodyProblem(req.headers);
   if (problem !== undefined) throw new HttpError(415, 'unsupported_media_type', problem);
   let size = 0;
@@ -82,14 +88,12 @@ async function readJson(req: http.IncomingMessage): Promise<unknown> {
     }
     chunks.push(chunk);
   }
+  let value: unknown;
   try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+    value = JSON.parse(Buffer.concat(chunks).toString('utf8'));
   } catch {
     throw new HttpError(400, 'invalid_json', 'body is not valid JSON');
   }
-}
-
-function parse<T>(schema: z.ZodMiniType<T>, value: unknown): T {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
@@ -100,52 +104,61 @@ function parse<T>(schema: z.ZodMiniType<T>, value: unknown): T {
 
 export function createManagerServer(deps: ManagerServerDeps): http.Server {
   const { control, metrics, endpoint, logger } = deps;
+  let scrapes = 0;
 
-  const requireAdmin = (req: http.IncomingMessage) => {
-    const auth = checkAdminAuth(endpoint.adminToken, req.headers.authorization);
-    if (auth === 'disabled') {
-      throw new HttpError(
-        403,
-        'admin_disabled',
-        'admin endpoints are off: set ADMIN_TOKEN to enable them',
-      );
-    }
-    if (auth === 'unauthorized') {
-      throw new HttpError(401, 'unauthorized', 'missing or wrong bearer token', {
-        headers: { 'WWW-Authenticate': 'Bearer realm="cluster-manager"' },
+  /** /healthz and /readyz: 503 while no worker can serve; /readyz also once shutdown begins. */
+  const probe =
+    (readiness: boolean): Handler =>
+    async (_req, res) => {
+      const { manager } = await control.call('status', []);
+      const { readyWorkers, desiredWorkers } = manager;
+      const reason =
+        readiness && manager.shuttingDown
+          ? 'shutting_down'
+          : readyWorkers === 0
+            ? 'no_ready_worker'
+            : undefined;
+      sendJson(res, reason ? 503 : 200, {
+        status: reason ? 'unavailable' : 'ok',
+        // Only /readyz says why.
+        ...(readiness && reason && { reason }),
+        readyWorkers,
+        desiredWorkers,
       });
-    }
-  };
+    };
+
+  // Every POST changes something: an admin call, for the bearer of ADMIN_TOKEN only.
   const routes: Record<string, Partial<Record<string, Handler>>> = {
     '/metrics': {
-      // Overlapping scrapes share one collection, but each still renders a body and holds a
-      // connection: past the limit a scraper is told to come back rather than left queueing.
-      GET: limitConcurrency(async (req, res) => {
-        const contentType = negotiateContentType(req.headers.accept);
-        const timeoutMs = collectTimeoutMs(
-          endpoint.collectTimeoutMs,
-          req.headers['x-prometheus-scrape-timeout-seconds'],
-        );
-        const body = await metrics.scrape({ contentType, timeoutMs });
-        res.writeHead(200, {
-          'Content-Type': contentType,
-          'Content-Length': body.byteLength,
-          'Cache-Control': 'no-store',
-        });
-        res.end(body);
-      }, endpoint.maxConcurrentScrapes),
-    },
-    '/healthz': {
-      GET: async (_req, res) => {
-        const { manager } = await control.call('status', []);
-        const healthy = manager.readyWorkers > 0;
-        sendJson(res, healthy ? 200 : 503, {
-          status: healthy ? 'ok' : 'unavailable',
-          readyWorkers: manager.readyWorkers,
-          desiredWorkers: manager.desiredWorkers,
-        });
+      GET: async (req, res) => {
+        // Overlapping scrapes share one collection, but each still renders a body and holds a
+        // connection: past the limit a scraper is told to come back rather than left queueing.
+        const max = endpoint.maxConcurrentScrapes;
+        if (scrapes >= max) {
+          throw new HttpError(503, 'too_many_scrapes', `over ${max} concurrent scrapes; retry`, {
+            headers: { 'Retry-After': '1' },
+          });
+        }
+        scrapes += 1;
+        try {
+          const contentType = negotiateContentType(req.headers.accept);
+          const timeoutMs = collectTimeoutMs(
+            endpoint.collectTimeoutMs,
+            req.headers['x-prometheus-scrape-timeout-seconds'],
+          );
+          const body = await metrics.scrape({ contentType, timeoutMs });
+          res.writeHead(200, {
+            'Content-Type': contentType,
+            'Content-Length': body.byteLength,
+            'Cache-Control': 'no-store',
+          });
+          res.end(body);
+        } finally {
+          scrapes -= 1;
+        }
       },
     },
+    '/healthz': { GET: probe(false) },
     // Orchestrator probes. /livez answers once the manager's main thread does and asks nothing
     // else: a liveness failure restarts the whole pod, which must not follow from workers being
     // busy. A main thread that does not answer in time gets 503 manager_unresponsive.
@@ -157,44 +170,26 @@ export function createManagerServer(deps: ManagerServerDeps): http.Server {
     },
     // /readyz takes the pod out of the Service's endpoints: at once when shutdown begins (so the
     // load balancer stops sending before workers drain), and while no worker can serve.
-    '/readyz': {
-      GET: async (_req, res) => {
-        const { manager } = await control.call('status', []);
-        const reason = manager.shuttingDown
-          ? 'shutting_down'
-          : manager.readyWorkers === 0
-            ? 'no_ready_worker'
-            : undefined;
-        sendJson(res, reason ? 503 : 200, {
-          status: reason ? 'unavailable' : 'ok',
-          ...(reason && { reason }),
-          readyWorkers: manager.readyWorkers,
-          desiredWorkers: manager.desiredWorkers,
-        });
-      },
-    },
+    '/readyz': { GET: probe(true) },
     '/status': {
       GET: async (_req, res) => sendJson(res, 200, await control.call('status', [])),
     },
     '/reload': {
-      POST: async (req, res) => {
-        requireAdmin(req);
+      POST: async (_req, res) => {
         const workers = await control.call('reload', []);
         sendJson(res, 202, { status: 'reloading', workers });
       },
     },
     '/scale': {
       POST: async (req, res) => {
-        requireAdmin(req);
-        const { workers } = parse(scaleBody, await readJson(req));
+        const { workers } = await readBody(req, scaleBody);
         await control.call('scale', [workers]);
         sendJson(res, 202, { status: 'scaling', workers });
       },
     },
     '/log-level': {
       POST: async (req, res) => {
-        requireAdmin(req);
-        const { level } = parse(logLevelBody, await readJson(req));
+        const { level } = await readBody(req, logLevelBody);
         await control.call('setLogLevel', [level]);
         sendJson(res, 200, { level });
       },
@@ -214,18 +209,23 @@ export function createManagerServer(deps: ManagerServerDeps): http.Server {
     },
     (req, res) => {
       const path = (req.url ?? '/').split('?')[0] ?? '/';
-      const methods = routes[path];
-      const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET');
-      const handler = methods?.[method];
       const run = async () => {
         if (req.httpVersion === '1.1' && !req.headers.host) throw missingHost();
-        if (!methods) throw new HttpError(404, 'not_found', `no route for ${quotedPath(path)}`);
+        const methods = routes[path];
+        if (!methods) {
+          const quoted =
+            path.length > MAX_ECHOED_PATH ? `${path.slice(0, MAX_ECHOED_PATH)}…` : path;
+          throw new HttpError(404, 'not_found', `no route for ${quoted}`);
+        }
+        const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET');
+        const handler = methods[method];
         if (!handler) {
           const allow = Object.keys(methods).flatMap((m) => (m === 'GET' ? ['GET', 'HEAD'] : [m]));
           throw new HttpError(405, 'method_not_allowed', `use ${allow.join(', ')}`, {
             headers: { Allow: allow.join(', ') },
           });
         }
+        if (method === 'POST') requireAdmin(endpoint.adminToken, req.headers.authorization);
         await handler(req, res);
       };
       run().catch((error: unknown) => {
@@ -236,6 +236,7 @@ export function createManagerServer(deps: ManagerServerDeps): http.Server {
       });
     },
   );
+  server.on('clientError', answerClientError);
   // Any expectation but 100-continue (which Node answers itself): JSON, not Node's bare 417.
   server.on('checkExpectation', (_req: http.IncomingMessage, res: http.ServerResponse) =>
     sendError(res, expectationFailed()),
@@ -257,22 +258,4 @@ export function createManagerServer(deps: ManagerServerDeps): http.Server {
     shed.refused = 0;
   });
   return server;
-}
-
-/** At most `max` runs of `handler` at a time; the rest are answered 503 with Retry-After. */
-function limitConcurrency(handler: Handler, max: number): Handler {
-  let running = 0;
-  return async (req, res) => {
-    if (running >= max) {
-      throw new HttpError(503, 'too_many_scrapes', `over ${max} concurrent scrapes; retry`, {
-        headers: { 'Retry-After': '1' },
-      });
-    }
-    running += 1;
-    try {
-      await handler(req, res);
-    } finally {
-      running -= 1;
-    }
-  };
 }

@@ -1,18 +1,15 @@
-// The metrics thread's way to ask the main thread something (the supervisor's state, a command,
-// the manager's own metrics): one message each way, with a deadline. The main thread hands off
+// The metrics thread's calls to the main thread (the supervisor's state, a command, the manager's
+// own metrics), both sides: one message each way, with a deadline. The main thread hands off
 // every API connection and may be busy, paused or wedged; the endpoint then says so instead of
 // holding its clients forever.
 import type { LogLevel } from '../../config.js';
+import { withDeadline } from '../../deadline.js';
 import { HttpError, type HttpErrorJSON } from '../../http-errors.js';
+import type { Logger } from '../../logger.js';
 import type { MetricsSnapshot } from '../../metrics/snapshot.js';
 import type { StatusResponse } from '../supervision/status-types.js';
 
-/**
- * Every call the metrics thread makes to the main thread, with its arguments and its answer. The
- * thread calls by name (MainThreadCalls.call); the main thread runs MainCallHandlers, so a call
- * added here needs its handler (main-thread-handlers.ts), and its name in COMMANDS if it changes
- * something.
- */
+/** Every call, with its arguments and its answer; the main thread runs MainCallHandlers. */
 export interface MainCalls {
   /** The main thread answers at all (its event loop turns): /livez. */
   live: { args: []; answer: null };
@@ -25,14 +22,13 @@ export interface MainCalls {
   managerMetrics: { args: []; answer: MetricsSnapshot };
 }
 
-export type MainCallName = keyof MainCalls;
-
-/** The calls that change something (the others read). */
-export const COMMANDS: ReadonlySet<MainCallName> = new Set(['reload', 'scale', 'setLogLevel']);
+type MainCallName = keyof MainCalls;
 type Args<K extends MainCallName> = MainCalls[K]['args'];
 type Answer<K extends MainCallName> = MainCalls[K]['answer'];
 
-/** What the main thread does for each call. */
+/** The calls that change something (the others read). */
+const COMMANDS: ReadonlySet<MainCallName> = new Set(['reload', 'scale', 'setLogLevel']);
+
 export type MainCallHandlers = {
   [K in MainCallName]: (...args: Args<K>) => Answer<K> | Promise<Answer<K>>;
 };
@@ -44,35 +40,27 @@ export interface MainCallMessage<K extends MainCallName = MainCallName> {
   args: Args<K>;
   /** Date.now() (one clock for both threads) past which the endpoint has answered 503. */
   expiresAt: number;
-  /**
-   * Date.now() past which the main thread does not run the call (it says so with a LateCall):
-   * its answer could not be back before expiresAt.
-   */
+  /** Date.now() past which the main thread does not run the call: its answer would be late. */
   runBy: number;
 }
 
 /**
- * A failed call's `error`: an HttpError the endpoint answers with as it is (503 shutting_down),
- * or, from a bug, a message (the endpoint answers 500).
+ * The main thread's reply. A failed call's `error` is an HttpError the endpoint answers with as
+ * it is (503 shutting_down), or, from a bug, a message (the endpoint answers 500). `late`: the
+ * call reached the main thread after its runBy and was not run.
  */
-export type MainAnswer =
+export type MainReply =
   | { type: 'answer'; callId: number; ok: true; value: unknown }
-  | { type: 'answer'; callId: number; ok: false; error: HttpErrorJSON | string };
-
-/** The call reached the main thread after its runBy and was not run (the main thread answers). */
-export interface LateCall {
-  type: 'late';
-  callId: number;
-}
+  | { type: 'answer'; callId: number; ok: false; error: HttpErrorJSON | string }
+  | { type: 'late'; callId: number };
 
 /** How long an endpoint request waits for the main thread before answering 503. */
 export const MAIN_THREAD_DEADLINE_MS = 2_000;
 
 /**
  * How long before a call's deadline the main thread stops running it: the answer's way back to a
- * thread that may be short of CPU. 250 ms for the endpoint's 2 s calls; a quarter of a shorter
- * deadline (a scrape fitted to a short Prometheus timeout), so that the main thread always has
- * most of the deadline to reach the call.
+ * thread that may be short of CPU. A quarter of a short deadline (a scrape fitted to a short
+ * Prometheus timeout), so that the main thread always has most of the deadline to reach the call.
  */
 export function lateCallMarginMs(deadlineMs: number): number {
   return Math.min(250, Math.floor(deadlineMs / 4));
@@ -93,15 +81,9 @@ export class MainThreadUnresponsiveError extends HttpError {
   }
 }
 
-interface Pending {
-  resolve: (value: unknown) => void;
-  reject: (error: Error) => void;
-  timer: NodeJS.Timeout;
-  deadlineMs: number;
-}
-
+/** The metrics thread's side: sends calls and settles them with the main thread's replies. */
 export class MainThreadCalls {
-  private readonly pending = new Map<number, Pending>();
+  private readonly pending = new Map<number, (reply: MainReply) => void>();
   /**
    * When each call the main thread has not replied to yet was sent (its deadline may have passed),
    * oldest first. The main thread reads its messages in order: a reply to a call proves it
@@ -113,30 +95,30 @@ export class MainThreadCalls {
   constructor(private readonly post: (message: MainCallMessage) => void) {}
 
   /** The call's answer; rejects with an HttpError that is the endpoint's answer, or a bug's. */
-  call<K extends MainCallName>(
+  async call<K extends MainCallName>(
     name: K,
     args: Args<K>,
     deadlineMs = MAIN_THREAD_DEADLINE_MS,
   ): Promise<Answer<K>> {
     const callId = this.nextCallId++;
-    return new Promise<Answer<K>>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(callId);
-        reject(new MainThreadUnresponsiveError(deadlineMs));
-      }, deadlineMs);
-      this.pending.set(callId, {
-        resolve: resolve as (value: unknown) => void,
-        reject,
-        timer,
-        deadlineMs,
-      });
-      const now = Date.now();
-      // Past the cap, only the oldest are kept: they are what says since when it is silent.
-      if (this.unanswered.size < MAX_UNANSWERED) this.unanswered.set(callId, now);
-      const expiresAt = now + deadlineMs;
-      const runBy = expiresAt - lateCallMarginMs(deadlineMs);
-      this.post({ type: 'call', callId, name, args, expiresAt, runBy });
-    });
+    const now = Date.now();
+    const expiresAt = now + deadlineMs;
+    const runBy = expiresAt - lateCallMarginMs(deadlineMs);
+    this.post({ type: 'call', callId, name, args, expiresAt, runBy });
+    // Past the cap, only the oldest are kept: they are what says since when it is silent.
+    if (this.unanswered.size < MAX_UNANSWERED) this.unanswered.set(callId, now);
+    const replied = new Promise<MainReply>((resolve) => this.pending.set(callId, resolve));
+    // A reply after the deadline finds nobody waiting.
+    const reply = await withDeadline(replied, deadlineMs, undefined);
+    this.pending.delete(callId);
+    // Late: 503 now, not at the deadline.
+    if (reply === undefined || reply.type === 'late') {
+      throw new MainThreadUnresponsiveError(deadlineMs);
+    }
+    if (reply.ok) return reply.value as Answer<K>;
+    throw typeof reply.error === 'string'
+      ? new Error(reply.error)
+      : HttpError.fromJSON(reply.error);
   }
 
   /**
@@ -148,33 +130,43 @@ export class MainThreadCalls {
     return 0;
   }
 
-  /** The main thread did not run the call (it came too late): 503 now, not at the deadline. */
-  onLate(callId: number): void {
-    this.replied(callId);
-    const pending = this.pending.get(callId);
-    if (!pending) return;
-    this.pending.delete(callId);
-    clearTimeout(pending.timer);
-    pending.reject(new MainThreadUnresponsiveError(pending.deadlineMs));
-  }
-
-  /** The main thread's answer; one that comes after its deadline finds nobody waiting. */
-  onAnswer(answer: MainAnswer): void {
-    this.replied(answer.callId);
-    const pending = this.pending.get(answer.callId);
-    if (!pending) return;
-    this.pending.delete(answer.callId);
-    clearTimeout(pending.timer);
-    if (answer.ok) return pending.resolve(answer.value);
-    const { error } = answer;
-    pending.reject(typeof error === 'string' ? new Error(error) : HttpError.fromJSON(error));
-  }
-
-  /** The main thread replied to `callId`, so it has read every call sent before it too. */
-  private replied(callId: number): void {
+  onReply(reply: MainReply): void {
+    // The main thread has read every call sent before this one too.
     for (const id of this.unanswered.keys()) {
-      if (id > callId) return;
+      if (id > reply.callId) break;
       this.unanswered.delete(id);
     }
+    this.pending.get(reply.callId)?.(reply);
+  }
+}
+
+/**
+ * The main thread's side: runs a call, unless it reached the main thread after its runBy. The
+ * endpoint will have answered 503 by the time the answer is back, and a command its client was
+ * told failed must not happen anyway (a client obeying Retry-After would reload twice). The
+ * `late` reply also shows the metrics thread that the main thread turns again.
+ */
+export async function runCall<K extends MainCallName>(
+  handlers: MainCallHandlers,
+  call: MainCallMessage<K>,
+  logger: Logger,
+): Promise<MainReply> {
+  const { callId, name } = call;
+  if (Date.now() > call.runBy) {
+    // A command not run is worth a line; a probe or a read is not (after a long stall there may
+    // be many, one per request that waited).
+    logger[COMMANDS.has(name) ? 'warn' : 'debug'](
+      { call: name, lateMs: Date.now() - call.expiresAt },
+      'manager endpoint call reached the main thread too late; not run (answered 503)',
+    );
+    return { type: 'late', callId };
+  }
+  try {
+    return { type: 'answer', callId, ok: true, value: await handlers[name](...call.args) };
+  } catch (error) {
+    if (error instanceof HttpError)
+      return { type: 'answer', callId, ok: false, error: error.toJSON() };
+    logger.error({ err: error, call: name }, 'manager endpoint call failed');
+    return { type: 'answer', callId, ok: false, error: String(error) };
   }
 }

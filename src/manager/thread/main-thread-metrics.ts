@@ -7,9 +7,6 @@ import type { Logger } from '../../logger.js';
 import type { MetricFamily, MetricsSnapshot } from '../../metrics/snapshot.js';
 import { MAIN_THREAD_DEADLINE_MS, MainThreadUnresponsiveError } from './main-thread-calls.js';
 
-/** Silent this long, the main thread is stuck (the same bound as /livez's 503). */
-export const MANAGER_DOWN_AFTER_MS = MAIN_THREAD_DEADLINE_MS;
-
 export interface MainThreadMetricsDeps {
   /** Asks the main thread for its metrics; rejects with MainThreadUnresponsiveError in time. */
   read: (deadlineMs: number) => Promise<MetricsSnapshot>;
@@ -36,7 +33,7 @@ export class MainThreadMetrics {
 
   /**
    * The main thread's families and the flag, by `deadlineMs` (and no later); rejects with 503
-   * manager_unresponsive only when the main thread has been silent for MANAGER_DOWN_AFTER_MS.
+   * manager_unresponsive only when the main thread has been silent as long as /livez allows.
    */
   async read(deadlineMs: number): Promise<MetricsSnapshot> {
     try {
@@ -46,7 +43,7 @@ export class MainThreadMetrics {
       if (error instanceof MainThreadUnresponsiveError) {
         // This scrape's own call counts too: it was sent deadlineMs ago.
         const silentMs = Math.max(deadlineMs, this.deps.unansweredForMs());
-        if (silentMs >= MANAGER_DOWN_AFTER_MS) throw error;
+        if (silentMs >= MAIN_THREAD_DEADLINE_MS) throw error;
       } else if (error instanceof HttpError) {
         throw error;
       } else {

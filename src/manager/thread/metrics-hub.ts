@@ -1,27 +1,19 @@
 // The main thread's handle on the metrics thread, which serves the manager endpoint and does all
-// metrics work. The main thread starts it, answers its calls (the supervisor's state and
-// commands, its own metrics), tells it which workers exist, and replaces it when it ends or stops
-// answering. A scrape costs the main thread one small call: no HTTP, no body.
+// metrics work. The main thread starts it, answers its calls, tells it which workers exist, and
+// replaces it when it ends or stops answering. A scrape costs the main thread one small call: no
+// HTTP, no body.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { LogLevel } from '../../config.js';
-import { HttpError } from '../../http-errors.js';
 import type { Logger } from '../../logger.js';
 import {
   createSocketDir,
   removeOrphanedSocketDirs,
   socketBaseDir,
 } from '../collection/socket-dir.js';
-import {
-  COMMANDS,
-  type LateCall,
-  type MainAnswer,
-  type MainCallHandlers,
-  type MainCallMessage,
-  type MainCallName,
-} from './main-thread-calls.js';
+import { runCall, type MainCallHandlers, type MainCallMessage } from './main-thread-calls.js';
 import type { WorkerRef } from '../supervision/lifecycle.js';
 import type {
   EndpointOptions,
@@ -31,8 +23,7 @@ import type {
 } from './metrics-thread-protocol.js';
 
 // The thread's entry sits next to this file: .js when compiled, .ts under a TypeScript loader
-// that reaches worker threads (Node 20's tsx does not: run the compiled dist/, as npm start,
-// the tests and the bench do).
+// that reaches worker threads.
 const THREAD_ENTRY = new URL(
   import.meta.url.endsWith('.ts') ? '../metrics-thread.ts' : '../metrics-thread.js',
   import.meta.url,
@@ -53,14 +44,6 @@ const PING_INTERVAL_MS = 2_000;
  */
 const WEDGED_AFTER_PINGS = 15;
 
-/** What tests change: a stand-in for the thread, and shorter waits. */
-export interface MetricsHubTuning {
-  threadEntry?: URL;
-  restartDelayMs?: number;
-  pingIntervalMs?: number;
-  wedgedAfterPings?: number;
-}
-
 export interface MetricsHubOptions {
   logLevel: LogLevel;
   nice: number;
@@ -68,16 +51,18 @@ export interface MetricsHubOptions {
   endpoint: EndpointOptions;
   /** The supervisor's workers now: sent when they change, and to every new thread. */
   workers: () => WorkerRef[];
+  /** What tests change: a stand-in for the thread, and shorter waits. */
+  threadEntry?: URL;
+  restartDelayMs?: number;
+  pingIntervalMs?: number;
+  wedgedAfterPings?: number;
 }
 
 /** The manager endpoint could not be opened: the manager cannot run. */
 export class EndpointFailedError extends Error {}
 
 export class MetricsHub {
-  /**
-   * Where workers connect; in a private directory only this user can enter, which the metrics
-   * thread makes again if it is removed while the manager runs.
-   */
+  /** Where workers connect: in a private directory only this user can enter. */
   readonly socketPath: string;
   private readonly dir: string;
   private thread!: Worker;
@@ -87,10 +72,7 @@ export class MetricsHub {
   private alive = false;
   private logLevel: LogLevel;
   private readonly watchdog: NodeJS.Timeout;
-  private lastPingId = 0;
-  /** The last ping is still unanswered. */
-  private awaitingPong = false;
-  /** Checks in a row that found the last ping unanswered. */
+  /** Pings sent since the thread last answered one. */
   private unansweredPings = 0;
   /** Threads started, the first included (for tests and logs). */
   threadsStarted = 0;
@@ -99,7 +81,6 @@ export class MetricsHub {
     private readonly logger: Logger,
     private readonly options: MetricsHubOptions,
     private readonly handlers: MainCallHandlers,
-    private readonly tuning: MetricsHubTuning = {},
   ) {
     this.logLevel = options.logLevel;
     const base = socketBaseDir();
@@ -116,7 +97,7 @@ export class MetricsHub {
     this.startThread();
     this.watchdog = setInterval(
       () => this.checkAlive(),
-      tuning.pingIntervalMs ?? PING_INTERVAL_MS,
+      options.pingIntervalMs ?? PING_INTERVAL_MS,
     ).unref();
   }
 
@@ -125,7 +106,6 @@ export class MetricsHub {
     return this.listening;
   }
 
-  /** The supervisor's workers changed; the thread collects from the ready and stopping ones. */
   workersChanged(): void {
     this.post({ type: 'workers', workers: this.options.workers() });
   }
@@ -149,65 +129,27 @@ export class MetricsHub {
   /** Pings the thread; replaces it when it has left too many pings in a row unanswered. */
   private checkAlive(): void {
     if (!this.alive) return; // a replacement is on its way
-    this.unansweredPings = this.awaitingPong ? this.unansweredPings + 1 : 0;
-    if (this.unansweredPings >= (this.tuning.wedgedAfterPings ?? WEDGED_AFTER_PINGS)) {
+    if (this.unansweredPings >= (this.options.wedgedAfterPings ?? WEDGED_AFTER_PINGS)) {
       this.logger.error(
         { unansweredPings: this.unansweredPings },
         'metrics thread stopped answering; replacing it',
       );
       this.unansweredPings = 0;
-      this.awaitingPong = false;
       void this.thread.terminate();
       return;
     }
-    this.awaitingPong = true;
-    this.post({ type: 'ping', pingId: ++this.lastPingId });
+    this.unansweredPings += 1;
+    this.post({ type: 'ping' });
   }
 
   /** Runs the call and answers the thread that asked (a thread replaced since gets nothing). */
-  private async answer<K extends MainCallName>(
-    call: MainCallMessage<K>,
-    asker: Worker,
-  ): Promise<void> {
-    // A call that reaches the main thread after its runBy (margin: main-thread-calls.ts) is not
-    // run: the endpoint will have answered 503 by the time the answer is back, and a command its
-    // client was told failed must not happen anyway (a client obeying Retry-After would reload
-    // twice). The thread is told, which also shows it that the main thread turns again.
-    if (Date.now() > call.runBy) {
-      // A command not run is worth a line; a probe or a read is not (after a long stall there may
-      // be many, one per request that waited).
-      const level = COMMANDS.has(call.name) ? 'warn' : 'debug';
-      this.logger[level](
-        { call: call.name, lateMs: Date.now() - call.expiresAt },
-        'manager endpoint call reached the main thread too late; not run (answered 503)',
-      );
-      this.reply({ type: 'late', callId: call.callId }, call, asker);
-      return;
-    }
-    let answer: MainAnswer;
-    try {
-      const value = await this.handlers[call.name](...call.args);
-      answer = { type: 'answer', callId: call.callId, ok: true, value };
-    } catch (error) {
-      if (!(error instanceof HttpError)) {
-        this.logger.error({ err: error, call: call.name }, 'manager endpoint call failed');
-      }
-      answer = {
-        type: 'answer',
-        callId: call.callId,
-        ok: false,
-        error: error instanceof HttpError ? error.toJSON() : String(error),
-      };
-    }
-    this.reply(answer, call, asker);
-  }
-
-  private reply(answer: MainAnswer | LateCall, call: MainCallMessage, asker: Worker): void {
+  private async answer(call: MainCallMessage, asker: Worker): Promise<void> {
+    const reply = await runCall(this.handlers, call, this.logger);
     // Call ids restart with each thread: an answer for a thread that is gone would settle an
     // unrelated call of its replacement.
     if (asker !== this.thread || !this.alive) return;
     try {
-      asker.postMessage(answer satisfies ToMetricsThread);
+      asker.postMessage(reply satisfies ToMetricsThread);
     } catch (error) {
       // A value that cannot be cloned is a bug here; it must not end the manager (an unhandled
       // rejection on this thread would): the endpoint answers 503 at the call's deadline.
@@ -216,22 +158,23 @@ export class MetricsHub {
   }
 
   private startThread(): void {
-    const options: MetricsThreadOptions = {
-      socketPath: this.socketPath,
-      logLevel: this.logLevel,
-      nice: this.options.nice,
-      checkpointIntervalMs: this.options.checkpointIntervalMs,
-      endpoint: this.options.endpoint,
-    };
-    const thread = new Worker(this.tuning.threadEntry ?? THREAD_ENTRY, { workerData: options });
+    const { socketPath, logLevel, options } = this;
+    const { nice, checkpointIntervalMs, endpoint } = options;
+    const thread = new Worker(options.threadEntry ?? THREAD_ENTRY, {
+      workerData: {
+        socketPath,
+        logLevel,
+        nice,
+        checkpointIntervalMs,
+        endpoint,
+      } satisfies MetricsThreadOptions,
+    });
     this.thread = thread;
     this.alive = true;
     this.threadsStarted += 1;
-    this.awaitingPong = false;
     this.unansweredPings = 0;
     // A new thread learns the workers from the start (a restarted one, the current list).
     this.workersChanged();
-    const first = this.threadsStarted === 1;
     this.listening = new Promise<void>((resolve, reject) => {
       thread.on('message', (message: FromMetricsThread) => {
         switch (message.type) {
@@ -240,20 +183,17 @@ export class MetricsHub {
           case 'endpoint-failed':
             return reject(new EndpointFailedError(message.message));
           case 'pong':
-            if (thread !== this.thread) return;
-            this.awaitingPong = false;
-            this.unansweredPings = 0;
+            if (thread === this.thread) this.unansweredPings = 0;
             return;
           case 'call':
-            void this.answer(message, thread);
-            return;
+            return void this.answer(message, thread);
         }
       });
       thread.once('error', reject);
     });
     // Only the first thread's failure to start is the caller's (ready()); later ones are logged
     // (the thread then ends, and the next one is tried a second later).
-    if (!first) {
+    if (this.threadsStarted > 1) {
       this.listening.catch((error: unknown) =>
         this.logger.error({ err: error }, 'the new metrics thread could not start'),
       );
@@ -267,7 +207,7 @@ export class MetricsHub {
       this.logger.error({ code }, 'metrics thread exited; starting a new one (totals restart)');
       setTimeout(
         () => this.closing || this.startThread(),
-        this.tuning.restartDelayMs ?? THREAD_RESTART_DELAY_MS,
+        options.restartDelayMs ?? THREAD_RESTART_DELAY_MS,
       ).unref();
     });
   }

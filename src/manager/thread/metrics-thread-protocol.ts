@@ -1,14 +1,13 @@
 // Messages between the manager's main thread (supervision, connection hand-off) and its metrics
-// thread (the manager endpoint's HTTP server, worker links, collection, merge, rendering). Every
-// message is small: bodies never cross, the thread writes them to its own sockets.
+// thread (the manager endpoint, worker links, collection, merge, rendering). Every message is
+// small: bodies never cross, the thread writes them to its own sockets.
 import type { LogLevel } from '../../config.js';
-import type { LateCall, MainAnswer, MainCallMessage } from './main-thread-calls.js';
+import type { MainCallMessage, MainReply } from './main-thread-calls.js';
 import type { WorkerRef } from '../supervision/lifecycle.js';
 
 /**
- * The manager endpoint (METRICS_HOST:METRICS_PORT), served by the metrics thread: where it
- * listens, its admin token, the collection's deadline, and the limits its HTTP server applies.
- * The limits are the API port's defences: the manager also accepts every API connection (cluster
+ * The manager endpoint (METRICS_HOST:METRICS_PORT) and the limits its HTTP server applies. The
+ * limits are the API port's defences: the manager also accepts every API connection (cluster
  * round-robin), so a client holding the manager port's descriptors would take the API down with
  * it: connections are capped, slow and idle ones cut, concurrent scrapes bounded.
  */
@@ -36,41 +35,22 @@ export interface MetricsThreadOptions {
 }
 
 /**
- * The supervisor's workers changed (forked, ready, stopping, reaped): the list as it is now. A
- * worker missing from it has exited, and what it counted goes to the retired totals.
+ * `workers`: the supervisor's workers as they are now; one missing from the list has exited, and
+ * what it counted goes to the retired totals. `ping`: the main thread's watchdog; a thread that
+ * stops answering pings is replaced.
  */
-export interface WorkersChanged {
-  type: 'workers';
-  workers: WorkerRef[];
-}
+export type ToMetricsThread =
+  | MainReply
+  | { type: 'workers'; workers: WorkerRef[] }
+  | { type: 'set-log-level'; level: LogLevel }
+  | { type: 'ping' };
 
-export interface SetThreadLogLevel {
-  type: 'set-log-level';
-  level: LogLevel;
-}
-
-/** The main thread's watchdog: a thread that stops answering these is replaced. */
-export interface Ping {
-  type: 'ping';
-  pingId: number;
-}
-
-export type ToMetricsThread = MainAnswer | LateCall | WorkersChanged | SetThreadLogLevel | Ping;
-
-/** Both the links' socket and the endpoint are listening. */
-export interface ThreadListening {
-  type: 'listening';
-}
-
-/** The endpoint could not listen (EADDRINUSE, a bad host): the manager cannot run. */
-export interface EndpointFailed {
-  type: 'endpoint-failed';
-  message: string;
-}
-
-export interface Pong {
-  type: 'pong';
-  pingId: number;
-}
-
-export type FromMetricsThread = ThreadListening | EndpointFailed | Pong | MainCallMessage;
+/**
+ * `listening`: both the links' socket and the endpoint are. `endpoint-failed`: the endpoint could
+ * not listen (EADDRINUSE, a bad host), so the manager cannot run.
+ */
+export type FromMetricsThread =
+  | MainCallMessage
+  | { type: 'listening' }
+  | { type: 'endpoint-failed'; message: string }
+  | { type: 'pong' };

@@ -5,9 +5,7 @@
 // thread and the workers keep theirs.
 import fs from 'node:fs';
 import os from 'node:os';
-
-export type PriorityOutcome =
-  { applied: true; tid: number; nice: number } | { applied: false; reason: string };
+import type { Logger } from '../../logger.js';
 
 /** This thread's kernel id, from /proc/thread-self ("<pid>/task/<tid>"); null off Linux. */
 function currentThreadId(): number | null {
@@ -19,16 +17,20 @@ function currentThreadId(): number | null {
   }
 }
 
-/** Sets the calling thread's nice value (0 leaves it alone). */
-export function niceThisThread(nice: number): PriorityOutcome {
-  if (nice === 0) return { applied: false, reason: 'METRICS_THREAD_NICE is 0' };
+/** Sets the calling thread's nice value (0 leaves it alone) and logs the outcome. */
+export function niceThisThread(nice: number, logger: Logger): void {
+  if (nice === 0) return;
   const tid = currentThreadId();
-  if (tid === null) return { applied: false, reason: 'no per-thread priority on this platform' };
-  try {
-    // setpriority(PRIO_PROCESS, tid) acts on that one thread on Linux.
-    os.setPriority(tid, nice);
-    return { applied: true, tid, nice: os.getPriority(tid) };
-  } catch (error) {
-    return { applied: false, reason: (error as Error).message };
+  let reason = 'no per-thread priority on this platform';
+  if (tid !== null) {
+    try {
+      // setpriority(PRIO_PROCESS, tid) acts on that one thread on Linux.
+      os.setPriority(tid, nice);
+      const applied = { applied: true, tid, nice: os.getPriority(tid) };
+      return logger.debug(applied, 'metrics thread priority lowered');
+    } catch (error) {
+      reason = (error as Error).message;
+    }
   }
+  logger.warn({ applied: false, reason }, 'metrics thread priority unchanged');
 }

@@ -7,7 +7,7 @@ import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { handleClientError } from '../../../../src/app/client-error.js';
 import { CLIENT_ERROR_LINGER_MS } from '../../../../src/http-errors.js';
-import { answerClientError } from '../../../../src/manager/endpoint/client-error.js';
+import { answerClientError } from '../../../../src/manager/endpoint/http-server.js';
 import { waitUntil } from '../../../../scripts/lib/wait.js';
 
 const servers: http.Server[] = [];

@@ -2,11 +2,14 @@
 // endpoint gives, failed, or not answered in time (the main thread busy, paused or wedged).
 import { describe, expect, it } from 'vitest';
 import { HttpError } from '../../../../src/http-errors.js';
+import { createLogger } from '../../../../src/logger.js';
 import {
   MainThreadCalls,
   MainThreadUnresponsiveError,
+  runCall,
+  type MainCallHandlers,
+  type MainCallMessage,
 } from '../../../../src/manager/thread/main-thread-calls.js';
-import type { MainCallMessage } from '../../../../src/manager/thread/main-thread-calls.js';
 
 function calls() {
   const sent: MainCallMessage[] = [];
@@ -22,8 +25,8 @@ describe('MainThreadCalls', () => {
       ['reload', []],
       ['scale', [3]],
     ]);
-    c.onAnswer({ type: 'answer', callId: sent[1]!.callId, ok: true, value: null });
-    c.onAnswer({ type: 'answer', callId: sent[0]!.callId, ok: true, value: 4 });
+    c.onReply({ type: 'answer', callId: sent[1]!.callId, ok: true, value: null });
+    c.onReply({ type: 'answer', callId: sent[0]!.callId, ok: true, value: 4 });
     expect(await first).toBe(4);
     expect(await second).toBeNull();
   });
@@ -31,7 +34,7 @@ describe('MainThreadCalls', () => {
   it('rejects a refused call with the HTTP answer the main thread chose', async () => {
     const { sent, calls: c } = calls();
     const refused = c.call('scale', [2]);
-    c.onAnswer({
+    c.onReply({
       type: 'answer',
       callId: sent[0]!.callId,
       ok: false,
@@ -57,7 +60,7 @@ describe('MainThreadCalls', () => {
   it('rejects a failed call with a plain error (the endpoint answers 500)', async () => {
     const { sent, calls: c } = calls();
     const failed = c.call('status', []);
-    c.onAnswer({ type: 'answer', callId: sent[0]!.callId, ok: false, error: 'x' });
+    c.onReply({ type: 'answer', callId: sent[0]!.callId, ok: false, error: 'x' });
     const error = await failed.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Error);
     expect(error).not.toBeInstanceOf(HttpError);
@@ -74,7 +77,7 @@ describe('MainThreadCalls', () => {
       headers: { 'Retry-After': '1' },
     });
     expect(() =>
-      c.onAnswer({ type: 'answer', callId: sent[0]!.callId, ok: true, value: null }),
+      c.onReply({ type: 'answer', callId: sent[0]!.callId, ok: true, value: null }),
     ).not.toThrow();
   });
 
@@ -86,14 +89,14 @@ describe('MainThreadCalls', () => {
     expect(probe!.expiresAt - probe!.runBy).toBe(250);
     // A quarter of a short deadline, not a fixed 250 ms that would leave it no time at all.
     expect(read!.expiresAt - read!.runBy).toBe(61);
-    c.onLate(probe!.callId);
-    c.onLate(read!.callId);
+    c.onReply({ type: 'late', callId: probe!.callId });
+    c.onReply({ type: 'late', callId: read!.callId });
   });
 
   it('rejects a call the main thread reports late at once, not at its deadline', async () => {
     const { sent, calls: c } = calls();
     const late = c.call('reload', [], 60_000);
-    c.onLate(sent[0]!.callId);
+    c.onReply({ type: 'late', callId: sent[0]!.callId });
     expect(await late.catch((e: unknown) => e)).toBeInstanceOf(MainThreadUnresponsiveError);
   });
 
@@ -106,10 +109,51 @@ describe('MainThreadCalls', () => {
     await first; // its deadline passed: still unanswered
     expect(c.unansweredForMs(sentAt + 1_000)).toBeGreaterThanOrEqual(1_000);
     // A reply to the second proves the main thread read the first too.
-    c.onAnswer({ type: 'answer', callId: sent[1]!.callId, ok: true, value: null });
+    c.onReply({ type: 'answer', callId: sent[1]!.callId, ok: true, value: null });
     expect(c.unansweredForMs()).toBe(0);
     void c.call('live', []).catch(() => undefined);
-    c.onLate(sent[2]!.callId);
+    c.onReply({ type: 'late', callId: sent[2]!.callId });
     expect(c.unansweredForMs()).toBe(0);
+  });
+});
+
+describe('runCall (the main thread side)', () => {
+  const logger = createLogger('silent', {});
+  const handlers: MainCallHandlers = {
+    live: () => null,
+    status: () => Promise.reject(new Error('a bug')),
+    reload: () => {
+      throw new HttpError(503, 'shutting_down', 'stopping');
+    },
+    scale: () => null,
+    setLogLevel: () => null,
+    managerMetrics: () => [],
+  };
+  const message = (name: MainCallMessage['name'], runBy = Date.now() + 1_000): MainCallMessage =>
+    ({ type: 'call', callId: 7, name, args: [], expiresAt: runBy + 250, runBy }) as MainCallMessage;
+
+  it('answers with the value, an HttpError as data, or a bug as its message', async () => {
+    expect(await runCall(handlers, message('live'), logger)).toEqual({
+      type: 'answer',
+      callId: 7,
+      ok: true,
+      value: null,
+    });
+    expect(await runCall(handlers, message('reload'), logger)).toMatchObject({
+      ok: false,
+      error: { status: 503, code: 'shutting_down', message: 'stopping' },
+    });
+    expect(await runCall(handlers, message('status'), logger)).toMatchObject({
+      ok: false,
+      error: 'Error: a bug',
+    });
+  });
+
+  it('does not run a call past its runBy, and says it came late', async () => {
+    let reloads = 0;
+    const counting = { ...handlers, reload: () => ++reloads };
+    const reply = await runCall(counting, message('reload', Date.now() - 1), logger);
+    expect(reply).toEqual({ type: 'late', callId: 7 });
+    expect(reloads).toBe(0);
   });
 });

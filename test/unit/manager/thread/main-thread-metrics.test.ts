@@ -4,11 +4,11 @@
 import { describe, expect, it } from 'vitest';
 import { HttpError } from '../../../../src/http-errors.js';
 import { createLogger } from '../../../../src/logger.js';
-import { MainThreadUnresponsiveError } from '../../../../src/manager/thread/main-thread-calls.js';
 import {
-  MainThreadMetrics,
-  MANAGER_DOWN_AFTER_MS,
-} from '../../../../src/manager/thread/main-thread-metrics.js';
+  MAIN_THREAD_DEADLINE_MS,
+  MainThreadUnresponsiveError,
+} from '../../../../src/manager/thread/main-thread-calls.js';
+import { MainThreadMetrics } from '../../../../src/manager/thread/main-thread-metrics.js';
 import type { MetricsSnapshot } from '../../../../src/metrics/snapshot.js';
 
 const counter = (value: number): MetricsSnapshot[number] => ({
@@ -61,14 +61,14 @@ describe('MainThreadMetrics', () => {
     expect(flagOf(read)).toBe(0);
   });
 
-  it('fails with 503 once the main thread has been silent for MANAGER_DOWN_AFTER_MS', async () => {
-    const silent = mainThread([[counter(3)]], MANAGER_DOWN_AFTER_MS);
+  it('fails with 503 once the main thread has been silent for MAIN_THREAD_DEADLINE_MS', async () => {
+    const silent = mainThread([[counter(3)]], MAIN_THREAD_DEADLINE_MS);
     await silent.read(247);
     const error = await silent.read(247).catch((e: unknown) => e);
     expect(error).toMatchObject({ status: 503, code: 'manager_unresponsive' });
     // A scrape that itself waited that long proves it too.
     const waited = mainThread([]);
-    const own = await waited.read(MANAGER_DOWN_AFTER_MS).catch((e: unknown) => e);
+    const own = await waited.read(MAIN_THREAD_DEADLINE_MS).catch((e: unknown) => e);
     expect(own).toBeInstanceOf(MainThreadUnresponsiveError);
   });
 

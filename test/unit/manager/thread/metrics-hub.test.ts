@@ -14,8 +14,9 @@ import { waitUntil } from '../../../../scripts/lib/wait.js';
 const FAKE_THREAD = new URL('../../../fixtures/fake-metrics-thread.mjs', import.meta.url);
 const CRASH = 1;
 const WEDGE = 2;
-const PING_INTERVAL_MS = 20;
-const WEDGED_AFTER_PINGS = 5;
+// 500 ms to count a thread wedged: a stand-in starting on a loaded machine must not look wedged.
+const PING_INTERVAL_MS = 50;
+const WEDGED_AFTER_PINGS = 10;
 
 let hub: MetricsHub | undefined;
 /** The supervisor's workers as the hub reads them: a test sets them, then announces them. */
@@ -66,14 +67,12 @@ function startHub(
         maxConcurrentScrapes: 2,
       },
       workers: () => workers,
-    },
-    calls,
-    {
       threadEntry: FAKE_THREAD,
       restartDelayMs: 20,
       pingIntervalMs: PING_INTERVAL_MS,
       wedgedAfterPings: WEDGED_AFTER_PINGS,
     },
+    calls,
   );
   return hub;
 }
