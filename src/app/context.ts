@@ -10,6 +10,8 @@ export interface AppState {
   traceId: string;
   /** This request's own span id (16 hex digits): the parent of anything it calls. */
   spanId: string;
+  /** The caller's span id from its traceparent; undefined for a trace started here. */
+  parentSpanId: string | undefined;
   /** The sampled bit only, 0 or 1: version 00 defines no other flag, so none is passed on. */
   traceFlags: number;
   /** The caller's tracestate as received, when its traceparent was honoured and it is valid. */

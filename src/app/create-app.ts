@@ -39,7 +39,7 @@ export function createApp(deps: AppDeps): Koa<AppState, RouterExtras> {
   // Outermost first. The envelope wraps everything: metrics see the status the error handler
   // settles on and always decrement in-flight; request id, trace context and security headers are
   // set before the error handler runs, and it never rethrows, so error responses keep them.
-  app.use(requestEnvelope(deps.logger, deps.metrics));
+  app.use(requestEnvelope(deps.logger, deps.metrics, deps.tracer));
   app.use(errorHandler(deps.logger));
   app.use(router.routes());
   app.use(routeFallback());

@@ -1,8 +1,9 @@
 // Optional OTLP trace export. With OTEL_EXPORTER_OTLP_ENDPOINT (or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT)
 // set, a worker exports one server span per request; unset, the OpenTelemetry SDK sits behind the
 // dynamic import below and is never loaded, so a worker without the variable pays nothing for it.
-export type { RequestSpan, RequestTracer } from './otlp-export.js';
 import type { RequestTracer } from './otlp-export.js';
+
+export type { RequestSpan, RequestTracer } from './otlp-export.js';
 
 /** The tracer when export is configured, else undefined. `serviceName` is used unless OTEL_SERVICE_NAME is set. */
 export async function startRequestTracing(serviceName: string): Promise<RequestTracer | undefined> {

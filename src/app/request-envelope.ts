@@ -7,13 +7,19 @@ import type { Logger } from '../logger.js';
 import { logAccess } from './access-log.js';
 import type { AppContext, AppMiddleware } from './context.js';
 import { assignRequestId } from './request-id.js';
-import { recordRequest } from './request-metrics.js';
+import { recordRequest, requestStatus, routeLabel } from './request-metrics.js';
 import { setSecurityHeaders } from './security-headers.js';
+import type { RequestTracer } from './otlp-tracing.js';
 import { assignTraceContext } from './trace-context.js';
 
-export function requestEnvelope(logger: Logger, metrics: HttpMetrics | undefined): AppMiddleware {
+export function requestEnvelope(
+  logger: Logger,
+  metrics: HttpMetrics | undefined,
+  tracer: RequestTracer | undefined,
+): AppMiddleware {
   const finish = (ctx: AppContext, start: number, threw: boolean) => {
     if (metrics) recordRequest(metrics, ctx, (performance.now() - start) / 1000, threw);
+    if (tracer) exportSpan(tracer, ctx, start, threw);
     logAccess(ctx, logger, start);
   };
   // Not an async function: a promise chain saves this hot path an allocation per request.
@@ -32,4 +38,28 @@ export function requestEnvelope(logger: Logger, metrics: HttpMetrics | undefined
       },
     );
   };
+}
+
+/** One finished request as a server span, named and described by OpenTelemetry's HTTP semconv. */
+function exportSpan(tracer: RequestTracer, ctx: AppContext, start: number, threw: boolean) {
+  const { traceId, spanId, parentSpanId, traceFlags, tracestate } = ctx.state;
+  const route = routeLabel(ctx);
+  const status = requestStatus(ctx, threw);
+  tracer.record({
+    traceId,
+    spanId,
+    ...(parentSpanId !== undefined && { parentSpanId }),
+    traceFlags,
+    ...(tracestate !== undefined && { traceState: tracestate }),
+    name: `${ctx.method} ${route}`,
+    startTimeMs: performance.timeOrigin + start,
+    endTimeMs: performance.timeOrigin + performance.now(),
+    attributes: {
+      'http.request.method': ctx.method,
+      'http.route': route,
+      'http.response.status_code': Number(status),
+      'url.path': ctx.path,
+    },
+    error: status.startsWith('5'),
+  });
 }

@@ -18,6 +18,11 @@ export function routeLabel(ctx: AppContext): string {
   return typeof matched === 'string' ? matched : UNMATCHED_ROUTE;
 }
 
+/** The status a finished request is recorded with (metrics and spans alike). */
+export function requestStatus(ctx: AppContext, threw: boolean): string {
+  return threw ? '500' : clientGone(ctx) ? CLIENT_CLOSED_STATUS : String(ctx.status);
+}
+
 /**
  * Records one finished request. `threw`: an error escaped the chain (the error handler should
  * make that impossible; Koa then answers 500, so 500 is recorded).
@@ -29,9 +34,11 @@ export function recordRequest(
   threw: boolean,
 ): void {
   metrics.requestsInFlight.dec();
-  const status = threw ? '500' : clientGone(ctx) ? CLIENT_CLOSED_STATUS : String(ctx.status);
+  const status = requestStatus(ctx, threw);
   metrics.requestDuration.observe(
     { method: methodLabel(ctx.method), route: routeLabel(ctx), status_code: status },
     seconds,
+    // The exemplar links to the trace: only a sampled one is recorded anywhere.
+    ctx.state.traceFlags === 1 ? ctx.state.traceId : undefined,
   );
 }

@@ -13,13 +13,14 @@ const ZERO_SPAN_ID = '0'.repeat(16);
 /** The trace id and sampled bit of a valid traceparent, else undefined. */
 export function parseTraceparent(
   value: unknown,
-): { traceId: string; traceFlags: number } | undefined {
+): { traceId: string; parentSpanId: string; traceFlags: number } | undefined {
   if (typeof value !== 'string' || !TRACEPARENT.test(value)) return undefined;
   const version = value.slice(0, 2);
   if (version === 'ff' || (version === '00' && value.length !== 55)) return undefined;
   const traceId = value.slice(3, 35);
-  if (traceId === ZERO_TRACE_ID || value.slice(36, 52) === ZERO_SPAN_ID) return undefined;
-  return { traceId, traceFlags: Number.parseInt(value.slice(53, 55), 16) & 1 };
+  const parentSpanId = value.slice(36, 52);
+  if (traceId === ZERO_TRACE_ID || parentSpanId === ZERO_SPAN_ID) return undefined;
+  return { traceId, parentSpanId, traceFlags: Number.parseInt(value.slice(53, 55), 16) & 1 };
 }
 
 // One member, OWS around it: Level 2's key, then a value of printable ASCII but "," and "=" that
@@ -70,6 +71,7 @@ export function assignTraceContext(ctx: AppContext): void {
   const state = ctx.state;
   state.traceId = parent?.traceId ?? randomHexId(16);
   state.spanId = randomHexId(8);
+  state.parentSpanId = parent?.parentSpanId;
   // A trace started here is sampled: our logs and exemplars carry its id, so a backend should
   // keep it (OpenTelemetry's default sampler decides the same for a root span).
   state.traceFlags = parent?.traceFlags ?? 1;

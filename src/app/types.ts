@@ -3,6 +3,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { HttpMetrics } from '../metrics/http-metrics.js';
 import type { LoadShedder } from './load-shedding.js';
+import type { RequestTracer } from './otlp-tracing.js';
 
 /** Shared, mutable view of the worker's lifecycle; /readyz reads it. */
 export interface Lifecycle {
@@ -18,6 +19,8 @@ export interface AppDeps {
   lifecycle: Lifecycle;
   /** Refuses API requests with 503 while the worker is saturated; omitted, nothing is shed. */
   shedder?: LoadShedder;
+  /** Exports a span per request (OTLP); omitted when no OTLP endpoint is configured. */
+  tracer?: RequestTracer;
   /** The slot the manager gave this worker (stable across replacements). */
   slot: number;
   version: string;

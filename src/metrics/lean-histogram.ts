@@ -3,7 +3,16 @@
 // unit test compares both on random observations). prom-client's observe() allocates, validates
 // and hashes the labels on every call, too much for the instrumentation's budget.
 import type { Registry } from 'prom-client';
-import type { MetricFamily } from '../metrics/snapshot.js';
+import type { SampleExemplar } from './exemplars.js';
+import type { MetricFamily } from './snapshot.js';
+
+/** A bucket's newest exemplar, and when it was kept (exemplarClock) for exemplarsSince. */
+interface BucketExemplar {
+  traceId: string;
+  value: number;
+  timestampMs: number;
+  kept: number;
+}
 
 interface Series {
   labels: Record<string, string | number>;
@@ -11,6 +20,15 @@ interface Series {
   counts: Float64Array;
   sum: number;
   count: number;
+  /** Per bucket, the newest exemplar; absent until the series has one. */
+  exemplars?: (BucketExemplar | undefined)[];
+}
+
+/** Counts exemplars kept by every LeanHistogram of the process: a reply sends those after it. */
+let exemplarClock = 0;
+
+export function exemplarsKept(): number {
+  return exemplarClock;
 }
 
 export interface LeanHistogramOptions<L extends string> {
@@ -19,6 +37,8 @@ export interface LeanHistogramOptions<L extends string> {
   labelNames: readonly L[];
   buckets: readonly number[];
   registers: Registry[];
+  /** Exemplar timestamps, ms since the epoch (default Date.now; the oracle's is a counter). */
+  now?: () => number;
 }
 
 export class LeanHistogram<L extends string> {
@@ -31,19 +51,22 @@ export class LeanHistogram<L extends string> {
   /** Nested maps, one level per label name, leaves are series. */
   private readonly index = new Map<unknown, unknown>();
   private readonly series: Series[] = [];
+  private readonly now: () => number;
 
   constructor(options: LeanHistogramOptions<L>) {
     this.name = options.name;
     this.help = options.help;
     this.labelNames = options.labelNames;
     this.upperBounds = [...options.buckets].sort((a, b) => a - b);
+    this.now = options.now ?? Date.now;
     for (const registry of options.registers) {
       // The registry's own extension point; prom-client's aggregate() registers plain objects too.
       registry.registerMetric(this as unknown as Parameters<Registry['registerMetric']>[0]);
     }
   }
 
-  observe(labels: Record<L, string | number>, value: number): void {
+  /** `traceId`: the request's, kept as its bucket's exemplar (the newest replaces the last). */
+  observe(labels: Record<L, string | number>, value: number, traceId?: string): void {
     if (!Number.isFinite(value)) throw new TypeError(`${this.name}: not a finite value: ${value}`);
     const series = this.seriesFor(labels);
     let bucket = 0;
@@ -51,6 +74,36 @@ export class LeanHistogram<L extends string> {
     series.counts[bucket]! += 1;
     series.sum += value;
     series.count += 1;
+    if (traceId === undefined) return;
+    exemplarClock += 1;
+    (series.exemplars ??= [])[bucket] = {
+      traceId,
+      value,
+      timestampMs: this.now(),
+      kept: exemplarClock,
+    };
+  }
+
+  /** The exemplars kept after `since` (a value of exemplarsKept()), as the link reports them. */
+  exemplarsSince(since: number): SampleExemplar[] {
+    const found: SampleExemplar[] = [];
+    for (const { labels, exemplars } of this.series) {
+      exemplars?.forEach((held, bucket) => {
+        if (held === undefined || held.kept <= since) return;
+        const le = bucket < this.upperBounds.length ? this.upperBounds[bucket]! : '+Inf';
+        found.push({
+          family: this.name,
+          metricName: `${this.name}_bucket`,
+          labels: { le, ...labels },
+          exemplar: {
+            labels: { trace_id: held.traceId },
+            value: held.value,
+            timestampMs: held.timestampMs,
+          },
+        });
+      });
+    }
+    return found;
   }
 
   /**
@@ -122,4 +175,13 @@ export class LeanHistogram<L extends string> {
     }
     return { name: this.name, help: this.help, type: 'histogram', aggregator: 'sum', values };
   }
+}
+
+/** The exemplars every LeanHistogram of the registry kept after `since` (exemplarsKept()). */
+export function registryExemplars(registry: Registry, since: number): SampleExemplar[] {
+  // getMetricsAsArray() is typed as prom-client's own metrics; LeanHistograms are among them.
+  const metrics: unknown[] = registry.getMetricsAsArray();
+  return metrics.flatMap((metric) =>
+    metric instanceof LeanHistogram ? metric.exemplarsSince(since) : [],
+  );
 }

@@ -4,6 +4,7 @@
 // those in place), so a delta never hides a change. A histogram whose series are those it was
 // sent with is read by its values alone, straight from its series (histogram-values.ts).
 import type { Registry } from 'prom-client';
+import { exemplarsKept, registryExemplars } from '../metrics/lean-histogram.js';
 import {
   matchesPacked,
   packFamily,
@@ -77,7 +78,11 @@ export interface EncoderLayers {
 
 export class MetricsEncoder {
   private readonly layers: EncoderLayers;
-  private last: { requestId: number; families: Map<string, SentFamily> } | null = null;
+  private last: {
+    requestId: number;
+    families: Map<string, SentFamily>;
+    exemplarsKept: number;
+  } | null = null;
   /** How families were taken, since the start (the tests check the fast paths are taken). */
   readonly taken = { valuesByShape: 0, read: 0 };
 
@@ -98,6 +103,7 @@ export class MetricsEncoder {
       this.layers.delta && this.last !== null && this.last.requestId === have
         ? this.last.families
         : null;
+    const kept = exemplarsKept();
     const families = new Map<string, SentFamily>();
     const updates: FamilyUpdate[] = [];
     for (const read of await this.readRegistry(base)) {
@@ -118,8 +124,17 @@ export class MetricsEncoder {
       updates.push(same ? { same: family.name } : this.changed(before?.packed, packed));
       families.set(family.name, new SentFamily(packed, undefined, shape));
     }
-    this.last = { requestId, families };
-    return { type: 'metrics', requestId, base: base === null ? null : have, families: updates };
+    // Exemplars as families: only those kept since the reply the manager holds, when it holds one.
+    const since = base === null ? 0 : this.last!.exemplarsKept;
+    const exemplars = registryExemplars(this.registry, since);
+    this.last = { requestId, families, exemplarsKept: kept };
+    return {
+      type: 'metrics',
+      requestId,
+      base: base === null ? null : have,
+      families: updates,
+      ...(exemplars.length > 0 && { exemplars }),
+    };
   }
 
   /**

@@ -6,6 +6,7 @@ import net from 'node:net';
 import path from 'node:path';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../logger.js';
+import { registryExemplars } from '../metrics/lean-histogram.js';
 import { LineSocket } from '../line-socket.js';
 import { isPrivateDir } from '../private-dir.js';
 import { snapshotOf, type MetricsSnapshot } from '../metrics/snapshot.js';
@@ -110,7 +111,8 @@ export class MetricsLink {
     }
     const acknowledged = new Promise<boolean>((resolve) => {
       this.settleFinal = resolve;
-      if (!link.send({ type: 'final-metrics', metrics })) resolve(false);
+      const exemplars = registryExemplars(this.options.registry, 0);
+      if (!link.send({ type: 'final-metrics', metrics, exemplars })) resolve(false);
     });
     const confirmed = await withDeadline(acknowledged, timeoutMs, false);
     link.socket.end();

@@ -20,6 +20,8 @@ import { createShedMetrics } from '../metrics/shed-metrics.js';
 import { METRICS_SOCKET_ENV, WORKER_SLOT_ENV, type StopReason } from '../protocol.js';
 import { mapErrorStacks } from '../source-positions.js';
 import { VERSION } from '../version.js';
+import { startRequestTracing } from '../app/otlp-tracing.js';
+import { withDeadline } from '../deadline.js';
 import { createApiServer, type ApiServer } from './api-server.js';
 import { listenOptions } from './listen-options.js';
 import { ownConnectionBudget } from './descriptor-budget.js';
@@ -55,7 +57,17 @@ export async function runWorker(options: WorkerOptions = {}): Promise<void> {
     metrics: createShedMetrics(registry),
     logger,
   });
-  const app = createApp({ config, logger, metrics, lifecycle, shedder, slot, version: VERSION });
+  const tracer = await startRequestTracing(config.serviceName);
+  const app = createApp({
+    config,
+    logger,
+    metrics,
+    lifecycle,
+    shedder,
+    tracer,
+    slot,
+    version: VERSION,
+  });
   const api = createApiServer(app.callback(), {
     headersTimeoutMs: config.httpHeadersTimeoutMs,
     keepAliveTimeoutMs: config.httpKeepAliveTimeoutMs,
@@ -87,6 +99,8 @@ export async function runWorker(options: WorkerOptions = {}): Promise<void> {
     if (link && !(await link.sendFinalMetrics(FINAL_METRICS_TIMEOUT_MS))) {
       logger.warn({ reason }, 'the manager did not confirm the final metrics');
     }
+    // Spans still queued go out, but never hold the exit longer than the final metrics may.
+    if (tracer) await withDeadline(tracer.shutdown(), FINAL_METRICS_TIMEOUT_MS, undefined);
     logger.info({ reason }, 'worker exiting');
     process.exit(0);
   };

@@ -117,7 +117,8 @@ export async function startPrometheus(options: StartPrometheusOptions): Promise<
     });
     const body = (await response.json()) as {
       status: string;
-      data?: { resultType: string; result: T };
+      // query and query_range wrap their result; query_exemplars answers the list itself.
+      data?: { resultType: string; result: T } | T;
       errorType?: string;
       error?: string;
     };
@@ -128,7 +129,7 @@ export async function startPrometheus(options: StartPrometheusOptions): Promise<
         body.error ?? '',
       );
     }
-    return body.data.result;
+    return Array.isArray(body.data) ? (body.data as T) : (body.data as { result: T }).result;
   }
 
   const handle: PrometheusHandle = {

@@ -16,8 +16,16 @@ const TRACERESPONSE = /^00-([0-9a-f]{32})-([0-9a-f]{16})-(0[01])$/;
 
 describe('parseTraceparent', () => {
   it('takes the trace id and the sampled bit of a valid version 00', () => {
-    expect(parseTraceparent(`00-${TRACE}-${PARENT}-01`)).toEqual({ traceId: TRACE, traceFlags: 1 });
-    expect(parseTraceparent(`00-${TRACE}-${PARENT}-00`)).toEqual({ traceId: TRACE, traceFlags: 0 });
+    expect(parseTraceparent(`00-${TRACE}-${PARENT}-01`)).toEqual({
+      traceId: TRACE,
+      parentSpanId: PARENT,
+      traceFlags: 1,
+    });
+    expect(parseTraceparent(`00-${TRACE}-${PARENT}-00`)).toEqual({
+      traceId: TRACE,
+      parentSpanId: PARENT,
+      traceFlags: 0,
+    });
     // A bit field: only the sampled bit counts, the others are not passed on.
     expect(parseTraceparent(`00-${TRACE}-${PARENT}-09`)?.traceFlags).toBe(1);
     expect(parseTraceparent(`00-${TRACE}-${PARENT}-fe`)?.traceFlags).toBe(0);
@@ -48,7 +56,7 @@ describe('parseTraceparent', () => {
   });
 
   it('parses the first four fields of a future version, after which only a dash may follow', () => {
-    const expected = { traceId: TRACE, traceFlags: 1 };
+    const expected = { traceId: TRACE, parentSpanId: PARENT, traceFlags: 1 };
     expect(parseTraceparent(`cc-${TRACE}-${PARENT}-01`)).toEqual(expected);
     expect(parseTraceparent(`cc-${TRACE}-${PARENT}-01-what-the-future-holds`)).toEqual(expected);
     expect(parseTraceparent(`cc-${TRACE}-${PARENT}-01what`)).toBeUndefined();
@@ -167,7 +175,7 @@ describe('the request path', () => {
 
   it('puts the trace context on ctx.state, tracestate only with an honoured traceparent', async () => {
     const app = new Koa<AppState>();
-    app.use(requestEnvelope(createLogger('silent', {}), undefined));
+    app.use(requestEnvelope(createLogger('silent', {}), undefined, undefined));
     app.use((ctx) => {
       const { traceId, spanId, traceFlags, tracestate } = ctx.state;
       ctx.body = { traceId, spanId, traceFlags, tracestate: tracestate ?? null };
