@@ -19,16 +19,17 @@ const traceId = () => randomBytes(16).toString('hex');
 const spanId = () => randomBytes(8).toString('hex');
 
 /** Every cluster process appends "<pid> <specifier>" to $RESOLVE_LOG for each module it resolves. */
-async function resolveLogEnv(): Promise<{ env: Record<string, string>; read(): Promise<string> }> {
+async function resolveLogEnv(): Promise<{
+  env: Record<string, string>;
+  read(): Promise<string>;
+  remove(): Promise<void>;
+}> {
   const dir = await mkdtemp(path.join(tmpdir(), 'otlp-export-'));
   const file = path.join(dir, 'resolved.log');
   return {
     env: { NODE_OPTIONS: `--import ${fixtureEntry('worker-resolve-log.mjs')}`, RESOLVE_LOG: file },
-    read: async () => {
-      const text = await readFile(file, 'utf8').catch(() => '');
-      await rm(dir, { recursive: true, force: true });
-      return text;
-    },
+    read: () => readFile(file, 'utf8').catch(() => ''),
+    remove: () => rm(dir, { recursive: true, force: true }),
   };
 }
 
@@ -107,6 +108,7 @@ describe('OTLP export from the real cluster', () => {
   afterAll(async () => {
     await cluster.stop();
     await receiver.close();
+    await resolveLog.remove();
   });
 
   it('exports one server span per sampled request, with the ids of its traceresponse, access line and exemplar', async () => {
@@ -359,6 +361,7 @@ describe('without OTEL_EXPORTER_OTLP_ENDPOINT', () => {
       expect(lines.filter((line) => /otlp|opentelemetry/i.test(line))).toEqual([]);
     } finally {
       await atDefault?.close();
+      await resolveLog.remove();
     }
   });
 });
