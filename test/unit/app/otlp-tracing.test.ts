@@ -1,89 +1,15 @@
 // Optional OTLP export (src/app/otlp-tracing.ts): spans reach a real HTTP receiver as OTLP/HTTP
-// protobuf, decoded with OpenTelemetry's own generated protobufjs root (otlp-transformer 0.217,
-// the last release that shipped it), carrying exactly the ids, times and attributes recorded;
-// and with no endpoint configured the SDK is never loaded.
+// protobuf, decoded with OpenTelemetry's own definitions (test/helpers/otlp-receiver.ts), carrying
+// exactly the ids, times and attributes recorded; and with no endpoint configured the SDK is never
+// loaded. test/integration/otlp-export.test.ts does the same through the real cluster.
 import { execFile } from 'node:child_process';
-import { once } from 'node:events';
-import { createServer, type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import root from 'otlp-transformer-protobufjs/build/src/generated/root.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startRequestTracing, type RequestSpan } from '../../../src/app/otlp-tracing.js';
 import { VERSION } from '../../../src/version.js';
+import { attributes, hex, startReceiver } from '../../helpers/otlp-receiver.js';
 
-interface Message {
-  decode(bytes: Uint8Array): unknown;
-  toObject(message: unknown, options: object): unknown;
-}
-interface Decoded {
-  resourceSpans: {
-    resource: { attributes: KeyValue[] };
-    scopeSpans: { spans: DecodedSpan[] }[];
-  }[];
-}
-interface KeyValue {
-  key: string;
-  value: { stringValue?: string; intValue?: string; boolValue?: boolean };
-}
-interface DecodedSpan {
-  traceId: string;
-  spanId: string;
-  parentSpanId?: string;
-  traceState?: string;
-  flags?: number;
-  name: string;
-  kind: string;
-  startTimeUnixNano: string;
-  endTimeUnixNano: string;
-  attributes: KeyValue[];
-  status?: { code?: string };
-}
-
-const Request = (
-  root as unknown as {
-    opentelemetry: {
-      proto: { collector: { trace: { v1: { ExportTraceServiceRequest: Message } } } };
-    };
-  }
-).opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
-
-interface Post {
-  url: string | undefined;
-  headers: IncomingHttpHeaders;
-  body: Decoded;
-}
-
-/** An OTLP/HTTP receiver on loopback: decodes each POST and answers 200 (an empty response message). */
-async function startReceiver(): Promise<{ url: string; posts: Post[]; close(): Promise<void> }> {
-  const posts: Post[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const message = Request.decode(Buffer.concat(chunks));
-      const body = Request.toObject(message, { longs: String, enums: String, bytes: String });
-      posts.push({ url: req.url, headers: req.headers, body: body as Decoded });
-      res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
-    });
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    posts,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
-}
-
-const hex = (base64: string | undefined): string =>
-  Buffer.from(base64 ?? '', 'base64').toString('hex');
-const attributes = (list: KeyValue[]): Record<string, unknown> =>
-  Object.fromEntries(
-    list.map(({ key, value }) => [key, value.stringValue ?? value.intValue ?? value.boolValue]),
-  );
 const nanos = (ms: number): string => (BigInt(ms) * 1_000_000n).toString();
 
 const OTEL_VARIABLES = [
