@@ -80,7 +80,9 @@ export class MetricsOracle {
   /** Each sample line followed by its newest exemplar, if it has one. */
   private withExemplars(text: string): string {
     const newest = new Map<string, HeldExemplar>();
+    const names = new Set<string>();
     for (const exemplar of this.exemplarLists.flat()) {
+      names.add(exemplar.metricName);
       const key = sampleKey(exemplar.metricName, exemplar.labels);
       const held = newest.get(key);
       if (held === undefined || held.timestampMs < exemplar.timestampMs) newest.set(key, exemplar);
@@ -88,7 +90,8 @@ export class MetricsOracle {
     return text
       .split('\n')
       .map((line) => {
-        if (line === '' || line.startsWith('#')) return line;
+        // Only the lines of samples that have exemplars are parsed (their label values are plain).
+        if (!names.has(line.slice(0, line.search(/[{ ]/)))) return line;
         const exemplar = newest.get(keyOfLine(line));
         if (exemplar === undefined) return line;
         const { traceId, value, timestampMs } = exemplar;
