@@ -2,7 +2,11 @@
 // type (labelled and not), metrics computed in collect() callbacks the way prom-client's default
 // metrics are, and the service's own LeanHistogram. Values are multiples of 1/4 so that sums are
 // exact whatever order they are added in: the oracle and the system under test may add the same
-// numbers in different orders, and a float rounding difference is not a lie.
+// numbers in different orders, and a float rounding difference is not a lie. A LeanHistogram
+// observation may carry a trace id: the worker then keeps, beside the histogram's own, its own
+// plain record of each bucket's newest exemplar (the oracle's full list, never the histogram's),
+// stamped by a clock all simulated workers share and that strictly increases: no two exemplars
+// are ever equally new, so "the newest" always names one.
 import { Counter, Gauge, Histogram, Registry, Summary } from 'prom-client';
 import { LeanHistogram } from '../../src/metrics/lean-histogram.js';
 import { snapshotOf, type MetricsSnapshot } from '../../src/metrics/snapshot.js';
@@ -21,9 +25,30 @@ export type MetricOp =
   | { kind: 'gauge.remove'; label: LabelValue }
   | { kind: 'histogram.observe'; label: LabelValue; value: number }
   | { kind: 'histogram.reset' }
-  | { kind: 'lean.observe'; label: LabelValue; value: number }
+  | { kind: 'lean.observe'; label: LabelValue; value: number; traceId: string | null }
   | { kind: 'summary.observe'; value: number }
   | { kind: 'process.advance'; cpu: number; heap: number; lag: number };
+
+/** Exemplar timestamps (ms since the epoch) for every worker of a run: each reading is later. */
+export class ExemplarClock {
+  private ms = Date.UTC(2026, 0, 1);
+  /** The latest reading. */
+  last = Number.NaN;
+
+  readonly now = (): number => (this.last = this.ms += 1);
+}
+
+/** A bucket's newest exemplar as the simulated worker itself recorded it. */
+export interface HeldExemplar {
+  metricName: string;
+  /** The sample's labels: `le` (the bucket bound as written, or "+Inf") and `k`. */
+  labels: Record<string, string>;
+  traceId: string;
+  value: number;
+  timestampMs: number;
+}
+
+const LEAN_BUCKETS = [0.25, 1] as const;
 
 export class SimulatedWorker {
   readonly registry = new Registry();
@@ -36,8 +61,10 @@ export class SimulatedWorker {
   private readonly summary: Summary;
   /** What the default-metrics look-alikes read when collected (like process.cpuUsage()). */
   private readonly process = { cpu: 0, heap: 0, lag: 0 };
+  /** Label value, then bucket bound -> that bucket's newest exemplar. */
+  private readonly held = new Map<string, HeldExemplar>();
 
-  constructor() {
+  constructor(private readonly clock = new ExemplarClock()) {
     const registers = [this.registry];
     this.counter = new Counter({ name: 'jobs_total', help: 'Jobs.', registers });
     this.labelledCounter = new Counter({
@@ -64,8 +91,9 @@ export class SimulatedWorker {
       name: 'http_request_duration_seconds',
       help: 'Request duration.',
       labelNames: ['k'],
-      buckets: [0.25, 1],
+      buckets: LEAN_BUCKETS,
       registers,
+      now: clock.now,
     });
     this.summary = new Summary({
       name: 'payload_bytes',
@@ -140,9 +168,21 @@ export class SimulatedWorker {
       case 'histogram.reset':
         this.histogram.reset();
         return;
-      case 'lean.observe':
-        this.lean.observe({ k: op.label }, op.value);
+      case 'lean.observe': {
+        if (op.traceId === null) return this.lean.observe({ k: op.label }, op.value);
+        this.lean.observe({ k: op.label }, op.value, op.traceId);
+        const bound = LEAN_BUCKETS.find((le) => op.value <= le);
+        const le = bound === undefined ? '+Inf' : String(bound);
+        this.held.set(`${op.label} ${le}`, {
+          metricName: 'http_request_duration_seconds_bucket',
+          labels: { le, k: op.label },
+          traceId: op.traceId,
+          value: op.value,
+          // The reading the histogram just took (had it taken none, or two, this would differ).
+          timestampMs: this.clock.last,
+        });
         return;
+      }
       case 'summary.observe':
         this.summary.observe(op.value);
         return;
@@ -152,6 +192,11 @@ export class SimulatedWorker {
         this.process.lag = op.lag;
         return;
     }
+  }
+
+  /** Every bucket's newest exemplar as it is now (a copy): the full list, never a delta. */
+  exemplars(): HeldExemplar[] {
+    return structuredClone([...this.held.values()]);
   }
 
   /** The registry as it is now, deep-copied: later operations cannot change it. */

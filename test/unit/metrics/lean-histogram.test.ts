@@ -3,7 +3,11 @@
 import fc from 'fast-check';
 import { Histogram, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { LeanHistogram } from '../../../src/metrics/lean-histogram.js';
+import {
+  exemplarsKept,
+  LeanHistogram,
+  registryExemplars,
+} from '../../../src/metrics/lean-histogram.js';
 import { aggregate, snapshotOf } from '../../../src/metrics/snapshot.js';
 
 const BUCKETS = [0.005, 0.01, 0.1, 1, 30];
@@ -91,5 +95,79 @@ describe('LeanHistogram', () => {
     lean.observe({ method: 'GET', route: '/', status_code: '200' }, 1);
     lean.reset();
     expect((await snapshotOf(leanRegistry))[0]?.values).toEqual([]);
+  });
+});
+
+describe('LeanHistogram exemplars', () => {
+  function traced() {
+    const registry = new Registry();
+    let ms = 1_000;
+    const lean = new LeanHistogram({
+      name: 'x_seconds',
+      help: 'x',
+      labelNames: ['route', 'method'],
+      buckets: [1, 0.1],
+      registers: [registry],
+      now: () => (ms += 1),
+    });
+    new Histogram({ name: 'other_seconds', help: 'o', registers: [registry] }).observe(1);
+    const report = (le: number | string, route: string, method: string) => ({
+      family: 'x_seconds',
+      metricName: 'x_seconds_bucket',
+      labels: { le, route, method },
+    });
+    return { registry, lean, report };
+  }
+
+  it('exemplarsSince: the newest of each bucket kept after `since`, le first, then the labels', () => {
+    const { registry, lean, report } = traced();
+    const get = { route: '/a', method: 'GET' };
+    const before = exemplarsKept();
+    lean.observe(get, 0.05, 'a1');
+    lean.observe(get, 0.1, 'a2'); // the same bucket (le is inclusive), newer: replaces a1
+    lean.observe(get, 0.07); // untraced: counted, keeps a2
+    lean.observe(get, 0.5, 'a3');
+    expect(exemplarsKept()).toBe(before + 3);
+    const since = exemplarsKept();
+    lean.observe({ method: 'POST', route: '/b' }, 5, 'b1'); // labels in another order
+    lean.observe(get, 0.01);
+
+    const newer = lean.exemplarsSince(since);
+    expect(newer).toEqual([
+      {
+        ...report('+Inf', '/b', 'POST'),
+        exemplar: { labels: { trace_id: 'b1' }, value: 5, timestampMs: 1_004 },
+      },
+    ]);
+    expect(Object.keys(newer[0]!.labels)).toEqual(['le', 'route', 'method']);
+    const all = [
+      {
+        ...report(0.1, '/a', 'GET'),
+        exemplar: { labels: { trace_id: 'a2' }, value: 0.1, timestampMs: 1_002 },
+      },
+      {
+        ...report(1, '/a', 'GET'),
+        exemplar: { labels: { trace_id: 'a3' }, value: 0.5, timestampMs: 1_003 },
+      },
+      ...newer,
+    ];
+    expect(lean.exemplarsSince(before)).toEqual(all);
+    // a1 was kept at `before + 1`, then replaced by a2: only the newest is ever reported.
+    expect(lean.exemplarsSince(before + 1)).toEqual(all);
+    expect(lean.exemplarsSince(before + 2)).toEqual(all.slice(1));
+    expect(lean.exemplarsSince(exemplarsKept())).toEqual([]);
+    // The registry's: its LeanHistograms' alone (the prom-client histogram has none).
+    expect(registryExemplars(registry, before)).toEqual(all);
+  });
+
+  it('keeps no exemplar without a trace id, and none after reset()', () => {
+    const { lean, registry } = traced();
+    const before = exemplarsKept();
+    lean.observe({ route: '/a', method: 'GET' }, 0.5);
+    expect(exemplarsKept()).toBe(before);
+    lean.observe({ route: '/a', method: 'GET' }, 0.5, 'c1');
+    expect(registryExemplars(registry, 0)).toHaveLength(1);
+    lean.reset();
+    expect(registryExemplars(registry, 0)).toEqual([]);
   });
 });

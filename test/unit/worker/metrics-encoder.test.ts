@@ -14,6 +14,7 @@ import {
   sameShape,
   type PackedFamily,
 } from '../../../src/metrics/packed-family.js';
+import { LeanHistogram } from '../../../src/metrics/lean-histogram.js';
 import { snapshotOf } from '../../../src/metrics/snapshot.js';
 import type { FamilyUpdate, MetricsReplyMessage } from '../../../src/protocol.js';
 import { MetricsEncoder } from '../../../src/worker/metrics-encoder.js';
@@ -357,5 +358,46 @@ describe('reading histograms from their series', () => {
     // A manager that lost the base gets everything.
     const rebased = await encoder.encode(7, null);
     expect(rebased.families.every((f) => 'packed' in f)).toBe(true);
+  });
+});
+
+describe('exemplars in replies', () => {
+  it('sends those kept since the held reply with a delta, all of them otherwise', async () => {
+    const registry = new Registry();
+    const lean = new LeanHistogram({
+      name: 'd_seconds',
+      help: 'd',
+      labelNames: ['r'],
+      buckets: [0.1, 1],
+      registers: [registry],
+    });
+    const traces = (reply: MetricsReplyMessage) =>
+      reply.exemplars?.map((e) => e.exemplar.labels.trace_id).sort();
+    const encoder = new MetricsEncoder(registry);
+
+    lean.observe({ r: 'a' }, 0.05, 't1');
+    const first = await encoder.encode(1, null);
+    expect([first.base, traces(first)]).toEqual([null, ['t1']]);
+
+    lean.observe({ r: 'a' }, 0.5, 't2');
+    lean.observe({ r: 'b' }, 5); // counted, no exemplar
+    const delta = await encoder.encode(2, 1);
+    expect([delta.base, traces(delta)]).toEqual([1, ['t2']]);
+
+    // Nothing kept since: no exemplars at all, not an empty list.
+    const quiet = await encoder.encode(3, 2);
+    expect(quiet.base).toBe(2);
+    expect(quiet).not.toHaveProperty('exemplars');
+
+    // The manager holds reply 2, not 3 (3 came too late): all of them, with the full families.
+    lean.observe({ r: 'b' }, 0.05, 't3');
+    const resent = await encoder.encode(4, 2);
+    expect([resent.base, traces(resent)]).toEqual([null, ['t1', 't2', 't3']]);
+
+    // Deltas switched off: every reply is whole, and so are its exemplars.
+    const whole = new MetricsEncoder(registry, { delta: false });
+    await whole.encode(5, null);
+    const again = await whole.encode(6, 5);
+    expect([again.base, traces(again)]).toEqual([null, ['t1', 't2', 't3']]);
   });
 });

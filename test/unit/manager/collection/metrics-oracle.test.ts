@@ -4,16 +4,24 @@
 // and after every scrape the manager's rendered
 // exposition (worker encoder -> JSON as on the wire -> collector -> ledger -> renderer) must
 // equal the oracle's (prom-client's aggregate() over full snapshots), sample for sample, in both
-// text formats. Every delta, cache and shortcut of the fast path is held to that.
+// text formats, and in OpenMetrics each sample's exemplar (or none) must be the newest of those
+// in the full lists the manager received. Every delta, cache and shortcut of the fast path is
+// held to that.
 import fc from 'fast-check';
 import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { LedgerLayers } from '../../../../src/manager/aggregation/metrics-ledger.js';
 import { ClusterMetrics } from '../../../../src/manager/collection/cluster-metrics.js';
 import type { CollectMetricsMessage, MetricsReplyMessage } from '../../../../src/protocol.js';
+import { registryExemplars } from '../../../../src/metrics/lean-histogram.js';
 import { MetricsEncoder, type EncoderLayers } from '../../../../src/worker/metrics-encoder.js';
 import { linesOf, MetricsOracle } from '../../../helpers/metrics-oracle.js';
-import { LABEL_VALUES, SimulatedWorker, type MetricOp } from '../../../helpers/simulated-worker.js';
+import {
+  ExemplarClock,
+  LABEL_VALUES,
+  SimulatedWorker,
+  type MetricOp,
+} from '../../../helpers/simulated-worker.js';
 
 const TIMEOUT_MS = 100;
 const FORMATS = [Registry.PROMETHEUS_CONTENT_TYPE, Registry.OPENMETRICS_CONTENT_TYPE] as const;
@@ -33,6 +41,11 @@ type Step =
 const quarter = (max: number) => fc.integer({ min: 0, max: max * 4 }).map((n) => n / 4);
 const label = fc.constantFrom(...LABEL_VALUES);
 const maybeLabel = fc.option(label, { nil: null });
+/** A sampled request's trace id (32 hex digits), or none: half the observations carry one. */
+const traceId = fc.option(
+  fc.integer({ min: 1, max: 0xffff_ffff }).map((n) => n.toString(16).padStart(32, '0')),
+  { nil: null, freq: 2 },
+);
 
 const metricOp: fc.Arbitrary<MetricOp> = fc.oneof(
   {
@@ -80,8 +93,13 @@ const metricOp: fc.Arbitrary<MetricOp> = fc.oneof(
   },
   { weight: 1, arbitrary: fc.constant({ kind: 'histogram.reset' as const }) },
   {
-    weight: 3,
-    arbitrary: fc.record({ kind: fc.constant('lean.observe' as const), label, value: quarter(2) }),
+    weight: 5,
+    arbitrary: fc.record({
+      kind: fc.constant('lean.observe' as const),
+      label,
+      value: quarter(2),
+      traceId,
+    }),
   },
   {
     weight: 1,
@@ -156,7 +174,11 @@ class Cluster {
   readonly metrics: ClusterMetrics;
   readonly oracle = new MetricsOracle();
   readonly live: Live[] = [];
+  /** Exemplar timestamps for all the workers: never two equally new. */
+  private readonly clock = new ExemplarClock();
   private nextId = 1;
+  /** OpenMetrics sample lines compared that carried an exemplar (the property is not vacuous). */
+  exemplarLines = 0;
 
   constructor(private readonly off: LayersOff = {}) {
     const { byteCache, revalue, ownFamilies, ownMerge } = off;
@@ -175,7 +197,7 @@ class Cluster {
 
   spawn(): void {
     const id = this.nextId++;
-    const sim = new SimulatedWorker();
+    const sim = new SimulatedWorker(this.clock);
     const { delta, histograms, revalued } = this.off;
     const encoder = new MetricsEncoder(sim.registry, { delta, histograms, revalued });
     this.live.push({ id, slot: id % 4, sim, encoder, inbox: [] });
@@ -203,9 +225,11 @@ class Cluster {
   /** A drained worker's final words arrive, then its link closes, before its exit is noticed. */
   async leave(worker: Live): Promise<void> {
     const final = await worker.sim.snapshot();
-    this.metrics.onFinalMetrics(worker.id, overTheWire(final));
+    // All its exemplars, as metrics-link.ts sends them.
+    const exemplars = registryExemplars(worker.sim.registry, 0);
+    this.metrics.onFinalMetrics(worker.id, overTheWire(final), overTheWire(exemplars));
     this.metrics.onLinkClosed(worker.id);
-    this.oracle.deliver(worker.id, final);
+    this.oracle.deliver(worker.id, final, worker.sim.exemplars());
     await this.kill(worker);
   }
 
@@ -224,6 +248,9 @@ class Cluster {
     for (const [i, type] of FORMATS.entries()) {
       const expected = await this.oracle.expected(answered, type);
       expect(workerLines(texts[i]!)).toEqual(workerLines(expected));
+      if (type === Registry.OPENMETRICS_CONTENT_TYPE) {
+        this.exemplarLines += MetricsOracle.exemplarLines(expected);
+      } else expect(texts[i]).not.toContain(' # {');
       for (const [slot, ok] of slotSuccess) {
         expect(texts[i]).toContain(`cluster_worker_scrape_success{slot="${slot}"} ${ok ? 1 : 0}\n`);
       }
@@ -264,7 +291,7 @@ class Cluster {
         continue;
       }
       this.metrics.onReply(worker.id, overTheWire(reply));
-      this.oracle.deliver(worker.id, await worker.sim.snapshot());
+      this.oracle.deliver(worker.id, await worker.sim.snapshot(), worker.sim.exemplars());
       answered.add(worker.id);
     }
     return { late, answered, slotSuccess };
@@ -296,8 +323,10 @@ describe('the manager’s /metrics against the oracle', () => {
     vi.useRealTimers();
   });
 
-  const holds = (off: LayersOff, numRuns: number) =>
-    fc.assert(
+  /** Checks the property; resolves to how many exemplars the scrapes compared, in all runs. */
+  const holds = async (off: LayersOff, numRuns: number) => {
+    let exemplarLines = 0;
+    await fc.assert(
       fc.asyncProperty(
         fc.array(step, { minLength: 1, maxLength: 80, size: 'max' }),
         async (steps) => {
@@ -307,13 +336,17 @@ describe('the manager’s /metrics against the oracle', () => {
           for (const s of [...steps, { t: 'scrape', behaviours: ['answer'] } satisfies Step]) {
             await cluster.run(s);
           }
+          exemplarLines += cluster.exemplarLines;
         },
       ),
       { numRuns },
     );
+    return exemplarLines;
+  };
 
   it('equals prom-client’s aggregate() over full snapshots after every scrape', async () => {
-    await holds({}, 300);
+    // Exemplars were compared, not only their absence.
+    expect(await holds({}, 300)).toBeGreaterThan(800);
   });
 
   // The bench's ablation rows switch these off: proof that a switch changes the cost, not the text.
@@ -327,7 +360,37 @@ describe('the manager’s /metrics against the oracle', () => {
     'ownMerge',
   ];
   it.each(layers)('equals it too with the %s layer off', async (layer) => {
-    await holds({ [layer]: false }, 40);
+    expect(await holds({ [layer]: false }, 40)).toBeGreaterThan(30);
+  });
+
+  it('keeps each bucket’s newest delivered exemplar, from killed and departed workers too', async () => {
+    const cluster = new Cluster();
+    for (let i = 0; i < 3; i += 1) cluster.spawn();
+    const [a, b, c] = cluster.live as [Live, Live, Live];
+    const trace = (n: number) => String(n).repeat(32);
+    const observe = (worker: Live, value: number, traceId: string) =>
+      worker.sim.apply({ kind: 'lean.observe', label: 'a', value, traceId });
+    observe(a, 0.25, trace(1));
+    observe(b, 1, trace(2));
+    await cluster.scrape(['answer']);
+    observe(a, 0.25, trace(3)); // never delivered: a is killed before the next collection
+    observe(b, 1, trace(4)); // delivered in b's final words
+    observe(c, 0.5, trace(5)); // the newest in that bucket, but c stays silent
+    await cluster.kill(a);
+    await cluster.leave(b);
+    await cluster.scrape(['silent']);
+    const text = await cluster.metrics.ledger.render(
+      new Set(),
+      [],
+      Registry.OPENMETRICS_CONTENT_TYPE,
+    );
+    const exemplarOf = (le: string) =>
+      new RegExp(`_bucket\\{le="${le}",k="a"\\} \\d+ # \\{trace_id="(\\d+)"\\}`).exec(text)?.[1];
+    expect([exemplarOf('0.25'), exemplarOf('1'), exemplarOf('\\+Inf')]).toEqual([
+      trace(1),
+      trace(4),
+      undefined,
+    ]);
   });
 
   it('sees a counter advanced in place after the first scrape (the frozen-counter bug)', async () => {
