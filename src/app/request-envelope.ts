@@ -8,7 +8,7 @@ import { logAccess } from './access-log.js';
 import type { AppContext, AppMiddleware } from './context.js';
 import { assignRequestId } from './request-id.js';
 import { recordRequest, requestStatus, routeLabel } from './request-metrics.js';
-import { setSecurityHeaders } from './security-headers.js';
+import { setResponseHeaders } from './security-headers.js';
 import type { RequestTracer } from './otlp-tracing.js';
 import { assignTraceContext } from './trace-context.js';
 
@@ -29,7 +29,7 @@ export function requestEnvelope(
     // Before the rest of the chain, so error responses carry them too.
     assignRequestId(ctx);
     assignTraceContext(ctx);
-    setSecurityHeaders(ctx);
+    setResponseHeaders(ctx);
     return next().then(
       () => finish(ctx, start, false),
       (error: unknown) => {
