@@ -190,10 +190,17 @@ const PARSER_REJECTIONS = new Map<string | undefined, [number, string, string]>(
 // Parser messages name parser states; the client only needs to know the request was bad.
 const MALFORMED: [number, string, string] = [400, 'bad_request', 'malformed HTTP request'];
 
-/** The answer to a request the parser rejected. */
 export function classifyParserError(err: ParserError): HttpError {
   const [status, code, message] = PARSER_REJECTIONS.get(err.code) ?? MALFORMED;
   return new HttpError(status, code, message);
+}
+
+/**
+ * Nothing can be said to a client that is gone, or once a response has started on this
+ * connection (our bytes would land in the middle of it).
+ */
+export function cannotAnswer(err: ParserError, socket: Duplex, responseStarted: boolean): boolean {
+  return err.code === 'ECONNRESET' || !socket.writable || responseStarted;
 }
 
 /** A complete HTTP/1.1 response for a rejected request; the connection closes after it. */
@@ -212,28 +219,29 @@ export function parserErrorResponse(
   return `${lines.join('\r\n')}\r\n\r\n${body}`;
 }
 
-/**
- * Nothing can be said to a client that is gone, or once a response has started on this
- * connection (our bytes would land in the middle of it).
- */
-export function cannotAnswer(
+/** The 'clientError' answer of the API and of the manager endpoint alike, with `headers`. */
+export function answerParserError(
   err: ParserError,
-  socket: { writable: boolean },
-  responseStarted: boolean,
-): boolean {
-  return err.code === 'ECONNRESET' || !socket.writable || responseStarted;
+  socket: Duplex,
+  headers: Readonly<Record<string, string>>,
+): void {
+  // Node's (private) link from a socket to its response; one not started yet (e.g. its body was cut
+  // short) leaves room for the answer, as for Node's own.
+  const current = (socket as { _httpMessage?: { headersSent?: boolean } | null })._httpMessage;
+  if (cannotAnswer(err, socket, current?.headersSent === true)) return void socket.destroy();
+  answerAndClose(socket, parserErrorResponse(classifyParserError(err), headers));
 }
 
 /** How long a connection answered by answerAndClose stays open for its client to read and close. */
 export const CLIENT_ERROR_LINGER_MS = 1_000;
 
 /**
- * Sends a parser-error answer and closes the connection for good. Ending the socket only
- * half-closes it (HTTP servers allow half-open sockets): a client that never closes its side
- * would keep the descriptor forever, on the manager's port (where a few hundred such clients
- * lock out /livez and /metrics) as on the API's (where each one holds a drain to its timeout).
- * Node's own handler destroys at once; this lets the answer be read first, and reads on
- * meanwhile, since closing over unread bytes resets the connection and may discard the answer.
+ * Ending the socket only half-closes it (HTTP servers allow half-open sockets): a client that
+ * never closes its side would keep the descriptor forever, on the manager's port (where a few
+ * hundred such clients lock out /livez and /metrics) as on the API's (where each one holds a
+ * drain to its timeout). Node's own handler destroys at once; this lets the answer be read first,
+ * and reads on meanwhile, since closing over unread bytes resets the connection and may discard
+ * the answer.
  */
 export function answerAndClose(socket: Duplex, response: string): void {
   socket.end(response);
