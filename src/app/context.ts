@@ -4,9 +4,8 @@ import type Koa from 'koa';
 import type { Logger } from '../logger.js';
 
 export interface AppState {
-  /** Set by request-id.ts before any other middleware that reads it runs. */
   requestId: string;
-  /** W3C trace id (32 hex digits), set by trace-context.ts: the caller's, or a new trace's. */
+  /** W3C trace id (32 hex digits): the caller's, or a new trace's. */
   traceId: string;
   /** This request's own span id (16 hex digits): the parent of anything it calls. */
   spanId: string;
@@ -16,12 +15,9 @@ export interface AppState {
   traceFlags: number;
   /** The caller's tracestate as received, when its traceparent was honoured and it is valid. */
   tracestate: string | undefined;
-  /** Child logger bound to the request and trace ids; created on first use, see requestLogger(). */
+  /** Created on first use, see requestLogger(). */
   log?: Logger;
-  /**
-   * Template of a known path whose method did not match (a 405): the route label for metrics.
-   * The router only records a template when path *and* method match.
-   */
+  /** A known path's template when its method did not match (405), which the router leaves unset. */
   routeTemplate?: string;
 }
 
@@ -48,10 +44,7 @@ export function requestLogger(ctx: AppContext, base: Logger): Logger {
   return state.log;
 }
 
-/**
- * True when the client went away before a response was written: nothing can be sent, so the
- * request is neither an error of ours nor worth a 500 in the metrics.
- */
+/** The client left before a response was written: neither our error nor a 500 in the metrics. */
 export function clientGone(ctx: Koa.Context | AppContext): boolean {
   return !ctx.res.writableEnded && (ctx.res.destroyed || ctx.req.socket.destroyed);
 }

@@ -14,7 +14,7 @@ export { secureResponseClass } from './security-headers.js';
 export { handleClientError } from './client-error.js';
 export { handleExpectations } from './expectations.js';
 
-/** Socket errors that mean the client hung up or sent garbage: not our failure. */
+// The client hung up or sent garbage: not our failure.
 const CLIENT_SOCKET_ERRORS = new Set([
   'ECONNRESET',
   'EPIPE',

@@ -22,7 +22,7 @@ const CODE_BY_STATUS: Readonly<Record<number, string>> = {
 
 export const INTERNAL_ERROR_MESSAGE = 'internal server error';
 
-/** An http-errors-like error (from Koa's ctx.throw or a library) that declares its own status. */
+/** The status an http-errors-like error (Koa's ctx.throw, a library) declares, if valid. */
 function declaredStatus(err: unknown): number | undefined {
   if (typeof err !== 'object' || err === null) return undefined;
   const { status, statusCode } = err as { status?: unknown; statusCode?: unknown };
@@ -36,7 +36,6 @@ function declaredStatus(err: unknown): number | undefined {
     : undefined;
 }
 
-/** Any thrown value as the HttpError the API answers with. */
 export function renderError(err: unknown): HttpError {
   if (err instanceof HttpError) return err;
   const status = declaredStatus(err) ?? 500;

@@ -5,15 +5,11 @@
 import { performance } from 'node:perf_hooks';
 
 const SAMPLE_MS = 100;
-/**
- * After a stall the worker keeps shedding this long: connections the manager queued for it while
- * it was blocked arrive one by one afterwards, and they are the backlog that must not be served
- * one long request at a time.
- */
-export const STALL_HOLD_MS = 1_000;
+// After a stall the worker keeps shedding this long: the connections queued for it while it was
+// blocked arrive one by one afterwards, a backlog not to be served one long request at a time.
+const STALL_HOLD_MS = 1_000;
 
-export interface EventLoopStall {
-  /** How late the loop is at this instant, in ms. */
+interface EventLoopStall {
   delayMs(): number;
   /** Busy and late by more than the limit now, or within STALL_HOLD_MS of having been. */
   stalled(): boolean;

@@ -5,7 +5,6 @@
 import type http from 'node:http';
 import { BODY_LIMIT_BYTES } from './json-body.js';
 
-/** Installs the 'checkContinue' and 'checkExpectation' listeners on the API server. */
 export function handleExpectations(server: http.Server): void {
   server.on('checkContinue', (req: http.IncomingMessage, res: http.ServerResponse) => {
     // No 100 for a body the API will refuse unread (413): the client never starts sending it,

@@ -9,7 +9,6 @@ import type { ShedMetrics, ShedReason } from '../metrics/shed-metrics.js';
 import { watchEventLoop } from './event-loop-stall.js';
 import { overloaded, type HttpError } from '../http-errors.js';
 
-/** SHED_EVENT_LOOP_DELAY_MS, SHED_MAX_IN_FLIGHT, SHED_MAX_POOL_QUEUE (each 0: off), SHED_RETRY_AFTER_SECONDS. */
 export type SheddingLimits = Pick<
   Config,
   'shedEventLoopDelayMs' | 'shedMaxInFlight' | 'shedMaxPoolQueue' | 'shedRetryAfterSeconds'
@@ -23,7 +22,7 @@ export interface LoadShedder {
   stop(): void;
 }
 
-export interface SheddingDeps {
+interface SheddingDeps {
   /** Requests this worker is serving, the one being admitted included. */
   inFlight: () => number;
   metrics?: ShedMetrics;
@@ -33,7 +32,7 @@ export interface SheddingDeps {
 /** The app without a shedder (tests, the benchmark's baselines): everything is admitted. */
 export const NO_SHEDDING: LoadShedder = { admit() {}, onPool: (task) => task(), stop() {} };
 
-/** One warn line at most this often while shedding, with the count since the previous one. */
+/** One warn line at most this often while shedding, with the count since the last. */
 const LOG_EVERY_MS = 10_000;
 
 /** libuv's pool size: UV_THREADPOOL_SIZE (read by libuv at first use, clamped to 1..1024), else 4. */

@@ -5,7 +5,6 @@ import type { HttpMetrics } from '../metrics/http-metrics.js';
 import type { LoadShedder } from './load-shedding.js';
 import type { RequestTracer } from './otlp-tracing.js';
 
-/** Shared, mutable view of the worker's lifecycle; /readyz reads it. */
 export interface Lifecycle {
   /** True once the worker was told to drain: /readyz answers 503 from then on. */
   draining: boolean;
@@ -21,7 +20,7 @@ export interface AppDeps {
   shedder?: LoadShedder;
   /** Exports a span per request (OTLP); omitted when no OTLP endpoint is configured. */
   tracer?: RequestTracer;
-  /** The slot the manager gave this worker (stable across replacements). */
+  /** Stable across replacements. */
   slot: number;
   version: string;
 }
