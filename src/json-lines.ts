@@ -1,6 +1,7 @@
 // Newline-delimited JSON read from a stream (metrics links, a worker's stack-report pipe);
-// JSON.stringify never emits a raw newline, so a line is a message. A partial line is a list of chunks joined once, so a multi-megabyte line costs one concatenation;
-// one over `maxLineChars` is dropped whole or fails the stream, as the caller chooses.
+// JSON.stringify never emits a raw newline, so a line is a message. A partial line is a list of
+// chunks joined once (a multi-megabyte line is one concatenation); one over `maxLineChars` is
+// dropped whole or fails the stream, as the caller chooses.
 import type { Readable } from 'node:stream';
 
 export interface JsonLinesOptions<T> {

@@ -45,10 +45,7 @@ export function withSourcePositions(
   );
 }
 
-/**
- * Rewrites, in place, the stacks of `error` and of its causes (what pino's `err` serializer
- * prints) with source positions. Never throws: an error it cannot rewrite keeps its stack.
- */
+/** Rewrites in place the stacks of `error` and its causes (pino's `err` prints them); never throws. */
 export function mapErrorStacks(error: unknown): void {
   const chain: Error[] = [];
   for (let e = error; e instanceof Error && chain.length <= MAX_CAUSES; e = e.cause) {

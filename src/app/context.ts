@@ -29,10 +29,7 @@ export type RouterExtras = Partial<
 export type AppContext = Koa.ParameterizedContext<AppState, RouterExtras>;
 export type AppMiddleware = Koa.Middleware<AppState, RouterExtras>;
 
-/**
- * The request's child logger. pino's child() costs more than serving most requests here, so it is
- * built only when something is actually logged (errors, debug access logs), then reused.
- */
+// pino's child() costs more than serving most requests here: built only once something is logged.
 export function requestLogger(ctx: AppContext, base: Logger): Logger {
   // trace_id and span_id: the names of OpenTelemetry's log data model, which Grafana links on.
   const state = ctx.state;

@@ -12,7 +12,7 @@ export type { AppDeps } from './types.js';
 export type { AppState } from './context.js';
 export { secureResponseClass } from './security-headers.js';
 export { handleClientError } from './client-error.js';
-export { handleExpectations } from './expectations.js';
+export { handleExpectations } from './request-preconditions.js';
 
 // The client hung up or sent garbage: not our failure.
 const CLIENT_SOCKET_ERRORS = new Set([
@@ -36,9 +36,8 @@ export function createApp(deps: AppDeps): Koa<AppState, RouterExtras> {
     }
   }
 
-  // Outermost first. The envelope wraps everything: metrics see the status the error handler
-  // settles on and always decrement in-flight; request id, trace context and security headers are
-  // set before the error handler runs, and it never rethrows, so error responses keep them.
+  // Outermost first: the envelope's metrics see the status the error handler settles on, and its
+  // headers are set before the handler runs, which never rethrows, so error responses keep them.
   app.use(requestEnvelope(deps.logger, deps.metrics, deps.tracer));
   app.use(errorHandler(deps.logger));
   app.use(router.routes());

@@ -9,19 +9,12 @@ const SAMPLE_MS = 100;
 // blocked arrive one by one afterwards, a backlog not to be served one long request at a time.
 const STALL_HOLD_MS = 1_000;
 
-interface EventLoopStall {
-  delayMs(): number;
-  /** Busy and late by more than the limit now, or within STALL_HOLD_MS of having been. */
-  stalled(): boolean;
-  stop(): void;
-}
-
 function cpuMs(): number {
   const { user, system } = process.cpuUsage();
   return (user + system) / 1000;
 }
 
-export function watchEventLoop(limitMs: number): EventLoopStall {
+export function watchEventLoop(limitMs: number) {
   let lastTick = performance.now();
   // CPU ms the process had used at the last tick (read only once the loop is known to be late).
   let cpuAtTick = cpuMs();
@@ -38,6 +31,7 @@ export function watchEventLoop(limitMs: number): EventLoopStall {
   timer.unref();
   return {
     delayMs: () => Math.max(0, performance.now() - lastTick - SAMPLE_MS),
+    // Busy and late by more than the limit now, or within STALL_HOLD_MS of having been.
     stalled: () => {
       const now = performance.now();
       return now < stalledUntil || busyAndLate(now);

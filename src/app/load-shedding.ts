@@ -1,8 +1,7 @@
-// Load shedding: a saturated worker answers the API with 503 and Retry-After at once instead of
-// queueing work it cannot finish in time. Three limits, each off at 0: event-loop delay
-// (event-loop-stall.ts), requests in flight, and pool tasks queued beyond libuv's threads (cost-
-// blind on purpose: any queued task waits for a whole one to finish). A shed answer closes the
-// connection, so the retry reaches another worker; /, /healthz and /readyz are never shed.
+// A saturated worker answers the API with 503 and Retry-After at once instead of queueing work it
+// cannot finish in time. Limits, each off at 0: event-loop delay (event-loop-stall.ts), requests
+// in flight, pool tasks queued beyond libuv's threads (cost-blind: any queued task waits for a
+// whole one). A shed answer closes, so the retry reaches another worker.
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { ShedMetrics, ShedReason } from '../metrics/shed-metrics.js';
