@@ -17,13 +17,6 @@ export function errorBody(code: string, message: string, field?: string): ErrorB
   return field === undefined ? { error: { code, message } } : { error: { code, message, field } };
 }
 
-export interface HttpErrorOptions {
-  field?: string;
-  /** Response headers that belong to the error, e.g. `Allow` on a 405. */
-  headers?: Record<string, string>;
-  cause?: unknown;
-}
-
 /**
  * The one error type thrown on purpose. Anything else reaching an error handler is a bug and
  * becomes a generic 500, so only messages written here ever reach a client.
@@ -32,13 +25,14 @@ export class HttpError extends Error {
   /** http-errors convention: the message is safe to show to the client. */
   readonly expose = true;
   readonly field: string | undefined;
+  /** Response headers that belong to the error, e.g. `Allow` on a 405. */
   readonly headers: Readonly<Record<string, string>>;
 
   constructor(
     readonly status: number,
     readonly code: string,
     message: string,
-    options: HttpErrorOptions = {},
+    options: { field?: string; headers?: Record<string, string>; cause?: unknown } = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'HttpError';

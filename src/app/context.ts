@@ -1,7 +1,32 @@
-// The per-request state the middlewares share, and the context type they all agree on.
+// The types the app's pieces agree on: what the worker hands the app (AppDeps), the per-request
+// state the middlewares share, and the context type.
 import type { RouterContext } from '@koa/router';
 import type Koa from 'koa';
+import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
+import type { HttpMetrics } from '../metrics/http-metrics.js';
+import type { LoadShedder } from './load-shedding.js';
+import type { RequestTracer } from './otlp-tracing.js';
+
+export interface Lifecycle {
+  /** True once the worker was told to drain: /readyz answers 503 from then on. */
+  draining: boolean;
+}
+
+export interface AppDeps {
+  config: Pick<Config, 'serviceName'>;
+  logger: Logger;
+  /** HTTP metrics; omitted, the app records none (the benchmark's uninstrumented baseline). */
+  metrics?: HttpMetrics;
+  lifecycle: Lifecycle;
+  /** Refuses API requests with 503 while the worker is saturated; omitted, nothing is shed. */
+  shedder?: LoadShedder;
+  /** Exports a span per request (OTLP); omitted when no OTLP endpoint is configured. */
+  tracer?: RequestTracer;
+  /** Stable across replacements. */
+  slot: number;
+  version: string;
+}
 
 export interface AppState {
   requestId: string;

@@ -1,15 +1,13 @@
 // The Koa application the worker serves: middlewares in the order that makes each one see what it
 // needs, then the routes. The worker owns the HTTP server around it (timeouts, drain, counting).
 import Koa from 'koa';
-import type { AppState, RouterExtras } from './context.js';
+import type { AppDeps, AppState, RouterExtras } from './context.js';
 import { errorHandler } from './error-handler.js';
 import { requestEnvelope } from './request-envelope.js';
 import { routeFallback } from './route-fallback.js';
 import { createRouter } from './routes.js';
-import type { AppDeps } from './types.js';
 
-export type { AppDeps } from './types.js';
-export type { AppState } from './context.js';
+export type { AppDeps, AppState } from './context.js';
 export { secureResponseClass } from './security-headers.js';
 export { handleClientError } from './client-error.js';
 export { handleExpectations } from './request-preconditions.js';
