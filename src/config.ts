@@ -11,7 +11,7 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 /** Upper bound for WORKERS and POST /scale: far above any sane core count, low enough to stop typos. */
 export const MAX_WORKERS = 64;
 
-/** `'' | undefined` -> undefined: an empty variable counts as unset. */
+// An empty variable counts as unset.
 const emptyAsUnset = (v: string | undefined) => (v === undefined || v === '' ? undefined : v);
 
 // The pipes nest as classic zod's `.trim().regex().transform(Number).pipe(number)` built them, so
@@ -31,7 +31,6 @@ const optionalInt = (min: number, max: number) =>
     z.optional(int(min, max)),
   );
 
-/** The shortest METRICS_CHECKPOINT_MS other than 0 (off). */
 const MIN_CHECKPOINT_MS = 100;
 
 const host = z.string().check(
@@ -43,11 +42,8 @@ const host = z.string().check(
   }),
 );
 
-/**
- * Visible ASCII only: a client sends the token in `Authorization: Bearer <token>`, which carries
- * no spaces, controls or other characters (a secret file's trailing newline is the usual one), so
- * such a token could never be matched and every admin call would answer 401.
- */
+// Visible ASCII only: `Authorization: Bearer <token>` carries no spaces or controls (a secret
+// file's trailing newline is the usual one), so such a token would make every admin call a 401.
 const adminToken = z
   .string()
   .check(
@@ -146,10 +142,8 @@ function describeValue(name: string, value: string | undefined): string {
 const WILDCARD_HOSTS: ReadonlySet<string> = new Set(['0.0.0.0', '::', '[::]', '::0']);
 
 /**
- * True when the API and the manager endpoint would try to bind the same socket: the manager
- * takes METRICS_PORT first, so every worker then dies with EADDRINUSE and the manager gives up
- * on a "crash loop" that is really a configuration error. Port 0 asks the kernel for a free port
- * on each listen, so two zeros never clash.
+ * True when the API and the manager endpoint would bind the same socket: every worker would die
+ * with EADDRINUSE, a "crash loop" that is really a configuration error. Two zeros never clash.
  */
 export function portsClash(e: {
   PORT: number;

@@ -1,7 +1,6 @@
-// The CPU limit a container runtime put on this process, from the Linux cgroup files (v2 cpu.max,
-// v1 cpu.cfs_quota_us/cfs_period_us), read on every Node line since os.availableParallelism()
-// does not always honour it. A limit on any ancestor applies too, so every level from the
-// process's cgroup up to the mount root is read and the tightest wins.
+// The CPU limit a container runtime put on this process, from the cgroup files (v2 cpu.max, v1
+// cpu.cfs_quota_us/cfs_period_us): os.availableParallelism() does not always honour it. An
+// ancestor's limit applies too: every level up to the mount root is read and the tightest wins.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,7 +8,6 @@ import path from 'node:path';
 export interface CgroupPaths {
   /** Where the cgroup filesystem is mounted. */
   root: string;
-  /** This process's cgroup membership (`/proc/self/cgroup`). */
   procSelfCgroup: string;
 }
 
@@ -40,7 +38,7 @@ function membership(procSelfCgroup: string, controller: string): string {
   return '/';
 }
 
-/** The cgroup directory of `cgroupPath` under `root` and each parent up to `root`; existing ones. */
+/** The existing cgroup directories from `cgroupPath`'s up to `root`. */
 function levels(root: string, cgroupPath: string): string[] {
   const top = path.resolve(root);
   let dir = path.resolve(top, `.${cgroupPath}`);
@@ -71,7 +69,6 @@ function tightest(dirs: string[], v2: boolean): CpuLimit | undefined {
   return best;
 }
 
-/** The CPU limit of this process's cgroup, or undefined when there is none (or no cgroups). */
 export function readCpuLimit(
   paths: CgroupPaths = { root: '/sys/fs/cgroup', procSelfCgroup: '/proc/self/cgroup' },
 ): CpuLimit | undefined {
@@ -89,21 +86,15 @@ export function readCpuLimit(
   return undefined;
 }
 
-export interface WorkerDefault {
-  workers: number;
-  /** Where the number came from, logged by the manager at start. */
-  source: string;
-}
-
 /**
- * The default worker count: one per CPU the process may use, i.e. the smaller of
- * os.availableParallelism() and the cgroup limit rounded up (1.5 CPUs: 2 workers; the busy one
- * is throttled, the other still serves), at least 1 and at most `max`.
+ * One worker per CPU the process may use: the smaller of os.availableParallelism() and the cgroup
+ * limit rounded up (1.5 CPUs: 2 workers; the busy one is throttled, the other still serves), at
+ * least 1 and at most `max`. `source` says where the number came from, for the start-up log.
  */
 export function defaultWorkerCount(
   max: number,
   options: { availableParallelism?: number; cpuLimit?: CpuLimit | undefined } = {},
-): WorkerDefault {
+): { workers: number; source: string } {
   const parallelism = options.availableParallelism ?? os.availableParallelism();
   const limit = 'cpuLimit' in options ? options.cpuLimit : readCpuLimit();
   const limited = limit ? Math.max(1, Math.ceil(limit.cpus)) : Infinity;

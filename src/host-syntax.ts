@@ -11,7 +11,6 @@ const IPV6_LIKE = /^(?=(?:[^:]*:){2})[0-9a-z:.]+(?:%.+)?$/i;
 /** A last label of digits (or 0x hex) makes a name an IPv4 address to getaddrinfo, never a name. */
 const NUMERIC_LABEL = /^(?:\d+|0x[0-9a-f]*)$/i;
 
-/** Why `host` cannot be listened on, or undefined when it is an IP literal or a valid hostname. */
 export function hostSyntaxProblem(host: string): string | undefined {
   if (net.isIP(host) !== 0) return undefined;
   if (host.startsWith('[') && host.endsWith(']')) {

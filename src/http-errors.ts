@@ -4,7 +4,6 @@
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 
-/** The JSON shape of every error response. */
 export interface ErrorBody {
   error: {
     code: string;
@@ -18,13 +17,6 @@ export function errorBody(code: string, message: string, field?: string): ErrorB
   return field === undefined ? { error: { code, message } } : { error: { code, message, field } };
 }
 
-export interface HttpErrorOptions {
-  field?: string;
-  /** Response headers that belong to the error, e.g. `Allow` on a 405. */
-  headers?: Record<string, string>;
-  cause?: unknown;
-}
-
 /**
  * The one error type thrown on purpose. Anything else reaching an error handler is a bug and
  * becomes a generic 500, so only messages written here ever reach a client.
@@ -33,13 +25,14 @@ export class HttpError extends Error {
   /** http-errors convention: the message is safe to show to the client. */
   readonly expose = true;
   readonly field: string | undefined;
+  /** Response headers that belong to the error, e.g. `Allow` on a 405. */
   readonly headers: Readonly<Record<string, string>>;
 
   constructor(
     readonly status: number,
     readonly code: string,
     message: string,
-    options: HttpErrorOptions = {},
+    options: { field?: string; headers?: Record<string, string>; cause?: unknown } = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'HttpError';
@@ -64,20 +57,16 @@ export class HttpError extends Error {
 
 export type HttpErrorJSON = Pick<HttpError, 'status' | 'code' | 'message' | 'field' | 'headers'>;
 
-/**
- * The connection closes after the answer: what is left on it is unread or unwanted (a body not
- * read, so that Node does not read and discard an arbitrarily large one), as after Node's own.
- */
+// The connection closes after the answer: what is left on it is unread or unwanted (a body not
+// read, so that Node does not read and discard an arbitrarily large one), as after Node's own.
 const CLOSE = { Connection: 'close' };
 
-/** 400 for an HTTP/1.1 request without a Host header. */
 export function missingHost(): HttpError {
   return new HttpError(400, 'bad_request', 'an HTTP/1.1 request must carry a Host header', {
     headers: CLOSE,
   });
 }
 
-/** 417 for an Expect header other than 100-continue. */
 export function expectationFailed(): HttpError {
   return new HttpError(
     417,
@@ -89,22 +78,12 @@ export function expectationFailed(): HttpError {
 
 // ---- the API's own errors ---------------------------------------------------------------------
 
-/** 400 for a query parameter or body field that failed validation. */
 export function invalidInput(field: string, message: string): HttpError {
   return new HttpError(400, 'invalid_input', message, { field });
 }
 
-/** 400 for a request the API cannot make sense of. */
 export function badRequest(message: string, options: { cause?: unknown } = {}) {
   return new HttpError(400, 'bad_request', message, { cause: options.cause });
-}
-
-export function invalidJson(message: string): HttpError {
-  return new HttpError(400, 'invalid_json', message);
-}
-
-export function notFound(): HttpError {
-  return new HttpError(404, 'not_found', 'no such route');
 }
 
 export function methodNotAllowed(method: string, allow: readonly string[]): HttpError {
@@ -118,19 +97,17 @@ export function methodNotAllowed(method: string, allow: readonly string[]): Http
   );
 }
 
-/** 413 before the body was read (see CLOSE). */
 export function payloadTooLarge(limit: number): HttpError {
   return new HttpError(413, 'payload_too_large', `request body must be at most ${limit} bytes`, {
     headers: CLOSE,
   });
 }
 
-/** 415 before the body was read (see CLOSE). */
 export function unsupportedMediaType(message: string): HttpError {
   return new HttpError(415, 'unsupported_media_type', message, { headers: CLOSE });
 }
 
-/** 503 from a saturated worker: the client's retry goes to another connection (and worker). */
+/** The client's retry goes to another connection (and worker). */
 export function overloaded(retryAfterSeconds: number): HttpError {
   return new HttpError(503, 'overloaded', 'this worker is saturated; retry shortly', {
     headers: { 'Retry-After': String(retryAfterSeconds), ...CLOSE },
@@ -142,10 +119,9 @@ export function overloaded(retryAfterSeconds: number): HttpError {
 const UTF8 = new Set(['utf-8', 'utf8']);
 
 /**
- * Why a request's body cannot be read as JSON, judged from its headers alone (before a byte of it
- * is read), or undefined when it can: `application/json`, UTF-8 if a charset is named (JSON is
- * UTF-8, RFC 8259: a body declared otherwise would be misread, not parsed), not compressed. The
- * answer is a 415 with this message, on the API and on the manager's admin calls alike.
+ * Why a body cannot be read as JSON, from its headers alone, on the API and the admin calls alike
+ * (a 415): it must be `application/json`, UTF-8 if a charset is named (JSON is UTF-8, RFC 8259: a
+ * body declared otherwise would be misread, not parsed), not compressed.
  */
 export function jsonBodyProblem(headers: {
   'content-type'?: string | undefined;
@@ -190,13 +166,19 @@ const PARSER_REJECTIONS = new Map<string | undefined, [number, string, string]>(
 // Parser messages name parser states; the client only needs to know the request was bad.
 const MALFORMED: [number, string, string] = [400, 'bad_request', 'malformed HTTP request'];
 
-/** The answer to a request the parser rejected. */
 export function classifyParserError(err: ParserError): HttpError {
   const [status, code, message] = PARSER_REJECTIONS.get(err.code) ?? MALFORMED;
   return new HttpError(status, code, message);
 }
 
-/** A complete HTTP/1.1 response for a rejected request; the connection closes after it. */
+/**
+ * Nothing can be said to a client that is gone, or once a response has started on this
+ * connection (our bytes would land in the middle of it).
+ */
+export function cannotAnswer(err: ParserError, socket: Duplex, responseStarted: boolean): boolean {
+  return err.code === 'ECONNRESET' || !socket.writable || responseStarted;
+}
+
 export function parserErrorResponse(
   rejection: HttpError,
   headers: Readonly<Record<string, string>>,
@@ -212,28 +194,27 @@ export function parserErrorResponse(
   return `${lines.join('\r\n')}\r\n\r\n${body}`;
 }
 
-/**
- * Nothing can be said to a client that is gone, or once a response has started on this
- * connection (our bytes would land in the middle of it).
- */
-export function cannotAnswer(
+/** The 'clientError' answer of the API and of the manager endpoint alike, with `headers`. */
+export function answerParserError(
   err: ParserError,
-  socket: { writable: boolean },
-  responseStarted: boolean,
-): boolean {
-  return err.code === 'ECONNRESET' || !socket.writable || responseStarted;
+  socket: Duplex,
+  headers: Readonly<Record<string, string>>,
+): void {
+  // Node's (private) link from a socket to its response; one not started yet (e.g. its body was cut
+  // short) leaves room for the answer, as for Node's own.
+  const current = (socket as { _httpMessage?: { headersSent?: boolean } | null })._httpMessage;
+  if (cannotAnswer(err, socket, current?.headersSent === true)) return void socket.destroy();
+  answerAndClose(socket, parserErrorResponse(classifyParserError(err), headers));
 }
 
 /** How long a connection answered by answerAndClose stays open for its client to read and close. */
 export const CLIENT_ERROR_LINGER_MS = 1_000;
 
 /**
- * Sends a parser-error answer and closes the connection for good. Ending the socket only
- * half-closes it (HTTP servers allow half-open sockets): a client that never closes its side
- * would keep the descriptor forever, on the manager's port (where a few hundred such clients
- * lock out /livez and /metrics) as on the API's (where each one holds a drain to its timeout).
- * Node's own handler destroys at once; this lets the answer be read first, and reads on
- * meanwhile, since closing over unread bytes resets the connection and may discard the answer.
+ * Ending the socket only half-closes it: a client that never closes its side would keep the
+ * descriptor forever (a few hundred lock the manager's port out; on the API's each one holds a
+ * drain to its timeout). Node's own handler destroys at once; this lets the answer be read first,
+ * reading on meanwhile, since closing over unread bytes resets the connection and may lose it.
  */
 export function answerAndClose(socket: Duplex, response: string): void {
   socket.end(response);

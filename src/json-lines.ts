@@ -1,8 +1,7 @@
-// Newline-delimited JSON read from a stream: the framing of the metrics links and of a worker's
-// stack-report pipe. JSON.stringify never emits a raw newline, so one line is one message.
-// Partial lines are kept as a list of chunks and joined once, so a multi-megabyte line costs one
-// concatenation, not one per chunk. A line longer than `maxLineChars` is either dropped whole
-// (the reader goes on with the next line) or fails the stream, as the caller chooses.
+// Newline-delimited JSON read from a stream (metrics links, a worker's stack-report pipe);
+// JSON.stringify never emits a raw newline, so a line is a message. A partial line is a list of
+// chunks joined once (a multi-megabyte line is one concatenation); one over `maxLineChars` is
+// dropped whole or fails the stream, as the caller chooses.
 import type { Readable } from 'node:stream';
 
 export interface JsonLinesOptions<T> {

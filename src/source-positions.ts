@@ -1,16 +1,11 @@
-// Positions in built JavaScript (`dist/worker.js:66:71877`) mapped back to the source they came
-// from (`src/app/workloads.ts:20:5`) through each file's source map, for the stacks a worker
-// logs. A map is read only when a stack is mapped and is not kept, so a worker pays nothing for
-// this at boot or per request (unlike `process.setSourceMapsEnabled(true)`). A position with no
-// usable map is left as it is.
+// Positions in built JavaScript (`dist/worker.js:66:71877`) mapped back to their source
+// (`src/app/workloads.ts:20:5`) for the stacks a worker logs. A map is read only when a stack is
+// mapped, and not kept: unlike process.setSourceMapsEnabled(true), nothing at boot or per request.
 import { readFileSync, statSync } from 'node:fs';
 import { SourceMap } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-/**
- * `file:///a/b.js:12:34` or `/a/b.js:12:34`, at the start of a frame or after a space or `(`:
- * frames of node: internals and other schemes are not files on disk.
- */
+// `file:///a/b.js:12:34` or `/a/b.js:12:34` after a space or `(`: node: internals are not files.
 const POSITION = /(?<=^|[\s(])(file:\/\/\/[^\s()]*?\.[cm]?js|\/[^\s():]*?\.[cm]?js):(\d+):(\d+)/gm;
 const SOURCE_MAPPING_URL = /\/\/# sourceMappingURL=(\S+)\s*$/;
 /** Causes deeper than this are left as they are (and a cycle ends). */
@@ -22,15 +17,13 @@ interface LoadedMap {
   base: URL;
 }
 
-/** Whether any of the texts names a position in a file (one that might have a map). */
 export function hasFilePositions(texts: readonly string[]): boolean {
   return texts.some((text) => text.search(POSITION) !== -1);
 }
 
 /**
- * The same texts with every position in a file that has a source map replaced by its origin.
- * Files (or maps) written after `loadedAt`, by default this process's start, are not trusted:
- * a file rebuilt since the process loaded it no longer matches the code that ran.
+ * The texts with each position that has a source map replaced by its origin. Files or maps written
+ * after `loadedAt` (the process's start) are not trusted: they no longer match the code that ran.
  */
 export function withSourcePositions(
   texts: readonly string[],
@@ -52,10 +45,7 @@ export function withSourcePositions(
   );
 }
 
-/**
- * Rewrites, in place, the stacks of `error` and of its causes (what pino's `err` serializer
- * prints) with source positions. Never throws: an error it cannot rewrite keeps its stack.
- */
+/** Rewrites in place the stacks of `error` and its causes (pino's `err` prints them); never throws. */
 export function mapErrorStacks(error: unknown): void {
   const chain: Error[] = [];
   for (let e = error; e instanceof Error && chain.length <= MAX_CAUSES; e = e.cause) {

@@ -2,8 +2,8 @@
 // time, for the per-request cost row (3b). BENCH_SPLIT picks how far:
 //   plain    Koa + @koa/router, a hello handler, node:http around app.callback(): the reference
 //   routes   + the service's router (zod validation of the query), error handler, route fallback
-//   ids      + request ids (src/app/request-id.ts) in a one-layer envelope
-//   headers  + security headers (src/app/security-headers.ts) in the same layer
+//   ids      + request and trace ids on ctx.state (request-id.ts, trace-context.ts) in one layer
+//   headers  + security headers and the ids' headers (src/app/security-headers.ts) in that layer
 //   envelope the service's own createApp() with HTTP metrics: + metrics and the access-log check
 //   service  + the worker's HTTP server wrapper (src/worker/api-server.ts: timeouts, counting)
 // Every variant answers the same JSON. The bench runs this file bundled by esbuild, as the worker
@@ -20,7 +20,8 @@ import { errorHandler } from '../../src/app/error-handler.js';
 import { assignRequestId } from '../../src/app/request-id.js';
 import { routeFallback } from '../../src/app/route-fallback.js';
 import { createRouter } from '../../src/app/routes.js';
-import { secureResponseClass, setSecurityHeaders } from '../../src/app/security-headers.js';
+import { secureResponseClass, setResponseHeaders } from '../../src/app/security-headers.js';
+import { assignTraceContext } from '../../src/app/trace-context.js';
 import { createLogger } from '../../src/logger.js';
 import { createHttpMetrics } from '../../src/metrics/http-metrics.js';
 import { createApiServer } from '../../src/worker/api-server.js';
@@ -73,12 +74,14 @@ function appFor(v: Variant): { callback(): http.RequestListener } {
     case 'ids':
       return layeredApp((ctx, next) => {
         assignRequestId(ctx);
+        assignTraceContext(ctx);
         return next();
       });
     case 'headers':
       return layeredApp((ctx, next) => {
         assignRequestId(ctx);
-        setSecurityHeaders(ctx);
+        assignTraceContext(ctx);
+        setResponseHeaders(ctx);
         return next();
       });
     case 'envelope':

@@ -6,36 +6,19 @@ import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import {
-  answerAndClose,
+  answerParserError,
   cannotAnswer,
   classifyParserError,
-  parserErrorResponse,
   type ParserError,
 } from '../http-errors.js';
 import { REQUEST_ID_HEADER, SECURITY_HEADERS } from './security-headers.js';
 
-/** A complete HTTP/1.1 response for a request the parser rejected; the connection closes after. */
-export function clientErrorResponse(err: ParserError): string {
-  return parserErrorResponse(classifyParserError(err), {
-    // docs/reference.md promises one on every response; nobody else will ever quote this one, but a
-    // client reporting the failure can.
-    [REQUEST_ID_HEADER]: randomUUID(),
-    ...SECURITY_HEADERS,
-  });
-}
-
-/** Listener for http.Server's 'clientError' event. */
 export function handleClientError(err: ParserError, socket: Duplex): void {
-  // Node's (private) link from a socket to the response being written on it. A request whose
-  // response has not started yet (e.g. its body was cut short) still gets the error, as Node
-  // itself would send.
   const current = (socket as { _httpMessage?: ServerResponse | null })._httpMessage;
-  if (cannotAnswer(err, socket, current?.headersSent === true)) {
-    socket.destroy();
-    return;
-  }
-  if (current?.req?.complete !== false) {
-    answerAndClose(socket, clientErrorResponse(err));
+  if (current?.req?.complete !== false || cannotAnswer(err, socket, current.headersSent)) {
+    // docs/reference.md promises a request id on every response; nobody else will ever quote this
+    // one, but a client reporting the failure can.
+    answerParserError(err, socket, { [REQUEST_ID_HEADER]: randomUUID(), ...SECURITY_HEADERS });
     return;
   }
   // The parser failed inside the body of a request the app is already serving (broken chunking,

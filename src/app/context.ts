@@ -1,12 +1,36 @@
-// The per-request state the middlewares share, and the context type they all agree on.
+// The types the app's pieces agree on: what the worker hands the app (AppDeps), the per-request
+// state the middlewares share, and the context type.
 import type { RouterContext } from '@koa/router';
 import type Koa from 'koa';
+import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
+import type { HttpMetrics } from '../metrics/http-metrics.js';
+import type { LoadShedder } from './load-shedding.js';
+import type { RequestTracer } from './otlp-tracing.js';
+
+export interface Lifecycle {
+  /** True once the worker was told to drain: /readyz answers 503 from then on. */
+  draining: boolean;
+}
+
+export interface AppDeps {
+  config: Pick<Config, 'serviceName'>;
+  logger: Logger;
+  /** HTTP metrics; omitted, the app records none (the benchmark's uninstrumented baseline). */
+  metrics?: HttpMetrics;
+  lifecycle: Lifecycle;
+  /** Refuses API requests with 503 while the worker is saturated; omitted, nothing is shed. */
+  shedder?: LoadShedder;
+  /** Exports a span per request (OTLP); omitted when no OTLP endpoint is configured. */
+  tracer?: RequestTracer;
+  /** Stable across replacements. */
+  slot: number;
+  version: string;
+}
 
 export interface AppState {
-  /** Set by request-id.ts before any other middleware that reads it runs. */
   requestId: string;
-  /** W3C trace id (32 hex digits), set by trace-context.ts: the caller's, or a new trace's. */
+  /** W3C trace id (32 hex digits): the caller's, or a new trace's. */
   traceId: string;
   /** This request's own span id (16 hex digits): the parent of anything it calls. */
   spanId: string;
@@ -16,12 +40,9 @@ export interface AppState {
   traceFlags: number;
   /** The caller's tracestate as received, when its traceparent was honoured and it is valid. */
   tracestate: string | undefined;
-  /** Child logger bound to the request and trace ids; created on first use, see requestLogger(). */
+  /** Created on first use, see requestLogger(). */
   log?: Logger;
-  /**
-   * Template of a known path whose method did not match (a 405): the route label for metrics.
-   * The router only records a template when path *and* method match.
-   */
+  /** A known path's template when its method did not match (405), which the router leaves unset. */
   routeTemplate?: string;
 }
 
@@ -33,10 +54,7 @@ export type RouterExtras = Partial<
 export type AppContext = Koa.ParameterizedContext<AppState, RouterExtras>;
 export type AppMiddleware = Koa.Middleware<AppState, RouterExtras>;
 
-/**
- * The request's child logger. pino's child() costs more than serving most requests here, so it is
- * built only when something is actually logged (errors, debug access logs), then reused.
- */
+// pino's child() costs more than serving most requests here: built only once something is logged.
 export function requestLogger(ctx: AppContext, base: Logger): Logger {
   // trace_id and span_id: the names of OpenTelemetry's log data model, which Grafana links on.
   const state = ctx.state;
@@ -48,10 +66,7 @@ export function requestLogger(ctx: AppContext, base: Logger): Logger {
   return state.log;
 }
 
-/**
- * True when the client went away before a response was written: nothing can be sent, so the
- * request is neither an error of ours nor worth a 500 in the metrics.
- */
+/** The client left before a response was written: neither our error nor a 500 in the metrics. */
 export function clientGone(ctx: Koa.Context | AppContext): boolean {
   return !ctx.res.writableEnded && (ctx.res.destroyed || ctx.req.socket.destroyed);
 }

@@ -1,20 +1,18 @@
 // The Koa application the worker serves: middlewares in the order that makes each one see what it
 // needs, then the routes. The worker owns the HTTP server around it (timeouts, drain, counting).
 import Koa from 'koa';
-import type { AppState, RouterExtras } from './context.js';
+import type { AppDeps, AppState, RouterExtras } from './context.js';
 import { errorHandler } from './error-handler.js';
 import { requestEnvelope } from './request-envelope.js';
 import { routeFallback } from './route-fallback.js';
 import { createRouter } from './routes.js';
-import type { AppDeps } from './types.js';
 
-export type { AppDeps } from './types.js';
-export type { AppState } from './context.js';
+export type { AppDeps, AppState } from './context.js';
 export { secureResponseClass } from './security-headers.js';
 export { handleClientError } from './client-error.js';
-export { handleExpectations } from './expectations.js';
+export { handleExpectations } from './request-preconditions.js';
 
-/** Socket errors that mean the client hung up or sent garbage: not our failure. */
+// The client hung up or sent garbage: not our failure.
 const CLIENT_SOCKET_ERRORS = new Set([
   'ECONNRESET',
   'EPIPE',
@@ -36,9 +34,8 @@ export function createApp(deps: AppDeps): Koa<AppState, RouterExtras> {
     }
   }
 
-  // Outermost first. The envelope wraps everything: metrics see the status the error handler
-  // settles on and always decrement in-flight; request id, trace context and security headers are
-  // set before the error handler runs, and it never rethrows, so error responses keep them.
+  // Outermost first: the envelope's metrics see the status the error handler settles on, and its
+  // headers are set before the handler runs, which never rethrows, so error responses keep them.
   app.use(requestEnvelope(deps.logger, deps.metrics, deps.tracer));
   app.use(errorHandler(deps.logger));
   app.use(router.routes());

@@ -1,10 +1,9 @@
-// Turns every error thrown below it into the API's JSON error shape. It must never rethrow: an
-// error that escapes reaches Koa's default handler, which answers in plain text and drops the
-// security headers. Only HttpError messages (written by us) are shown; anything else is a bug,
-// logged in full with the request id and answered with a generic 500.
+// Every error thrown below it in the API's JSON error shape. It never rethrows: Koa's own handler
+// answers in plain text and drops our headers. Only HttpError messages (written by us) are shown;
+// anything else is a bug, logged in full and answered with a generic 500.
 import { STATUS_CODES } from 'node:http';
 import type { Logger } from '../logger.js';
-import { clientGone, requestLogger, type AppContext, type AppMiddleware } from './context.js';
+import { clientGone, requestLogger, type AppMiddleware } from './context.js';
 import { HttpError } from '../http-errors.js';
 import { checkPreconditions } from './request-preconditions.js';
 
@@ -22,7 +21,7 @@ const CODE_BY_STATUS: Readonly<Record<number, string>> = {
 
 export const INTERNAL_ERROR_MESSAGE = 'internal server error';
 
-/** An http-errors-like error (from Koa's ctx.throw or a library) that declares its own status. */
+/** The status an http-errors-like error (Koa's ctx.throw, a library) declares, if valid. */
 function declaredStatus(err: unknown): number | undefined {
   if (typeof err !== 'object' || err === null) return undefined;
   const { status, statusCode } = err as { status?: unknown; statusCode?: unknown };
@@ -36,7 +35,6 @@ function declaredStatus(err: unknown): number | undefined {
     : undefined;
 }
 
-/** Any thrown value as the HttpError the API answers with. */
 export function renderError(err: unknown): HttpError {
   if (err instanceof HttpError) return err;
   const status = declaredStatus(err) ?? 500;
@@ -59,28 +57,22 @@ export function errorHandler(logger: Logger): AppMiddleware {
       checkPreconditions(ctx);
       await next();
     } catch (err) {
-      respondWithError(ctx, err, logger);
+      const rendered = renderError(err);
+      const gone = clientGone(ctx);
+      const { status } = rendered;
+      // A deliberate HttpError is part of the contract, even a 5xx one; anything else failing
+      // with a 5xx is a bug worth an error line (unless the client hung up and caused it).
+      if (status >= 500 && !(err instanceof HttpError) && !gone) {
+        requestLogger(ctx, logger).error(
+          { err, method: ctx.method, path: ctx.path, status },
+          'request failed',
+        );
+      } else if (logger.isLevelEnabled('debug')) {
+        requestLogger(ctx, logger).debug({ err, status, clientGone: gone }, 'request rejected');
+      }
+      ctx.status = status;
+      for (const [name, value] of Object.entries(rendered.headers)) ctx.set(name, value);
+      ctx.body = rendered.toBody();
     }
   };
-}
-
-function respondWithError(ctx: AppContext, err: unknown, logger: Logger): void {
-  const rendered = renderError(err);
-  const gone = clientGone(ctx);
-  // A deliberate HttpError is part of the contract, even a 5xx one; anything else failing with a
-  // 5xx is a bug worth an error line (unless the client hung up and caused it).
-  if (rendered.status >= 500 && !(err instanceof HttpError) && !gone) {
-    requestLogger(ctx, logger).error(
-      { err, method: ctx.method, path: ctx.path, status: rendered.status },
-      'request failed',
-    );
-  } else if (logger.isLevelEnabled('debug')) {
-    requestLogger(ctx, logger).debug(
-      { err, status: rendered.status, clientGone: gone },
-      'request rejected',
-    );
-  }
-  ctx.status = rendered.status;
-  for (const [name, value] of Object.entries(rendered.headers)) ctx.set(name, value);
-  ctx.body = rendered.toBody();
 }

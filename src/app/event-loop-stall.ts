@@ -5,27 +5,16 @@
 import { performance } from 'node:perf_hooks';
 
 const SAMPLE_MS = 100;
-/**
- * After a stall the worker keeps shedding this long: connections the manager queued for it while
- * it was blocked arrive one by one afterwards, and they are the backlog that must not be served
- * one long request at a time.
- */
-export const STALL_HOLD_MS = 1_000;
-
-export interface EventLoopStall {
-  /** How late the loop is at this instant, in ms. */
-  delayMs(): number;
-  /** Busy and late by more than the limit now, or within STALL_HOLD_MS of having been. */
-  stalled(): boolean;
-  stop(): void;
-}
+// After a stall the worker keeps shedding this long: the connections queued for it while it was
+// blocked arrive one by one afterwards, a backlog not to be served one long request at a time.
+const STALL_HOLD_MS = 1_000;
 
 function cpuMs(): number {
   const { user, system } = process.cpuUsage();
   return (user + system) / 1000;
 }
 
-export function watchEventLoop(limitMs: number): EventLoopStall {
+export function watchEventLoop(limitMs: number) {
   let lastTick = performance.now();
   // CPU ms the process had used at the last tick (read only once the loop is known to be late).
   let cpuAtTick = cpuMs();
@@ -42,6 +31,7 @@ export function watchEventLoop(limitMs: number): EventLoopStall {
   timer.unref();
   return {
     delayMs: () => Math.max(0, performance.now() - lastTick - SAMPLE_MS),
+    // Busy and late by more than the limit now, or within STALL_HOLD_MS of having been.
     stalled: () => {
       const now = performance.now();
       return now < stalledUntil || busyAndLate(now);

@@ -4,18 +4,16 @@
 import getRawBody from 'raw-body';
 import {
   badRequest,
-  invalidJson,
+  HttpError,
   jsonBodyProblem,
   payloadTooLarge,
   unsupportedMediaType,
-  type HttpError,
 } from '../http-errors.js';
 import type { AppContext } from './context.js';
 
 /** 100 kB: far above the largest valid /api/hash body (10,000 characters, even \u-escaped). */
 export const BODY_LIMIT_BYTES = 100 * 1024;
 
-/** raw-body's failures, in the API's terms. */
 function bodyReadError(err: unknown, limit: number): HttpError {
   switch ((err as { type?: unknown } | null)?.type) {
     case 'entity.too.large':
@@ -29,12 +27,8 @@ function bodyReadError(err: unknown, limit: number): HttpError {
   }
 }
 
-/**
- * The parsed JSON body (any JSON value: the route's schema decides what shape it accepts).
- * Throws HttpError 415, 413 or 400.
- */
+/** Any JSON value (the route's schema decides), or an HttpError 415, 413 or 400. */
 export async function readJsonBody(ctx: AppContext, limit = BODY_LIMIT_BYTES): Promise<unknown> {
-  // application/json, UTF-8, not compressed (see jsonBodyProblem), or 415.
   const problem = jsonBodyProblem(ctx.req.headers);
   if (problem !== undefined) throw unsupportedMediaType(problem);
   // Node has already rejected malformed or conflicting Content-Length headers with a 400.
@@ -50,11 +44,11 @@ export async function readJsonBody(ctx: AppContext, limit = BODY_LIMIT_BYTES): P
   } catch (err) {
     throw bodyReadError(err, limit);
   }
-  if (text.length === 0) throw invalidJson('request body is empty');
+  if (text.length === 0) throw new HttpError(400, 'invalid_json', 'request body is empty');
   try {
     return JSON.parse(text) as unknown;
   } catch {
     // JSON.parse messages quote the input; the client already has it, a fixed message suffices.
-    throw invalidJson('request body is not valid JSON');
+    throw new HttpError(400, 'invalid_json', 'request body is not valid JSON');
   }
 }

@@ -1,15 +1,13 @@
-// Load shedding: a saturated worker answers the API with 503 and Retry-After at once instead of
-// queueing work it cannot finish in time. Three limits, each off at 0: event-loop delay
-// (event-loop-stall.ts), requests in flight, and pool tasks queued beyond libuv's threads (cost-
-// blind on purpose: any queued task waits for a whole one to finish). A shed answer closes the
-// connection, so the retry reaches another worker; /, /healthz and /readyz are never shed.
+// A saturated worker answers the API with 503 and Retry-After at once instead of queueing work it
+// cannot finish in time. Limits, each off at 0: event-loop delay (event-loop-stall.ts), requests
+// in flight, pool tasks queued beyond libuv's threads (cost-blind: any queued task waits for a
+// whole one). A shed answer closes, so the retry reaches another worker.
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { ShedMetrics, ShedReason } from '../metrics/shed-metrics.js';
 import { watchEventLoop } from './event-loop-stall.js';
 import { overloaded, type HttpError } from '../http-errors.js';
 
-/** SHED_EVENT_LOOP_DELAY_MS, SHED_MAX_IN_FLIGHT, SHED_MAX_POOL_QUEUE (each 0: off), SHED_RETRY_AFTER_SECONDS. */
 export type SheddingLimits = Pick<
   Config,
   'shedEventLoopDelayMs' | 'shedMaxInFlight' | 'shedMaxPoolQueue' | 'shedRetryAfterSeconds'
@@ -23,7 +21,7 @@ export interface LoadShedder {
   stop(): void;
 }
 
-export interface SheddingDeps {
+interface SheddingDeps {
   /** Requests this worker is serving, the one being admitted included. */
   inFlight: () => number;
   metrics?: ShedMetrics;
@@ -33,7 +31,7 @@ export interface SheddingDeps {
 /** The app without a shedder (tests, the benchmark's baselines): everything is admitted. */
 export const NO_SHEDDING: LoadShedder = { admit() {}, onPool: (task) => task(), stop() {} };
 
-/** One warn line at most this often while shedding, with the count since the previous one. */
+/** One warn line at most this often while shedding, with the count since the last. */
 const LOG_EVERY_MS = 10_000;
 
 /** libuv's pool size: UV_THREADPOOL_SIZE (read by libuv at first use, clamped to 1..1024), else 4. */

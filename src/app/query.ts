@@ -1,14 +1,9 @@
-// The query string as `name -> value | values`, the shape Koa's ctx.query has, parsed in linear
-// time. Koa's own parser calls getAll() once per key occurrence, which is quadratic: one query
-// of repeated keys (`a=&a=&...`, within Node's header limit) is a cheap way to stall a worker.
-// Routes read the query through this instead.
+// The query string as `name -> value | values` (Koa's ctx.query shape), parsed in linear time:
+// Koa's parser calls getAll() per key occurrence, so `a=&a=&...` is a cheap way to stall a worker.
 export type Query = Record<string, string | string[]>;
 
-/**
- * The query object's class: its prototype is an empty, frozen object whose own prototype is null,
- * so no key (`__proto__`, `constructor`, `toString`) finds anything inherited and nothing can be
- * polluted. Why not Object.create(null): V8 makes such objects dictionaries, slow to store into.
- */
+// Its prototype is frozen, empty and null-prototyped: no key (`__proto__`, `toString`) inherits or
+// pollutes anything. Not Object.create(null): V8 makes those dictionaries, slow to store into.
 const QueryObject = function QueryObject() {} as unknown as new () => Query;
 QueryObject.prototype = Object.freeze(Object.create(null) as object);
 

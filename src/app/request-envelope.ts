@@ -4,11 +4,10 @@
 import { performance } from 'node:perf_hooks';
 import type { HttpMetrics } from '../metrics/http-metrics.js';
 import type { Logger } from '../logger.js';
-import { logAccess } from './access-log.js';
-import type { AppContext, AppMiddleware } from './context.js';
+import { requestLogger, type AppContext, type AppMiddleware } from './context.js';
 import { assignRequestId } from './request-id.js';
 import { recordRequest, requestStatus, routeLabel } from './request-metrics.js';
-import { setSecurityHeaders } from './security-headers.js';
+import { setResponseHeaders } from './security-headers.js';
 import type { RequestTracer } from './otlp-tracing.js';
 import { assignTraceContext } from './trace-context.js';
 
@@ -29,7 +28,7 @@ export function requestEnvelope(
     // Before the rest of the chain, so error responses carry them too.
     assignRequestId(ctx);
     assignTraceContext(ctx);
-    setSecurityHeaders(ctx);
+    setResponseHeaders(ctx);
     return next().then(
       () => finish(ctx, start, false),
       (error: unknown) => {
@@ -38,6 +37,22 @@ export function requestEnvelope(
       },
     );
   };
+}
+
+// One debug line per request. Checked per request, not once: the manager can change the level at
+// run time; off (LOG_LEVEL=info) it costs this check, and failures are logged by the error handler.
+function logAccess(ctx: AppContext, logger: Logger, start: number): void {
+  if (!logger.isLevelEnabled('debug')) return;
+  requestLogger(ctx, logger).debug(
+    {
+      method: ctx.method,
+      // The path as sent (it is not a metric label, so cardinality does not matter here).
+      path: ctx.path,
+      status: ctx.status,
+      durationMs: Math.round((performance.now() - start) * 1000) / 1000,
+    },
+    'request',
+  );
 }
 
 /** One finished request as a server span, named and described by OpenTelemetry's HTTP semconv. */

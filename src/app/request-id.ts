@@ -3,9 +3,6 @@
 // short and plain: a header value goes into logs verbatim, and newlines or megabytes must not.
 import { randomUUID } from 'node:crypto';
 import type { AppContext } from './context.js';
-import { REQUEST_ID_HEADER, SecureResponse } from './security-headers.js';
-
-export { REQUEST_ID_HEADER };
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -14,15 +11,8 @@ export function chooseRequestId(incoming: string | undefined): string {
   return incoming !== undefined && SANE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
 }
 
-/** Gives the request its id (state and response header); the request envelope calls it first. */
 export function assignRequestId(ctx: AppContext): void {
   // Raw header read: ctx.get() lower-cases and joins too, but this is the hot path.
   const header = ctx.req.headers['x-request-id'];
-  const id = chooseRequestId(typeof header === 'string' ? header : undefined);
-  ctx.state.requestId = id;
-  // The worker's responses write it with their head (security-headers.ts); elsewhere Node's own
-  // setter: Koa's ctx.set() builds arrays and normalises values per call, and this is a plain
-  // string set before anything was sent.
-  if (ctx.res instanceof SecureResponse) ctx.res.requestId = id;
-  else ctx.res.setHeader(REQUEST_ID_HEADER, id);
+  ctx.state.requestId = chooseRequestId(typeof header === 'string' ? header : undefined);
 }

@@ -1,15 +1,10 @@
 // HTTP metrics for every request: duration by method, route template and final status, and the
-// number in flight. Called by the request envelope, around everything else, so the status it
-// records is the one the error handler settled on; it runs once per request, so it stays
-// allocation-light.
+// number in flight. Called by the request envelope, so the status is the error handler's.
 import { methodLabel, UNMATCHED_ROUTE, type HttpMetrics } from '../metrics/http-metrics.js';
 import { clientGone, type AppContext } from './context.js';
 
-/**
- * Status label for a request whose client disconnected before it was answered (nginx's
- * convention): no status was ever sent, and counting it as a 500 would page someone for a
- * client's impatience. Only requests the client abandons get it, so the label set stays bounded.
- */
+// nginx's status for a client that left before it was answered: no status was sent, and a 500
+// would page someone for a client's impatience.
 export const CLIENT_CLOSED_STATUS = '499';
 
 /** The router's template for the request (never the raw path, which is unbounded). */
@@ -23,10 +18,7 @@ export function requestStatus(ctx: AppContext, threw: boolean): string {
   return threw ? '500' : clientGone(ctx) ? CLIENT_CLOSED_STATUS : String(ctx.status);
 }
 
-/**
- * Records one finished request. `threw`: an error escaped the chain (the error handler should
- * make that impossible; Koa then answers 500, so 500 is recorded).
- */
+/** `threw`: an error escaped the chain (the error handler prevents it); Koa then answers 500. */
 export function recordRequest(
   metrics: HttpMetrics,
   ctx: AppContext,

@@ -4,7 +4,7 @@
 // Any method lands here, including TRACE and extension methods like PROPFIND: nothing is ever
 // echoed back, and the answer is the same JSON error as for any other wrong method.
 import type { AppMiddleware } from './context.js';
-import { methodNotAllowed, notFound } from '../http-errors.js';
+import { HttpError, methodNotAllowed } from '../http-errors.js';
 
 /** Methods a path allows, from the router layers that matched it; OPTIONS always works. */
 export function allowedMethods(layers: ReadonlyArray<{ methods: readonly string[] }>): string[] {
@@ -19,7 +19,7 @@ export function routeFallback(): AppMiddleware {
   return (ctx) => {
     const layers = ctx.matched ?? [];
     const allow = allowedMethods(layers);
-    if (allow.length === 0) throw notFound();
+    if (allow.length === 0) throw new HttpError(404, 'not_found', 'no such route');
     // A known path: label metrics with its template (bounded), not `unmatched`.
     const template = layers.find((layer) => layer.methods.length > 0)?.path;
     if (typeof template === 'string') ctx.state.routeTemplate = template;

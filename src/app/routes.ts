@@ -1,8 +1,7 @@
 // The API's routes. Handlers only validate, call a workload and shape the answer; errors are
 // thrown as HttpError and rendered by error-handler.ts.
 import { Router } from '@koa/router';
-import type { AppDeps } from './types.js';
-import type { AppState, RouterExtras } from './context.js';
+import type { AppDeps, AppState, RouterExtras } from './context.js';
 import { errorBody } from '../http-errors.js';
 import { NO_SHEDDING } from './load-shedding.js';
 import { readJsonBody } from './json-body.js';

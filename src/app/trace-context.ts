@@ -3,7 +3,7 @@
 // invalid or absent one starts a new trace (never a 400). tracestate is kept verbatim when valid,
 // for an exporter. The response names the ids in traceresponse (Trace Context Level 2).
 import { randomFillSync } from 'node:crypto';
-import type { AppContext } from './context.js';
+import type { AppContext, AppState } from './context.js';
 
 // Lower-case hex only; a version above 00 may append fields after a dash (the spec's rule for them).
 const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}(?:-|$)/;
@@ -62,7 +62,6 @@ export function randomHexId(bytes: number): string {
   return id;
 }
 
-/** Sets the request's trace context on ctx.state and its traceresponse header. */
 export function assignTraceContext(ctx: AppContext): void {
   // Raw header reads, as for the request id; a repeated traceparent arrives joined and fails to
   // parse, a repeated tracestate arrives joined by ", " which is how the spec combines them.
@@ -77,5 +76,9 @@ export function assignTraceContext(ctx: AppContext): void {
   state.traceFlags = parent?.traceFlags ?? 1;
   // The spec forbids reading tracestate when traceparent failed, and a new trace drops it.
   state.tracestate = parent ? validTracestate(tracestate) : undefined;
-  ctx.res.setHeader('traceresponse', `00-${state.traceId}-${state.spanId}-0${state.traceFlags}`);
+}
+
+/** The traceresponse header's value (security-headers.ts writes it). */
+export function traceresponse(state: AppState): string {
+  return `00-${state.traceId}-${state.spanId}-0${state.traceFlags}`;
 }

@@ -1,7 +1,5 @@
-// Every input the API accepts, as zod schemas (zod/mini: see src/zod.ts), and the one place a
-// failed parse becomes a 400.
-// Query strings arrive as `string | string[]` per key (a key given twice is an array, see
-// query.ts), so query schemas take that type and reject arrays explicitly instead of crashing.
+// Every input the API accepts, as zod schemas, and the one place a failed parse becomes a 400.
+// A query key given twice arrives as an array (query.ts): query schemas reject it explicitly.
 import * as z from '../zod.js';
 import { invalidInput } from '../http-errors.js';
 
@@ -15,17 +13,13 @@ export const HASH_ITERATIONS = { min: 1, max: 1_000_000, default: 10_000 } as co
 /** Longest field name echoed back in an error (unknown body keys come from the client). */
 const FIELD_NAME_MAX = 64;
 
-/** Message for a query value that is missing, repeated, or not a string at all. */
 function queryValueError(issue: { input?: unknown }): string {
   if (issue.input === undefined) return 'is required';
   if (Array.isArray(issue.input)) return 'must be given once';
   return 'must be a string';
 }
 
-/**
- * A non-negative integer query parameter in [min, max]. Digits only: no sign, exponent, decimal
- * point or spaces, and at most 9 of them, so Number() is exact and the range check is meaningful.
- */
+// Digits only, at most 9 of them: no sign, exponent, point or spaces, and Number() is exact.
 export function integerParam(min: number, max: number) {
   const message = `must be an integer from ${min} to ${max}`;
   return z.pipe(
@@ -95,10 +89,7 @@ export const hashBody = z.strictObject(
 
 export type HashBody = z.output<typeof hashBody>;
 
-/**
- * Parses `input` with `schema`, or throws a 400 naming the field of the first problem zod found.
- * `root` names the input as a whole ("query" or "body") for problems that are not about one field.
- */
+/** Throws a 400 naming the field of zod's first problem; `root` ("query", "body") for the whole. */
 export function validate<S extends z.ZodMiniType>(
   schema: S,
   input: unknown,

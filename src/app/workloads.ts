@@ -7,11 +7,8 @@ import { promisify } from 'node:util';
 
 const pbkdf2Async = promisify(pbkdf2);
 
-/**
- * Spins the event loop's thread for `ms` milliseconds on purpose: this is the request that makes
- * a single Node process stall and the reason the service runs a cluster. Returns the number of
- * loop iterations, so the work is observable (and cannot be optimised away).
- */
+// Blocks the event loop on purpose: the request that stalls a single Node process, the reason for
+// the cluster. The iterations are returned so the work is observable and not optimised away.
 export function busyLoop(ms: number): number {
   const deadline = performance.now() + ms;
   let iterations = 0;
@@ -21,23 +18,16 @@ export function busyLoop(ms: number): number {
   return iterations;
 }
 
-/**
- * Waits `ms` without blocking anything. Rejects with an AbortError as soon as `signal` aborts
- * (the client hung up), so an abandoned 30 s wait does not hold the request open for 30 s.
- */
+/** Rejects with an AbortError once `signal` aborts: a client that hung up ends its wait. */
 export async function wait(ms: number, signal?: AbortSignal): Promise<void> {
   await sleep(ms, undefined, signal === undefined ? undefined : { signal });
 }
 
-/**
- * A fixed salt: the endpoint is a CPU-cost demo, not password storage, and a deterministic
- * result lets clients (and tests) check the answer.
- */
+// A fixed salt: a CPU-cost demo, not password storage; a deterministic result can be checked.
 export const HASH_SALT = 'koa-cluster-service';
 export const HASH_KEY_BYTES = 32;
 export const HASH_DIGEST = 'sha256';
 
-/** PBKDF2-SHA256 on libuv's thread pool: the event loop stays free while it runs. */
 export async function hashInput(input: string, iterations: number): Promise<string> {
   const key = await pbkdf2Async(input, HASH_SALT, iterations, HASH_KEY_BYTES, HASH_DIGEST);
   return key.toString('hex');

@@ -2,7 +2,7 @@
 // raw responses for requests Node's parser rejects.
 import { Duplex } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { clientErrorResponse, handleClientError } from '../../../src/app/client-error.js';
+import { handleClientError } from '../../../src/app/client-error.js';
 import { INTERNAL_ERROR_MESSAGE, renderError } from '../../../src/app/error-handler.js';
 import { classifyParserError, HttpError, invalidInput } from '../../../src/http-errors.js';
 import { assertNoLeak, parseRawResponse } from './harness.js';
@@ -74,6 +74,23 @@ describe('renderError', () => {
 });
 
 describe('client errors (requests Node rejects before Koa sees them)', () => {
+  class FakeSocket extends Duplex {
+    written = '';
+    _httpMessage?: { headersSent: boolean };
+    override _read(): void {}
+    override _write(chunk: Buffer, _encoding: BufferEncoding, callback: () => void): void {
+      this.written += chunk.toString();
+      callback();
+    }
+  }
+
+  /** The raw answer handleClientError writes on an idle connection. */
+  const answerTo = (err: Error) => {
+    const socket = new FakeSocket();
+    handleClientError(err, socket);
+    return parseRawResponse(socket.written);
+  };
+
   it.each([
     ['HPE_HEADER_OVERFLOW', 431, 'request_header_fields_too_large'],
     ['HPE_CHUNK_EXTENSIONS_OVERFLOW', 413, 'payload_too_large'],
@@ -86,7 +103,7 @@ describe('client errors (requests Node rejects before Koa sees them)', () => {
     (code, status, errorCode) => {
       const err = Object.assign(new Error('Parse Error: at /work/internal'), { code });
       expect(classifyParserError(err).status).toBe(status);
-      const response = parseRawResponse(clientErrorResponse(err));
+      const response = answerTo(err);
       expect(response.status).toBe(status);
       expect(response.headers.connection).toBe('close');
       expect(response.headers['content-type']).toBe('application/json; charset=utf-8');
@@ -97,15 +114,12 @@ describe('client errors (requests Node rejects before Koa sees them)', () => {
     },
   );
 
-  class FakeSocket extends Duplex {
-    written = '';
-    _httpMessage?: { headersSent: boolean };
-    override _read(): void {}
-    override _write(chunk: Buffer, _encoding: BufferEncoding, callback: () => void): void {
-      this.written += chunk.toString();
-      callback();
-    }
-  }
+  it('carries a request id of its own on every rejection', () => {
+    const first = answerTo(new Error('x'));
+    const second = answerTo(new Error('x'));
+    expect(first.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(first.headers['x-request-id']).not.toBe(second.headers['x-request-id']);
+  });
 
   it('answers on an idle socket', () => {
     const socket = new FakeSocket();

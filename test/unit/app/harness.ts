@@ -7,7 +7,7 @@ import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { createApp } from '../../../src/app/create-app.js';
 import { handleClientError } from '../../../src/app/client-error.js';
-import type { AppDeps, Lifecycle } from '../../../src/app/types.js';
+import type { AppDeps, Lifecycle } from '../../../src/app/context.js';
 import { createLogger, type Logger } from '../../../src/logger.js';
 import { createHttpMetrics } from '../../../src/metrics/http-metrics.js';
 

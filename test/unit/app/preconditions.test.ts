@@ -1,9 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { clientErrorResponse } from '../../../src/app/client-error.js';
 import type { AppContext } from '../../../src/app/context.js';
 import { HttpError } from '../../../src/http-errors.js';
 import { checkPreconditions } from '../../../src/app/request-preconditions.js';
-import { parseRawResponse } from './harness.js';
 
 function ctx(httpVersion: string, headers: Record<string, string>): AppContext {
   return { req: { httpVersion, headers } } as unknown as AppContext;
@@ -40,14 +38,5 @@ describe('checkPreconditions', () => {
       expect((error as HttpError).headers).toEqual({ Connection: 'close' });
       expect((error as HttpError).toBody().error.code).toBe('bad_request');
     }
-  });
-});
-
-describe('clientErrorResponse', () => {
-  it('carries a request id of its own on every rejection', () => {
-    const first = parseRawResponse(clientErrorResponse(Object.assign(new Error('x'), {})));
-    const second = parseRawResponse(clientErrorResponse(Object.assign(new Error('x'), {})));
-    expect(first.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
-    expect(first.headers['x-request-id']).not.toBe(second.headers['x-request-id']);
   });
 });
