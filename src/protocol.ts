@@ -1,7 +1,6 @@
-// The typed messages between the manager and its workers, the only module both sides use to talk.
-// Two channels: cluster's IPC (small control messages only, since the main thread hands API
-// connections over it; anything else on it is ignored), and the metrics link, a Unix socket per
-// worker to the metrics thread carrying the bulk metric data as newline-delimited JSON.
+// The typed messages between the manager and its workers. Two channels: cluster's IPC (small
+// control messages only: the main thread hands API connections over it), and the metrics link, a
+// Unix socket per worker to the metrics thread carrying the bulk metric data as JSON lines.
 import type { LogLevel } from './config.js';
 import type { SampleExemplar } from './metrics/exemplars.js';
 import type { PackedFamily } from './metrics/packed-family.js';
@@ -26,23 +25,15 @@ export interface HeartbeatMessage {
   requestsInFlight: number;
 }
 
-/**
- * One family in a metrics reply: only its name when it is unchanged since the reply the manager
- * holds (see MetricsReplyMessage.base); its new values only when its samples kept their places
- * since that reply (`values` in sample order); else the whole family, packed
- * (src/metrics/packed-family.ts).
- */
+/** A family unchanged since the reply `base` names goes by name; one whose samples kept their
+ * places, by its values (in sample order); else whole, packed. */
 export type FamilyUpdate =
   { packed: PackedFamily } | { same: string } | { revalued: string; values: number[] };
 
-/**
- * A worker's registry, as a delta when it can be: when `base` is the request id of the reply
- * the manager says it holds, families whose JSON did not change since then are sent by name
- * only. Idle series (most of a large registry) then cost the manager nothing to parse.
- */
 export interface MetricsReplyMessage {
   type: 'metrics';
   requestId: number;
+  /** The request id of the reply the manager said it holds, which `families` build on. */
   base: number | null;
   families: FamilyUpdate[];
   /** Exemplars observed since the reply `base` names (all of them when it is null). */
@@ -86,20 +77,13 @@ export interface DrainMessage {
 /** Control messages the manager sends over cluster IPC. */
 export type ManagerMessage = DrainMessage | { type: 'set-log-level'; level: LogLevel };
 
-/**
- * What the manager's metrics thread sends over a worker's metrics link; 'final-ack': it holds the
- * leaving worker's final metrics, the worker may exit now.
- */
+/** 'final-ack': the metrics thread holds the leaving worker's final metrics; it may exit now. */
 export type ManagerLinkMessage = CollectMetricsMessage | { type: 'final-ack' };
 
 // ---- guards ------------------------------------------------------------------------------
 
 function hasType(value: unknown): value is { type: string } {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as { type?: unknown }).type === 'string'
-  );
+  return typeof (value as { type?: unknown } | null | undefined)?.type === 'string';
 }
 
 /** The guard of a union by its `type` tags; the Record makes the compiler insist on every one. */

@@ -1,8 +1,7 @@
-// Encodes the worker's registry for a metrics collection: a family unchanged since the reply the
-// manager holds goes by name, one whose samples kept their places by its values, others whole.
-// It compares against the packed copies it sent, never prom-client's live objects (inc() mutates
-// those in place), so a delta never hides a change. A histogram whose series are those it was
-// sent with is read by its values alone, straight from its series (histogram-values.ts).
+// Encodes the worker's registry for a collection: a family unchanged since the reply the manager
+// holds goes by name, one whose samples kept their places by its values, others whole. It compares
+// with the packed copies it sent, never prom-client's live objects (inc() mutates those in place).
+// A histogram whose series stand is read by its values alone (histogram-values.ts).
 import type { Registry } from 'prom-client';
 import { exemplarsKept, registryExemplars } from '../metrics/lean-histogram.js';
 import {
@@ -10,6 +9,7 @@ import {
   packFamily,
   packedValues,
   packedWithValues,
+  sameItems,
   sameShape,
   type PackedFamily,
 } from '../metrics/packed-family.js';
@@ -46,12 +46,10 @@ class SentFamily {
     return this.shaped.name;
   }
 
-  /** The packing as sent. */
   get packed(): PackedFamily {
     return (this.packing ??= packedWithValues(this.shaped, this.sentValues!));
   }
 
-  /** Its sample values as sent, in sample order. */
   get values(): number[] {
     return (this.sentValues ??= packedValues(this.packing!));
   }
@@ -90,7 +88,6 @@ export class MetricsEncoder {
     private readonly registry: Registry,
     layers: Partial<EncoderLayers> = {},
   ) {
-    // A layer given as undefined is on: only an explicit false switches it off.
     this.layers = {
       delta: layers.delta ?? true,
       histograms: layers.histograms ?? true,
@@ -110,7 +107,7 @@ export class MetricsEncoder {
       if ('values' in read) {
         // The base's shape: the same samples in the same places, so only the values can differ.
         const { before, values } = read;
-        const same = sameNumbers(before.values, values);
+        const same = sameItems(before.values, values);
         families.set(before.name, new SentFamily(before.shaped, values, before.shape));
         if (same) updates.push({ same: before.name });
         else if (this.layers.revalued) updates.push({ revalued: before.name, values });
@@ -173,24 +170,13 @@ export class MetricsEncoder {
     return Promise.all(reads);
   }
 
-  /**
-   * A changed family's update: its values alone when its samples kept their places since the
-   * base the manager holds (a fifth of the packed numbers for a histogram, and no tables), else
-   * the whole packing.
-   */
+  /** Its values alone when its samples kept their places (a fifth of a histogram's numbers). */
   private changed(before: PackedFamily | undefined, packed: PackedFamily): FamilyUpdate {
     if (this.layers.revalued && before !== undefined && sameShape(before, packed)) {
       return { revalued: packed.name, values: packedValues(packed) };
     }
     return { packed };
   }
-}
-
-/** Equal element for element (===, as samePacked compares values: a NaN is a change). */
-function sameNumbers(a: readonly number[], b: readonly number[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i += 1) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /** getMetricsAsJSON()'s default labels: on a copy of each sample's labels, unless set already. */
