@@ -47,7 +47,6 @@ export type WorkerMessage =
   | { type: 'boot-failed'; code: string; message: string }
   | HeartbeatMessage;
 
-/** What a worker sends over its metrics link. */
 export type WorkerLinkMessage =
   // First on a link: which worker it belongs to (cluster's worker id, unique for the manager's
   // lifetime).
@@ -107,18 +106,13 @@ export const isManagerLinkMessage = guard<ManagerLinkMessage>({
   'final-ack': true,
 });
 
-/** Environment variable through which the manager tells a forked worker its slot. */
+// What the manager tells a forked worker: its slot, and the metrics thread's Unix socket.
 export const WORKER_SLOT_ENV = 'CLUSTER_WORKER_SLOT';
-
-/** Environment variable naming the Unix socket of the manager's metrics thread. */
 export const METRICS_SOCKET_ENV = 'CLUSTER_METRICS_SOCKET';
 
 // ---- worker stack watchdog -> manager (a pipe of its own, not IPC) -------------------------
 
-/**
- * Environment variable naming the descriptor of a pipe the manager reads, on which a worker's
- * stack watchdog (a thread: the IPC channel belongs to the blocked main thread) reports.
- */
+/** The pipe a worker's stack watchdog reports on (the IPC channel is the blocked thread's). */
 export const WORKER_REPORT_FD_ENV = 'CLUSTER_WORKER_REPORT_FD';
 
 /** One line of JSON on that pipe: the main thread has made no progress for `stalledMs`. */

@@ -4,7 +4,6 @@
 // a unit test fails when a worker exports a metric that is missing here.
 import type { MetricFamily, MetricsSnapshot } from '../metrics/snapshot.js';
 
-/** prom-client's aggregator names. */
 export type AggregationRule = MetricFamily['aggregator'];
 
 export const AGGREGATION_RULES: Readonly<Record<string, AggregationRule>> = {
@@ -70,9 +69,8 @@ export function isCumulative(metric: { type: string }): boolean {
 }
 
 /**
- * The metric (a family, or its packing) with its aggregator set from the table. A metric missing
- * from the table keeps a safe default: 'sum' for cumulative types (required for carry-over),
- * 'max' for gauges (never invents a total that no process has).
+ * The metric (a family, or its packing) with its aggregator from the table, else a safe default:
+ * 'sum' for cumulative types (carry-over needs it), 'max' for gauges (never a total nobody has).
  */
 export function withAggregationRule<T extends Pick<MetricFamily, 'name' | 'type' | 'aggregator'>>(
   metric: T,

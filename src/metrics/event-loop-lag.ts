@@ -1,7 +1,6 @@
 // prom-client's nodejs_eventloop_lag_* gauges (same names, help, meaning and aggregators) without
-// its read cost: prom-client's mean and stddev walk every bucket of Node's histogram at each
-// scrape. The same delay is sampled the same way here, percentiles from a Node histogram, mean and
-// standard deviation as running moments. prom-client's own monitor keeps ticking unread: it
+// its read cost (its mean and stddev walk every bucket of Node's histogram at each scrape): here
+// mean and deviation are running moments. prom-client's own monitor keeps ticking unread: it
 // offers no way to leave it out.
 import { createHistogram, type RecordableHistogram } from 'node:perf_hooks';
 import { Gauge, type Aggregator, type Registry } from 'prom-client';
@@ -86,11 +85,7 @@ export class LoopDelaySampler {
   }
 }
 
-/**
- * Swaps prom-client's event-loop lag gauges in `registry` (registered by collectDefaultMetrics,
- * with `prefix`) for ones read from a sampler of our own; each read reports the intervals since
- * the previous one, as prom-client's do.
- */
+/** Swaps collectDefaultMetrics' lag gauges for ours; each read covers the time since the last. */
 export function replaceEventLoopLagMetrics(
   registry: Registry,
   options: { prefix?: string; resolutionMs?: number } = {},

@@ -139,10 +139,8 @@ export function samePacked(a: PackedFamily, b: PackedFamily): boolean {
 }
 
 /**
- * Whether two packed families unpack to the same samples in the same places, values aside: the
- * same name, help, type and aggregator, the same tables (===), and every sample the same metric
- * name and labels. A merge of such families groups their samples the same way (the ledger
- * renders them again from the last layout, src/manager/aggregation/family-text.ts).
+ * Whether two packed families unpack to the same samples in the same places, values aside: a
+ * merge groups them the same way (the ledger renders them again from the last layout).
  */
 export function sameShape(a: PackedFamily, b: PackedFamily): boolean {
   if (!sameHead(a, b) || !sameTables(a, b)) return false;
@@ -169,7 +167,6 @@ function sameHead(a: Head, b: Head): boolean {
   );
 }
 
-/** Same strings, same keysets, and as many sample numbers. */
 function sameTables(a: PackedFamily, b: PackedFamily): boolean {
   return (
     a.samples.length === b.samples.length &&
@@ -192,7 +189,6 @@ export function packedValues(packed: PackedFamily): number[] {
   return values;
 }
 
-/** `packed` with these sample values (in sample order): a packing of the same shape. */
 export function packedWithValues(packed: PackedFamily, values: readonly number[]): PackedFamily {
   const samples = packed.samples.slice();
   let k = 0;

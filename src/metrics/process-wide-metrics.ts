@@ -30,7 +30,6 @@ export const PROCESS_WIDE_METRIC_NAMES: readonly string[] = PROCESS_WIDE_MODULES
   (module) => module.metricNames,
 );
 
-/** Registers the process-wide default metrics, prefixed, in `registry`. */
 export function registerProcessWideMetrics(registry: Registry, prefix: string): void {
   for (const install of PROCESS_WIDE_MODULES) install(registry, { prefix });
 }

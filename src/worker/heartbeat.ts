@@ -13,7 +13,6 @@ export interface RequestCounters {
 }
 
 export interface Heartbeat {
-  /** Sends a beat now if the last one is an interval old or older; cheap otherwise. */
   beatIfDue(): void;
   stop(): void;
 }
@@ -64,10 +63,8 @@ export function startHeartbeat(
 }
 
 /**
- * The resident set size, or undefined when it cannot be read now. On Linux libuv reads it from
- * /proc/self/stat, which takes a file descriptor: with every descriptor in use (a flood of
- * connections at the `ulimit -n`), it throws EMFILE, and a heartbeat that threw ended the worker.
- * The last figure read stands in until descriptors are free again.
+ * The RSS, or undefined while unreadable: libuv reads /proc/self/stat, which throws EMFILE with
+ * every descriptor in use (a flood of connections), and a heartbeat that threw ended the worker.
  */
 function readRss(): number | undefined {
   try {

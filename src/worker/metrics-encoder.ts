@@ -135,9 +135,9 @@ export class MetricsEncoder {
   }
 
   /**
-   * What getMetricsAsJSON() does (every metric's get() started in one synchronous pass, then the
-   * registry's default labels added to copies of the labels), except for a prom-client
-   * histogram whose shape is the one it was sent in: its values read from its series instead.
+   * What getMetricsAsJSON() does (every get() started in one synchronous pass, then default labels
+   * added to copies of the labels), except that a histogram in the shape it was sent in is read
+   * by its values, from its series.
    */
   private async readRegistry(base: Map<string, SentFamily> | null): Promise<Read[]> {
     const defaults = defaultLabelsOf(this.registry);

@@ -39,7 +39,6 @@ export class MetricsLink {
   private reconnectMs = RECONNECT_MIN_MS;
   /** The newest collection request not yet being answered. */
   private newestRequest: CollectMetricsMessage | null = null;
-  /** Settles the wait for the manager's confirmation of the final metrics. */
   private settleFinal: (confirmed: boolean) => void = () => undefined;
 
   constructor(private readonly options: MetricsLinkOptions) {
@@ -87,10 +86,7 @@ export class MetricsLink {
     setTimeout(() => this.closed || void this.connect(), delay).unref();
   }
 
-  /**
-   * Sends everything this worker counted and waits (at most `timeoutMs`) until the manager says
-   * it holds it. After this the link is closed for good. False if the manager never confirmed.
-   */
+  /** Sends everything counted, then closes the link for good; false if the manager never acked. */
   async sendFinalMetrics(timeoutMs: number): Promise<boolean> {
     this.closed = true;
     // Between retries (the socket was removed, and may be back by now): one last attempt.
@@ -121,11 +117,9 @@ export class MetricsLink {
 
   private onMessage(message: ManagerLinkMessage): void {
     if (message.type === 'final-ack') return this.settleFinal(true);
-    // Requests that queued up while this worker could not run (stopped, a long GC, a blocked
-    // loop) arrive together. The manager waits only for the newest: it starts a collection once
-    // the one before has ended, so every older request has been given up on. Only the newest is
-    // read and answered, after the whole chunk of lines (a microtask), instead of reading the
-    // registry once per stale request on the loop that has just come back to the API.
+    // Requests queued while this worker could not run (stopped, a long GC, a blocked loop) arrive
+    // together, and the manager has given up on all but the newest (it starts a collection once
+    // the one before ended): only that one is answered, after the whole chunk (a microtask).
     const scheduled = this.newestRequest !== null;
     this.newestRequest = message;
     if (!scheduled) queueMicrotask(() => this.answerNewest());

@@ -43,7 +43,6 @@ session.on('Debugger.paused', (message: { params: { callFrames: CallFrame[] } })
   void session.post('Debugger.resume').catch(() => undefined);
 });
 
-/** Pauses the main thread and reads its call frames; rejects after captureTimeoutMs. */
 async function captureStack(): Promise<CallFrame[]> {
   // Call frames name scripts by id; the urls arrive as events while the debugger is enabled.
   const urls = new Map<string, string>();

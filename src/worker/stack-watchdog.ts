@@ -18,9 +18,8 @@ export interface StackWatchdog {
 }
 
 /**
- * The watchdog this worker should run: none when WORKER_STACK_WATCHDOG=false or when no manager
- * gave it a report pipe. It reports at half the hang timeout, so the stack is in the manager's
- * hands before the kill, and gives up a capture well before the kill too.
+ * None when WORKER_STACK_WATCHDOG=false or no manager gave a report pipe. It reports at half the
+ * hang timeout and gives up a capture well before it: the stack reaches the manager before a kill.
  */
 export function stackWatchdogFor(config: Config, logger: Logger): StackWatchdog | null {
   const reportFd = Number(process.env[WORKER_REPORT_FD_ENV]);
