@@ -28,31 +28,12 @@ import {
  * shape and the values. The packing with those values is built only if a later read needs it
  * (its series changed): a histogram observed at every scrape never pays for copying its packing.
  */
-class SentFamily {
-  private packing: PackedFamily | undefined;
-  private sentValues: number[] | undefined;
-
-  /** `values` undefined: the packing's own. `shape`: the histogram shape it was read in, if any. */
-  constructor(
-    readonly shaped: PackedFamily,
-    values: number[] | undefined,
-    readonly shape: HistogramShape | null,
-  ) {
-    if (values === undefined) this.packing = shaped;
-    else this.sentValues = values;
-  }
-
-  get name(): string {
-    return this.shaped.name;
-  }
-
-  get packed(): PackedFamily {
-    return (this.packing ??= packedWithValues(this.shaped, this.sentValues!));
-  }
-
-  get values(): number[] {
-    return (this.sentValues ??= packedValues(this.packing!));
-  }
+interface SentFamily {
+  shaped: PackedFamily;
+  /** Null: the packing's own. */
+  values: number[] | null;
+  /** The histogram shape it was read in, if any. */
+  shape: HistogramShape | null;
 }
 
 interface ReadableMetric {
@@ -107,19 +88,22 @@ export class MetricsEncoder {
       if ('values' in read) {
         // The base's shape: the same samples in the same places, so only the values can differ.
         const { before, values } = read;
-        const same = sameItems(before.values, values);
-        families.set(before.name, new SentFamily(before.shaped, values, before.shape));
-        if (same) updates.push({ same: before.name });
-        else if (this.layers.revalued) updates.push({ revalued: before.name, values });
-        else updates.push({ packed: packedWithValues(before.shaped, values) });
+        const { shaped, shape } = before;
+        const same = sameItems(before.values ?? packedValues(shaped), values);
+        families.set(shaped.name, { shaped, values, shape });
+        if (same) updates.push({ same: shaped.name });
+        else if (this.layers.revalued) updates.push({ revalued: shaped.name, values });
+        else updates.push({ packed: packedWithValues(shaped, values) });
         continue;
       }
       const { family, shape } = read;
-      const before = base?.get(family.name);
-      const same = before !== undefined && matchesPacked(before.packed, family);
-      const packed = same ? before.packed : packFamily(family);
-      updates.push(same ? { same: family.name } : this.changed(before?.packed, packed));
-      families.set(family.name, new SentFamily(packed, undefined, shape));
+      const sent = base?.get(family.name);
+      const before =
+        sent && (sent.values ? packedWithValues(sent.shaped, sent.values) : sent.shaped);
+      const same = before !== undefined && matchesPacked(before, family);
+      const packed = same ? before : packFamily(family);
+      updates.push(same ? { same: family.name } : this.changed(before, packed));
+      families.set(family.name, { shaped: packed, values: null, shape });
     }
     // Exemplars as families: only those kept since the reply the manager holds, when it holds one.
     const since = base === null ? 0 : this.last!.exemplarsKept;
