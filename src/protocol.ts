@@ -48,12 +48,10 @@ export type WorkerMessage =
   | HeartbeatMessage;
 
 export type WorkerLinkMessage =
-  // First on a link: which worker it belongs to (cluster's worker id, unique for the manager's
-  // lifetime).
+  // First on a link: its worker (cluster's worker id, unique for the manager's lifetime).
   | { type: 'hello'; workerId: number; slot: number }
   | MetricsReplyMessage
-  // Sent by a worker leaving on purpose, just before it exits, so nothing it counted is lost;
-  // answered by 'final-ack' once recorded.
+  // A worker leaving on purpose, just before it exits; answered by 'final-ack' once recorded.
   | { type: 'final-metrics'; metrics: MetricsSnapshot; exemplars?: SampleExemplar[] };
 
 // ---- manager -> worker -------------------------------------------------------------------
@@ -78,8 +76,6 @@ export type ManagerMessage = DrainMessage | { type: 'set-log-level'; level: LogL
 
 /** 'final-ack': the metrics thread holds the leaving worker's final metrics; it may exit now. */
 export type ManagerLinkMessage = CollectMetricsMessage | { type: 'final-ack' };
-
-// ---- guards ------------------------------------------------------------------------------
 
 function hasType(value: unknown): value is { type: string } {
   return typeof (value as { type?: unknown } | null | undefined)?.type === 'string';

@@ -89,7 +89,7 @@ export class LoopDelaySampler {
 export function replaceEventLoopLagMetrics(
   registry: Registry,
   options: { prefix?: string; resolutionMs?: number } = {},
-): LoopDelaySampler {
+): void {
   const prefix = options.prefix ?? '';
   const originals = LAG_GAUGE_NAMES.map((name) => {
     const metric = registry.getSingleMetric(prefix + name);
@@ -114,5 +114,4 @@ export function replaceEventLoopLagMetrics(
     ({ name, help, aggregator }, index) =>
       new Gauge({ name, help, aggregator, registers: [registry], ...(index === 0 && { collect }) }),
   );
-  return sampler;
 }

@@ -46,11 +46,10 @@ export function createApiServer(handler: RequestHandler, options: ApiServerOptio
   let draining = false;
   const maxAgeMs = options.connectionMaxAgeMs ?? 0;
 
-  // A request is in flight from its arrival until the app is done with it or its connection
-  // closes, whichever comes first. Not until its response's 'close': Node never emits that for
-  // pipelined responses still queued when the connection dies, and a finished response stuck
-  // behind a client that does not read is the client's buffer, not work of ours. Either way a
-  // client could hold the count up (and the worker shedding) for as long as it liked.
+  // In flight until the app is done with it or its connection closes, not until its response's
+  // 'close': Node never emits that for pipelined responses queued when the connection dies, and a
+  // finished response stuck behind a client that does not read is the client's buffer. Either way
+  // a client could hold the count up (and the worker shedding) for as long as it liked.
   const settle = (res: http.ServerResponse, state: ConnectionState): void => {
     if (!state.open.delete(res)) return;
     counters.inFlight -= 1;
@@ -72,8 +71,7 @@ export function createApiServer(handler: RequestHandler, options: ApiServerOptio
     (req, res) => {
       counters.served += 1;
       const state = connections.get(req.socket);
-      // While draining, or once the connection is old, the response tells its client to take the
-      // next request elsewhere.
+      // Draining, or an old connection: its client is told to take the next request elsewhere.
       if (draining || (state && maxAgeMs > 0 && Date.now() - state.openedAt >= maxAgeMs)) {
         res.setHeader('Connection', 'close');
       }
@@ -90,9 +88,8 @@ export function createApiServer(handler: RequestHandler, options: ApiServerOptio
   // Sockets idle longer than the keep-alive timeout get closed by Node; a stuck socket gets cut.
   server.setTimeout(120_000);
   server.on('connection', (socket: Socket) => {
-    // Refused here rather than by net.Server's own maxConnections: under the cluster's
-    // round-robin that hands the connection back to the manager, which offers it again at once.
-    // The same in both listen modes: with reuseport this worker accepted it itself.
+    // Refused here, in both listen modes, not by net.Server's maxConnections: under round-robin
+    // that hands the connection back to the manager, which offers it again at once.
     if (options.maxConnections !== undefined && connections.size >= options.maxConnections) {
       socket.destroy();
       options.onRefused?.();

@@ -17,8 +17,6 @@ export interface Heartbeat {
   stop(): void;
 }
 
-const NS_PER_S = 1e9;
-
 export function startHeartbeat(
   intervalMs: number,
   counters: RequestCounters,
@@ -34,8 +32,8 @@ export function startHeartbeat(
     const cpu = process.cpuUsage();
     const message: HeartbeatMessage = {
       type: 'heartbeat',
-      eventLoopDelayP99Seconds: delay.percentile(99) / NS_PER_S,
-      eventLoopDelayMaxSeconds: delay.max / NS_PER_S,
+      eventLoopDelayP99Seconds: delay.percentile(99) / 1e9,
+      eventLoopDelayMaxSeconds: delay.max / 1e9,
       residentMemoryBytes: (residentMemoryBytes = readRss() ?? residentMemoryBytes),
       // V8's own figure, the same as memoryUsage().heapUsed without memoryUsage()'s RSS read.
       heapUsedBytes: getHeapStatistics().used_heap_size,

@@ -24,9 +24,8 @@ import {
 } from './histogram-values.js';
 
 /**
- * A family as last sent: a packing, or (for a histogram sent by its values) the packing of its
- * shape and the values. The packing with those values is built only if a later read needs it
- * (its series changed): a histogram observed at every scrape never pays for copying its packing.
+ * A family as last sent: a packing, or (a histogram sent by its values) the packing of its shape
+ * and the values, packed together only if a later read needs it (its series changed).
  */
 interface SentFamily {
   shaped: PackedFamily;
@@ -119,15 +118,13 @@ export class MetricsEncoder {
   }
 
   /**
-   * What getMetricsAsJSON() does (every get() started in one synchronous pass, then default labels
-   * added to copies of the labels), except that a histogram in the shape it was sent in is read
-   * by its values, from its series.
+   * getMetricsAsJSON() (every get() started in one synchronous pass, default labels added to
+   * copies), except that a histogram in the shape it was sent in is read by its values.
    */
   private async readRegistry(base: Map<string, SentFamily> | null): Promise<Read[]> {
     const defaults = defaultLabelsOf(this.registry);
     if (defaults === null || !this.layers.histograms) {
-      // Not the registry this was written against: read it the documented way.
-      // (With histograms switched off, too: the reference the bench compares them with.)
+      // Not the registry this was written against, or histograms off (the bench's reference).
       return (await snapshotOf(this.registry)).map((family) => ({ family, shape: null }));
     }
     // Typed as prom-client's MetricObject, which leaves out the get() every metric has.

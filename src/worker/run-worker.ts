@@ -126,11 +126,10 @@ export async function runWorker(options: WorkerOptions = {}): Promise<void> {
     api.server.close();
     heartbeat.stop();
   });
-  // The manager died or cut us off (SIGKILL, the OOM killer): nobody supervises this worker any
-  // more. Node's cluster child would exit at once on the IPC disconnect, resetting every accepted
-  // request, unless the disconnect was expected (exitedAfterDisconnect): this one expects it,
-  // finishes what it accepted, bounded by its drain deadline, and leaves. The flag is set in
-  // cluster's own 'disconnect' handler, just before it decides whether to exit.
+  // The manager died or cut us off (SIGKILL, the OOM killer). Node's cluster child would exit at
+  // once on the IPC disconnect, resetting every accepted request, unless it was expected
+  // (exitedAfterDisconnect, set here in cluster's own 'disconnect' handler before it decides):
+  // this worker finishes what it accepted, bounded by its drain deadline, and leaves.
   const self = cluster.worker;
   self?.once('disconnect', () => (self.exitedAfterDisconnect = true));
   process.once('disconnect', () => void leave('manager_gone', config.shutdownTimeoutMs));
