@@ -106,9 +106,8 @@ export const isManagerLinkMessage = guard<ManagerLinkMessage>({
 export const WORKER_SLOT_ENV = 'CLUSTER_WORKER_SLOT';
 export const METRICS_SOCKET_ENV = 'CLUSTER_METRICS_SOCKET';
 
-// ---- worker stack watchdog -> manager (a pipe of its own, not IPC) -------------------------
+// ---- worker stack watchdog -> manager: a pipe, since IPC belongs to the blocked thread -----
 
-/** The pipe a worker's stack watchdog reports on (the IPC channel is the blocked thread's). */
 export const WORKER_REPORT_FD_ENV = 'CLUSTER_WORKER_REPORT_FD';
 
 /** One line of JSON on that pipe: the main thread has made no progress for `stalledMs`. */

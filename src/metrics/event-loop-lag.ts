@@ -5,13 +5,10 @@
 import { createHistogram, type RecordableHistogram } from 'node:perf_hooks';
 import { Gauge, type Aggregator, type Registry } from 'prom-client';
 
-/** prom-client's default (`eventLoopMonitoringPrecision`). */
-const DEFAULT_RESOLUTION_MS = 10;
-
 /** The statistics prom-client reports, each as nodejs_eventloop_lag_<stat>_seconds. */
 const STATS = ['min', 'max', 'mean', 'stddev', 'p50', 'p90', 'p99'] as const;
 
-/** prom-client's gauges, the one that collects first (it sets the others, as prom-client's does). */
+/** prom-client's gauges; the first collects, setting the others (as prom-client's does). */
 const LAG_GAUGE_NAMES = [
   'nodejs_eventloop_lag_seconds',
   ...STATS.map((stat) => `nodejs_eventloop_lag_${stat}_seconds`),
@@ -22,7 +19,7 @@ export type LoopDelayStats = Record<(typeof STATS)[number], number>;
 
 const NOTHING_RECORDED = { mean: NaN, stddev: NaN, p50: 0, p90: 0, p99: 0 } as const;
 
-/** Recorded intervals since the last reset; mean and (population) deviation kept by Welford's method. */
+/** Intervals since the last reset; mean and (population) deviation by Welford's method. */
 export class LoopDelayRecorder {
   private readonly histogram: RecordableHistogram = createHistogram();
   private count = 0;
@@ -67,7 +64,8 @@ export class LoopDelaySampler {
   readonly recorder = new LoopDelayRecorder();
   private previous = performance.now();
 
-  constructor(resolutionMs = DEFAULT_RESOLUTION_MS) {
+  // 10 ms: prom-client's default (`eventLoopMonitoringPrecision`).
+  constructor(resolutionMs = 10) {
     // Unref'd: sampling never keeps a process alive. Weakly held: a registry dropped (with its
     // gauges and this sampler) stops its timer instead of leaving it to tick forever.
     const sampler = new WeakRef(this);

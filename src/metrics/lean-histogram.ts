@@ -1,7 +1,6 @@
-// A histogram for the service's one hot path (every API request), registered in a prom-client
-// Registry through its metric interface and exported exactly as prom-client's Histogram would (a
-// unit test compares both on random observations). prom-client's observe() allocates, validates
-// and hashes the labels on every call, too much for the instrumentation's budget.
+// A histogram for the one hot path (every API request), exported exactly as prom-client's would
+// (a unit test compares both on random observations): prom-client's observe() allocates,
+// validates and hashes the labels on every call, too much for the instrumentation's budget.
 import type { Registry } from 'prom-client';
 import type { SampleExemplar } from './exemplars.js';
 import type { MetricFamily } from './snapshot.js';

@@ -1,7 +1,6 @@
-// How many connections a worker may hold before it runs out of file descriptors: past `ulimit -n`
-// every open() fails, including those the worker needs to live (the next handed-off connection,
-// /proc reads, logs). So it refuses connections a reserve short of the limit, and a flood costs
-// the flood's clients, never the worker.
+// How many connections a worker may hold: past `ulimit -n` every open() fails, those the worker
+// needs to live included (/proc reads, logs). Refusing connections a reserve short of the limit,
+// a flood costs the flood's clients, never the worker.
 import fs from 'node:fs';
 
 /** Descriptors kept free for the worker itself: IPC, metrics link, /proc reads, logs, the pool. */

@@ -20,7 +20,7 @@ export interface Heartbeat {
 export function startHeartbeat(
   intervalMs: number,
   counters: RequestCounters,
-  /** Called after every beat sent (the stack watchdog counts them as the main thread's progress). */
+  /** After every beat sent: the stack watchdog counts them as the main thread's progress. */
   onBeat: () => void = () => undefined,
 ): Heartbeat {
   const delay = monitorEventLoopDelay({ resolution: 10 });

@@ -48,7 +48,7 @@ type Read =
 export interface EncoderLayers {
   /** Unchanged families sent by name ('same'), changed ones against the manager's base. */
   delta: boolean;
-  /** Histograms read by their values alone, straight from their series, while their shape stands. */
+  /** Histograms read by their values alone, from their series, while their shape stands. */
   histograms: boolean;
   /** Families whose samples kept their places sent by their values alone ('revalued'). */
   revalued: boolean;

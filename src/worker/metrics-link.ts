@@ -1,6 +1,5 @@
-// The worker's end of its metrics link (a Unix socket to the manager's metrics thread, path in
-// CLUSTER_METRICS_SOCKET): answers collections with the encoder's replies and, when the worker
-// leaves on purpose, hands over its final metrics and waits for the ack. Reconnects while the
+// The worker's end of its metrics link: answers collections with the encoder's replies and, when
+// the worker leaves, hands over its final metrics and waits for the ack. Reconnects while the
 // worker lives: the registry is cumulative, so nothing counted meanwhile is lost.
 import net from 'node:net';
 import path from 'node:path';
@@ -45,7 +44,7 @@ export class MetricsLink {
     this.encoder = new MetricsEncoder(options.registry);
   }
 
-  /** Resolves once connected (or once the first attempt failed: retries go on in the background). */
+  /** Resolves once connected, or once the first attempt failed (retries go on meanwhile). */
   connect(): Promise<void> {
     return new Promise((resolve) => {
       const dir = path.dirname(this.options.socketPath);

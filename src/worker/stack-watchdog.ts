@@ -1,7 +1,6 @@
-// The stack watchdog, main-thread side: starts the watchdog thread (stack-watchdog-thread.ts) and
-// tells it, through shared memory, each time this thread shows progress (a heartbeat sent). When
-// the progress stops, the thread reads this thread's stack and reports it to the manager, which
-// logs it if it kills the worker as hung: the answer to "what was it doing?".
+// The stack watchdog, main-thread side: starts the watchdog thread and counts this thread's
+// progress (heartbeats) in shared memory. When it stops, the thread reports this thread's stack to
+// the manager, which logs it if it kills the worker as hung: the answer to "what was it doing?".
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
