@@ -1,7 +1,6 @@
-// The typed messages between the manager and its workers, the only module both sides use to talk.
-// Two channels: cluster's IPC (small control messages only, since the main thread hands API
-// connections over it; anything else on it is ignored), and the metrics link, a Unix socket per
-// worker to the metrics thread carrying the bulk metric data as newline-delimited JSON.
+// The typed messages between the manager and its workers. Two channels: cluster's IPC (small
+// control messages only: the main thread hands API connections over it), and the metrics link, a
+// Unix socket per worker to the metrics thread carrying the bulk metric data as JSON lines.
 import type { LogLevel } from './config.js';
 import type { SampleExemplar } from './metrics/exemplars.js';
 import type { PackedFamily } from './metrics/packed-family.js';
@@ -26,23 +25,15 @@ export interface HeartbeatMessage {
   requestsInFlight: number;
 }
 
-/**
- * One family in a metrics reply: only its name when it is unchanged since the reply the manager
- * holds (see MetricsReplyMessage.base); its new values only when its samples kept their places
- * since that reply (`values` in sample order); else the whole family, packed
- * (src/metrics/packed-family.ts).
- */
+/** A family unchanged since the reply `base` names goes by name; one whose samples kept their
+ * places, by its values (in sample order); else whole, packed. */
 export type FamilyUpdate =
   { packed: PackedFamily } | { same: string } | { revalued: string; values: number[] };
 
-/**
- * A worker's registry, as a delta when it can be: when `base` is the request id of the reply
- * the manager says it holds, families whose JSON did not change since then are sent by name
- * only. Idle series (most of a large registry) then cost the manager nothing to parse.
- */
 export interface MetricsReplyMessage {
   type: 'metrics';
   requestId: number;
+  /** The request id of the reply the manager said it holds, which `families` build on. */
   base: number | null;
   families: FamilyUpdate[];
   /** Exemplars observed since the reply `base` names (all of them when it is null). */
@@ -56,14 +47,11 @@ export type WorkerMessage =
   | { type: 'boot-failed'; code: string; message: string }
   | HeartbeatMessage;
 
-/** What a worker sends over its metrics link. */
 export type WorkerLinkMessage =
-  // First on a link: which worker it belongs to (cluster's worker id, unique for the manager's
-  // lifetime).
+  // First on a link: its worker (cluster's worker id, unique for the manager's lifetime).
   | { type: 'hello'; workerId: number; slot: number }
   | MetricsReplyMessage
-  // Sent by a worker leaving on purpose, just before it exits, so nothing it counted is lost;
-  // answered by 'final-ack' once recorded.
+  // A worker leaving on purpose, just before it exits; answered by 'final-ack' once recorded.
   | { type: 'final-metrics'; metrics: MetricsSnapshot; exemplars?: SampleExemplar[] };
 
 // ---- manager -> worker -------------------------------------------------------------------
@@ -86,20 +74,11 @@ export interface DrainMessage {
 /** Control messages the manager sends over cluster IPC. */
 export type ManagerMessage = DrainMessage | { type: 'set-log-level'; level: LogLevel };
 
-/**
- * What the manager's metrics thread sends over a worker's metrics link; 'final-ack': it holds the
- * leaving worker's final metrics, the worker may exit now.
- */
+/** 'final-ack': the metrics thread holds the leaving worker's final metrics; it may exit now. */
 export type ManagerLinkMessage = CollectMetricsMessage | { type: 'final-ack' };
 
-// ---- guards ------------------------------------------------------------------------------
-
 function hasType(value: unknown): value is { type: string } {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as { type?: unknown }).type === 'string'
-  );
+  return typeof (value as { type?: unknown } | null | undefined)?.type === 'string';
 }
 
 /** The guard of a union by its `type` tags; the Record makes the compiler insist on every one. */
@@ -123,18 +102,12 @@ export const isManagerLinkMessage = guard<ManagerLinkMessage>({
   'final-ack': true,
 });
 
-/** Environment variable through which the manager tells a forked worker its slot. */
+// What the manager tells a forked worker: its slot, and the metrics thread's Unix socket.
 export const WORKER_SLOT_ENV = 'CLUSTER_WORKER_SLOT';
-
-/** Environment variable naming the Unix socket of the manager's metrics thread. */
 export const METRICS_SOCKET_ENV = 'CLUSTER_METRICS_SOCKET';
 
-// ---- worker stack watchdog -> manager (a pipe of its own, not IPC) -------------------------
+// ---- worker stack watchdog -> manager: a pipe, since IPC belongs to the blocked thread -----
 
-/**
- * Environment variable naming the descriptor of a pipe the manager reads, on which a worker's
- * stack watchdog (a thread: the IPC channel belongs to the blocked main thread) reports.
- */
 export const WORKER_REPORT_FD_ENV = 'CLUSTER_WORKER_REPORT_FD';
 
 /** One line of JSON on that pipe: the main thread has made no progress for `stalledMs`. */

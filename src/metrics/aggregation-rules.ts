@@ -1,15 +1,13 @@
-// How each metric a worker exports is combined across workers on the manager: the one place
-// these rules are stated. The manager applies this table to every snapshot before prom-client's
-// AggregatorRegistry.aggregate() merges them, so a worker cannot change the rule by accident, and
-// a unit test fails when a worker exports a metric that is missing here.
-import type { MetricFamily, MetricsSnapshot } from '../metrics/snapshot.js';
+// How each metric a worker exports is combined across workers, the one place it is stated: the
+// manager applies it to every snapshot before the merge, so a worker cannot change a rule by
+// accident, and a unit test fails when a worker exports a metric missing here.
+import type { MetricFamily, MetricsSnapshot } from './snapshot.js';
 
-/** prom-client's aggregator names. */
 export type AggregationRule = MetricFamily['aggregator'];
 
 export const AGGREGATION_RULES: Readonly<Record<string, AggregationRule>> = {
   // --- the service's own metrics (src/metrics/http-metrics.ts)
-  // Counts add up across workers; carry-over of dead workers needs 'sum' for every cumulative series.
+  // Counts add up; carry-over of departed workers needs 'sum' for every cumulative series.
   http_request_duration_seconds: 'sum',
   http_requests_in_flight: 'sum',
   // Requests each worker shed (src/metrics/shed-metrics.ts): a count, so it adds up.
@@ -22,7 +20,7 @@ export const AGGREGATION_RULES: Readonly<Record<string, AggregationRule>> = {
   process_cpu_user_seconds_total: 'sum',
   process_cpu_system_seconds_total: 'sum',
   process_cpu_seconds_total: 'sum',
-  // Workers come and go; the manager's own start time is cluster_manager_process_start_time_seconds.
+  // Workers come and go; the manager's start time is cluster_manager_process_start_time_seconds.
   process_start_time_seconds: 'omit',
   process_resident_memory_bytes: 'sum',
   process_virtual_memory_bytes: 'sum',
@@ -70,9 +68,8 @@ export function isCumulative(metric: { type: string }): boolean {
 }
 
 /**
- * The metric (a family, or its packing) with its aggregator set from the table. A metric missing
- * from the table keeps a safe default: 'sum' for cumulative types (required for carry-over),
- * 'max' for gauges (never invents a total that no process has).
+ * The metric (a family, or its packing) with its aggregator from the table, else a safe default:
+ * 'sum' for cumulative types (carry-over needs it), 'max' for gauges (never a total nobody has).
  */
 export function withAggregationRule<T extends Pick<MetricFamily, 'name' | 'type' | 'aggregator'>>(
   metric: T,

@@ -1,18 +1,14 @@
 // prom-client's nodejs_eventloop_lag_* gauges (same names, help, meaning and aggregators) without
-// its read cost: prom-client's mean and stddev walk every bucket of Node's histogram at each
-// scrape. The same delay is sampled the same way here, percentiles from a Node histogram, mean and
-// standard deviation as running moments. prom-client's own monitor keeps ticking unread: it
+// its read cost (its mean and stddev walk every bucket of Node's histogram at each scrape): here
+// mean and deviation are running moments. prom-client's own monitor keeps ticking unread: it
 // offers no way to leave it out.
 import { createHistogram, type RecordableHistogram } from 'node:perf_hooks';
 import { Gauge, type Aggregator, type Registry } from 'prom-client';
 
-/** prom-client's default (`eventLoopMonitoringPrecision`). */
-const DEFAULT_RESOLUTION_MS = 10;
-
 /** The statistics prom-client reports, each as nodejs_eventloop_lag_<stat>_seconds. */
 const STATS = ['min', 'max', 'mean', 'stddev', 'p50', 'p90', 'p99'] as const;
 
-/** prom-client's gauges, the one that collects first (it sets the others, as prom-client's does). */
+/** prom-client's gauges; the first collects, setting the others (as prom-client's does). */
 const LAG_GAUGE_NAMES = [
   'nodejs_eventloop_lag_seconds',
   ...STATS.map((stat) => `nodejs_eventloop_lag_${stat}_seconds`),
@@ -23,7 +19,7 @@ export type LoopDelayStats = Record<(typeof STATS)[number], number>;
 
 const NOTHING_RECORDED = { mean: NaN, stddev: NaN, p50: 0, p90: 0, p99: 0 } as const;
 
-/** Recorded intervals since the last reset; mean and (population) deviation kept by Welford's method. */
+/** Intervals since the last reset; mean and (population) deviation by Welford's method. */
 export class LoopDelayRecorder {
   private readonly histogram: RecordableHistogram = createHistogram();
   private count = 0;
@@ -68,7 +64,8 @@ export class LoopDelaySampler {
   readonly recorder = new LoopDelayRecorder();
   private previous = performance.now();
 
-  constructor(resolutionMs = DEFAULT_RESOLUTION_MS) {
+  // 10 ms: prom-client's default (`eventLoopMonitoringPrecision`).
+  constructor(resolutionMs = 10) {
     // Unref'd: sampling never keeps a process alive. Weakly held: a registry dropped (with its
     // gauges and this sampler) stops its timer instead of leaving it to tick forever.
     const sampler = new WeakRef(this);
@@ -86,15 +83,11 @@ export class LoopDelaySampler {
   }
 }
 
-/**
- * Swaps prom-client's event-loop lag gauges in `registry` (registered by collectDefaultMetrics,
- * with `prefix`) for ones read from a sampler of our own; each read reports the intervals since
- * the previous one, as prom-client's do.
- */
+/** Swaps collectDefaultMetrics' lag gauges for ours; each read covers the time since the last. */
 export function replaceEventLoopLagMetrics(
   registry: Registry,
   options: { prefix?: string; resolutionMs?: number } = {},
-): LoopDelaySampler {
+): void {
   const prefix = options.prefix ?? '';
   const originals = LAG_GAUGE_NAMES.map((name) => {
     const metric = registry.getSingleMetric(prefix + name);
@@ -119,5 +112,4 @@ export function replaceEventLoopLagMetrics(
     ({ name, help, aggregator }, index) =>
       new Gauge({ name, help, aggregator, registers: [registry], ...(index === 0 && { collect }) }),
   );
-  return sampler;
 }

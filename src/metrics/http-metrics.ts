@@ -12,15 +12,7 @@ export const HTTP_DURATION_BUCKETS = [
 ] as const;
 
 /** Methods kept as label values; anything else is recorded as `other` (bounded cardinality). */
-export const STANDARD_METHODS = new Set([
-  'GET',
-  'HEAD',
-  'POST',
-  'PUT',
-  'DELETE',
-  'PATCH',
-  'OPTIONS',
-]);
+const STANDARD_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']);
 
 /** Route label for requests no route matched: raw paths never become label values. */
 export const UNMATCHED_ROUTE = 'unmatched';

@@ -1,7 +1,6 @@
-// A histogram for the service's one hot path (every API request), registered in a prom-client
-// Registry through its metric interface and exported exactly as prom-client's Histogram would (a
-// unit test compares both on random observations). prom-client's observe() allocates, validates
-// and hashes the labels on every call, too much for the instrumentation's budget.
+// A histogram for the one hot path (every API request), exported exactly as prom-client's would
+// (a unit test compares both on random observations): prom-client's observe() allocates,
+// validates and hashes the labels on every call, too much for the instrumentation's budget.
 import type { Registry } from 'prom-client';
 import type { SampleExemplar } from './exemplars.js';
 import type { MetricFamily } from './snapshot.js';
@@ -90,11 +89,10 @@ export class LeanHistogram<L extends string> {
     for (const { labels, exemplars } of this.series) {
       exemplars?.forEach((held, bucket) => {
         if (held === undefined || held.kept <= since) return;
-        const le = bucket < this.upperBounds.length ? this.upperBounds[bucket]! : '+Inf';
         found.push({
           family: this.name,
           metricName: `${this.name}_bucket`,
-          labels: { le, ...labels },
+          labels: { le: this.le(bucket), ...labels },
           exemplar: {
             labels: { trace_id: held.traceId },
             value: held.value,
@@ -106,12 +104,13 @@ export class LeanHistogram<L extends string> {
     return found;
   }
 
-  /**
-   * Exports the series at zero before its first observation (prom-client's Histogram.zero()):
-   * Prometheus then sees the first observation as an increase instead of a new series.
-   */
+  /** Exports the series at 0 (as Histogram.zero()): its first observation is then an increase. */
   zero(labels: Record<L, string | number>): void {
     this.seriesFor(labels);
+  }
+
+  private le(bucket: number): number | '+Inf' {
+    return bucket < this.upperBounds.length ? this.upperBounds[bucket]! : '+Inf';
   }
 
   private seriesFor(labels: Record<L, string | number>): Series {
@@ -155,20 +154,12 @@ export class LeanHistogram<L extends string> {
   /** The same JSON prom-client's Histogram.get() returns: cumulative buckets, +Inf, sum, count. */
   async get(): Promise<MetricFamily> {
     const values: MetricFamily['values'] = [];
+    const metricName = `${this.name}_bucket`;
     for (const { labels, counts, sum, count } of this.series) {
       let cumulative = 0;
-      this.upperBounds.forEach((le, i) => {
-        cumulative += counts[i]!;
-        values.push({
-          labels: { le, ...labels },
-          value: cumulative,
-          metricName: `${this.name}_bucket`,
-        });
-      });
-      values.push({
-        labels: { le: '+Inf', ...labels },
-        value: count,
-        metricName: `${this.name}_bucket`,
+      counts.forEach((n, bucket) => {
+        cumulative += n;
+        values.push({ labels: { le: this.le(bucket), ...labels }, value: cumulative, metricName });
       });
       values.push({ labels: { ...labels }, value: sum, metricName: `${this.name}_sum` });
       values.push({ labels: { ...labels }, value: count, metricName: `${this.name}_count` });
@@ -177,7 +168,6 @@ export class LeanHistogram<L extends string> {
   }
 }
 
-/** The exemplars every LeanHistogram of the registry kept after `since` (exemplarsKept()). */
 export function registryExemplars(registry: Registry, since: number): SampleExemplar[] {
   // getMetricsAsArray() is typed as prom-client's own metrics; LeanHistograms are among them.
   const metrics: unknown[] = registry.getMetricsAsArray();

@@ -1,8 +1,7 @@
-// The manager's default metrics that describe the whole process (CPU, memory, descriptors, start
-// time, version), read on the metrics thread: listing /proc/self/fd grows with the connections the
-// main thread holds for hand-off, and must not run on that thread. prom-client cannot register
-// part of its defaults, so its internal per-metric modules are installed directly;
-// test/unit/metrics/process-wide-metrics.test.ts fails if an upgrade moves them.
+// The manager's default metrics about the whole process (CPU, memory, descriptors, start time,
+// version), read on the metrics thread: listing /proc/self/fd grows with the connections the main
+// thread holds for hand-off. prom-client cannot register part of its defaults, so its internal
+// per-metric modules are installed directly (the unit test fails if an upgrade moves them).
 import { createRequire } from 'node:module';
 import type { Registry } from 'prom-client';
 
@@ -30,7 +29,6 @@ export const PROCESS_WIDE_METRIC_NAMES: readonly string[] = PROCESS_WIDE_MODULES
   (module) => module.metricNames,
 );
 
-/** Registers the process-wide default metrics, prefixed, in `registry`. */
 export function registerProcessWideMetrics(registry: Registry, prefix: string): void {
   for (const install of PROCESS_WIDE_MODULES) install(registry, { prefix });
 }

@@ -2,10 +2,7 @@
 // (numeric `type` enum; aggregate() missing its content-type parameter).
 import { AggregatorRegistry, type Registry } from 'prom-client';
 
-/**
- * One metric family as prom-client's getMetricsAsJSON() returns it at run time (its bundled
- * typings say `type` is a numeric enum; at run time it is this string).
- */
+/** One metric family as prom-client's getMetricsAsJSON() returns it at run time. */
 export interface MetricFamily {
   name: string;
   help: string;
@@ -25,10 +22,7 @@ export async function snapshotOf(registry: Registry): Promise<MetricsSnapshot> {
   return (await registry.getMetricsAsJSON()) as unknown as MetricsSnapshot;
 }
 
-/**
- * prom-client's tested merge: families with the same name combined by their `aggregator`, in the
- * content type given (Prometheus text by default).
- */
+/** prom-client's tested merge: families of one name combined by their `aggregator`. */
 export const aggregate = AggregatorRegistry.aggregate as unknown as (
   parts: MetricsSnapshot[],
   contentType?: ContentType,

@@ -10,14 +10,11 @@ export interface ApiServerOptions {
   keepAliveTimeoutMs: number;
   /** The response class (the app's SecureResponse); Node's own when not given. */
   ServerResponse?: typeof http.ServerResponse | undefined;
-  /**
-   * A connection older than this is closed after its next response (`Connection: close`), so a
-   * keep-alive client reconnects and lands on whichever worker is next, a new one included. 0: never.
-   */
+  /** Past this age a connection closes after its next response, so its client lands on another
+   * worker, a new one included. 0: never. */
   connectionMaxAgeMs?: number;
   /** Connections held at most; one more is closed at once (descriptor-budget.ts). */
   maxConnections?: number | undefined;
-  /** Called for each connection refused at maxConnections. */
   onRefused?: () => void;
 }
 
@@ -49,11 +46,10 @@ export function createApiServer(handler: RequestHandler, options: ApiServerOptio
   let draining = false;
   const maxAgeMs = options.connectionMaxAgeMs ?? 0;
 
-  // A request is in flight from its arrival until the app is done with it or its connection
-  // closes, whichever comes first. Not until its response's 'close': Node never emits that for
-  // pipelined responses still queued when the connection dies, and a finished response stuck
-  // behind a client that does not read is the client's buffer, not work of ours. Either way a
-  // client could hold the count up (and the worker shedding) for as long as it liked.
+  // In flight until the app is done with it or its connection closes, not until its response's
+  // 'close': Node never emits that for pipelined responses queued when the connection dies, and a
+  // finished response stuck behind a client that does not read is the client's buffer. Either way
+  // a client could hold the count up (and the worker shedding) for as long as it liked.
   const settle = (res: http.ServerResponse, state: ConnectionState): void => {
     if (!state.open.delete(res)) return;
     counters.inFlight -= 1;
@@ -75,8 +71,7 @@ export function createApiServer(handler: RequestHandler, options: ApiServerOptio
     (req, res) => {
       counters.served += 1;
       const state = connections.get(req.socket);
-      // While draining, or once the connection is old, the response tells its client to take the
-      // next request elsewhere.
+      // Draining, or an old connection: its client is told to take the next request elsewhere.
       if (draining || (state && maxAgeMs > 0 && Date.now() - state.openedAt >= maxAgeMs)) {
         res.setHeader('Connection', 'close');
       }
@@ -93,9 +88,8 @@ export function createApiServer(handler: RequestHandler, options: ApiServerOptio
   // Sockets idle longer than the keep-alive timeout get closed by Node; a stuck socket gets cut.
   server.setTimeout(120_000);
   server.on('connection', (socket: Socket) => {
-    // Refused here rather than by net.Server's own maxConnections: under the cluster's
-    // round-robin that hands the connection back to the manager, which offers it again at once.
-    // The same in both listen modes: with reuseport this worker accepted it itself.
+    // Refused here, in both listen modes, not by net.Server's maxConnections: under round-robin
+    // that hands the connection back to the manager, which offers it again at once.
     if (options.maxConnections !== undefined && connections.size >= options.maxConnections) {
       socket.destroy();
       options.onRefused?.();
@@ -115,16 +109,12 @@ export function createApiServer(handler: RequestHandler, options: ApiServerOptio
     for (const { open } of connections.values()) {
       for (const res of open) if (!res.headersSent) res.setHeader('Connection', 'close');
     }
-    // net.Server's close stops accepting without http.Server's closeIdleConnections(): closing
-    // a keep-alive socket at the instant its client reuses it fails that request. Instead each
-    // connection is closed after its next response (Connection: close above), or once it has been
-    // idle for the keep-alive timeout: every response announced `Keep-Alive: timeout=N`, so a
-    // client may reuse the connection until then (a slow or paused one too), and one that honours
-    // the hint has let it go by then. An idle pooled connection can make a drain that long.
-    // First, before anything else: with LISTEN_MODE=reuseport this closes the worker's own
-    // listener, so the kernel stops queueing new connections to it (those already queued are
-    // reset, or moved to another worker with net.ipv4.tcp_migrate_req=1); shared: the manager
-    // stops handing it connections.
+    // Stops accepting first: with reuseport this closes the worker's own listener (connections
+    // queued are reset, or moved with net.ipv4.tcp_migrate_req=1); shared: the manager stops
+    // handing it any. net.Server's close, not http.Server's, whose closeIdleConnections() fails a
+    // request reusing a keep-alive socket at that instant: each connection is closed after its next
+    // response (Connection: close above), or once idle for the `Keep-Alive: timeout=N` every
+    // response announced (a client may reuse it until then), so a drain may last that long.
     net.Server.prototype.close.call(server);
     const idleGraceMs = options.keepAliveTimeoutMs;
     const deadline = Date.now() + timeoutMs;

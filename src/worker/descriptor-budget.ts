@@ -1,7 +1,6 @@
-// How many connections a worker may hold before it runs out of file descriptors: past `ulimit -n`
-// every open() fails, including those the worker needs to live (the next handed-off connection,
-// /proc reads, logs). So it refuses connections a reserve short of the limit, and a flood costs
-// the flood's clients, never the worker.
+// How many connections a worker may hold: past `ulimit -n` every open() fails, those the worker
+// needs to live included (/proc reads, logs). Refusing connections a reserve short of the limit,
+// a flood costs the flood's clients, never the worker.
 import fs from 'node:fs';
 
 /** Descriptors kept free for the worker itself: IPC, metrics link, /proc reads, logs, the pool. */
@@ -14,21 +13,11 @@ export function openFilesLimit(limitsText: string): number | undefined {
   return Number(match[1]);
 }
 
-/**
- * The most connections to hold at once: the descriptor limit less the reserve and what is open
- * now (the worker's own files at boot), never below 1. Undefined where the limit is unknown
- * (not Linux) or unlimited: then nothing is capped.
- */
-export function connectionBudget(
-  limit: number | undefined,
-  openNow: number,
-  reserve = RESERVED_DESCRIPTORS,
-): number | undefined {
-  if (limit === undefined) return undefined;
-  return Math.max(1, limit - openNow - reserve);
+/** The limit less the reserve and what is open now, at least 1; no cap if the limit is unknown. */
+export function connectionBudget(limit: number | undefined, openNow: number): number | undefined {
+  return limit === undefined ? undefined : Math.max(1, limit - openNow - RESERVED_DESCRIPTORS);
 }
 
-/** This process's connection budget, read from /proc once at boot. */
 export function ownConnectionBudget(): number | undefined {
   try {
     const limit = openFilesLimit(fs.readFileSync('/proc/self/limits', 'utf8'));

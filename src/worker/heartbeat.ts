@@ -13,17 +13,14 @@ export interface RequestCounters {
 }
 
 export interface Heartbeat {
-  /** Sends a beat now if the last one is an interval old or older; cheap otherwise. */
   beatIfDue(): void;
   stop(): void;
 }
 
-const NS_PER_S = 1e9;
-
 export function startHeartbeat(
   intervalMs: number,
   counters: RequestCounters,
-  /** Called after every beat sent (the stack watchdog counts them as the main thread's progress). */
+  /** After every beat sent: the stack watchdog counts them as the main thread's progress. */
   onBeat: () => void = () => undefined,
 ): Heartbeat {
   const delay = monitorEventLoopDelay({ resolution: 10 });
@@ -35,8 +32,8 @@ export function startHeartbeat(
     const cpu = process.cpuUsage();
     const message: HeartbeatMessage = {
       type: 'heartbeat',
-      eventLoopDelayP99Seconds: delay.percentile(99) / NS_PER_S,
-      eventLoopDelayMaxSeconds: delay.max / NS_PER_S,
+      eventLoopDelayP99Seconds: delay.percentile(99) / 1e9,
+      eventLoopDelayMaxSeconds: delay.max / 1e9,
       residentMemoryBytes: (residentMemoryBytes = readRss() ?? residentMemoryBytes),
       // V8's own figure, the same as memoryUsage().heapUsed without memoryUsage()'s RSS read.
       heapUsedBytes: getHeapStatistics().used_heap_size,
@@ -64,10 +61,8 @@ export function startHeartbeat(
 }
 
 /**
- * The resident set size, or undefined when it cannot be read now. On Linux libuv reads it from
- * /proc/self/stat, which takes a file descriptor: with every descriptor in use (a flood of
- * connections at the `ulimit -n`), it throws EMFILE, and a heartbeat that threw ended the worker.
- * The last figure read stands in until descriptors are free again.
+ * The RSS, or undefined while unreadable: libuv reads /proc/self/stat, which throws EMFILE with
+ * every descriptor in use (a flood of connections), and a heartbeat that threw ended the worker.
  */
 function readRss(): number | undefined {
   try {

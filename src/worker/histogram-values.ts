@@ -1,9 +1,7 @@
-// A prom-client Histogram read straight from its series (hashMap, upperBounds: internals its
-// typings hide) instead of get(), which builds objects for every bucket of every label set: its
-// shape (what its samples' names and labels come from) and its values. While the shape stands,
-// the values are all of get()'s output that can change (test/unit/worker/histogram-values.test.ts
-// and metrics-encoder.test.ts, fast-check). A histogram this cannot read exactly (a subclass, a
-// collect() callback, odd internals) gives null and is read the ordinary way.
+// A prom-client Histogram read from its internals (hashMap, upperBounds) instead of get(), which
+// builds an object per bucket per label set: its shape (where its samples' names and labels come
+// from) and its values, all of get()'s output that can change while the shape stands (fast-check:
+// histogram-values.test.ts, metrics-encoder.test.ts). One it cannot read exactly gives null.
 import { Histogram, type Registry } from 'prom-client';
 
 type HistogramInternals = Record<string, unknown> & {
@@ -19,9 +17,8 @@ const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null;
 
 /**
- * The histogram's internals when its get() output is a function of them alone: exactly
- * prom-client's own Histogram, its reading methods not replaced on the instance, and no
- * collect() callback (which runs inside get() and may change anything). Null otherwise.
+ * Its internals when its get() output is a function of them alone: exactly prom-client's own
+ * Histogram, its reading methods not replaced, and no collect() (which may change anything).
  */
 function plainHistogram(metric: unknown): HistogramInternals | null {
   if (!(metric instanceof Histogram) || Object.getPrototypeOf(metric) !== Histogram.prototype) {
@@ -44,10 +41,8 @@ export function defaultLabelsOf(registry: Registry): Record<string, unknown> | n
 export type HistogramShape = readonly unknown[];
 
 /**
- * Walks the shape in one fixed order: records it into `shape`, or compares it with `shape`
- * (stopping at the first difference), so recording and comparing cannot disagree. Every
- * variable-length part is preceded by its length, so equal sequences mean equal shapes. False
- * when the metric is not eligible, or (comparing) when it differs.
+ * Records the shape into `shape` or compares it with `shape`, in one walk so the two cannot
+ * disagree. Every variable-length part is preceded by its length: equal sequences, equal shapes.
  */
 function walkShape(
   metric: unknown,
@@ -87,7 +82,6 @@ function walkShape(
   return !compare || i === shape.length;
 }
 
-/** The histogram's shape now, or null when it is not eligible. */
 export function histogramShape(
   metric: unknown,
   defaults: Record<string, unknown>,
@@ -96,10 +90,7 @@ export function histogramShape(
   return walkShape(metric, defaults, shape, false) ? shape : null;
 }
 
-/**
- * True only if the histogram's shape equals `shape`: its get() output has the samples it had
- * when `shape` was taken, in the same places, so its values (histogramValues) are all that differ.
- */
+/** True only if get() would give the samples it gave when `shape` was taken, values aside. */
 export function sameHistogramShape(
   metric: unknown,
   defaults: Record<string, unknown>,
@@ -108,15 +99,12 @@ export function sameHistogramShape(
   return walkShape(metric, defaults, shape as unknown[], true);
 }
 
-/**
- * The sample values of its get() output, in its order (per series: the cumulative buckets, +Inf,
- * _sum, _count), without building the samples. Null when it is not a histogram this file reads.
- */
+/** get()'s sample values in its order (per series: cumulative buckets, +Inf, _sum, _count). */
 export function histogramValues(metric: unknown): number[] | null {
   const h = plainHistogram(metric);
-  if (h === null) return null;
-  const keys = boundKeys(h.upperBounds);
-  if (keys === null) return null;
+  if (h === null || !h.upperBounds.every((bound) => typeof bound === 'number')) return null;
+  // get() reads `bucketValues[bound]`: the keys made once per read (numeric bounds only).
+  const keys = h.upperBounds.map(String);
   const values: number[] = [];
   for (const series of Object.values(h.hashMap)) {
     if (!isRecord(series)) return null;
@@ -131,12 +119,4 @@ export function histogramValues(metric: unknown): number[] | null {
     values.push(count, sum, count);
   }
   return values;
-}
-
-/**
- * The keys get() looks the buckets up by, `bucketValues[upperBound]`: made once per read rather
- * than converted at every lookup. Null for a bound that is not a number (its key would differ).
- */
-function boundKeys(upperBounds: unknown[]): string[] | null {
-  return upperBounds.every((bound) => typeof bound === 'number') ? upperBounds.map(String) : null;
 }

@@ -1,8 +1,7 @@
-// Encodes the worker's registry for a metrics collection: a family unchanged since the reply the
-// manager holds goes by name, one whose samples kept their places by its values, others whole.
-// It compares against the packed copies it sent, never prom-client's live objects (inc() mutates
-// those in place), so a delta never hides a change. A histogram whose series are those it was
-// sent with is read by its values alone, straight from its series (histogram-values.ts).
+// Encodes the worker's registry for a collection: a family unchanged since the reply the manager
+// holds goes by name, one whose samples kept their places by its values, others whole. It compares
+// with the packed copies it sent, never prom-client's live objects (inc() mutates those in place).
+// A histogram whose series stand is read by its values alone (histogram-values.ts).
 import type { Registry } from 'prom-client';
 import { exemplarsKept, registryExemplars } from '../metrics/lean-histogram.js';
 import {
@@ -10,6 +9,7 @@ import {
   packFamily,
   packedValues,
   packedWithValues,
+  sameItems,
   sameShape,
   type PackedFamily,
 } from '../metrics/packed-family.js';
@@ -24,37 +24,15 @@ import {
 } from './histogram-values.js';
 
 /**
- * A family as last sent: a packing, or (for a histogram sent by its values) the packing of its
- * shape and the values. The packing with those values is built only if a later read needs it
- * (its series changed): a histogram observed at every scrape never pays for copying its packing.
+ * A family as last sent: a packing, or (a histogram sent by its values) the packing of its shape
+ * and the values, packed together only if a later read needs it (its series changed).
  */
-class SentFamily {
-  private packing: PackedFamily | undefined;
-  private sentValues: number[] | undefined;
-
-  /** `values` undefined: the packing's own. `shape`: the histogram shape it was read in, if any. */
-  constructor(
-    readonly shaped: PackedFamily,
-    values: number[] | undefined,
-    readonly shape: HistogramShape | null,
-  ) {
-    if (values === undefined) this.packing = shaped;
-    else this.sentValues = values;
-  }
-
-  get name(): string {
-    return this.shaped.name;
-  }
-
-  /** The packing as sent. */
-  get packed(): PackedFamily {
-    return (this.packing ??= packedWithValues(this.shaped, this.sentValues!));
-  }
-
-  /** Its sample values as sent, in sample order. */
-  get values(): number[] {
-    return (this.sentValues ??= packedValues(this.packing!));
-  }
+interface SentFamily {
+  shaped: PackedFamily;
+  /** Null: the packing's own. */
+  values: number[] | null;
+  /** The histogram shape it was read in, if any. */
+  shape: HistogramShape | null;
 }
 
 interface ReadableMetric {
@@ -70,7 +48,7 @@ type Read =
 export interface EncoderLayers {
   /** Unchanged families sent by name ('same'), changed ones against the manager's base. */
   delta: boolean;
-  /** Histograms read by their values alone, straight from their series, while their shape stands. */
+  /** Histograms read by their values alone, from their series, while their shape stands. */
   histograms: boolean;
   /** Families whose samples kept their places sent by their values alone ('revalued'). */
   revalued: boolean;
@@ -90,7 +68,6 @@ export class MetricsEncoder {
     private readonly registry: Registry,
     layers: Partial<EncoderLayers> = {},
   ) {
-    // A layer given as undefined is on: only an explicit false switches it off.
     this.layers = {
       delta: layers.delta ?? true,
       histograms: layers.histograms ?? true,
@@ -110,19 +87,22 @@ export class MetricsEncoder {
       if ('values' in read) {
         // The base's shape: the same samples in the same places, so only the values can differ.
         const { before, values } = read;
-        const same = sameNumbers(before.values, values);
-        families.set(before.name, new SentFamily(before.shaped, values, before.shape));
-        if (same) updates.push({ same: before.name });
-        else if (this.layers.revalued) updates.push({ revalued: before.name, values });
-        else updates.push({ packed: packedWithValues(before.shaped, values) });
+        const { shaped, shape } = before;
+        const same = sameItems(before.values ?? packedValues(shaped), values);
+        families.set(shaped.name, { shaped, values, shape });
+        if (same) updates.push({ same: shaped.name });
+        else if (this.layers.revalued) updates.push({ revalued: shaped.name, values });
+        else updates.push({ packed: packedWithValues(shaped, values) });
         continue;
       }
       const { family, shape } = read;
-      const before = base?.get(family.name);
-      const same = before !== undefined && matchesPacked(before.packed, family);
-      const packed = same ? before.packed : packFamily(family);
-      updates.push(same ? { same: family.name } : this.changed(before?.packed, packed));
-      families.set(family.name, new SentFamily(packed, undefined, shape));
+      const sent = base?.get(family.name);
+      const before =
+        sent && (sent.values ? packedWithValues(sent.shaped, sent.values) : sent.shaped);
+      const same = before !== undefined && matchesPacked(before, family);
+      const packed = same ? before : packFamily(family);
+      updates.push(same ? { same: family.name } : this.changed(before, packed));
+      families.set(family.name, { shaped: packed, values: null, shape });
     }
     // Exemplars as families: only those kept since the reply the manager holds, when it holds one.
     const since = base === null ? 0 : this.last!.exemplarsKept;
@@ -138,15 +118,13 @@ export class MetricsEncoder {
   }
 
   /**
-   * What getMetricsAsJSON() does (every metric's get() started in one synchronous pass, then the
-   * registry's default labels added to copies of the labels), except for a prom-client
-   * histogram whose shape is the one it was sent in: its values read from its series instead.
+   * getMetricsAsJSON() (every get() started in one synchronous pass, default labels added to
+   * copies), except that a histogram in the shape it was sent in is read by its values.
    */
   private async readRegistry(base: Map<string, SentFamily> | null): Promise<Read[]> {
     const defaults = defaultLabelsOf(this.registry);
     if (defaults === null || !this.layers.histograms) {
-      // Not the registry this was written against: read it the documented way.
-      // (With histograms switched off, too: the reference the bench compares them with.)
+      // Not the registry this was written against, or histograms off (the bench's reference).
       return (await snapshotOf(this.registry)).map((family) => ({ family, shape: null }));
     }
     // Typed as prom-client's MetricObject, which leaves out the get() every metric has.
@@ -173,24 +151,13 @@ export class MetricsEncoder {
     return Promise.all(reads);
   }
 
-  /**
-   * A changed family's update: its values alone when its samples kept their places since the
-   * base the manager holds (a fifth of the packed numbers for a histogram, and no tables), else
-   * the whole packing.
-   */
+  /** Its values alone when its samples kept their places (a fifth of a histogram's numbers). */
   private changed(before: PackedFamily | undefined, packed: PackedFamily): FamilyUpdate {
     if (this.layers.revalued && before !== undefined && sameShape(before, packed)) {
       return { revalued: packed.name, values: packedValues(packed) };
     }
     return { packed };
   }
-}
-
-/** Equal element for element (===, as samePacked compares values: a NaN is a change). */
-function sameNumbers(a: readonly number[], b: readonly number[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i += 1) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /** getMetricsAsJSON()'s default labels: on a copy of each sample's labels, unless set already. */

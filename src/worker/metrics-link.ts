@@ -1,6 +1,5 @@
-// The worker's end of its metrics link (a Unix socket to the manager's metrics thread, path in
-// CLUSTER_METRICS_SOCKET): answers collections with the encoder's replies and, when the worker
-// leaves on purpose, hands over its final metrics and waits for the ack. Reconnects while the
+// The worker's end of its metrics link: answers collections with the encoder's replies and, when
+// the worker leaves, hands over its final metrics and waits for the ack. Reconnects while the
 // worker lives: the registry is cumulative, so nothing counted meanwhile is lost.
 import net from 'node:net';
 import path from 'node:path';
@@ -39,14 +38,13 @@ export class MetricsLink {
   private reconnectMs = RECONNECT_MIN_MS;
   /** The newest collection request not yet being answered. */
   private newestRequest: CollectMetricsMessage | null = null;
-  /** Settles the wait for the manager's confirmation of the final metrics. */
   private settleFinal: (confirmed: boolean) => void = () => undefined;
 
   constructor(private readonly options: MetricsLinkOptions) {
     this.encoder = new MetricsEncoder(options.registry);
   }
 
-  /** Resolves once connected (or once the first attempt failed: retries go on in the background). */
+  /** Resolves once connected, or once the first attempt failed (retries go on meanwhile). */
   connect(): Promise<void> {
     return new Promise((resolve) => {
       const dir = path.dirname(this.options.socketPath);
@@ -87,10 +85,7 @@ export class MetricsLink {
     setTimeout(() => this.closed || void this.connect(), delay).unref();
   }
 
-  /**
-   * Sends everything this worker counted and waits (at most `timeoutMs`) until the manager says
-   * it holds it. After this the link is closed for good. False if the manager never confirmed.
-   */
+  /** Sends everything counted, then closes the link for good; false if the manager never acked. */
   async sendFinalMetrics(timeoutMs: number): Promise<boolean> {
     this.closed = true;
     // Between retries (the socket was removed, and may be back by now): one last attempt.
@@ -121,11 +116,9 @@ export class MetricsLink {
 
   private onMessage(message: ManagerLinkMessage): void {
     if (message.type === 'final-ack') return this.settleFinal(true);
-    // Requests that queued up while this worker could not run (stopped, a long GC, a blocked
-    // loop) arrive together. The manager waits only for the newest: it starts a collection once
-    // the one before has ended, so every older request has been given up on. Only the newest is
-    // read and answered, after the whole chunk of lines (a microtask), instead of reading the
-    // registry once per stale request on the loop that has just come back to the API.
+    // Requests queued while this worker could not run (stopped, a long GC, a blocked loop) arrive
+    // together, and the manager has given up on all but the newest (it starts a collection once
+    // the one before ended): only that one is answered, after the whole chunk (a microtask).
     const scheduled = this.newestRequest !== null;
     this.newestRequest = message;
     if (!scheduled) queueMicrotask(() => this.answerNewest());

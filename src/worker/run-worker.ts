@@ -31,10 +31,7 @@ import { onManagerMessage, sendToManager } from './ipc.js';
 import { stackWatchdogFor } from './stack-watchdog.js';
 
 export interface WorkerOptions {
-  /**
-   * Registers extra metrics in the worker's registry. The service itself passes nothing; the
-   * benchmark uses it to give workers a heavy synthetic series count (bench/README.md).
-   */
+  /** The benchmark's heavy synthetic series (bench/README.md); the service passes nothing. */
   extendRegistry?: (registry: Registry) => void;
 }
 
@@ -129,11 +126,10 @@ export async function runWorker(options: WorkerOptions = {}): Promise<void> {
     api.server.close();
     heartbeat.stop();
   });
-  // The manager died or cut us off (SIGKILL, the OOM killer): nobody supervises this worker any
-  // more. Node's cluster child would exit at once on the IPC disconnect, resetting every accepted
-  // request, unless the disconnect was expected (exitedAfterDisconnect): this one expects it,
-  // finishes what it accepted, bounded by its drain deadline, and leaves. The flag is set in
-  // cluster's own 'disconnect' handler, just before it decides whether to exit.
+  // The manager died or cut us off (SIGKILL, the OOM killer). Node's cluster child would exit at
+  // once on the IPC disconnect, resetting every accepted request, unless it was expected
+  // (exitedAfterDisconnect, set here in cluster's own 'disconnect' handler before it decides):
+  // this worker finishes what it accepted, bounded by its drain deadline, and leaves.
   const self = cluster.worker;
   self?.once('disconnect', () => (self.exitedAfterDisconnect = true));
   process.once('disconnect', () => void leave('manager_gone', config.shutdownTimeoutMs));
@@ -173,11 +169,9 @@ const FINAL_METRICS_TIMEOUT_MS = 2_000;
 const CRASH_FINAL_METRICS_TIMEOUT_MS = 1_000;
 
 /**
- * An uncaught exception (or unhandled rejection) ends the worker, as Node's default does, but
- * first logs it as a JSON line (Node would print a bare stack) and hands the manager what the
- * worker counted since the last scrape, as a leaving worker does: a SIGKILL loses those counts,
- * a crash need not. Exits 1 within CRASH_FINAL_METRICS_TIMEOUT_MS whatever happens, so
- * the manager sees a crash and replaces the worker.
+ * An uncaught exception (or unhandled rejection) ends the worker as Node's default does, but first
+ * logs it as a JSON line and hands over the counts since the last scrape (a SIGKILL loses them, a
+ * crash need not). Exits 1 within the timeout whatever happens: the manager sees a crash.
  */
 function onCrash(logger: Logger, link: MetricsLink | null, stopServing: () => void): void {
   let crashing = false;

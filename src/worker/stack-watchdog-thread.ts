@@ -1,8 +1,7 @@
-// The stack watchdog's thread (started by stack-watchdog.ts): when the counter the main thread
-// bumps with every heartbeat stands still for `stallMs`, it reads the main thread's stack through
-// the inspector (Debugger.pause interrupts even a tight loop) and writes it as one JSON line to the
-// manager's report pipe; a second report maps the bundle's positions to src/ if time allows.
-// Nothing here can delay the manager's kill of a silent worker.
+// The stack watchdog's thread: when the main thread's heartbeat counter stands still for `stallMs`,
+// it reads that thread's stack through the inspector (Debugger.pause interrupts even a tight loop)
+// and writes it as a JSON line to the manager's report pipe, then again mapped to src/ if time
+// allows. Nothing here can delay the manager's kill of a silent worker.
 import { writeSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { Worker, workerData } from 'node:worker_threads';
@@ -43,7 +42,6 @@ session.on('Debugger.paused', (message: { params: { callFrames: CallFrame[] } })
   void session.post('Debugger.resume').catch(() => undefined);
 });
 
-/** Pauses the main thread and reads its call frames; rejects after captureTimeoutMs. */
 async function captureStack(): Promise<CallFrame[]> {
   // Call frames name scripts by id; the urls arrive as events while the debugger is enabled.
   const urls = new Map<string, string>();

@@ -1,7 +1,6 @@
-// The stack watchdog, main-thread side: starts the watchdog thread (stack-watchdog-thread.ts) and
-// tells it, through shared memory, each time this thread shows progress (a heartbeat sent). When
-// the progress stops, the thread reads this thread's stack and reports it to the manager, which
-// logs it if it kills the worker as hung: the answer to "what was it doing?".
+// The stack watchdog, main-thread side: starts the watchdog thread and counts this thread's
+// progress (heartbeats) in shared memory. When it stops, the thread reports this thread's stack to
+// the manager, which logs it if it kills the worker as hung: the answer to "what was it doing?".
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -18,9 +17,8 @@ export interface StackWatchdog {
 }
 
 /**
- * The watchdog this worker should run: none when WORKER_STACK_WATCHDOG=false or when no manager
- * gave it a report pipe. It reports at half the hang timeout, so the stack is in the manager's
- * hands before the kill, and gives up a capture well before the kill too.
+ * None when WORKER_STACK_WATCHDOG=false or no manager gave a report pipe. It reports at half the
+ * hang timeout and gives up a capture well before it: the stack reaches the manager before a kill.
  */
 export function stackWatchdogFor(config: Config, logger: Logger): StackWatchdog | null {
   const reportFd = Number(process.env[WORKER_REPORT_FD_ENV]);

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import {
   packedValues,
   matchesPacked,
+  samePacked,
   sameShape,
   packFamily,
   unpackFamily,
@@ -173,6 +174,15 @@ describe('matchesPacked', () => {
           (s) => Number.isFinite(s.value) && !Object.values(s.labels).some((v) => Number.isNaN(v)),
         );
         if (sameOnTheWire && exact) expect(matches).toBe(true);
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it('agrees with samePacked on the packing of the variant', () => {
+    fc.assert(
+      fc.property(familyAndVariant, ({ f, g }) => {
+        expect(samePacked(packFamily(f), packFamily(g))).toBe(matchesPacked(packFamily(f), g));
       }),
       { numRuns: 2_000 },
     );

@@ -21,8 +21,8 @@ describe('descriptor budget', () => {
 
   it('keeps the reserve and what is open now free, never below one connection', () => {
     expect(connectionBudget(1024, 30)).toBe(1024 - 30 - RESERVED_DESCRIPTORS);
-    expect(connectionBudget(256, 26, 64)).toBe(166);
-    expect(connectionBudget(50, 26, 64)).toBe(1);
+    expect(connectionBudget(256, 26)).toBe(256 - 26 - 64);
+    expect(connectionBudget(50, 26)).toBe(1);
     expect(connectionBudget(undefined, 26)).toBeUndefined();
   });
 
