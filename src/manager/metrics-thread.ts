@@ -30,10 +30,9 @@ const LINK_DRAIN_GRACE_MS = 1_000;
 
 const port = parentPort;
 if (!port) throw new Error('metrics-thread.ts runs as a worker thread');
-const options = workerData as MetricsThreadOptions;
-const { endpoint } = options;
-const logger = createLogger(options.logLevel, { role: 'manager', thread: 'metrics' });
-niceThisThread(options.nice, logger);
+const config = workerData as MetricsThreadOptions;
+const logger = createLogger(config.logLevel, { role: 'manager', thread: 'metrics' });
+niceThisThread(config.metricsThreadNice, logger);
 
 const post = (message: FromMetricsThread) => port.postMessage(message);
 const calls = new MainThreadCalls(post);
@@ -90,12 +89,12 @@ port.on('message', (message: ToMetricsThread) => {
   }
 });
 
-const server = createManagerServer({ control: calls, metrics, endpoint, logger });
+const server = createManagerServer({ control: calls, metrics, config, logger });
 
-await links.listen(options.socketPath);
+await links.listen(config.socketPath);
 try {
   // Rejects if the server emits 'error' (EADDRINUSE, a bad host) before it listens.
-  await once(server.listen(endpoint.port, endpoint.host), 'listening');
+  await once(server.listen(config.metricsPort, config.metricsHost), 'listening');
 } catch (error) {
   post({ type: 'endpoint-failed', message: String(error) });
   process.exit(1);
@@ -103,7 +102,7 @@ try {
 post({ type: 'listening' });
 
 startCheckpoints(metrics, {
-  intervalMs: options.checkpointIntervalMs,
-  timeoutMs: endpoint.collectTimeoutMs,
+  intervalMs: config.metricsCheckpointMs,
+  timeoutMs: config.metricsCollectTimeoutMs,
   logger,
 });

@@ -25,7 +25,7 @@ import { capConnections } from './connection-cap.js';
 import type { ClusterMetrics } from '../collection/cluster-metrics.js';
 import { collectTimeoutMs, negotiateContentType } from './scrape-request.js';
 import type { MainThreadCalls } from '../thread/main-thread-calls.js';
-import type { EndpointOptions } from '../thread/metrics-thread-protocol.js';
+import type { EndpointConfig } from '../thread/metrics-thread-protocol.js';
 
 const MAX_ADMIN_BODY_BYTES = 1024;
 /** Connections evicted or refused at the cap are logged at most this often. */
@@ -41,7 +41,7 @@ export interface ManagerServerDeps {
    */
   control: Pick<MainThreadCalls, 'call'>;
   metrics: Pick<ClusterMetrics, 'scrape'>;
-  endpoint: EndpointOptions;
+  config: EndpointConfig;
   logger: Logger;
 }
 
@@ -103,7 +103,7 @@ async function readBody<T>(req: http.IncomingMessage, schema: z.ZodMiniType<T>):
 }
 
 export function createManagerServer(deps: ManagerServerDeps): http.Server {
-  const { control, metrics, endpoint, logger } = deps;
+  const { control, metrics, config, logger } = deps;
   let scrapes = 0;
 
   /** /healthz and /readyz: 503 while no worker can serve; /readyz also once shutdown begins. */
@@ -133,7 +133,7 @@ export function createManagerServer(deps: ManagerServerDeps): http.Server {
       GET: async (req, res) => {
         // Overlapping scrapes share one collection, but each still renders a body and holds a
         // connection: past the limit a scraper is told to come back rather than left queueing.
-        const max = endpoint.maxConcurrentScrapes;
+        const max = config.metricsMaxScrapes;
         if (scrapes >= max) {
           throw new HttpError(503, 'too_many_scrapes', `over ${max} concurrent scrapes; retry`, {
             headers: { 'Retry-After': '1' },
@@ -143,7 +143,7 @@ export function createManagerServer(deps: ManagerServerDeps): http.Server {
         try {
           const contentType = negotiateContentType(req.headers.accept);
           const timeoutMs = collectTimeoutMs(
-            endpoint.collectTimeoutMs,
+            config.metricsCollectTimeoutMs,
             req.headers['x-prometheus-scrape-timeout-seconds'],
           );
           const body = await metrics.scrape({ contentType, timeoutMs });
@@ -198,10 +198,10 @@ export function createManagerServer(deps: ManagerServerDeps): http.Server {
 
   const server = http.createServer(
     {
-      headersTimeout: endpoint.headersTimeoutMs,
+      headersTimeout: config.httpHeadersTimeoutMs,
       // Admin bodies are 1 kB at most: a request still arriving after this is a slow sender.
-      requestTimeout: endpoint.headersTimeoutMs + 5_000,
-      keepAliveTimeout: endpoint.keepAliveTimeoutMs,
+      requestTimeout: config.httpHeadersTimeoutMs + 5_000,
+      keepAliveTimeout: config.httpKeepAliveTimeoutMs,
       // Node checks the two timeouts above on this period (default 30 s, far too lax).
       connectionsCheckingInterval: 1_000,
       // Node would refuse a Host-less HTTP/1.1 request with a bare 400: refused below, in JSON.
@@ -225,7 +225,7 @@ export function createManagerServer(deps: ManagerServerDeps): http.Server {
             headers: { Allow: allow.join(', ') },
           });
         }
-        if (method === 'POST') requireAdmin(endpoint.adminToken, req.headers.authorization);
+        if (method === 'POST') requireAdmin(config.adminToken, req.headers.authorization);
         await handler(req, res);
       };
       run().catch((error: unknown) => {
@@ -245,13 +245,13 @@ export function createManagerServer(deps: ManagerServerDeps): http.Server {
   // probes out), and is closed only when every connection has a request in progress.
   const shed = { evicted: 0, refused: 0 };
   let lastShedLog = 0;
-  capConnections(server, endpoint.maxConnections, (outcome) => {
+  capConnections(server, config.metricsMaxConnections, (outcome) => {
     shed[outcome] += 1;
     const now = Date.now();
     if (now - lastShedLog < SHED_LOG_INTERVAL_MS) return;
     lastShedLog = now;
     logger.warn(
-      { maxConnections: endpoint.maxConnections, ...shed },
+      { maxConnections: config.metricsMaxConnections, ...shed },
       'manager endpoint at METRICS_MAX_CONNECTIONS: idle connections evicted, new ones refused if none was idle (counts since the last such line)',
     );
     shed.evicted = 0;

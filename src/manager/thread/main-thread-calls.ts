@@ -6,8 +6,10 @@ import type { LogLevel } from '../../config.js';
 import { withDeadline } from '../../deadline.js';
 import { HttpError, type HttpErrorJSON } from '../../http-errors.js';
 import type { Logger } from '../../logger.js';
-import type { MetricsSnapshot } from '../../metrics/snapshot.js';
+import { snapshotOf, type MetricsSnapshot } from '../../metrics/snapshot.js';
 import type { StatusResponse } from '../supervision/status-types.js';
+import type { SupervisionMetrics } from '../supervision/supervision-metrics.js';
+import type { Supervisor } from '../supervision/supervisor.js';
 
 /** Every call, with its arguments and its answer; the main thread runs MainCallHandlers. */
 export interface MainCalls {
@@ -169,4 +171,41 @@ export async function runCall<K extends MainCallName>(
     logger.error({ err: error, call: name }, 'manager endpoint call failed');
     return { type: 'answer', callId, ok: false, error: String(error) };
   }
+}
+
+/** What the main thread does when the endpoint calls. */
+export function mainThreadHandlers(deps: {
+  supervisor: Supervisor;
+  managerMetrics: SupervisionMetrics;
+  logger: Logger;
+  /** Sets the level of the manager, its metrics thread and every worker. */
+  setLogLevel(level: LogLevel): void;
+}): MainCallHandlers {
+  const { supervisor, managerMetrics, logger } = deps;
+  // Checked where the command runs, so nothing can start shutting down in between.
+  const refuseWhileStopping = () => {
+    if (supervisor.shuttingDown)
+      throw new HttpError(503, 'shutting_down', 'the cluster is shutting down');
+  };
+  return {
+    live: () => null,
+    status: () => supervisor.status(),
+    reload: () => {
+      refuseWhileStopping();
+      logger.info('rolling reload requested over HTTP');
+      void supervisor.reload();
+      return supervisor.desiredWorkers;
+    },
+    scale: (workers) => {
+      refuseWhileStopping();
+      logger.info({ workers }, 'scale requested over HTTP');
+      supervisor.scaleTo(workers);
+      return null;
+    },
+    setLogLevel: (level) => {
+      deps.setLogLevel(level);
+      return null;
+    },
+    managerMetrics: () => snapshotOf(managerMetrics.registry),
+  };
 }
