@@ -5,8 +5,7 @@
 import type { HeartbeatMessage, ManagerMessage, StallReport, StopReason } from '../../protocol.js';
 import type { Clock } from './clock.js';
 import type { WorkerExit, WorkerHandle } from './fork-worker.js';
-import type { KillReason, WorkerState } from './lifecycle.js';
-import type { WorkerStatus } from './status-types.js';
+import type { KillReason, WorkerState, WorkerStatus } from './lifecycle.js';
 
 export class ManagedWorker {
   readonly id: number;

@@ -14,11 +14,10 @@ import {
 } from '../../protocol.js';
 import { systemClock, type Clock, type Timer } from './clock.js';
 import { forkClusterWorker, type ForkWorker, type WorkerExit } from './fork-worker.js';
-import type { ReplaceReason, RestartReason } from './lifecycle.js';
+import type { ReplaceReason, RestartReason, StatusResponse } from './lifecycle.js';
 import { ManagedWorker } from './managed-worker.js';
 import { decideRestart, FRESH_HISTORY, type SlotHistory } from './restart-policy.js';
 import { judge } from './verdict.js';
-import type { StatusResponse } from './status-types.js';
 
 /**
  * What the supervisor announces (as Node's cluster announces a worker's life): the rest of the

@@ -7,7 +7,7 @@ import { withDeadline } from '../../deadline.js';
 import { HttpError, type HttpErrorJSON } from '../../http-errors.js';
 import type { Logger } from '../../logger.js';
 import { snapshotOf, type MetricsSnapshot } from '../../metrics/snapshot.js';
-import type { StatusResponse } from '../supervision/status-types.js';
+import type { StatusResponse } from '../supervision/lifecycle.js';
 import type { SupervisionMetrics } from '../supervision/supervision-metrics.js';
 import type { Supervisor } from '../supervision/supervisor.js';
 

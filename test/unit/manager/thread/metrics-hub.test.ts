@@ -7,8 +7,7 @@ import pino from 'pino';
 import { createLogger, type Logger } from '../../../../src/logger.js';
 import { EndpointFailedError, MetricsHub } from '../../../../src/manager/thread/metrics-hub.js';
 import type { MainCallHandlers } from '../../../../src/manager/thread/main-thread-calls.js';
-import type { StatusResponse } from '../../../../src/manager/supervision/status-types.js';
-import type { WorkerRef } from '../../../../src/manager/supervision/lifecycle.js';
+import type { StatusResponse, WorkerRef } from '../../../../src/manager/supervision/lifecycle.js';
 import { waitUntil } from '../../../../scripts/lib/wait.js';
 
 const FAKE_THREAD = new URL('../../../fixtures/fake-metrics-thread.mjs', import.meta.url);
