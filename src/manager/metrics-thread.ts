@@ -1,8 +1,6 @@
-// Entry of the manager's metrics thread (worker_threads). It serves the manager endpoint
-// (METRICS_HOST:METRICS_PORT) and does everything heavy about /metrics, off the main thread that
-// accepts every API connection: the scrapes' HTTP, reading the workers' replies from their links,
-// merging as prom-client's aggregate() does, rendering, writing the body. What only the main
-// thread knows (the supervisor's state and commands, its own metrics) it asks for by message.
+// Entry of the manager's metrics thread: the manager endpoint and everything heavy about /metrics
+// (links, merging, rendering), off the main thread that accepts every API connection. What only
+// the main thread knows (the supervisor, its own metrics) it asks for by message.
 import { once } from 'node:events';
 import { parentPort, workerData } from 'node:worker_threads';
 import { Registry } from 'prom-client';

@@ -1,8 +1,6 @@
-// The manager's own small HTTP endpoint (METRICS_HOST:METRICS_PORT): metrics, health, status,
-// and the admin calls. Plain node:http: the manager never loads the application's framework.
-// It runs on the metrics thread, so that neither a scrape's HTTP nor its body's bytes take time
-// from the main thread that hands off every API connection; what only the main thread knows
-// (the supervisor's state and commands) it asks for through `control`.
+// The manager's HTTP endpoint (METRICS_HOST:METRICS_PORT): metrics, health, status, admin calls.
+// Plain node:http, on the metrics thread: the manager never loads the application's framework, and
+// the main thread that hands off every API connection is asked only what it alone knows.
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import * as z from '../../zod.js';
@@ -28,17 +26,14 @@ import type { MainThreadCalls } from '../thread/main-thread-calls.js';
 import type { EndpointConfig } from '../thread/metrics-thread-protocol.js';
 
 const MAX_ADMIN_BODY_BYTES = 1024;
-/** Connections evicted or refused at the cap are logged at most this often. */
+/** Connections evicted or refused at the cap: logged at most this often. */
 const SHED_LOG_INTERVAL_MS = 10_000;
 /** A path as an error message repeats it: at most this many characters of it. */
 const MAX_ECHOED_PATH = 100;
 const NO_STORE = { 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' };
 
 export interface ManagerServerDeps {
-  /**
-   * What only the main thread knows. A call may fail with an HttpError that is the answer (503
-   * shutting_down, 503 manager_unresponsive).
-   */
+  /** Fails with an HttpError that is the answer (503 shutting_down, manager_unresponsive). */
   control: Pick<MainThreadCalls, 'call'>;
   metrics: Pick<ClusterMetrics, 'scrape'>;
   config: EndpointConfig;
@@ -62,7 +57,6 @@ function sendJson(res: http.ServerResponse, status: number, body: unknown): void
   res.end(text);
 }
 
-/** An error thrown on purpose, with the headers that belong to it. */
 function sendError(res: http.ServerResponse, error: HttpError): void {
   for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
   sendJson(res, error.status, error.toBody());
@@ -75,7 +69,7 @@ export function answerClientError(err: ParserError, socket: Duplex): void {
   answerAndClose(socket, parserErrorResponse(classifyParserError(err), NO_STORE));
 }
 
-/** The admin body as `schema` has it; judged as the API judges its JSON bodies (one check). */
+/** An admin body, judged as the API judges its JSON bodies. */
 async function readBody<T>(req: http.IncomingMessage, schema: z.ZodMiniType<T>): Promise<T> {
   const problem = jsonBodyProblem(req.headers);
   if (problem !== undefined) throw new HttpError(415, 'unsupported_media_type', problem);

@@ -1,7 +1,6 @@
-// The main thread's handle on the metrics thread, which serves the manager endpoint and does all
-// metrics work. The main thread starts it, answers its calls, tells it which workers exist, and
-// replaces it when it ends or stops answering. A scrape costs the main thread one small call: no
-// HTTP, no body.
+// The main thread's handle on the metrics thread: starts it, answers its calls, tells it which
+// workers exist, and replaces it when it ends or stops answering. A scrape costs the main thread
+// one small call: no HTTP, no body.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
