@@ -7,7 +7,7 @@ import type { StopReason } from '../../protocol.js';
 export const WORKER_STATES = ['starting', 'ready', 'stopping'] as const;
 export type WorkerState = (typeof WORKER_STATES)[number];
 
-/** A worker as the supervisor announces it to the metrics thread. */
+/** As the supervisor announces it to the metrics thread. */
 export interface WorkerRef {
   id: number;
   slot: number;
@@ -17,7 +17,7 @@ export interface WorkerRef {
 /** Why the manager killed a worker without asking: it misbehaved. */
 export type KillReason = 'hung' | 'boot_timeout';
 
-/** Why a slot's worker was replaced or removed: the `reason` label of the restarts counter. */
+/** The `reason` label of the restarts counter. */
 export const RESTART_REASONS = [
   'crash',
   'hung',
