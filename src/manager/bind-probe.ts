@@ -2,6 +2,7 @@
 // so a bad hostname, a foreign address or a forbidden port is refused as configuration (exit 2)
 // instead of a crash loop. A port in use is left to the real listen: its holder may be draining.
 import dns from 'node:dns';
+import { once } from 'node:events';
 import net from 'node:net';
 import { ConfigError, portsClash, type Config } from '../config.js';
 
@@ -15,10 +16,8 @@ async function probe(host: string, port: number, lookup: Lookup): Promise<string
   const server = net.createServer();
   try {
     const { address } = await lookup(host);
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, address, resolve);
-    });
+    // Rejects if the server emits 'error' before it listens.
+    await once(server.listen(port, address), 'listening');
     return (server.address() as net.AddressInfo).address;
   } finally {
     if (server.listening) server.close();

@@ -12,7 +12,7 @@ interface MetricsCheckpointsOptions {
   logger: Logger;
 }
 
-/** Returns what stops the checkpoints. */
+/** Returns the stop. */
 export function startCheckpoints(
   metrics: Pick<ClusterMetrics, 'checkpoint' | 'msSinceLastCollection'>,
   { intervalMs, timeoutMs, logger }: MetricsCheckpointsOptions,

@@ -38,7 +38,6 @@ export function socketBaseDir(env: NodeJS.ProcessEnv = process.env): string {
   return candidates.find(isOwnRuntimeDir) ?? os.tmpdir();
 }
 
-/** Returns the paths removed. */
 export function removeOrphanedSocketDirs(tmpdir = os.tmpdir()): string[] {
   const removed: string[] = [];
   let names: string[];

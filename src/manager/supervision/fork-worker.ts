@@ -103,7 +103,7 @@ export function readStallReports(stream: Readable, onReport: (report: StallRepor
   stream.on('error', () => undefined);
 }
 
-/** How long after exit the IPC channel may take to read its end. Short: it delays the replacement. */
+/** The IPC channel's time to read its end after exit. Short: it delays the replacement. */
 const DISCONNECT_GRACE_MS = 50;
 const CHANNEL_POLL_MS = 2;
 

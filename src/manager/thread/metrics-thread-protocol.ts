@@ -20,7 +20,6 @@ export type EndpointConfig = Pick<
   | 'metricsMaxScrapes'
 >;
 
-/** The metrics thread's part of the configuration. */
 export type MetricsThreadConfig = EndpointConfig &
   Pick<
     Config,
