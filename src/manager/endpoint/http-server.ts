@@ -100,7 +100,6 @@ export function createManagerServer(deps: ManagerServerDeps): http.Server {
   const { control, metrics, config, logger } = deps;
   let scrapes = 0;
 
-  /** /healthz and /readyz: 503 while no worker can serve; /readyz also once shutdown begins. */
   const probe =
     (readiness: boolean): Handler =>
     async (_req, res) => {
@@ -153,17 +152,16 @@ export function createManagerServer(deps: ManagerServerDeps): http.Server {
       },
     },
     '/healthz': { GET: probe(false) },
-    // Orchestrator probes. /livez answers once the manager's main thread does and asks nothing
-    // else: a liveness failure restarts the whole pod, which must not follow from workers being
-    // busy. A main thread that does not answer in time gets 503 manager_unresponsive.
+    // /livez asks the main thread only to answer: a liveness failure restarts the whole pod, which
+    // must not follow from busy workers. A main thread that does not answer gets 503.
     '/livez': {
       GET: async (_req, res) => {
         await control.call('live', []);
         sendJson(res, 200, { status: 'ok' });
       },
     },
-    // /readyz takes the pod out of the Service's endpoints: at once when shutdown begins (so the
-    // load balancer stops sending before workers drain), and while no worker can serve.
+    // /readyz (unlike /healthz) also fails once shutdown begins, so the load balancer stops
+    // sending before workers drain.
     '/readyz': { GET: probe(true) },
     '/status': {
       GET: async (_req, res) => sendJson(res, 200, await control.call('status', [])),
