@@ -1,7 +1,7 @@
 // Starting what the bench measures: the real cluster (dist/main.js), the bench fixtures (ours and
 // stock prom-client cluster), and single-process servers; each on free loopback ports, each
 // awaited until it serves, each a tracked child (lib/procs.ts).
-import type { StatusResponse } from '../../src/manager/supervision/status-types.js';
+import type { StatusResponse } from '../../src/manager/supervision/lifecycle.js';
 import { freePort, spawnChild, waitUntil, type Child } from './procs.js';
 
 export const LOOPBACK = '127.0.0.1';

@@ -1,8 +1,8 @@
 // Before any fork, the manager listens for a moment on each address it and its workers will use,
-// the way they will, so a bad hostname, a foreign address or a forbidden port is refused as
-// configuration (exit 2, naming the variable) instead of a crash loop of failing listens. A port
-// in use is left to the real listen: its holder may be about to let go (a draining predecessor).
+// so a bad hostname, a foreign address or a forbidden port is refused as configuration (exit 2)
+// instead of a crash loop. A port in use is left to the real listen: its holder may be draining.
 import dns from 'node:dns';
+import { once } from 'node:events';
 import net from 'node:net';
 import { ConfigError, portsClash, type Config } from '../config.js';
 
@@ -11,22 +11,20 @@ type Endpoint = { hostVariable: string; portVariable: string; host: string; port
 /** Resolves a host name as net.Server's listen() does (dns.lookup, its first address). */
 export type Lookup = (host: string) => Promise<{ address: string }>;
 
-/** The address listened on; throws the lookup's or the listen's error. */
+/** Returns the address listened on. */
 async function probe(host: string, port: number, lookup: Lookup): Promise<string> {
   const server = net.createServer();
   try {
     const { address } = await lookup(host);
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, address, resolve);
-    });
+    // Rejects if the server emits 'error' before it listens.
+    await once(server.listen(port, address), 'listening');
     return (server.address() as net.AddressInfo).address;
   } finally {
     if (server.listening) server.close();
   }
 }
 
-/** What a failed probe says about the configuration, or undefined when it is not its fault. */
+/** Undefined when the failure is not the configuration's fault. */
 function problemOf(e: Endpoint, error: NodeJS.ErrnoException): string | undefined {
   const host = `${e.hostVariable}=${JSON.stringify(e.host)}`;
   const port = `${e.portVariable}=${e.port}`;

@@ -1,8 +1,6 @@
-// Entry of the manager's metrics thread (worker_threads). It serves the manager endpoint
-// (METRICS_HOST:METRICS_PORT) and does everything heavy about /metrics, off the main thread that
-// accepts every API connection: the scrapes' HTTP, reading the workers' replies from their links,
-// merging as prom-client's aggregate() does, rendering, writing the body. What only the main
-// thread knows (the supervisor's state and commands, its own metrics) it asks for by message.
+// Entry of the manager's metrics thread: the manager endpoint and everything heavy about /metrics
+// (links, merging, rendering), off the main thread that accepts every API connection. What only
+// the main thread knows (the supervisor, its own metrics) it asks for by message.
 import { once } from 'node:events';
 import { parentPort, workerData } from 'node:worker_threads';
 import { Registry } from 'prom-client';
@@ -30,10 +28,9 @@ const LINK_DRAIN_GRACE_MS = 1_000;
 
 const port = parentPort;
 if (!port) throw new Error('metrics-thread.ts runs as a worker thread');
-const options = workerData as MetricsThreadOptions;
-const { endpoint } = options;
-const logger = createLogger(options.logLevel, { role: 'manager', thread: 'metrics' });
-niceThisThread(options.nice, logger);
+const config = workerData as MetricsThreadOptions;
+const logger = createLogger(config.logLevel, { role: 'manager', thread: 'metrics' });
+niceThisThread(config.metricsThreadNice, logger);
 
 const post = (message: FromMetricsThread) => port.postMessage(message);
 const calls = new MainThreadCalls(post);
@@ -90,12 +87,12 @@ port.on('message', (message: ToMetricsThread) => {
   }
 });
 
-const server = createManagerServer({ control: calls, metrics, endpoint, logger });
+const server = createManagerServer({ control: calls, metrics, config, logger });
 
-await links.listen(options.socketPath);
+await links.listen(config.socketPath);
 try {
   // Rejects if the server emits 'error' (EADDRINUSE, a bad host) before it listens.
-  await once(server.listen(endpoint.port, endpoint.host), 'listening');
+  await once(server.listen(config.metricsPort, config.metricsHost), 'listening');
 } catch (error) {
   post({ type: 'endpoint-failed', message: String(error) });
   process.exit(1);
@@ -103,7 +100,7 @@ try {
 post({ type: 'listening' });
 
 startCheckpoints(metrics, {
-  intervalMs: options.checkpointIntervalMs,
-  timeoutMs: endpoint.collectTimeoutMs,
+  intervalMs: config.metricsCheckpointMs,
+  timeoutMs: config.metricsCollectTimeoutMs,
   logger,
 });

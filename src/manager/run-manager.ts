@@ -8,9 +8,9 @@ import { createLogger, type Logger } from '../logger.js';
 import { VERSION } from '../version.js';
 import { METRICS_SOCKET_ENV } from '../protocol.js';
 import { checkBindings } from './bind-probe.js';
-import { mainThreadHandlers } from './thread/main-thread-handlers.js';
 import { SupervisionMetrics } from './supervision/supervision-metrics.js';
 import { EndpointFailedError, MetricsHub } from './thread/metrics-hub.js';
+import { mainThreadHandlers } from './thread/main-thread-calls.js';
 import { Supervisor } from './supervision/supervisor.js';
 
 export async function runManager(): Promise<void> {
@@ -55,19 +55,7 @@ export async function runManager(): Promise<void> {
     hub = new MetricsHub(
       logger,
       {
-        logLevel: config.logLevel,
-        nice: config.metricsThreadNice,
-        checkpointIntervalMs: config.metricsCheckpointMs,
-        endpoint: {
-          host: config.metricsHost,
-          port: config.metricsPort,
-          adminToken: config.adminToken,
-          collectTimeoutMs: config.metricsCollectTimeoutMs,
-          headersTimeoutMs: config.httpHeadersTimeoutMs,
-          keepAliveTimeoutMs: config.httpKeepAliveTimeoutMs,
-          maxConnections: config.metricsMaxConnections,
-          maxConcurrentScrapes: config.metricsMaxScrapes,
-        },
+        config,
         workers: () => supervisor.list().map(({ id, slot, state }) => ({ id, slot, state })),
       },
       mainThreadHandlers({ supervisor, managerMetrics, logger, setLogLevel }),

@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { StatusResponse, WorkerStatus } from '../../src/manager/supervision/status-types.js';
+import type { StatusResponse, WorkerStatus } from '../../src/manager/supervision/lifecycle.js';
 import { freePort } from '../../scripts/lib/free-port.js';
 import { waitUntil } from '../../scripts/lib/wait.js';
 

@@ -1,7 +1,6 @@
-// The newest exemplar of every bucket, over every worker that ever reported one: a worker that
-// leaves or is killed keeps its exemplars here until a newer one arrives, so a reload never blanks
-// the dots on a latency panel. Exemplars ride on top of the rendered families (OpenMetrics only),
-// never through the merge, so no cache of the families' bytes depends on them.
+// The newest exemplar of every bucket over every worker that ever reported one, departed ones
+// included, so a reload never blanks the dots on a latency panel. Exemplars ride on top of the
+// rendered families (OpenMetrics only), never through the merge: no byte cache depends on them.
 import type { Exemplar, SampleExemplar } from '../../metrics/exemplars.js';
 import { escapeLabelValue, formatLabels, formatValue } from './family-text.js';
 

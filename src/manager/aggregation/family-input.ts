@@ -19,7 +19,6 @@ export interface FamilyInput {
   packed: PackedFamily | null;
 }
 
-/** A family with samples of its own, as an input with a layout of its own. */
 export function inputOf(family: MetricFamily): FamilyInput {
   return { layout: family, values: family.values.map((sample) => sample.value), packed: null };
 }
@@ -37,7 +36,7 @@ export function inputOfPacked(
   return { layout, values: packedValues(packed), packed };
 }
 
-/** The input as a plain family (for prom-client, which reads samples): built, never cached. */
+/** For prom-client, which reads samples: built, never cached. */
 export function familyOf(input: FamilyInput): MetricFamily {
   const { layout, values } = input;
   return {

@@ -1,15 +1,13 @@
-// Merges one family's inputs (one per worker, the retired total, ...) as prom-client's
-// AggregatorRegistry.aggregate() does, with the same result by construction: prom-client's series
-// key, values folded in the same order with the same operations, the first sample's labels and
-// metricName kept. A sample with the same metricName and labels as the one in its place in the
-// previous input (the common case) joins that series without building its key.
+// Merges one family's inputs as prom-client's aggregate() does, the same by construction: its
+// series key, values folded in the same order, the first sample's labels and metricName kept. A
+// sample like the one in its place in the previous input joins that series without building a key.
 import type { MetricFamily } from '../../metrics/snapshot.js';
 import type { FamilyInput } from './family-input.js';
 
 type Sample = MetricFamily['values'][number];
 type Labels = Sample['labels'];
 
-/** How each aggregator folds a series' values from its start ('first' takes its first sample's). */
+/** 'first' takes the series' first sample's value. */
 const FOLDS = {
   sum: { start: 0, fold: (acc: number, v: number) => acc + v },
   average: { start: 0, fold: (acc: number, v: number) => acc + v },
@@ -17,16 +15,13 @@ const FOLDS = {
   max: { start: -Infinity, fold: (acc: number, v: number) => Math.max(acc, v) },
 } as const;
 
-/** prom-client's aggregators, all of which are merged here. */
 const AGGREGATORS: ReadonlySet<unknown> = new Set(['first', 'omit', ...Object.keys(FOLDS)]);
 
 /**
- * Whether the merge here (and family-text.ts) reproduces prom-client for these inputs: an
- * aggregator prom-client knows (aggregate() decides by the first input's), the family fields
- * prom-client's renderer escapes are strings (where they are not, prom-client throws: let it),
- * and every input has the same type (in OpenMetrics the reference renames counters only, so a
- * family whose type changed between workers becomes two families there: too odd to mirror).
- * Samples are trusted to be getMetricsAsJSON()'s shape (labels an object), which our workers send.
+ * Whether the merge here reproduces prom-client: a known aggregator (aggregate() reads the first
+ * input's), string name and help (else prom-client throws: let it), and one type across inputs (a
+ * type that changed between workers makes two OpenMetrics families there: too odd to mirror).
+ * Samples are trusted to be getMetricsAsJSON()'s shape, which our workers send.
  */
 export function mergesHere(inputs: readonly FamilyInput[]): boolean {
   const head = inputs[0]?.layout;
@@ -70,9 +65,8 @@ function sameLabels(a: Labels, b: Labels): boolean {
 }
 
 /**
- * Which series each input sample joins: what the merge depends on apart from the values. Two
- * lists of inputs whose samples have the same metric names and labels, in the same order, have
- * the same layout, whatever their values (the ledger reuses it across scrapes on that basis).
+ * Which series each input sample joins: all the merge depends on apart from the values, so inputs
+ * of the same shape share it (the ledger reuses it across scrapes).
  */
 export interface MergeLayout {
   aggregator: Exclude<MetricFamily['aggregator'], 'omit'>;
@@ -86,7 +80,7 @@ export interface MergeLayout {
   origins: [number, number][];
 }
 
-/** The layout of aggregate()'s merge of inputs mergesHere takes; null: omitted. */
+/** Null: omitted. */
 export function mergeLayout(inputs: readonly FamilyInput[]): MergeLayout | null {
   const aggregator = inputs[0]?.layout.aggregator;
   if (aggregator === undefined || aggregator === 'omit') return null;
@@ -132,11 +126,7 @@ export function mergeLayout(inputs: readonly FamilyInput[]): MergeLayout | null 
   return { aggregator, firsts, seriesOf: seriesOfAll, counts, origins };
 }
 
-/**
- * Each series' merged value, folded as aggregate()'s reduce folds it: in input order, sample
- * order, from the aggregator's start value ('first': the value of the series' first sample).
- * `inputs` must have the layout's shape (same samples in the same places).
- */
+/** Folded as aggregate()'s reduce folds (input, then sample order), from the aggregator's start. */
 export function mergedValues(layout: MergeLayout, inputs: readonly FamilyInput[]): number[] {
   const { aggregator, seriesOf, counts, origins } = layout;
   if (aggregator === 'first')

@@ -1,9 +1,7 @@
-// One family's exposition text in UTF-8, as the ledger caches it: rule by rule what prom-client's
-// aggregate() and registry.metrics() print for these inputs (escaping, label order,
-// getValueAsString's `Nan` (sic), OpenMetrics counter names), without the document's trailer.
-// Its layout writes inputs of the same shape (same samples in the same places) again from their
-// values alone. referenceText is prom-client's own rendering: the fallback for families the merge
-// here does not take, and what test/unit/manager/aggregation/family-text.test.ts holds this to.
+// One family's exposition text in UTF-8: rule by rule what prom-client's aggregate() and
+// registry.metrics() print (escaping, label order, `Nan` (sic), OpenMetrics counter names), without
+// the document's trailer; its layout writes inputs of the same shape again from their values.
+// referenceText is prom-client's own: the fallback, and what the unit test holds this to.
 import { Registry } from 'prom-client';
 import { aggregate, type ContentType, type MetricFamily } from '../../metrics/snapshot.js';
 import { familyOf, type FamilyInput } from './family-input.js';
@@ -11,7 +9,6 @@ import { mergedValues, mergeLayout, mergesHere, type MergeLayout } from './famil
 
 type Labels = MetricFamily['values'][number]['labels'];
 
-/** What a family's bytes were made of, to write them again for inputs of the same shape. */
 export interface TextLayout {
   merge: MergeLayout;
   /** The HELP and TYPE lines. */
@@ -29,7 +26,7 @@ export interface FamilyText {
 
 const utf8 = new TextEncoder();
 
-/** prom-client's escapeString; the test first keeps the common case free of regex passes. */
+/** prom-client's escapeString; the test keeps the common case free of regex passes. */
 function escapeText(text: string): string {
   if (!/[\\\n]/.test(text)) return text;
   return text.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
@@ -58,15 +55,14 @@ export function formatLabels(labels: Labels): string {
 }
 
 /**
- * OpenMetrics names a counter family without `_total` and its samples with it. prom-client's
- * registry strips the suffix only from its own metric objects, not from aggregate()'s families
- * (it would print `x_total_total`).
+ * OpenMetrics names a counter family without `_total` and its samples with it. prom-client strips
+ * it only from its own metric objects, not from aggregate()'s families (`x_total_total`).
  */
 function openMetricsCounterName(name: string): string {
   return name.replace(/_total$/, '');
 }
 
-/** Inputs: one family of the same name per part (worker, retired total, manager). */
+/** One input of the same name per part (worker, retired total, manager). */
 export async function familyText(
   inputs: readonly FamilyInput[],
   contentType: ContentType,
@@ -105,9 +101,8 @@ export async function familyText(
 const MAX_VALUE_CHARS = 32;
 
 /**
- * The bytes of inputs that have the layout's shape (the same samples, name, help and type as the
- * inputs it was made from), written from its encoded lines and the merged values: no text of
- * thousands of lines is built and encoded again at every scrape.
+ * The bytes of inputs with the layout's shape, from its encoded lines and the merged values: no
+ * text of thousands of lines is built and encoded again at every scrape.
  */
 export function revalueBytes(layout: TextLayout, inputs: readonly FamilyInput[]): Uint8Array {
   const { header, chunks, starts } = layout;
@@ -128,9 +123,8 @@ export function revalueBytes(layout: TextLayout, inputs: readonly FamilyInput[])
 }
 
 /**
- * prom-client's aggregate(inputs).metrics(), without the document's trailer (`\n`, or `\n# EOF\n`
- * in OpenMetrics): families rendered alone are joined again by the ledger. Counter names are
- * stripped for OpenMetrics first (see openMetricsCounterName), so the renderer's suffix lands once.
+ * prom-client's aggregate(inputs).metrics() without the trailer (the ledger joins families again).
+ * Counter names are stripped for OpenMetrics first, so the renderer's suffix lands once.
  */
 export async function referenceText(
   inputs: readonly FamilyInput[],

@@ -8,6 +8,7 @@ import {
   isCumulative,
   withAggregationRule,
 } from '../../metrics/aggregation-rules.js';
+import { packFamily, samePacked, type PackedFamily } from '../../metrics/packed-family.js';
 import {
   aggregate,
   snapshotOf,
@@ -18,7 +19,6 @@ import type { MetricsReplyMessage } from '../../protocol.js';
 import { familyOf, inputOf, inputOfPacked, type FamilyInput } from './family-input.js';
 import { familyText, referenceText, revalueBytes, type FamilyText } from './family-text.js';
 import { ExemplarBook } from './exemplar-book.js';
-import { OwnFamilies } from './own-families.js';
 
 function cumulativeOnly(inputs: readonly FamilyInput[]): FamilyInput[] {
   return inputs.filter(({ layout }) => isCumulative(layout));
@@ -33,11 +33,12 @@ interface Held {
 /** A family's text in UTF-8 and the inputs it was rendered from: unchanged, it is copied again. */
 type Rendered = FamilyText & { inputs: FamilyInput[] };
 
+type PackedInput = FamilyInput & { packed: PackedFamily };
+
 const NEWLINE = Buffer.from('\n');
 const BLANK_LINE = Buffer.from('\n\n');
 const EOF = Buffer.from('\n# EOF\n');
 
-/** The same input objects: the same bytes. */
 function sameInputs(a: readonly FamilyInput[], b: readonly FamilyInput[]): boolean {
   return a.length === b.length && a.every((input, i) => input === b[i]);
 }
@@ -53,7 +54,7 @@ export interface LedgerLayers {
   byteCache: boolean;
   /** A family whose inputs kept their shape is rendered again from its layout. */
   revalue: boolean;
-  /** The manager's own families matched by content with the last scrape's (own-families.ts). */
+  /** The manager's own families matched by content with the last scrape's (ownInputs). */
   ownFamilies: boolean;
   /** Families merged and rendered here (family-text.ts), not by prom-client (referenceText). */
   ownMerge: boolean;
@@ -64,7 +65,8 @@ export class MetricsLedger {
   private retired: FamilyInput[] = [];
   private readonly latest = new Map<number, Held>();
   private readonly rendered = new Map<ContentType, Map<string, Rendered>>();
-  private readonly own = new OwnFamilies();
+  /** The manager's own families as the last scrape packed them, by name. */
+  private ownPacked = new Map<string, PackedInput>();
   /** Every bucket's newest exemplar, workers that left included (OpenMetrics only). */
   readonly exemplars = new ExemplarBook();
 
@@ -147,13 +149,10 @@ export class MetricsLedger {
 
   /**
    * The whole cluster as exposition text, UTF-8: retired totals + every known worker's newest
-   * snapshot (whole if it answered this collection, cumulative-only if it did not) + `extra`
-   * (the manager's own metrics, passed through unchanged). Each family is merged and rendered
-   * as prom-client's aggregate() and registry would (familyText); only changed families again.
-   *
-   * Each family is kept as UTF-8 bytes and copied into the body, never joined into one string:
-   * one non-ASCII HELP would make the whole joined string two-byte. A re-valued family's bytes
-   * are written from its encoded lines and new values (family-text.ts revalueBytes).
+   * snapshot (whole if it answered this collection, cumulative-only if not) + `extra` (the
+   * manager's own metrics), each family merged and rendered as prom-client would; only changed
+   * families again. Families stay bytes, never one joined string: one non-ASCII HELP would make
+   * all of it two-byte.
    */
   async renderBytes(
     answered: ReadonlySet<number>,
@@ -170,10 +169,7 @@ export class MetricsLedger {
     for (const [workerId, held] of this.latest) {
       (answered.has(workerId) ? held.inputs : cumulativeOnly(held.inputs)).forEach(add);
     }
-    const own = this.layers.ownFamilies
-      ? this.own.inputs(extra)
-      : extra.map((family) => inputOf({ ...family, aggregator: 'first' }));
-    own.forEach(add);
+    this.ownInputs(extra).forEach(add);
 
     const openMetrics = contentType === Registry.OPENMETRICS_CONTENT_TYPE;
     const previous = this.rendered.get(contentType) ?? new Map<string, Rendered>();
@@ -201,5 +197,28 @@ export class MetricsLedger {
     const separator = openMetrics ? NEWLINE : BLANK_LINE;
     const body = parts.flatMap((bytes, i) => (i === 0 ? [bytes] : [separator, bytes]));
     return Buffer.concat([...body, openMetrics ? EOF : NEWLINE]);
+  }
+
+  /**
+   * The manager's own families, merged as they are (aggregator 'first'). They arrive as new
+   * objects every scrape, and an input is known by its object: each is packed (a copy: prom-client
+   * updates its samples in place) and compared with the last scrape's packing. The same content
+   * gives back the last input (its bytes reused), the same shape the last layout with new values.
+   */
+  private ownInputs(extra: MetricsSnapshot): FamilyInput[] {
+    if (!this.layers.ownFamilies) {
+      return extra.map((family) => inputOf({ ...family, aggregator: 'first' }));
+    }
+    const next = new Map<string, PackedInput>();
+    const inputs = extra.map((family) => {
+      const packed = packFamily({ ...family, aggregator: 'first' });
+      const seen = this.ownPacked.get(family.name);
+      const input =
+        seen !== undefined && samePacked(seen.packed, packed) ? seen : inputOfPacked(packed, seen);
+      next.set(family.name, input);
+      return input;
+    });
+    this.ownPacked = next;
+    return inputs;
   }
 }

@@ -1,7 +1,6 @@
-// The cluster's /metrics: one object owns a scrape from its request to its body (collection,
-// the manager's own families, the ledger's render), the checkpoints between scrapes, and every
-// worker's link events and departure. Transport-free: the metrics thread wires it to the links
-// and the main thread, and the differential oracle drives it directly.
+// The cluster's /metrics: one object owns a scrape from request to body, the checkpoints between
+// scrapes, and every worker's link events and departure. Transport-free: the metrics thread wires
+// it to the links and the main thread, and the differential oracle drives it directly.
 import { isGaugeNamedLikeCounter } from '../../metrics/aggregation-rules.js';
 import type { ContentType, MetricsSnapshot } from '../../metrics/snapshot.js';
 import type { CollectMetricsMessage, MetricsReplyMessage } from '../../protocol.js';
@@ -12,16 +11,13 @@ import { MetricsCollector, type Collection } from './collector.js';
 import type { LinkEvents } from './worker-links.js';
 
 export interface ClusterMetricsDeps {
-  /** Delivers a collection request to a worker; false if it cannot be reached. */
+  /** False if the worker cannot be reached. */
   send(workerId: number, message: CollectMetricsMessage): boolean;
   /** Resolves once a reaped worker's link has delivered all it will (or its grace ran out). */
   drained(workerId: number): Promise<void>;
-  /**
-   * The manager's own families for a scrape whose collection ends in `deadlineMs`. Called before
-   * the requests go out, awaited once the workers are collected; a rejection fails the scrape.
-   */
+  /** The manager's own families; a rejection fails the scrape. */
   readManager(deadlineMs: number): Promise<MetricsSnapshot>;
-  /** The ledger's optimisations switched off (the oracle and the bench's ablation rows); all on. */
+  /** For the oracle and the bench's ablation rows. */
   layersOff?: Partial<LedgerLayers>;
 }
 
@@ -37,7 +33,6 @@ export class ClusterMetrics implements LinkEvents {
   private readonly collector: MetricsCollector;
   /** Workers that handed in their final metrics: when their link closes, they left. */
   private readonly departed = new Set<number>();
-  /** The supervisor's workers, as the main thread last announced them. */
   private workers: readonly WorkerRef[] = [];
 
   constructor(private readonly deps: ClusterMetricsDeps) {
@@ -49,7 +44,6 @@ export class ClusterMetrics implements LinkEvents {
     );
   }
 
-  /** The exposition, UTF-8. */
   async scrape(request: ScrapeRequest): Promise<Uint8Array> {
     // Asked first, so the main thread reads its own while the workers encode; marked handled
     // now, as it may reject before the collection ends.

@@ -1,6 +1,4 @@
-// The metrics about collection itself, owned where collection happens (the metrics thread): did
-// each slot answer the last collection, how many collections each slot failed and why, and how
-// long collections take.
+// The metrics about collection itself, owned where collection happens (the metrics thread).
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { snapshotOf, type MetricsSnapshot } from '../../metrics/snapshot.js';
 import type { Collection, CollectionFailure } from './collector.js';
@@ -36,7 +34,7 @@ export class CollectionMetrics {
     });
   }
 
-  /** A worker of `slot` failed its part of a collection (called when the collection ends). */
+  /** Called when the collection ends. */
   countFailure(slot: number, reason: CollectionFailure): void {
     this.failures.inc({ slot: String(slot), reason });
   }

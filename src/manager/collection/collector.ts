@@ -1,16 +1,15 @@
-// Gathers every live worker's registry for a scrape. Every scrape has its own deadline (the
-// configured one, shortened to fit Prometheus' scrape timeout): at that deadline it answers with
-// whoever has replied, and a worker that has not is reported as such. Scrapes that overlap share
-// one collection (one request per worker), and replies to an older collection are ignored.
+// Gathers every live worker's registry. At its deadline a collection answers with whoever has
+// replied and reports the rest. Scrapes that overlap share one collection (one request per worker),
+// each with its own deadline; replies to an older collection are ignored.
 import type { CollectMetricsMessage, MetricsReplyMessage } from '../../protocol.js';
 import type { WorkerRef } from '../supervision/lifecycle.js';
 import type { MetricsLedger } from '../aggregation/metrics-ledger.js';
 import { withDeadline } from '../../deadline.js';
 
 export interface Collection {
-  /** Identifies the collection; overlapping scrapes that shared it see the same id. */
+  /** Overlapping scrapes that shared the collection see the same id. */
   id: number;
-  /** How many workers were asked (booting ones are not). */
+  /** Booting workers are not asked. */
   asked: number;
   /** Worker ids that answered in time: their gauges are current. */
   answered: Set<number>;
@@ -21,11 +20,7 @@ export interface Collection {
 
 type Outcome = 'answered' | 'gone' | 'unreachable';
 
-/**
- * Why a worker's part of a collection failed: `unreachable`, it had no open metrics link (the
- * request could not be sent, or the link closed before the answer) or its reply could not be
- * used; `timeout`, it was asked and had not answered by the collection's deadline.
- */
+/** `unreachable`: no open link, or a reply that could not be used; `timeout`: no answer in time. */
 export type CollectionFailure = 'unreachable' | 'timeout';
 
 interface Running {
@@ -41,34 +36,28 @@ interface Running {
 export class MetricsCollector {
   private nextRequestId = 1;
   private running: Running | null = null;
-  /** When the last collection started (process.hrtime.bigint()), or null before the first. */
   private lastStartedAt: bigint | null = null;
 
   constructor(
     private readonly ledger: MetricsLedger,
-    /** Delivers a request to a worker; false when it cannot reach it. */
+    /** False when it cannot reach the worker. */
     private readonly send: (workerId: number, message: CollectMetricsMessage) => boolean,
     /** Told once per worker whose part of a collection failed, when that collection ends. */
     private readonly onFailure = (_slot: number, _reason: CollectionFailure): void => undefined,
   ) {}
 
-  /**
-   * Asks every worker (or joins the collection in progress) and resolves at the earlier of:
-   * every worker answered, `timeoutMs` passed, the shared collection ended.
-   */
+  /** Starts or joins a collection; resolves when all answered, `timeoutMs` passed, or it ended. */
   async collect(workers: readonly WorkerRef[], timeoutMs: number): Promise<Collection> {
     const run = this.running ?? this.start(workers, timeoutMs);
     await withDeadline(run.finished, timeoutMs, undefined);
     return this.summary(run);
   }
 
-  /** Milliseconds since the last collection started (for a scrape or not); null before any. */
   msSinceLastCollection(): number | null {
     if (this.lastStartedAt === null) return null;
     return Number(process.hrtime.bigint() - this.lastStartedAt) / 1e6;
   }
 
-  /** A worker's reply; kept only if it answers the collection in progress. */
   onReply(workerId: number, message: MetricsReplyMessage): void {
     const run = this.running;
     if (!run || run.requestId !== message.requestId || run.outcomes.has(workerId)) return;

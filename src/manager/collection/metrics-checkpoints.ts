@@ -1,19 +1,18 @@
 // Collections between scrapes, so that a worker killed without warning (SIGKILL, the OOM killer)
-// loses at most METRICS_CHECKPOINT_MS of its counts, not a whole scrape interval: when no
-// collection has started for that long, the metrics thread runs one. A checkpoint is an ordinary
-// collection that renders nothing (same requests, deltas, ledger and deadline as a scrape's).
+// loses at most METRICS_CHECKPOINT_MS of its counts: when no collection has started for that long,
+// one runs. A checkpoint is an ordinary collection that renders nothing.
 import type { Logger } from '../../logger.js';
 import type { ClusterMetrics } from './cluster-metrics.js';
 
 interface MetricsCheckpointsOptions {
-  /** METRICS_CHECKPOINT_MS: the longest time without a collection; 0 turns checkpoints off. */
+  /** METRICS_CHECKPOINT_MS; 0 turns checkpoints off. */
   intervalMs: number;
-  /** A checkpoint's deadline (METRICS_COLLECT_TIMEOUT_MS): a worker not answering by then is skipped. */
+  /** METRICS_COLLECT_TIMEOUT_MS. */
   timeoutMs: number;
   logger: Logger;
 }
 
-/** Starts the checkpoints; returns what stops them. */
+/** Returns the stop. */
 export function startCheckpoints(
   metrics: Pick<ClusterMetrics, 'checkpoint' | 'msSinceLastCollection'>,
   { intervalMs, timeoutMs, logger }: MetricsCheckpointsOptions,

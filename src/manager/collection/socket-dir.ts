@@ -1,7 +1,5 @@
-// The private directory that holds the metrics thread's Unix socket: in a runtime directory when
-// the host offers one (out of temporary-file cleaners' reach), else in the temporary directory.
-// Its name carries the manager's pid, so the next manager recognises a SIGKILLed one's directory
-// as orphaned and removes it.
+// The private directory that holds the metrics thread's Unix socket. Its name carries the
+// manager's pid, so the next manager recognises a SIGKILLed one's directory and removes it.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,7 +18,7 @@ function isRunning(pid: number): boolean {
   }
 }
 
-/** A runtime directory is usable if it is ours and nobody else can add or remove entries in it. */
+/** Ours, and nobody else can add or remove entries in it. */
 function isOwnRuntimeDir(dir: string | undefined): dir is string {
   if (!dir || !path.isAbsolute(dir)) return false;
   try {
@@ -32,16 +30,14 @@ function isOwnRuntimeDir(dir: string | undefined): dir is string {
 }
 
 /**
- * Where socket directories go: systemd's RUNTIME_DIRECTORY (its first entry), else
- * XDG_RUNTIME_DIR, when it is this user's own; else the temporary directory, which cleaners such
- * as systemd-tmpfiles empty by age on a long-running host.
+ * systemd's RUNTIME_DIRECTORY (its first entry), else XDG_RUNTIME_DIR, when it is this user's own:
+ * out of reach of cleaners (systemd-tmpfiles) that empty the temporary directory by age.
  */
 export function socketBaseDir(env: NodeJS.ProcessEnv = process.env): string {
   const candidates = [env.RUNTIME_DIRECTORY?.split(':')[0], env.XDG_RUNTIME_DIR];
   return candidates.find(isOwnRuntimeDir) ?? os.tmpdir();
 }
 
-/** Removes socket directories of managers that no longer run; returns the paths removed. */
 export function removeOrphanedSocketDirs(tmpdir = os.tmpdir()): string[] {
   const removed: string[] = [];
   let names: string[];
@@ -66,15 +62,14 @@ export function removeOrphanedSocketDirs(tmpdir = os.tmpdir()): string[] {
   return removed;
 }
 
-/** A new private (0700) directory for this manager's socket. */
+/** mkdtemp makes it 0700. */
 export function createSocketDir(base = os.tmpdir()): string {
   return fs.mkdtempSync(path.join(base, `${PREFIX}${process.pid}-`));
 }
 
 /**
- * Makes `dir` exist again as this user's private directory (it was removed: `rm -rf`, a cleaner).
- * Throws if it cannot, or if something not private to this user stands at that path: another
- * user may have created it after it was removed, and a socket in it would be theirs to read.
+ * Makes `dir` exist again (after `rm -rf`, a cleaner). Throws if something not private to this
+ * user stands there: another user may have made it meanwhile, and a socket in it would be theirs.
  */
 export function ensureSocketDir(dir: string): void {
   try {

@@ -1,7 +1,6 @@
-// The metrics thread's end of the metrics links: one Unix socket server, one connection per worker
-// (hello, then collection requests one way, replies and final words the other). The supervisor
-// stays the authority on which workers exist. The socket file can vanish under a running manager
-// (a temporary-file cleaner): it is checked every second and made again at the same path.
+// The metrics thread's end of the metrics links: one Unix socket server, one connection per worker.
+// The supervisor stays the authority on which workers exist. The socket file can vanish under a
+// running manager (a temporary-file cleaner): it is checked every second and made again.
 import { once } from 'node:events';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -18,7 +17,6 @@ import {
 import { ensureSocketDir } from './socket-dir.js';
 import { withDeadline } from '../../deadline.js';
 
-/** How often the socket's file is checked (one lstat). */
 const SOCKET_CHECK_INTERVAL_MS = 1_000;
 
 export interface LinkEvents {
@@ -36,7 +34,7 @@ export class WorkerLinks {
   private bound: { dev: number; ino: number } | null = null;
   private checker: NodeJS.Timeout | undefined;
   private rebinding = false;
-  /** The last reason listening again failed, so that a lasting cause is logged once. */
+  /** So that a lasting cause is logged once. */
   private rebindFailure = '';
   private shutDown = false;
   private readonly links = new Map<number, Link>();
@@ -48,14 +46,12 @@ export class WorkerLinks {
     private readonly logger: Logger,
   ) {}
 
-  /** Listens at `socketPath`, and again whenever its file has gone (checked every `checkMs`). */
   async listen(socketPath: string, checkMs = SOCKET_CHECK_INTERVAL_MS): Promise<void> {
     this.socketPath = socketPath;
     await this.bind();
     this.checker = setInterval(() => void this.keepListening(), checkMs).unref();
   }
 
-  /** Listens at the socket path again if its file is gone or is not this server's. */
   async keepListening(): Promise<void> {
     if (this.rebinding || this.isBound()) return;
     this.rebinding = true;

@@ -1,8 +1,6 @@
 // METRICS_MAX_CONNECTIONS for the manager endpoint, which Kubernetes probes. Unlike Node's
-// maxConnections (new connections closed at the cap, so idle holders blind the probes), a new
-// connection takes the place of the idle one whose last request, or else accept, is the oldest,
-// as nginx does. One with a request in progress is never cut, so an idle flood only evicts
-// itself.
+// maxConnections (new connections closed at the cap, so idle holders blind the probes), a new one
+// evicts the longest-idle one, as nginx does; one with a request in progress is never cut.
 import type http from 'node:http';
 import type net from 'node:net';
 
@@ -11,10 +9,7 @@ export type CapOutcome = 'evicted' | 'refused';
 /** Responses of one connection not yet ended by the server. */
 type Pending = Set<http.ServerResponse>;
 
-/**
- * Caps `server` at `max` open connections. `onCap` hears each connection cut to make room
- * (`evicted`) and each new one closed because none was idle (`refused`).
- */
+/** `onCap` hears each connection cut to make room, and each new one refused as none was idle. */
 export function capConnections(
   server: http.Server,
   max: number,

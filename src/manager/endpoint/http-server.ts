@@ -1,8 +1,6 @@
-// The manager's own small HTTP endpoint (METRICS_HOST:METRICS_PORT): metrics, health, status,
-// and the admin calls. Plain node:http: the manager never loads the application's framework.
-// It runs on the metrics thread, so that neither a scrape's HTTP nor its body's bytes take time
-// from the main thread that hands off every API connection; what only the main thread knows
-// (the supervisor's state and commands) it asks for through `control`.
+// The manager's HTTP endpoint (METRICS_HOST:METRICS_PORT): metrics, health, status, admin calls.
+// Plain node:http, on the metrics thread: the manager never loads the application's framework, and
+// the main thread that hands off every API connection is asked only what it alone knows.
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import * as z from '../../zod.js';
@@ -25,23 +23,20 @@ import { capConnections } from './connection-cap.js';
 import type { ClusterMetrics } from '../collection/cluster-metrics.js';
 import { collectTimeoutMs, negotiateContentType } from './scrape-request.js';
 import type { MainThreadCalls } from '../thread/main-thread-calls.js';
-import type { EndpointOptions } from '../thread/metrics-thread-protocol.js';
+import type { EndpointConfig } from '../thread/metrics-thread-protocol.js';
 
 const MAX_ADMIN_BODY_BYTES = 1024;
-/** Connections evicted or refused at the cap are logged at most this often. */
+/** Connections evicted or refused at the cap: logged at most this often. */
 const SHED_LOG_INTERVAL_MS = 10_000;
 /** A path as an error message repeats it: at most this many characters of it. */
 const MAX_ECHOED_PATH = 100;
 const NO_STORE = { 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' };
 
 export interface ManagerServerDeps {
-  /**
-   * What only the main thread knows. A call may fail with an HttpError that is the answer (503
-   * shutting_down, 503 manager_unresponsive).
-   */
+  /** Fails with an HttpError that is the answer (503 shutting_down, manager_unresponsive). */
   control: Pick<MainThreadCalls, 'call'>;
   metrics: Pick<ClusterMetrics, 'scrape'>;
-  endpoint: EndpointOptions;
+  config: EndpointConfig;
   logger: Logger;
 }
 
@@ -62,7 +57,6 @@ function sendJson(res: http.ServerResponse, status: number, body: unknown): void
   res.end(text);
 }
 
-/** An error thrown on purpose, with the headers that belong to it. */
 function sendError(res: http.ServerResponse, error: HttpError): void {
   for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
   sendJson(res, error.status, error.toBody());
@@ -75,7 +69,7 @@ export function answerClientError(err: ParserError, socket: Duplex): void {
   answerAndClose(socket, parserErrorResponse(classifyParserError(err), NO_STORE));
 }
 
-/** The admin body as `schema` has it; judged as the API judges its JSON bodies (one check). */
+/** An admin body, judged as the API judges its JSON bodies. */
 async function readBody<T>(req: http.IncomingMessage, schema: z.ZodMiniType<T>): Promise<T> {
   const problem = jsonBodyProblem(req.headers);
   if (problem !== undefined) throw new HttpError(415, 'unsupported_media_type', problem);
@@ -103,10 +97,9 @@ async function readBody<T>(req: http.IncomingMessage, schema: z.ZodMiniType<T>):
 }
 
 export function createManagerServer(deps: ManagerServerDeps): http.Server {
-  const { control, metrics, endpoint, logger } = deps;
+  const { control, metrics, config, logger } = deps;
   let scrapes = 0;
 
-  /** /healthz and /readyz: 503 while no worker can serve; /readyz also once shutdown begins. */
   const probe =
     (readiness: boolean): Handler =>
     async (_req, res) => {
@@ -133,7 +126,7 @@ export function createManagerServer(deps: ManagerServerDeps): http.Server {
       GET: async (req, res) => {
         // Overlapping scrapes share one collection, but each still renders a body and holds a
         // connection: past the limit a scraper is told to come back rather than left queueing.
-        const max = endpoint.maxConcurrentScrapes;
+        const max = config.metricsMaxScrapes;
         if (scrapes >= max) {
           throw new HttpError(503, 'too_many_scrapes', `over ${max} concurrent scrapes; retry`, {
             headers: { 'Retry-After': '1' },
@@ -143,7 +136,7 @@ export function createManagerServer(deps: ManagerServerDeps): http.Server {
         try {
           const contentType = negotiateContentType(req.headers.accept);
           const timeoutMs = collectTimeoutMs(
-            endpoint.collectTimeoutMs,
+            config.metricsCollectTimeoutMs,
             req.headers['x-prometheus-scrape-timeout-seconds'],
           );
           const body = await metrics.scrape({ contentType, timeoutMs });
@@ -159,17 +152,16 @@ export function createManagerServer(deps: ManagerServerDeps): http.Server {
       },
     },
     '/healthz': { GET: probe(false) },
-    // Orchestrator probes. /livez answers once the manager's main thread does and asks nothing
-    // else: a liveness failure restarts the whole pod, which must not follow from workers being
-    // busy. A main thread that does not answer in time gets 503 manager_unresponsive.
+    // /livez asks the main thread only to answer: a liveness failure restarts the whole pod, which
+    // must not follow from busy workers. A main thread that does not answer gets 503.
     '/livez': {
       GET: async (_req, res) => {
         await control.call('live', []);
         sendJson(res, 200, { status: 'ok' });
       },
     },
-    // /readyz takes the pod out of the Service's endpoints: at once when shutdown begins (so the
-    // load balancer stops sending before workers drain), and while no worker can serve.
+    // /readyz (unlike /healthz) also fails once shutdown begins, so the load balancer stops
+    // sending before workers drain.
     '/readyz': { GET: probe(true) },
     '/status': {
       GET: async (_req, res) => sendJson(res, 200, await control.call('status', [])),
@@ -198,10 +190,10 @@ export function createManagerServer(deps: ManagerServerDeps): http.Server {
 
   const server = http.createServer(
     {
-      headersTimeout: endpoint.headersTimeoutMs,
+      headersTimeout: config.httpHeadersTimeoutMs,
       // Admin bodies are 1 kB at most: a request still arriving after this is a slow sender.
-      requestTimeout: endpoint.headersTimeoutMs + 5_000,
-      keepAliveTimeout: endpoint.keepAliveTimeoutMs,
+      requestTimeout: config.httpHeadersTimeoutMs + 5_000,
+      keepAliveTimeout: config.httpKeepAliveTimeoutMs,
       // Node checks the two timeouts above on this period (default 30 s, far too lax).
       connectionsCheckingInterval: 1_000,
       // Node would refuse a Host-less HTTP/1.1 request with a bare 400: refused below, in JSON.
@@ -225,7 +217,7 @@ export function createManagerServer(deps: ManagerServerDeps): http.Server {
             headers: { Allow: allow.join(', ') },
           });
         }
-        if (method === 'POST') requireAdmin(endpoint.adminToken, req.headers.authorization);
+        if (method === 'POST') requireAdmin(config.adminToken, req.headers.authorization);
         await handler(req, res);
       };
       run().catch((error: unknown) => {
@@ -245,13 +237,13 @@ export function createManagerServer(deps: ManagerServerDeps): http.Server {
   // probes out), and is closed only when every connection has a request in progress.
   const shed = { evicted: 0, refused: 0 };
   let lastShedLog = 0;
-  capConnections(server, endpoint.maxConnections, (outcome) => {
+  capConnections(server, config.metricsMaxConnections, (outcome) => {
     shed[outcome] += 1;
     const now = Date.now();
     if (now - lastShedLog < SHED_LOG_INTERVAL_MS) return;
     lastShedLog = now;
     logger.warn(
-      { maxConnections: endpoint.maxConnections, ...shed },
+      { maxConnections: config.metricsMaxConnections, ...shed },
       'manager endpoint at METRICS_MAX_CONNECTIONS: idle connections evicted, new ones refused if none was idle (counts since the last such line)',
     );
     shed.evicted = 0;

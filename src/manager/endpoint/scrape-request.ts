@@ -1,7 +1,6 @@
 // What a scrape's request asks for: the format (Accept) and how long the workers may take. An
-// answer that arrives after Prometheus' scrape timeout (X-Prometheus-Scrape-Timeout-Seconds) is
-// thrown away and the target recorded down, so a slow or stopped worker must never hold the
-// collection past that header minus the time merging and rendering take.
+// answer after Prometheus' scrape timeout is thrown away and the target recorded down, so no worker
+// may hold the collection past X-Prometheus-Scrape-Timeout-Seconds minus merging and rendering.
 import { Registry } from 'prom-client';
 import type { ContentType } from '../../metrics/snapshot.js';
 
@@ -37,10 +36,8 @@ export function renderMarginMs(scrapeTimeoutMs: number): number {
 export const MIN_COLLECT_MS = 10;
 
 /**
- * The collection deadline for a scrape: `configuredMs`, shortened to the scraper's own timeout
- * minus a margin when the request says it has one. A value that is not a positive number is
- * ignored (the configured deadline applies). Node joins repeated headers with ", ": of several
- * values, the shortest usable one counts (the strictest timeout anyone stated).
+ * `configuredMs`, shortened to the scraper's own timeout minus a margin. A value that is not a
+ * positive number is ignored. Node joins repeated headers with ", ": the shortest one counts.
  */
 export function collectTimeoutMs(
   configuredMs: number,

@@ -7,9 +7,8 @@ export interface Timer {
 }
 
 export interface Clock {
-  /** Monotonic milliseconds: durations, hang and boot clocks, back-off. */
+  /** Monotonic. */
   now(): number;
-  /** Wall-clock milliseconds since the epoch: timestamps shown to people. */
   wallNow(): number;
   after(ms: number, run: () => void): Timer;
   every(ms: number, run: () => void): Timer;

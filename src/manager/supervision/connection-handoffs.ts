@@ -1,8 +1,7 @@
-// API connections the manager handed to a worker that the worker never acknowledged. Node keeps
-// such a descriptor for good when the worker dies first (hung and killed, SIGKILL), and its client
-// waits on a connection nobody serves; watching the worker's channel (`newconn` sent with a
-// handle, `ack`s back), the manager closes them once the worker has exited. Should Node change
-// these internal messages, nothing is seen and nothing is closed.
+// API connections handed to a worker that it never acknowledged: Node keeps them for good when the
+// worker dies first, and their clients wait on nobody. Watching the channel (`newconn` with a
+// handle, `ack`s back), the manager closes them after the exit. Should Node change these internal
+// messages, nothing is seen and nothing is closed.
 import type { ChildProcess } from 'node:child_process';
 
 type Closable = { close(): void };
@@ -37,9 +36,8 @@ export function watchConnectionHandoffs(child: ChildProcess) {
     if (isClusterMessage(message) && typeof message.ack === 'number') pending.delete(message.ack);
   });
   return {
-    /** Connections sent to the worker and not yet acknowledged by it. */
     pending: () => pending.size,
-    /** Closes every connection the worker never acknowledged; returns how many. Call after exit. */
+    /** Call after exit; returns how many it closed. */
     closeUnacknowledged() {
       const count = pending.size;
       for (const handle of pending.values()) {

@@ -1,7 +1,6 @@
-// A forked worker as the supervisor needs it (WorkerHandle; its unit tests use stand-ins), and the
-// real one: a node:cluster worker forked with one pipe more (descriptor 4) on which the worker's
-// stack watchdog reports, from a thread, since the IPC channel belongs to the main thread: the one
-// that is stuck when there is something to report.
+// A forked worker as the supervisor needs it (its unit tests use stand-ins), and the real one: a
+// node:cluster worker with one pipe more (descriptor 4) for its stack watchdog's reports, sent from
+// a thread since the IPC channel belongs to the main thread: the one stuck when there is news.
 import cluster, { type Worker } from 'node:cluster';
 import type { Readable } from 'node:stream';
 import { setImmediate, setTimeout as sleep } from 'node:timers/promises';
@@ -18,33 +17,27 @@ export interface WorkerHandle {
   /** cluster's worker id: unique for the manager's lifetime. */
   readonly id: number;
   readonly pid: number;
-  /** False when the message cannot be delivered (the channel is closed). */
+  /** False when the channel is closed. */
   send(message: ManagerMessage): boolean;
   kill(signal: NodeJS.Signals): void;
-  /** Everything the worker sends over IPC, unchecked. */
+  /** Unchecked. */
   onMessage(listener: (message: unknown) => void): void;
-  /** Errors of the IPC channel (e.g. a send to a worker that just died). */
   onError(listener: (error: Error) => void): void;
-  /** Reports from the worker's stack watchdog, if it has one. */
   onStallReport(listener: (report: StallReport) => void): void;
   /** Settles once the process has exited and its channel has delivered all it will. */
   readonly exited: Promise<WorkerExit>;
 }
 
-/** How a worker's process ended. */
 export interface WorkerExit {
   code: number | null;
   signal: string | null;
   /** API connections handed to it that it never took, closed by the manager so clients retry. */
   strandedConnections?: number;
-  /**
-   * The process never started: the fork itself failed (EMFILE, ENFILE, EAGAIN, ENOMEM: the
-   * manager is out of descriptors or processes). Not a death of the worker's code.
-   */
+  /** The fork itself failed (EMFILE, EAGAIN, ENOMEM...): no process ever ran the worker's code. */
   spawnError?: string;
 }
 
-/** Forks a worker for a slot, with these extra environment variables. */
+/** Forks a worker with these extra environment variables. */
 export type ForkWorker = (env: Record<string, string>) => WorkerHandle;
 
 /** The report pipe's descriptor in the worker, and its index in ChildProcess.stdio here. */
@@ -98,7 +91,7 @@ export const forkClusterWorker: ForkWorker = (env) => {
 /** A report longer than this is dropped whole. */
 const MAX_REPORT_CHARS = 64 * 1024;
 
-/** Reads the report pipe: JSON lines, bounded; anything that is not a stall report is ignored. */
+/** JSON lines, bounded; anything that is not a stall report is ignored. */
 export function readStallReports(stream: Readable, onReport: (report: StallReport) => void): void {
   readJsonLines(stream, {
     maxLineChars: MAX_REPORT_CHARS,
@@ -110,19 +103,15 @@ export function readStallReports(stream: Readable, onReport: (report: StallRepor
   stream.on('error', () => undefined);
 }
 
-/**
- * How long after a worker's exit its IPC channel is waited for to read its end, checked every
- * CHANNEL_POLL_MS: a bound for a channel that never does. Short: it delays the replacement.
- */
+/** The IPC channel's time to read its end after exit. Short: it delays the replacement. */
 const DISCONNECT_GRACE_MS = 50;
 const CHANNEL_POLL_MS = 2;
 
 /**
- * Settles once the process has exited AND its IPC channel has delivered every message, so all
- * it sent has been handled before anyone treats it as gone. Node can miss 'disconnect' for good
- * (a worker killed while handed a connection leaves the channel waiting for an ack), but marks
- * the channel disconnected (`isConnected()` false) once it reads the pipe's end, after every
- * message before it: that is polled here for a short grace, so no worker goes unreaped.
+ * Settles once the process has exited AND its IPC channel has delivered every message. Node can
+ * miss 'disconnect' for good (a worker killed while handed a connection leaves the channel waiting
+ * for an ack), but `isConnected()` turns false once it reads the pipe's end, after every message:
+ * that is polled for a short grace, so no worker goes unreaped.
  */
 async function exitedAndDrained(worker: Worker): Promise<WorkerExit> {
   const exit = await new Promise<WorkerExit>((resolve) => {

@@ -1,36 +1,31 @@
-// The manager's view of one forked worker: its slot, its lifecycle state and the evidence behind
-// it (heartbeats, stall reports, how it left). Its fields are for reading; only the named
-// transitions below (ready, heartbeat, stop, kill, boot failure, excuse) change them, like Puma's
-// WorkerHandle.
+// The manager's view of one forked worker: its slot, state and the evidence behind it. Its fields
+// are for reading; only the named transitions below change them, like Puma's WorkerHandle.
 import type { HeartbeatMessage, ManagerMessage, StallReport, StopReason } from '../../protocol.js';
 import type { Clock } from './clock.js';
 import type { WorkerExit, WorkerHandle } from './fork-worker.js';
-import type { KillReason, WorkerState } from './lifecycle.js';
-import type { WorkerStatus } from './status-types.js';
+import type { KillReason, WorkerState, WorkerStatus } from './lifecycle.js';
 
 export class ManagedWorker {
   readonly id: number;
   readonly pid: number;
   readonly exited: Promise<WorkerExit>;
   state: WorkerState = 'starting';
-  /** Set when the manager asked this worker to leave: its exit is expected. */
+  /** Set when the manager asked it to leave: its exit is expected. */
   stopReason: StopReason | null = null;
-  /** Set when the manager killed this worker for misbehaving. */
   killReason: KillReason | null = null;
-  /** Why the worker said it could not boot, if it did. */
   bootFailure: string | null = null;
   heartbeat: HeartbeatMessage | null = null;
-  /** Wall clock, for people: when the worker was forked, became ready, last beat. */
+  /** Wall clock, for people. */
   readonly startedAt: number;
   private readyAt: number | null = null;
   lastHeartbeatAt: number | null = null;
-  /** Monotonic clock: ready time (uptime), and the hang and boot clocks (see excuse()). */
+  /** Monotonic clock; excuse() moves the last two. */
   private readyMonoAt: number | null = null;
   private silentSince: number;
   private bootClockSince: number;
-  /** The stack watchdog's report on the current silence, if it sent one since the last beat. */
+  /** The stack watchdog's report on the current silence. */
   stallReport: StallReport | null = null;
-  /** true once the worker reported ready; false if it exited first. */
+  /** False if it exited before ready. */
   readonly readyOrGone: Promise<boolean>;
   private resolveReady: (ready: boolean) => void = () => undefined;
 
@@ -52,12 +47,11 @@ export class ManagedWorker {
     void handle.exited.then(() => this.resolveReady(false));
   }
 
-  /** How long the worker has been ready, ms; null if it never was. */
   readyForMs(): number | null {
     return this.readyMonoAt === null ? null : this.clock.now() - this.readyMonoAt;
   }
 
-  /** The worker said it serves. Only a starting worker becomes ready. */
+  /** Only a starting worker becomes ready. */
   ready(): boolean {
     if (this.state !== 'starting') return false;
     this.state = 'ready';
@@ -74,15 +68,14 @@ export class ManagedWorker {
     this.stallReport = null;
   }
 
-  /** The worker said it cannot start (e.g. EADDRINUSE); it exits right after. */
+  /** It said it cannot start (e.g. EADDRINUSE); it exits right after. */
   bootFailed(why: string): void {
     this.bootFailure = why;
   }
 
   /**
-   * Asks the worker to drain and exit. A worker still booting may not listen for IPC yet; its
-   * SIGTERM handler (or Node's default action, before it has one) ends it just as well, with
-   * nothing to drain. False if it was already stopping.
+   * False if it was already stopping. A worker still booting may not listen for IPC yet; SIGTERM
+   * (its handler, or Node's default action) ends it just as well, with nothing to drain.
    */
   stop(reason: StopReason, timeoutMs: number): boolean {
     if (this.stopReason !== null) return false;
@@ -95,38 +88,32 @@ export class ManagedWorker {
     return true;
   }
 
-  /** Kills the worker for misbehaving: it did not beat, or did not boot, in time. */
   killFor(reason: KillReason): void {
     this.killReason ??= reason;
     this.handle.kill('SIGKILL');
   }
 
-  /** Ends the worker now, whatever it was doing (a drain that overran, a second Ctrl-C). */
+  /** A drain that overran, a second Ctrl-C. */
   forceKill(): void {
     this.handle.kill('SIGKILL');
   }
 
-  /**
-   * The manager itself was stalled for `ms` (stopped, paused, starved): heartbeats sent meanwhile
-   * are still in the pipe, so that time is not this worker's silence, nor its boot time.
-   */
+  /** The manager itself stalled for `ms`: beats sent meanwhile are still in the pipe. */
   excuse(ms: number): void {
     const now = this.clock.now();
     this.silentSince = Math.min(now, this.silentSince + ms);
     this.bootClockSince = Math.min(now, this.bootClockSince + ms);
   }
 
-  /** Sends a control message if the channel is open. */
   send(message: ManagerMessage): boolean {
     return this.handle.send(message);
   }
 
-  /** The age of the newest sign of life (a heartbeat, or the fork before the first one), in ms. */
+  /** Since the newest sign of life (a heartbeat, or the fork before the first one). */
   silentForMs(): number {
     return this.clock.now() - this.silentSince;
   }
 
-  /** How long this worker has been booting, in ms. */
   bootingForMs(): number {
     return this.clock.now() - this.bootClockSince;
   }

@@ -10,29 +10,24 @@ export type RestartPolicy = Pick<
   'restartBackoffBaseMs' | 'restartBackoffMaxMs' | 'crashLoopLimit' | 'workerMinUptimeMs'
 >;
 
-/** Per-slot memory of recent deaths. */
 export interface SlotHistory {
-  /** Consecutive deaths young (before ready, or ready for less than workerMinUptimeMs). */
+  /** Consecutive deaths before ready, or ready for less than workerMinUptimeMs. */
   youngDeaths: number;
-  /** Consecutive deaths before ever becoming ready. */
+  /** Consecutive deaths before ready. */
   bootFailures: number;
 }
 
 export interface Death {
-  /** ms the worker was ready before it died; null if it never became ready. */
+  /** Null if it never became ready. */
   readyForMs: number | null;
-  /**
-   * The fork itself failed (no process): backed off like any young death, but not a boot failure,
-   * so a machine short of descriptors for a while never ends the manager as a crash loop would.
-   */
+  /** No process: backed off, but not a boot failure, so a lack of descriptors is no crash loop. */
   spawnFailed?: boolean;
 }
 
 export interface RestartDecision {
   history: SlotHistory;
-  /** Wait this long before forking the replacement. */
   delayMs: number;
-  /** The slot keeps failing at boot: stop forking and exit non-zero. */
+  /** Stop forking and exit non-zero. */
   giveUp: boolean;
 }
 

@@ -1,7 +1,6 @@
-// Metrics the main thread owns (supervision, labelled by reused slots), plus its own default
-// metrics (heap, event loop, handles, GC) under a prefix of their own so they never merge into the
-// workers'. Gauges are rebuilt from the supervisor's state at each scrape (prom-client's collect),
-// so slots scaled away disappear instead of going stale; counters keep every slot they ever had.
+// Metrics the main thread owns (supervision, by slot), plus its default metrics under a prefix of
+// their own so they never merge into the workers'. Gauges are rebuilt from the supervisor at each
+// scrape, so slots scaled away disappear; counters keep every slot they ever had.
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import { replaceEventLoopLagMetrics } from '../../metrics/event-loop-lag.js';
 import {
@@ -123,7 +122,6 @@ export class SupervisionMetrics {
     this.zeroSlots(supervisor.desiredWorkers);
   }
 
-  /** The manager's own event loop stood still long enough to matter to hang detection. */
   onStall(): void {
     this.stalls.inc();
   }
@@ -132,16 +130,13 @@ export class SupervisionMetrics {
     this.restarts.inc({ slot: String(slot), reason });
   }
 
-  /** CPU is a per-process counter; the per-slot counter adds each heartbeat's increase. */
+  /** CPU is per process; the per-slot counter adds each heartbeat's increase. */
   onHeartbeat(slot: number, beat: HeartbeatMessage, previous: HeartbeatMessage | null) {
     const delta = beat.cpuSecondsTotal - (previous?.cpuSecondsTotal ?? 0);
     if (delta > 0) this.cpu.inc({ slot: String(slot) }, delta);
   }
 
-  /**
-   * Labelled counters with a known label set exist at 0 from the start: otherwise the first
-   * restart of a slot starts its series at 1 and increase() never sees it.
-   */
+  /** At 0 from the start: a series first seen at 1 hides that first increase from increase(). */
   private zeroSlots(count: number): void {
     for (let slot = 0; slot < count; slot += 1) {
       for (const reason of RESTART_REASONS) this.restarts.inc({ slot: String(slot), reason }, 0);

@@ -14,39 +14,27 @@ import {
 } from '../../protocol.js';
 import { systemClock, type Clock, type Timer } from './clock.js';
 import { forkClusterWorker, type ForkWorker, type WorkerExit } from './fork-worker.js';
-import type { ReplaceReason, RestartReason } from './lifecycle.js';
+import type { ReplaceReason, RestartReason, StatusResponse } from './lifecycle.js';
 import { ManagedWorker } from './managed-worker.js';
 import { decideRestart, FRESH_HISTORY, type SlotHistory } from './restart-policy.js';
 import { judge } from './verdict.js';
-import type { StatusResponse } from './status-types.js';
 
-/**
- * What the supervisor announces (as Node's cluster announces a worker's life): the rest of the
- * manager (metrics, the metrics thread) listens, the supervisor never calls into it.
- */
+/** What the supervisor announces: the rest of the manager listens, it never calls into it. */
 export interface SupervisorEvents {
   heartbeat: [slot: number, message: HeartbeatMessage, previous: HeartbeatMessage | null];
   restart: [slot: number, reason: RestartReason];
-  /** The manager's own event loop stood still for `stalledMs` (see check()). */
+  /** The manager's own event loop stood still for `stalledMs`. */
   stall: [stalledMs: number];
-  /**
-   * A worker was forked, became ready, was asked to stop, or is gone (it has exited and every
-   * message it sent has been delivered): see list().
-   */
+  /** A worker was forked, became ready, was asked to stop, or is gone (exited and drained). */
   'workers-changed': [];
 }
 
-/**
- * One slot of the cluster (0..WORKERS-1): the stable place a worker serves from, whose label a
- * replacement inherits, and what it remembers beyond any one worker.
- */
+/** A slot (0..WORKERS-1): where a worker serves, whose label a replacement inherits. */
 interface Slot {
-  /** Recent deaths, for back-off and crash-loop detection. */
   history: SlotHistory;
   restarts: number;
   /** Monotonic ms before which no worker is forked here (back-off after young deaths). */
   notBefore: number;
-  /** Wakes the supervisor when the back-off ends. */
   wake: Timer | null;
   /** Replacements of one slot run one after another: the tail of that chain. */
   replacing: Promise<boolean> | null;
@@ -447,7 +435,6 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     return this.shutdownRun;
   }
 
-  /** A second Ctrl-C: no more waiting for drains. */
   killAll(): void {
     for (const worker of this.workers.values()) worker.forceKill();
   }

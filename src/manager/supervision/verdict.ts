@@ -1,6 +1,5 @@
-// The watchdog's judgement of one worker, as a pure function: kill it (it went silent, or never
-// booted), recycle it (over its memory or request budget), or leave it. The supervisor acts on
-// the verdict; the unit tests judge workers without any.
+// The watchdog's judgement of one worker, as a pure function: kill it (silent, or never booted),
+// recycle it (over its memory or request budget), or leave it. The supervisor acts on it.
 import type { Config } from '../../config.js';
 import type { KillReason } from './lifecycle.js';
 import type { ManagedWorker } from './managed-worker.js';

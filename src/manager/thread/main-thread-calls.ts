@@ -1,15 +1,15 @@
-// The metrics thread's calls to the main thread (the supervisor's state, a command, the manager's
-// own metrics), both sides: one message each way, with a deadline. The main thread hands off
-// every API connection and may be busy, paused or wedged; the endpoint then says so instead of
-// holding its clients forever.
+// The metrics thread's calls to the main thread, both sides and the handlers: one message each
+// way, with a deadline. The main thread hands off every API connection and may be busy, paused or
+// wedged; the endpoint then says so instead of holding its clients forever.
 import type { LogLevel } from '../../config.js';
 import { withDeadline } from '../../deadline.js';
 import { HttpError, type HttpErrorJSON } from '../../http-errors.js';
 import type { Logger } from '../../logger.js';
-import type { MetricsSnapshot } from '../../metrics/snapshot.js';
-import type { StatusResponse } from '../supervision/status-types.js';
+import { snapshotOf, type MetricsSnapshot } from '../../metrics/snapshot.js';
+import type { StatusResponse } from '../supervision/lifecycle.js';
+import type { SupervisionMetrics } from '../supervision/supervision-metrics.js';
+import type { Supervisor } from '../supervision/supervisor.js';
 
-/** Every call, with its arguments and its answer; the main thread runs MainCallHandlers. */
 export interface MainCalls {
   /** The main thread answers at all (its event loop turns): /livez. */
   live: { args: []; answer: null };
@@ -18,7 +18,6 @@ export interface MainCalls {
   reload: { args: []; answer: number };
   scale: { args: [workers: number]; answer: null };
   setLogLevel: { args: [level: LogLevel]; answer: null };
-  /** The supervision metrics and the main thread's own default metrics, for a scrape. */
   managerMetrics: { args: []; answer: MetricsSnapshot };
 }
 
@@ -26,7 +25,6 @@ type MainCallName = keyof MainCalls;
 type Args<K extends MainCallName> = MainCalls[K]['args'];
 type Answer<K extends MainCallName> = MainCalls[K]['answer'];
 
-/** The calls that change something (the others read). */
 const COMMANDS: ReadonlySet<MainCallName> = new Set(['reload', 'scale', 'setLogLevel']);
 
 export type MainCallHandlers = {
@@ -45,9 +43,8 @@ export interface MainCallMessage<K extends MainCallName = MainCallName> {
 }
 
 /**
- * The main thread's reply. A failed call's `error` is an HttpError the endpoint answers with as
- * it is (503 shutting_down), or, from a bug, a message (the endpoint answers 500). `late`: the
- * call reached the main thread after its runBy and was not run.
+ * A failed call's `error` is an HttpError the endpoint answers with (503 shutting_down), or, from
+ * a bug, a message (500). `late`: the call reached the main thread after its runBy and was not run.
  */
 export type MainReply =
   | { type: 'answer'; callId: number; ok: true; value: unknown }
@@ -59,17 +56,15 @@ export const MAIN_THREAD_DEADLINE_MS = 2_000;
 
 /**
  * How long before a call's deadline the main thread stops running it: the answer's way back to a
- * thread that may be short of CPU. A quarter of a short deadline (a scrape fitted to a short
- * Prometheus timeout), so that the main thread always has most of the deadline to reach the call.
+ * thread short of CPU. A quarter of a short deadline, so the main thread has most of it.
  */
 export function lateCallMarginMs(deadlineMs: number): number {
   return Math.min(250, Math.floor(deadlineMs / 4));
 }
 
-/** Calls remembered as unanswered at most: enough to know since when the main thread is silent. */
+/** Enough to know since when the main thread is silent. */
 const MAX_UNANSWERED = 1_000;
 
-/** The main thread did not answer in time (it is busy, stopped or wedged). */
 export class MainThreadUnresponsiveError extends HttpError {
   constructor(deadlineMs: number) {
     super(
@@ -85,16 +80,15 @@ export class MainThreadUnresponsiveError extends HttpError {
 export class MainThreadCalls {
   private readonly pending = new Map<number, (reply: MainReply) => void>();
   /**
-   * When each call the main thread has not replied to yet was sent (its deadline may have passed),
-   * oldest first. The main thread reads its messages in order: a reply to a call proves it
-   * reached every earlier one.
+   * When each call not replied to yet was sent, oldest first. The main thread reads its messages
+   * in order: a reply to a call proves it reached every earlier one.
    */
   private readonly unanswered = new Map<number, number>();
   private nextCallId = 1;
 
   constructor(private readonly post: (message: MainCallMessage) => void) {}
 
-  /** The call's answer; rejects with an HttpError that is the endpoint's answer, or a bug's. */
+  /** Rejects with an HttpError that is the endpoint's answer, or a bug's error. */
   async call<K extends MainCallName>(
     name: K,
     args: Args<K>,
@@ -121,10 +115,7 @@ export class MainThreadCalls {
       : HttpError.fromJSON(reply.error);
   }
 
-  /**
-   * Milliseconds since the oldest call the main thread has not replied to was sent (0 when it has
-   * replied to all): how long it has been silent, at least.
-   */
+  /** How long the main thread has been silent, at least: since its oldest unanswered call. */
   unansweredForMs(now = Date.now()): number {
     for (const sentAt of this.unanswered.values()) return now - sentAt;
     return 0;
@@ -141,10 +132,9 @@ export class MainThreadCalls {
 }
 
 /**
- * The main thread's side: runs a call, unless it reached the main thread after its runBy. The
- * endpoint will have answered 503 by the time the answer is back, and a command its client was
- * told failed must not happen anyway (a client obeying Retry-After would reload twice). The
- * `late` reply also shows the metrics thread that the main thread turns again.
+ * The main thread's side: runs a call unless it arrived after its runBy. The endpoint has then
+ * answered 503, and a command its client was told failed must not happen anyway (a client obeying
+ * Retry-After would reload twice). `late` also shows the metrics thread the main thread turns.
  */
 export async function runCall<K extends MainCallName>(
   handlers: MainCallHandlers,
@@ -169,4 +159,40 @@ export async function runCall<K extends MainCallName>(
     logger.error({ err: error, call: name }, 'manager endpoint call failed');
     return { type: 'answer', callId, ok: false, error: String(error) };
   }
+}
+
+export function mainThreadHandlers(deps: {
+  supervisor: Supervisor;
+  managerMetrics: SupervisionMetrics;
+  logger: Logger;
+  /** Sets the level of the manager, its metrics thread and every worker. */
+  setLogLevel(level: LogLevel): void;
+}): MainCallHandlers {
+  const { supervisor, managerMetrics, logger } = deps;
+  // Checked where the command runs, so nothing can start shutting down in between.
+  const refuseWhileStopping = () => {
+    if (supervisor.shuttingDown)
+      throw new HttpError(503, 'shutting_down', 'the cluster is shutting down');
+  };
+  return {
+    live: () => null,
+    status: () => supervisor.status(),
+    reload: () => {
+      refuseWhileStopping();
+      logger.info('rolling reload requested over HTTP');
+      void supervisor.reload();
+      return supervisor.desiredWorkers;
+    },
+    scale: (workers) => {
+      refuseWhileStopping();
+      logger.info({ workers }, 'scale requested over HTTP');
+      supervisor.scaleTo(workers);
+      return null;
+    },
+    setLogLevel: (level) => {
+      deps.setLogLevel(level);
+      return null;
+    },
+    managerMetrics: () => snapshotOf(managerMetrics.registry),
+  };
 }

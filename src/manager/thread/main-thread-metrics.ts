@@ -8,9 +8,9 @@ import type { MetricFamily, MetricsSnapshot } from '../../metrics/snapshot.js';
 import { MAIN_THREAD_DEADLINE_MS, MainThreadUnresponsiveError } from './main-thread-calls.js';
 
 export interface MainThreadMetricsDeps {
-  /** Asks the main thread for its metrics; rejects with MainThreadUnresponsiveError in time. */
+  /** Rejects with MainThreadUnresponsiveError by the deadline. */
   read: (deadlineMs: number) => Promise<MetricsSnapshot>;
-  /** How long the main thread has left a call unanswered (MainThreadCalls.unansweredForMs). */
+  /** MainThreadCalls.unansweredForMs. */
   unansweredForMs: () => number;
   logger: Logger;
 }
@@ -26,15 +26,12 @@ function successFamily(answered: boolean): MetricFamily {
 }
 
 export class MainThreadMetrics {
-  /** What the main thread last answered: repeated while it does not answer in time. */
+  /** Repeated while the main thread does not answer in time. */
   private last: MetricsSnapshot = [];
 
   constructor(private readonly deps: MainThreadMetricsDeps) {}
 
-  /**
-   * The main thread's families and the flag, by `deadlineMs` (and no later); rejects with 503
-   * manager_unresponsive only when the main thread has been silent as long as /livez allows.
-   */
+  /** By `deadlineMs`; rejects only once the main thread is silent as long as /livez allows. */
   async read(deadlineMs: number): Promise<MetricsSnapshot> {
     try {
       this.last = await this.deps.read(deadlineMs);

@@ -1,7 +1,6 @@
-// The main thread's handle on the metrics thread, which serves the manager endpoint and does all
-// metrics work. The main thread starts it, answers its calls, tells it which workers exist, and
-// replaces it when it ends or stops answering. A scrape costs the main thread one small call: no
-// HTTP, no body.
+// The main thread's handle on the metrics thread: starts it, answers its calls, tells it which
+// workers exist, and replaces it when it ends or stops answering. A scrape costs the main thread
+// one small call: no HTTP, no body.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,8 +15,8 @@ import {
 import { runCall, type MainCallHandlers, type MainCallMessage } from './main-thread-calls.js';
 import type { WorkerRef } from '../supervision/lifecycle.js';
 import type {
-  EndpointOptions,
   FromMetricsThread,
+  MetricsThreadConfig,
   MetricsThreadOptions,
   ToMetricsThread,
 } from './metrics-thread-protocol.js';
@@ -31,24 +30,18 @@ const THREAD_ENTRY = new URL(
 
 /** A thread that keeps failing is restarted at this pace, not in a tight loop. */
 const THREAD_RESTART_DELAY_MS = 1_000;
-
-/** How often the main thread checks that the metrics thread still answers. */
 const PING_INTERVAL_MS = 2_000;
 
 /**
- * A thread that has left this many pings in a row unanswered (30 s) is wedged (a loop that never
- * ends) and is replaced: without it there is no endpoint at all. Generous, because replacing the
- * thread restarts the cluster's totals: a thread starved of CPU at its nice value, or rendering a
- * huge registry, still answers within seconds. Counted in pings the main thread sent, not in
- * time: a whole process paused (SIGSTOP, a VM pause) pauses both threads and misses none.
+ * A thread that has left this many pings in a row unanswered (30 s) is wedged and replaced.
+ * Generous, because replacing the thread restarts the cluster's totals: a thread starved of CPU at
+ * its nice value, or rendering a huge registry, still answers within seconds. Counted in pings
+ * sent, not in time: a whole process paused (SIGSTOP, a VM pause) pauses both threads.
  */
 const WEDGED_AFTER_PINGS = 15;
 
 export interface MetricsHubOptions {
-  logLevel: LogLevel;
-  nice: number;
-  checkpointIntervalMs: number;
-  endpoint: EndpointOptions;
+  config: MetricsThreadConfig;
   /** The supervisor's workers now: sent when they change, and to every new thread. */
   workers: () => WorkerRef[];
   /** What tests change: a stand-in for the thread, and shorter waits. */
@@ -68,13 +61,12 @@ export class MetricsHub {
   private thread!: Worker;
   private listening!: Promise<void>;
   private closing = false;
-  /** The current thread runs (between its start and its exit). */
+  /** Between the current thread's start and its exit. */
   private alive = false;
   private logLevel: LogLevel;
   private readonly watchdog: NodeJS.Timeout;
   /** Pings sent since the thread last answered one. */
   private unansweredPings = 0;
-  /** Threads started, the first included (for tests and logs). */
   threadsStarted = 0;
 
   constructor(
@@ -82,7 +74,7 @@ export class MetricsHub {
     private readonly options: MetricsHubOptions,
     private readonly handlers: MainCallHandlers,
   ) {
-    this.logLevel = options.logLevel;
+    this.logLevel = options.config.logLevel;
     const base = socketBaseDir();
     // A manager before this one may have used the other place.
     const orphans = [...new Set([base, os.tmpdir()])].flatMap((dir) =>
@@ -126,7 +118,6 @@ export class MetricsHub {
     if (this.alive) this.thread.postMessage(message);
   }
 
-  /** Pings the thread; replaces it when it has left too many pings in a row unanswered. */
   private checkAlive(): void {
     if (!this.alive) return; // a replacement is on its way
     if (this.unansweredPings >= (this.options.wedgedAfterPings ?? WEDGED_AFTER_PINGS)) {
@@ -142,7 +133,6 @@ export class MetricsHub {
     this.post({ type: 'ping' });
   }
 
-  /** Runs the call and answers the thread that asked (a thread replaced since gets nothing). */
   private async answer(call: MainCallMessage, asker: Worker): Promise<void> {
     const reply = await runCall(this.handlers, call, this.logger);
     // Call ids restart with each thread: an answer for a thread that is gone would settle an
@@ -159,15 +149,8 @@ export class MetricsHub {
 
   private startThread(): void {
     const { socketPath, logLevel, options } = this;
-    const { nice, checkpointIntervalMs, endpoint } = options;
     const thread = new Worker(options.threadEntry ?? THREAD_ENTRY, {
-      workerData: {
-        socketPath,
-        logLevel,
-        nice,
-        checkpointIntervalMs,
-        endpoint,
-      } satisfies MetricsThreadOptions,
+      workerData: { ...options.config, logLevel, socketPath } satisfies MetricsThreadOptions,
     });
     this.thread = thread;
     this.alive = true;

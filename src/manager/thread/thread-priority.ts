@@ -1,8 +1,6 @@
-// The metrics thread's CPU priority. Collection, merge and rendering are background work next to
-// the main thread that accepts every API connection and the workers that answer them: on a busy
-// machine a scrape should wait for the API, not the other way round. Linux keeps a nice value per
-// thread, so the thread lowers its own (raising the nice value needs no privilege); the main
-// thread and the workers keep theirs.
+// The metrics thread's CPU priority: on a busy machine a scrape should wait for the API, not the
+// other way round. Linux keeps a nice value per thread, so the thread lowers its own (no privilege
+// needed); the main thread and the workers keep theirs.
 import fs from 'node:fs';
 import os from 'node:os';
 import type { Logger } from '../../logger.js';
@@ -17,7 +15,6 @@ function currentThreadId(): number | null {
   }
 }
 
-/** Sets the calling thread's nice value (0 leaves it alone) and logs the outcome. */
 export function niceThisThread(nice: number, logger: Logger): void {
   if (nice === 0) return;
   const tid = currentThreadId();

@@ -1,6 +1,6 @@
 // The manager's own families reach the ledger as new objects every scrape; the ledger reuses the
 // text of those whose content did not change and re-values those whose values alone did
-// (own-families.ts). The reference is the straightforward path: prom-client's aggregate() over
+// (MetricsLedger's ownInputs). The reference is the straightforward path: prom-client's aggregate() over
 // the families as they are at that scrape (and, for both formats, a ledger that has never
 // rendered anything). Random registry operations between scrapes, delivered either as copies
 // (what the main thread posts) or as prom-client's own objects, which the registry then updates

@@ -40,15 +40,13 @@ function serve(
     control: { call: async (name, args) => handlers[name](...args) },
     metrics: { scrape: async () => render() },
     logger: createLogger('silent', {}),
-    endpoint: {
-      host: '127.0.0.1',
-      port: 0,
+    config: {
       adminToken,
-      collectTimeoutMs: 1_000,
-      headersTimeoutMs: 5_000,
-      keepAliveTimeoutMs: 5_000,
-      maxConnections: 10,
-      maxConcurrentScrapes: 2,
+      metricsCollectTimeoutMs: 1_000,
+      httpHeadersTimeoutMs: 5_000,
+      httpKeepAliveTimeoutMs: 5_000,
+      metricsMaxConnections: 10,
+      metricsMaxScrapes: 2,
     },
   });
   return new Promise<{ server: http.Server; port: number }>((resolve) =>

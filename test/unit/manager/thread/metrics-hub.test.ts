@@ -7,8 +7,7 @@ import pino from 'pino';
 import { createLogger, type Logger } from '../../../../src/logger.js';
 import { EndpointFailedError, MetricsHub } from '../../../../src/manager/thread/metrics-hub.js';
 import type { MainCallHandlers } from '../../../../src/manager/thread/main-thread-calls.js';
-import type { StatusResponse } from '../../../../src/manager/supervision/status-types.js';
-import type { WorkerRef } from '../../../../src/manager/supervision/lifecycle.js';
+import type { StatusResponse, WorkerRef } from '../../../../src/manager/supervision/lifecycle.js';
 import { waitUntil } from '../../../../scripts/lib/wait.js';
 
 const FAKE_THREAD = new URL('../../../fixtures/fake-metrics-thread.mjs', import.meta.url);
@@ -53,18 +52,18 @@ function startHub(
   hub = new MetricsHub(
     logger,
     {
-      logLevel: 'silent',
-      nice: 0,
-      checkpointIntervalMs: 0,
-      endpoint: {
-        host,
-        port,
+      config: {
+        logLevel: 'silent',
+        metricsThreadNice: 0,
+        metricsCheckpointMs: 0,
+        metricsHost: host,
+        metricsPort: port,
         adminToken: undefined,
-        collectTimeoutMs: 100,
-        headersTimeoutMs: 1_000,
-        keepAliveTimeoutMs: 1_000,
-        maxConnections: 10,
-        maxConcurrentScrapes: 2,
+        metricsCollectTimeoutMs: 100,
+        httpHeadersTimeoutMs: 1_000,
+        httpKeepAliveTimeoutMs: 1_000,
+        metricsMaxConnections: 10,
+        metricsMaxScrapes: 2,
       },
       workers: () => workers,
       threadEntry: FAKE_THREAD,
