@@ -179,7 +179,7 @@ export function cannotAnswer(err: ParserError, socket: Duplex, responseStarted: 
   return err.code === 'ECONNRESET' || !socket.writable || responseStarted;
 }
 
-export function parserErrorResponse(
+function parserErrorResponse(
   rejection: HttpError,
   headers: Readonly<Record<string, string>>,
 ): string {
@@ -216,7 +216,7 @@ export const CLIENT_ERROR_LINGER_MS = 1_000;
  * drain to its timeout). Node's own handler destroys at once; this lets the answer be read first,
  * reading on meanwhile, since closing over unread bytes resets the connection and may lose it.
  */
-export function answerAndClose(socket: Duplex, response: string): void {
+function answerAndClose(socket: Duplex, response: string): void {
   socket.end(response);
   const timer = setTimeout(() => socket.destroy(), CLIENT_ERROR_LINGER_MS);
   timer.unref();

@@ -7,15 +7,12 @@ import * as z from '../../zod.js';
 import { LOG_LEVELS, MAX_WORKERS } from '../../config.js';
 import type { Logger } from '../../logger.js';
 import {
-  answerAndClose,
-  cannotAnswer,
-  classifyParserError,
+  answerParserError,
   errorBody,
   expectationFailed,
   HttpError,
   jsonBodyProblem,
   missingHost,
-  parserErrorResponse,
   type ParserError,
 } from '../../http-errors.js';
 import { requireAdmin } from './admin-auth.js';
@@ -64,9 +61,7 @@ function sendError(res: http.ServerResponse, error: HttpError): void {
 
 /** Requests the parser rejects get the endpoint's JSON error shape, not Node's empty body. */
 export function answerClientError(err: ParserError, socket: Duplex): void {
-  const current = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage;
-  if (cannotAnswer(err, socket, current?.headersSent === true)) return void socket.destroy();
-  answerAndClose(socket, parserErrorResponse(classifyParserError(err), NO_STORE));
+  answerParserError(err, socket, NO_STORE);
 }
 
 /** An admin body, judged as the API judges its JSON bodies. */
