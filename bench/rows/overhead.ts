@@ -260,7 +260,7 @@ export async function overheadRows(ctx: BenchContext): Promise<RowOutcome> {
         `requests (${pct(spansPerRequest)} exported; the rest dropped by the batch ` +
         'processor or still queued).',
       `Rows 2-2b: ${plural(options.overheadRounds, 'round')}; each starts fresh real, no-op, ` +
-        'no-middleware and twin (a second no-op) servers in rotated order, warms ' +
+        'no-middleware, twin (a second no-op) and unsampled servers in rotated order, warms ' +
         `them up together for ${warmS}s, then loads them together for ${runS}s ` +
         `(${connections} connections each) while they share one core: their throughput ratio is ` +
         'their CPU cost ratio, and noise from the rest of the machine hits all alike. Cost = 1 - ' +
