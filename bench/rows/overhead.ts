@@ -257,8 +257,8 @@ export async function overheadRows(ctx: BenchContext): Promise<RowOutcome> {
         `${modulesUnset} unset, ${modulesOn} on. 2e: ${spread(otlpOn.cost)}; the receiver got ` +
         `${fmtInt(exported.spans)} spans (${Math.round(exported.bytes / Math.max(1, exported.spans))} B each ` +
         `on the wire) during the measured runs, in which otlp-on served ${fmtInt(exported.requests)} ` +
-        `requests (${pct(spansPerRequest)} exported; the rest dropped by the batch ` +
-        'processor or still queued).',
+        `requests (${pct(spansPerRequest)} exported: spans queued in the warm-up arrive during ` +
+        'the measured run; spans the batch processor drops never do).',
       `Rows 2-2b: ${plural(options.overheadRounds, 'round')}; each starts fresh real, no-op, ` +
         'no-middleware, twin (a second no-op) and unsampled servers in rotated order, warms ' +
         `them up together for ${warmS}s, then loads them together for ${runS}s ` +
