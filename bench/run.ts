@@ -1,6 +1,6 @@
 // `npm run bench`: one command, one table of ratios measured side by side in one run.
 //   1 cluster scaling on CPU-bound work        4 scrape latency vs stock clusterMetrics()
-//   2 instrumentation overhead (2b: whole MW)  5 SIGKILL -> replacement serving
+//   2 overhead (2b-e: whole, exemplar, OTLP)   5 SIGKILL -> replacement serving
 //   3 the service vs bare node:http            6 failed requests during a rolling reload
 //   3b per-request cost vs plain Koa, split    4b-4c new connections, manager event loop, scraped
 //   5b where a replacement worker's boot goes  7 LISTEN_MODE shared vs reuseport (7b-7d)

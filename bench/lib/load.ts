@@ -26,7 +26,7 @@ export interface LoadResult {
 
 export async function runLoad(
   url: string,
-  options: { connections: number; durationS: number },
+  options: { connections: number; durationS: number; headers?: Record<string, string> },
 ): Promise<LoadResult> {
   assertLoopback(url);
   const result = await autocannon({
@@ -34,6 +34,7 @@ export async function runLoad(
     connections: options.connections,
     duration: options.durationS,
     pipelining: 1,
+    ...(options.headers && { headers: options.headers }),
   });
   const durationS = result.duration > 0 ? result.duration : options.durationS;
   return {

@@ -6,7 +6,12 @@
 //   none  the same app created without HTTP metrics (the whole instrumentation's cost: timer,
 //         labels and metric calls; the app adds no middleware layer for them)
 //   twin  a second noop server: the A/A control, i.e. the noise floor of the method
+//   unsampled  real, its requests' traceparent unsampled (flags 00): no exemplar kept (row 2c);
+//         every other variant gets the same traceparent sampled (01): an exemplar per request
 //   bare  node:http answering the same JSON (the ceiling)
+// Rows 2d-2e, rounds of their own: real (no tracer) vs the worker's tracer start with
+// OTEL_EXPORTER_OTLP_ENDPOINT unset (otlp-unset) and set to a loopback receiver that answers 200
+// (otlp-on, servers/otlp-receiver.ts, pinned with the load generator), every request sampled.
 // (BENCH_OVERHEAD_DIAG=1 adds the diagnostic variants of servers/app-server.ts to rows 2/2b.)
 //
 // Rows 2/2b load real, noop, none and twin AT THE SAME TIME, each on its own
@@ -20,16 +25,17 @@
 import os from 'node:os';
 import { cpuSecondsOf, pinSelf, selfAffinity } from '../lib/procs.js';
 import { runLoad, type LoadResult } from '../lib/load.js';
-import { startServer, stopAll, type Server } from '../lib/service.js';
+import { getJson, startServer, stopAll, type Server } from '../lib/service.js';
 import { interleavedOrder, median, pairedRatio, percentile, rotatedOrder } from '../lib/stats.js';
-import { fmtPercent, fmtRatio, fmtRps, judge } from '../lib/table.js';
+import { fmtInt, fmtPercent, fmtRatio, fmtRps, judge } from '../lib/table.js';
 import type { BenchContext, RowOutcome } from '../lib/types.js';
 
 export const OVERHEAD_GOAL = 0.03;
 const PATH = '/api/hello?name=bench';
-const BASE = ['real', 'noop', 'none', 'twin'] as const;
+const BASE = ['real', 'noop', 'none', 'twin', 'unsampled'] as const;
 /** BENCH_OVERHEAD_DIAG=1 adds these (see servers/app-server.ts): notes only. */
 const DIAG = ['gauge-collect', 'histogram-only', 'gauge-only'] as const;
+const OTLP = ['plain', 'otlp-unset', 'otlp-on'] as const;
 type Shared = (typeof BASE)[number] | (typeof DIAG)[number];
 /** BENCH_METRICS of app-server.ts for each shared variant. */
 const APP_VARIANT: Record<Shared, string> = {
@@ -37,10 +43,14 @@ const APP_VARIANT: Record<Shared, string> = {
   noop: 'noop',
   none: 'none',
   twin: 'noop',
+  unsampled: 'real',
   'gauge-collect': 'gauge-collect',
   'histogram-only': 'histogram-only',
   'gauge-only': 'gauge-only',
 };
+/** W3C traceparent of a traced caller, sampled (an exemplar per request) and not (flags 00). */
+const TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+const UNSAMPLED = `${TRACEPARENT.slice(0, -2)}00`;
 
 interface Run {
   load: LoadResult;
@@ -48,12 +58,19 @@ interface Run {
   cpuS: number;
 }
 
-async function measure(server: Server, connections: number, durationS: number): Promise<Run> {
+async function measure(
+  server: Server,
+  connections: number,
+  durationS: number,
+  traceparent = TRACEPARENT,
+): Promise<Run> {
   const before = cpuSecondsOf(server.child.pid);
-  const load = await runLoad(`${server.url}${PATH}`, { connections, durationS });
+  const headers = { traceparent };
+  const load = await runLoad(`${server.url}${PATH}`, { connections, durationS, headers });
   return { load, cpuS: cpuSecondsOf(server.child.pid) - before };
 }
 
+const pct = (fraction: number) => `${(fraction * 100).toFixed(1)}%`;
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /** Cost of `a` relative to `b` from per-round ratios a/b of throughput: median and quartiles. */
@@ -74,8 +91,14 @@ export async function overheadRows(ctx: BenchContext): Promise<RowOutcome> {
   const running = new Set<Server>();
   let pinnedSelf = false;
   const originalAffinity = pin ? selfAffinity() : undefined;
-  const start = async (label: string, script: string, env: Record<string, string>) => {
-    const server = await startServer(label, script, env, PATH, serverCpu);
+  const start = async (
+    label: string,
+    script: string,
+    env: Record<string, string>,
+    cpus = serverCpu,
+    probe = PATH,
+  ) => {
+    const server = await startServer(label, script, env, probe, cpus);
     running.add(server);
     return server;
   };
@@ -87,30 +110,82 @@ export async function overheadRows(ctx: BenchContext): Promise<RowOutcome> {
     if (pin && originalAffinity !== undefined) pinnedSelf = pinSelf(`0-${cpuCount - 2}`);
     const { connections, overheadRunS: runS, overheadWarmupS: warmS } = options;
 
-    // Rows 2/2b: fresh servers every round, started in rotated order, warmed up and measured
-    // together.
-    const SHARED: Shared[] = [...BASE, ...(process.env.BENCH_OVERHEAD_DIAG === '1' ? DIAG : [])];
-    const shared = Object.fromEntries(SHARED.map((v) => [v, [] as Run[]])) as Record<Shared, Run[]>;
-    for (let round = 0; round < options.overheadRounds; round += 1) {
-      const servers = new Map<Shared, Server>();
-      for (const v of rotatedOrder(round, SHARED)) {
-        servers.set(
-          v,
-          await start(`app-server (${v})`, 'bench/servers/app-server.ts', {
-            BENCH_METRICS: APP_VARIANT[v],
-          }),
+    // Rows 2-2e: fresh servers every round, started in rotated order, warmed up and measured
+    // together. `onRound` sees each round's servers before and after (with its runs) the
+    // measured run.
+    const together = async <V extends string>(
+      variants: readonly V[],
+      envOf: (v: V) => Record<string, string>,
+      onRound?: (servers: Map<V, Server>, runs?: Map<V, Run>) => Promise<void>,
+    ) => {
+      const out = Object.fromEntries(variants.map((v) => [v, [] as Run[]])) as Record<V, Run[]>;
+      for (let round = 0; round < options.overheadRounds; round += 1) {
+        const servers = new Map<V, Server>();
+        for (const v of rotatedOrder(round, variants)) {
+          servers.set(v, await start(`app-server (${v})`, 'bench/servers/app-server.ts', envOf(v)));
+        }
+        const header = (v: V) => (v === 'unsampled' ? UNSAMPLED : TRACEPARENT);
+        const go = (s: number) =>
+          Promise.all(
+            variants.map((v) => measure(servers.get(v) as Server, connections, s, header(v))),
+          );
+        await go(warmS);
+        await onRound?.(servers);
+        const runs = await go(runS);
+        const byVariant = new Map(variants.map((v, i) => [v, runs[i] as Run]));
+        variants.forEach((v) => out[v].push(byVariant.get(v) as Run));
+        await onRound?.(servers, byVariant);
+        await stop([...servers.values()]);
+        ctx.log(
+          `overhead: round ${round + 1} (together): ` +
+            variants.map((v) => `${v} ${fmtRps((byVariant.get(v) as Run).load.rps)}`).join(', '),
         );
       }
-      const all = SHARED.map((v) => servers.get(v) as Server);
-      await Promise.all(all.map((s) => measure(s, connections, warmS)));
-      const runs = await Promise.all(all.map((s) => measure(s, connections, runS)));
-      SHARED.forEach((v, i) => shared[v].push(runs[i] as Run));
-      await stop(all);
-      ctx.log(
-        `overhead: round ${round + 1} (together): ` +
-          SHARED.map((v, i) => `${v} ${fmtRps((runs[i] as Run).load.rps)}`).join(', '),
-      );
-    }
+      return out;
+    };
+    const SHARED: Shared[] = [...BASE, ...(process.env.BENCH_OVERHEAD_DIAG === '1' ? DIAG : [])];
+    const shared = await together(SHARED, (v) => ({ BENCH_METRICS: APP_VARIANT[v] }));
+
+    // Rows 2d-2e: the receiver runs with the load generator, off the servers' core.
+    const receiver = await start(
+      'otlp-receiver',
+      'bench/servers/otlp-receiver.ts',
+      {},
+      pin ? `0-${cpuCount - 2}` : undefined,
+      '/stats',
+    );
+    const received = () =>
+      getJson<{ posts: number; bytes: number; spans: number }>(`${receiver.url}/stats`);
+    const exported = { spans: 0, bytes: 0, requests: 0 };
+    const otelModules: Record<'otlp-unset' | 'otlp-on', number[]> = {
+      'otlp-unset': [],
+      'otlp-on': [],
+    };
+    let mark = { posts: 0, bytes: 0, spans: 0 };
+    const otlp = await together(
+      OTLP,
+      (v): Record<string, string> => ({
+        BENCH_METRICS: 'real',
+        ...(v !== 'plain' && { BENCH_TRACING: 'worker' }),
+        ...(v === 'otlp-on' && { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url }),
+      }),
+      async (servers, runs) => {
+        const now = await received();
+        const on = runs?.get('otlp-on');
+        if (on) {
+          // Spans that reached the receiver while the measured run lasted vs requests it served.
+          exported.spans += now.spans - mark.spans;
+          exported.bytes += now.bytes - mark.bytes;
+          exported.requests += on.load.ok;
+          for (const v of ['otlp-unset', 'otlp-on'] as const) {
+            const line = /opentelemetry modules: (\d+)/.exec(servers.get(v)?.child.output() ?? '');
+            otelModules[v].push(line ? Number(line[1]) : Number.NaN);
+          }
+        }
+        mark = now;
+      },
+    );
+    await stop([receiver]);
 
     // Row 3: real vs bare, each alone, ABBA.
     const ceiling = {
@@ -144,7 +219,20 @@ export async function overheadRows(ctx: BenchContext): Promise<RowOutcome> {
     const cpuCostNoop = pairedRatio(cpuUs(shared.noop), cpuUs(shared.real)).median - 1;
     const cpuCostNone = pairedRatio(cpuUs(shared.none), cpuUs(shared.real)).median - 1;
     const cpuBare = pairedRatio(cpuUs(alone.bare), cpuUs(alone.real)).median;
-    const failures = [...Object.values(shared), ...Object.values(alone)]
+    // Rows 2b (unsampled) and 2c-2e: a paired comparison each, cost and CPU cross-check.
+    const compare = (base: Run[], candidate: Run[]) => {
+      const ratio = pairedRatio(rps(base), rps(candidate));
+      const cpuCost = pairedRatio(cpuUs(base), cpuUs(candidate)).median - 1;
+      return { ratio, cost: throughputCost(ratio.ratios), cpuCost };
+    };
+    const noExemplar = compare(shared.none, shared.unsampled);
+    const exemplar = compare(shared.unsampled, shared.real);
+    const otlpUnset = compare(otlp.plain, otlp['otlp-unset']);
+    const otlpOn = compare(otlp.plain, otlp['otlp-on']);
+    const modulesUnset = Math.max(...otelModules['otlp-unset']);
+    const modulesOn = Math.min(...otelModules['otlp-on']);
+    const spansPerRequest = exported.spans / Math.max(1, exported.requests);
+    const failures = [...Object.values(shared), ...Object.values(otlp), ...Object.values(alone)]
       .flat()
       .reduce((sum, r) => sum + r.load.non2xx + r.load.errors + r.load.timeouts, 0);
     const med = (runs: Run[]) => fmtRps(median(rps(runs)));
@@ -152,9 +240,27 @@ export async function overheadRows(ctx: BenchContext): Promise<RowOutcome> {
     const spread = (c: { q1: number; q3: number }) =>
       `quartiles ${fmtPercent(c.q1)}..${fmtPercent(c.q3)}`;
 
+    const cmp = (c: ReturnType<typeof compare>, candidate: Run[], base: Run[]) =>
+      `${med(candidate)} vs ${med(base)}: cost ${fmtPercent(c.cost.cost)} ` +
+      `(CPU/request ${fmtPercent(c.cpuCost)})`;
     const notes = [
+      'Rows 2-2e: every request carries a W3C traceparent with the sampled flag (an exemplar ' +
+        'kept per request, as for a request that starts a trace here) except `unsampled`, whose ' +
+        `flags are 00 (no exemplar kept). Row 2b without exemplars: ${spread(noExemplar.cost)}; ` +
+        `row 2c: ${spread(exemplar.cost)}.`,
+      `Rows 2d-2e: ${plural(options.overheadRounds, 'round')} of their own, fresh servers as for ` +
+        "2-2b: `plain` (the app without a tracer) vs the worker's startRequestTracing() with " +
+        'OTEL_EXPORTER_OTLP_ENDPOINT unset (`otlp-unset`) and set to a loopback OTLP/HTTP receiver ' +
+        'that decodes each export and answers 200 (`otlp-on`, bench/servers/otlp-receiver.ts, ' +
+        "pinned with the load generator), the SDK's batch processor at its defaults. 2d: " +
+        `${spread(otlpUnset.cost)}, @opentelemetry modules resolved by the tracer's start: ` +
+        `${modulesUnset} unset, ${modulesOn} on. 2e: ${spread(otlpOn.cost)}; the receiver got ` +
+        `${fmtInt(exported.spans)} spans (${Math.round(exported.bytes / Math.max(1, exported.spans))} B each ` +
+        `on the wire) during the measured runs, in which otlp-on served ${fmtInt(exported.requests)} ` +
+        `requests (${pct(spansPerRequest)} exported: spans queued in the warm-up arrive during ` +
+        'the measured run; spans the batch processor drops never do).',
       `Rows 2-2b: ${plural(options.overheadRounds, 'round')}; each starts fresh real, no-op, ` +
-        'no-middleware and twin (a second no-op) servers in rotated order, warms ' +
+        'no-middleware, twin (a second no-op) and unsampled servers in rotated order, warms ' +
         `them up together for ${warmS}s, then loads them together for ${runS}s ` +
         `(${connections} connections each) while they share one core: their throughput ratio is ` +
         'their CPU cost ratio, and noise from the rest of the machine hits all alike. Cost = 1 - ' +
@@ -166,7 +272,9 @@ export async function overheadRows(ctx: BenchContext): Promise<RowOutcome> {
         `(ABBA order), ${connections} connections; ratio = median of per-round ratios. By CPU ` +
         `time per request the service costs ${cpuBare.toFixed(1)}x the bare server.`,
       `Rows 2-3, server CPU per request (median): real ${us(shared.real)}, no-op ${us(shared.noop)}, ` +
-        `none ${us(shared.none)}, twin ${us(shared.twin)} (sharing a core); ` +
+        `none ${us(shared.none)}, twin ${us(shared.twin)}, unsampled ${us(shared.unsampled)} ` +
+        `(sharing a core); plain ${us(otlp.plain)}, otlp-unset ${us(otlp['otlp-unset'])}, ` +
+        `otlp-on ${us(otlp['otlp-on'])} (sharing a core); ` +
         `real ${us(alone.real)}, bare ${us(alone.bare)} (alone).`,
       pin
         ? `Rows 2-3: servers pinned to CPU ${serverCpu} (taskset), the load generator to the ` +
@@ -200,13 +308,46 @@ export async function overheadRows(ctx: BenchContext): Promise<RowOutcome> {
         },
         {
           id: '2b overhead',
-          what: 'whole instrumentation: app with vs without HTTP metrics (sharing a core)',
+          what: 'whole instrumentation, an exemplar per request (sampled traceparent): app with vs without HTTP metrics (sharing a core)',
           measured:
             `${med(shared.real)} vs ${med(shared.none)}: cost ${fmtPercent(costNone.cost)} ` +
             `(CPU/request ${fmtPercent(cpuCostNone)})`,
           ratio: fmtRatio(vsNone.median, 3),
           goal: `cost <= ${OVERHEAD_GOAL * 100}%`,
           status: status(costNone.cost),
+        },
+        {
+          id: '2b no exemplar',
+          what: 'the same, requests unsampled (traceparent flags 00: no exemplar kept)',
+          measured: cmp(noExemplar, shared.unsampled, shared.none),
+          ratio: fmtRatio(noExemplar.ratio.median, 3),
+          goal: `cost <= ${OVERHEAD_GOAL * 100}%`,
+          status: status(noExemplar.cost.cost),
+        },
+        {
+          id: '2c exemplar',
+          what: "the exemplar alone: the same app, sampled vs unsampled requests (part of 2b's cost)",
+          measured: cmp(exemplar, shared.real, shared.unsampled),
+          ratio: fmtRatio(exemplar.ratio.median, 3),
+          goal: 'none (in 2b)',
+          status: 'info',
+        },
+        {
+          id: '2d OTLP unset',
+          what: "OTLP export off: the worker's tracer start with OTEL_EXPORTER_OTLP_ENDPOINT unset vs no tracer (same build)",
+          measured: `${cmp(otlpUnset, otlp['otlp-unset'], otlp.plain)}; SDK modules loaded: ${modulesUnset}`,
+          ratio: fmtRatio(otlpUnset.ratio.median, 3),
+          goal: 'about 0%, SDK not loaded',
+          // The goal is the SDK staying out of the process; the cost is judged against the A/A.
+          status: failures > 0 || modulesUnset !== 0 ? 'FAIL' : 'pass',
+        },
+        {
+          id: '2e OTLP on',
+          what: 'OTLP export on, every request sampled, to a loopback receiver answering 200, vs no tracer',
+          measured: `${cmp(otlpOn, otlp['otlp-on'], otlp.plain)}; ${pct(spansPerRequest)} of requests exported`,
+          ratio: fmtRatio(otlpOn.ratio.median, 3),
+          goal: 'none (opt-in)',
+          status: modulesOn > 0 && exported.spans > 0 ? 'info' : 'FAIL',
         },
         {
           id: '2 A/A',
@@ -242,6 +383,15 @@ export async function overheadRows(ctx: BenchContext): Promise<RowOutcome> {
         ),
         realVsNoop: vsNoop,
         realVsNone: vsNone,
+        otlp: Object.fromEntries(
+          OTLP.map((v) => [v, { rps: rps(otlp[v]), cpuMicrosPerRequest: cpuUs(otlp[v]) }]),
+        ),
+        noExemplar,
+        exemplar,
+        otlpUnset,
+        otlpOn,
+        otelModules,
+        exported,
         realVsBare: vsBare,
         costNoop,
         costNone,

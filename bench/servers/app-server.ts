@@ -6,9 +6,14 @@
 //   histogram-only, gauge-only  one real metric, the other a stand-in (diagnostics, not in the table)
 //   gauge-collect  real histogram; in-flight kept in a plain number that the real Gauge reads in
 //                  its collect() at scrape time (diagnostics: a cheaper shape for the gauge)
+// BENCH_TRACING=worker: the tracer as a worker gets it (startRequestTracing: OTLP export when
+// OTEL_EXPORTER_OTLP_ENDPOINT is set, else nothing); the listening line then says how many
+// @opentelemetry modules were resolved (0 when unset: the SDK is not loaded). Unset: no tracer.
 // Run: PORT=... BENCH_METRICS=real node --import tsx bench/servers/app-server.ts
+import { registerHooks } from 'node:module';
 import { Gauge, Registry } from 'prom-client';
 import { createApp, secureResponseClass } from '../../src/app/create-app.js';
+import { startRequestTracing } from '../../src/app/otlp-tracing.js';
 import { createLogger } from '../../src/logger.js';
 import { createHttpMetrics, type HttpMetrics } from '../../src/metrics/http-metrics.js';
 import { createApiServer } from '../../src/worker/api-server.js';
@@ -70,11 +75,24 @@ function metricsFor(v: Variant): HttpMetrics {
 }
 const metrics = metricsFor(variant);
 const logger = createLogger('warn', { role: 'bench-app', variant });
+const tracing = process.env.BENCH_TRACING === 'worker';
+// The app server's own imports are linked by now; from here on, whatever the tracer loads.
+const otelModules = new Set<string>();
+if (tracing) {
+  registerHooks({
+    resolve(specifier, context, next) {
+      if (specifier.includes('@opentelemetry/')) otelModules.add(specifier);
+      return next(specifier, context);
+    },
+  });
+}
+const tracer = tracing ? await startRequestTracing('koa-cluster-service') : undefined;
 const app = createApp({
   config: { serviceName: 'koa-cluster-service' },
   logger,
   // 'none': no metrics at all, the request envelope skips the timer, labels and metric calls.
   ...(variant === 'none' ? {} : { metrics }),
+  ...(tracer && { tracer }),
   lifecycle: { draining: false },
   slot: 0,
   version: VERSION,
@@ -86,7 +104,10 @@ const api = createApiServer(app.callback(), {
   ServerResponse: secureResponseClass,
 });
 api.server.listen(port, host, () => {
-  process.stdout.write(`app-server (${variant}) listening on ${host}:${port}\n`);
+  const otel = tracing
+    ? `, tracer ${tracer ? 'on' : 'off'}, opentelemetry modules: ${otelModules.size}`
+    : '';
+  process.stdout.write(`app-server (${variant}${otel}) listening on ${host}:${port}\n`);
 });
 // Exit through process.exit so --cpu-prof and exit hooks run when the bench stops this server.
 for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => process.exit(0));
