@@ -4,16 +4,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 
-export interface ErrorBody {
-  error: {
-    code: string;
-    message: string;
-    /** The query parameter or body field that was rejected (validation errors only). */
-    field?: string;
-  };
-}
-
-export function errorBody(code: string, message: string, field?: string): ErrorBody {
+export function errorBody(code: string, message: string, field?: string) {
   return field === undefined ? { error: { code, message } } : { error: { code, message, field } };
 }
 
@@ -24,6 +15,7 @@ export function errorBody(code: string, message: string, field?: string): ErrorB
 export class HttpError extends Error {
   /** http-errors convention: the message is safe to show to the client. */
   readonly expose = true;
+  /** The query parameter or body field that was rejected (validation errors only). */
   readonly field: string | undefined;
   /** Response headers that belong to the error, e.g. `Allow` on a 405. */
   readonly headers: Readonly<Record<string, string>>;
@@ -40,7 +32,7 @@ export class HttpError extends Error {
     this.headers = options.headers ?? {};
   }
 
-  toBody(): ErrorBody {
+  toBody() {
     return errorBody(this.code, this.message, this.field);
   }
 
@@ -127,25 +119,15 @@ export function jsonBodyProblem(headers: {
   'content-type'?: string | undefined;
   'content-encoding'?: string | undefined;
 }): string | undefined {
-  const header = headers['content-type'];
-  if (header === undefined) return 'content-type must be application/json';
-  const [type = '', ...params] = header.split(';');
-  if (type.trim().toLowerCase() !== 'application/json') {
-    return 'content-type must be application/json';
-  }
+  const [type = '', ...params] = (headers['content-type'] ?? '').toLowerCase().split(';');
+  if (type.trim() !== 'application/json') return 'content-type must be application/json';
   for (const param of params) {
     const [name = '', value = ''] = param.split('=');
-    if (name.trim().toLowerCase() !== 'charset') continue;
-    const charset = value
-      .trim()
-      .replace(/^"(.*)"$/, '$1')
-      .toLowerCase();
-    if (!UTF8.has(charset)) return 'charset must be utf-8';
+    const charset = value.trim().replace(/^"(.*)"$/, '$1');
+    if (name.trim() === 'charset' && !UTF8.has(charset)) return 'charset must be utf-8';
   }
-  const encoding = headers['content-encoding'];
-  if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
-    return 'content-encoding is not supported';
-  }
+  const encoding = headers['content-encoding']?.trim().toLowerCase();
+  if (encoding !== undefined && encoding !== 'identity') return 'content-encoding is not supported';
   return undefined;
 }
 
@@ -179,20 +161,8 @@ export function cannotAnswer(err: ParserError, socket: Duplex, responseStarted: 
   return err.code === 'ECONNRESET' || !socket.writable || responseStarted;
 }
 
-function parserErrorResponse(
-  rejection: HttpError,
-  headers: Readonly<Record<string, string>>,
-): string {
-  const body = JSON.stringify(rejection.toBody());
-  const lines = [
-    `HTTP/1.1 ${rejection.status} ${STATUS_CODES[rejection.status]}`,
-    'Content-Type: application/json; charset=utf-8',
-    `Content-Length: ${Buffer.byteLength(body)}`,
-    'Connection: close',
-    ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
-  ];
-  return `${lines.join('\r\n')}\r\n\r\n${body}`;
-}
+/** How long an answered connection stays open for its client to read and close. */
+export const CLIENT_ERROR_LINGER_MS = 1_000;
 
 /** The 'clientError' answer of the API and of the manager endpoint alike, with `headers`. */
 export function answerParserError(
@@ -204,20 +174,20 @@ export function answerParserError(
   // short) leaves room for the answer, as for Node's own.
   const current = (socket as { _httpMessage?: { headersSent?: boolean } | null })._httpMessage;
   if (cannotAnswer(err, socket, current?.headersSent === true)) return void socket.destroy();
-  answerAndClose(socket, parserErrorResponse(classifyParserError(err), headers));
-}
-
-/** How long a connection answered by answerAndClose stays open for its client to read and close. */
-export const CLIENT_ERROR_LINGER_MS = 1_000;
-
-/**
- * Ending the socket only half-closes it: a client that never closes its side would keep the
- * descriptor forever (a few hundred lock the manager's port out; on the API's each one holds a
- * drain to its timeout). Node's own handler destroys at once; this lets the answer be read first,
- * reading on meanwhile, since closing over unread bytes resets the connection and may lose it.
- */
-function answerAndClose(socket: Duplex, response: string): void {
-  socket.end(response);
+  const rejection = classifyParserError(err);
+  const body = JSON.stringify(rejection.toBody());
+  const lines = [
+    `HTTP/1.1 ${rejection.status} ${STATUS_CODES[rejection.status]}`,
+    'Content-Type: application/json; charset=utf-8',
+    `Content-Length: ${Buffer.byteLength(body)}`,
+    'Connection: close',
+    ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
+  ];
+  // Ending the socket only half-closes it: a client that never closes its side would keep the
+  // descriptor forever (a few hundred lock the manager's port out; on the API's each one holds a
+  // drain to its timeout). Node's own handler destroys at once; this lets the answer be read
+  // first, reading on meanwhile, since closing over unread bytes resets the connection and may lose the answer.
+  socket.end(`${lines.join('\r\n')}\r\n\r\n${body}`);
   const timer = setTimeout(() => socket.destroy(), CLIENT_ERROR_LINGER_MS);
   timer.unref();
   socket.once('close', () => clearTimeout(timer));
