@@ -112,18 +112,7 @@ type Env = z.output<typeof schema>;
 type FromEnv = { [K in keyof Env & string as CamelCase<K>]: Env[K] };
 
 /** The validated configuration: every variable under its camelCase name, plus what is derived. */
-export type Config = Omit<
-  FromEnv,
-  'workers' | 'heartbeatIntervalMs' | 'workerMaxRequestsJitter'
-> & {
-  workers: number;
-  /** Where `workers` came from: WORKERS, the cgroup CPU limit or os.availableParallelism(). */
-  workersSource: string;
-  /** HEARTBEAT_INTERVAL_MS, or a quarter of WORKER_TIMEOUT_MS (at most 1 s). */
-  heartbeatIntervalMs: number;
-  /** WORKER_MAX_REQUESTS_JITTER, or 10% of WORKER_MAX_REQUESTS. */
-  workerMaxRequestsJitter: number;
-};
+export type Config = ReturnType<typeof loadConfig>;
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -142,23 +131,29 @@ function describeValue(name: string, value: string | undefined): string {
 const WILDCARD_HOSTS: ReadonlySet<string> = new Set(['0.0.0.0', '::', '[::]', '::0']);
 
 /**
- * True when the API and the manager endpoint would bind the same socket: every worker would die
- * with EADDRINUSE, a "crash loop" that is really a configuration error. Two zeros never clash.
+ * What is wrong when the API and the manager endpoint would bind the same socket: every worker
+ * would die with EADDRINUSE, a "crash loop" that is really a configuration error. Two zeros never
+ * clash. `resolved`: the addresses the hosts resolved to, compared instead once they are known.
  */
-export function portsClash(e: {
-  PORT: number;
-  HOST: string;
-  METRICS_PORT: number;
-  METRICS_HOST: string;
-}) {
-  if (e.PORT === 0 || e.PORT !== e.METRICS_PORT) return false;
-  const api = e.HOST.toLowerCase();
-  const manager = e.METRICS_HOST.toLowerCase();
-  return api === manager || WILDCARD_HOSTS.has(api) || WILDCARD_HOSTS.has(manager);
+export function portsClashProblem(
+  e: { PORT: number; HOST: string; METRICS_PORT: number; METRICS_HOST: string },
+  resolved?: { api: string; manager: string },
+): string | undefined {
+  if (e.PORT === 0 || e.PORT !== e.METRICS_PORT) return undefined;
+  const api = (resolved?.api ?? e.HOST).toLowerCase();
+  const manager = (resolved?.manager ?? e.METRICS_HOST).toLowerCase();
+  if (api !== manager && !WILDCARD_HOSTS.has(api) && !WILDCARD_HOSTS.has(manager)) return undefined;
+  const hosts = resolved
+    ? `HOST=${e.HOST} is ${resolved.api}, METRICS_HOST=${e.METRICS_HOST} is ${resolved.manager}`
+    : `HOST=${e.HOST}, METRICS_HOST=${e.METRICS_HOST}`;
+  return (
+    `METRICS_PORT=${e.METRICS_PORT} is also PORT=${e.PORT} on overlapping addresses (${hosts}): ` +
+    'give the manager endpoint its own port'
+  );
 }
 
 /** Reads the environment; throws ConfigError naming every bad variable and why. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
   const picked: Record<string, string | undefined> = {};
   for (const key of Object.keys(schema.shape)) picked[key] = env[key];
   const parsed = schema.safeParse(picked);
@@ -191,12 +186,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       problems.push('LISTEN_MODE="reuseport": needs a fixed PORT (0 gives every worker its own)');
     }
   }
-  if (portsClash(e)) {
-    problems.push(
-      `METRICS_PORT=${e.METRICS_PORT} is also PORT=${e.PORT} on overlapping addresses ` +
-        `(HOST=${e.HOST}, METRICS_HOST=${e.METRICS_HOST}): give the manager endpoint its own port`,
-    );
-  }
+  const clash = portsClashProblem(e);
+  if (clash !== undefined) problems.push(clash);
   // A heartbeat must fit several times into the hang timeout, or healthy workers look hung.
   const heartbeatIntervalMs =
     e.HEARTBEAT_INTERVAL_MS ?? Math.max(50, Math.min(1000, Math.floor(e.WORKER_TIMEOUT_MS / 4)));
@@ -214,6 +205,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     ...fromEnv,
     workers: workers.workers,
+    // Where `workers` came from, for the start-up log.
     workersSource: workers.source,
     heartbeatIntervalMs,
     // Default jitter: 10% of the limit, so workers forked together do not all recycle together.

@@ -4,9 +4,10 @@
 import dns from 'node:dns';
 import { once } from 'node:events';
 import net from 'node:net';
-import { ConfigError, portsClash, type Config } from '../config.js';
+import { ConfigError, portsClashProblem, type Config } from '../config.js';
 
-type Endpoint = { hostVariable: string; portVariable: string; host: string; port: number };
+// `prefix` names the variables: `${prefix}HOST`, `${prefix}PORT`.
+type Endpoint = { prefix: string; host: string; port: number };
 
 /** Resolves a host name as net.Server's listen() does (dns.lookup, its first address). */
 export type Lookup = (host: string) => Promise<{ address: string }>;
@@ -26,8 +27,8 @@ async function probe(host: string, port: number, lookup: Lookup): Promise<string
 
 /** Undefined when the failure is not the configuration's fault. */
 function problemOf(e: Endpoint, error: NodeJS.ErrnoException): string | undefined {
-  const host = `${e.hostVariable}=${JSON.stringify(e.host)}`;
-  const port = `${e.portVariable}=${e.port}`;
+  const host = `${e.prefix}HOST=${JSON.stringify(e.host)}`;
+  const port = `${e.prefix}PORT=${e.port}`;
   if (error.syscall === 'getaddrinfo') return `${host}: does not resolve (${error.code})`;
   switch (error.code) {
     case 'EADDRINUSE':
@@ -52,13 +53,8 @@ export async function checkBindings(
   lookup: Lookup = (host) => dns.promises.lookup(host),
 ): Promise<void> {
   const endpoints: Endpoint[] = [
-    { hostVariable: 'HOST', portVariable: 'PORT', host: config.host, port: config.port },
-    {
-      hostVariable: 'METRICS_HOST',
-      portVariable: 'METRICS_PORT',
-      host: config.metricsHost,
-      port: config.metricsPort,
-    },
+    { prefix: '', host: config.host, port: config.port },
+    { prefix: 'METRICS_', host: config.metricsHost, port: config.metricsPort },
   ];
   const problems: string[] = [];
   const bound: (string | undefined)[] = [];
@@ -75,14 +71,10 @@ export async function checkBindings(
   const [api, manager] = bound;
   // Two names of one address (localhost and 127.0.0.1): config.ts compared the names only.
   if (api !== undefined && manager !== undefined) {
-    const clash = { PORT: config.port, HOST: api, METRICS_PORT: config.metricsPort };
-    if (portsClash({ ...clash, METRICS_HOST: manager })) {
-      problems.push(
-        `METRICS_PORT=${config.metricsPort} is also PORT=${config.port} on overlapping addresses ` +
-          `(HOST=${config.host} is ${api}, METRICS_HOST=${config.metricsHost} is ${manager}): ` +
-          'give the manager endpoint its own port',
-      );
-    }
+    const { port, host, metricsPort, metricsHost } = config;
+    const ports = { PORT: port, HOST: host, METRICS_PORT: metricsPort, METRICS_HOST: metricsHost };
+    const clash = portsClashProblem(ports, { api, manager });
+    if (clash !== undefined) problems.push(clash);
   }
   if (problems.length > 0) throw new ConfigError(problems);
 }

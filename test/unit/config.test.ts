@@ -84,13 +84,15 @@ describe('loadConfig', () => {
       ['the manager on the IPv6 wildcard', { HOST: '127.0.0.1', METRICS_HOST: '::' }],
       ['the defaults for both hosts', {}],
     ])('refuses one port for both on %s, naming both variables', (_name, hosts) => {
+      const { HOST = '0.0.0.0', METRICS_HOST = '127.0.0.1' } = hosts;
       try {
         loadConfig({ PORT: '9000', METRICS_PORT: '9000', ...hosts });
         expect.unreachable();
       } catch (error) {
         expect(error).toBeInstanceOf(ConfigError);
         expect((error as ConfigError).problems).toEqual([
-          expect.stringMatching(/METRICS_PORT=9000.*PORT=9000/),
+          `METRICS_PORT=9000 is also PORT=9000 on overlapping addresses (HOST=${HOST}, ` +
+            `METRICS_HOST=${METRICS_HOST}): give the manager endpoint its own port`,
         ]);
       }
     });
