@@ -5,18 +5,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-export interface CgroupPaths {
-  /** Where the cgroup filesystem is mounted. */
-  root: string;
-  procSelfCgroup: string;
-}
-
-export interface CpuLimit {
-  /** quota / period: may be fractional (e.g. 1.5 CPUs). */
-  cpus: number;
-  /** Which file said so, for the manager's start-up log. */
-  file: string;
-}
+export type CgroupPaths = { root: string; procSelfCgroup: string };
+// `file`: which file said so, for the manager's start-up log.
+type CpuLimit = { cpus: number; file: string };
 
 function read(file: string): string | undefined {
   try {
@@ -97,12 +88,10 @@ export function defaultWorkerCount(
 ): { workers: number; source: string } {
   const parallelism = options.availableParallelism ?? os.availableParallelism();
   const limit = 'cpuLimit' in options ? options.cpuLimit : readCpuLimit();
-  const limited = limit ? Math.max(1, Math.ceil(limit.cpus)) : Infinity;
-  if (limited < parallelism) {
-    return {
-      workers: Math.min(max, limited),
-      source: `cgroup CPU limit ${limit?.cpus} (${limit?.file})`,
-    };
+  // tightest() keeps positive quotas only: rounded up, a limit is at least 1.
+  if (limit !== undefined && Math.ceil(limit.cpus) < parallelism) {
+    const workers = Math.min(max, Math.ceil(limit.cpus));
+    return { workers, source: `cgroup CPU limit ${limit.cpus} (${limit.file})` };
   }
   return {
     workers: Math.max(1, Math.min(max, parallelism)),
