@@ -84,7 +84,7 @@ describe('loadConfig', () => {
       ['the manager on the IPv6 wildcard', { HOST: '127.0.0.1', METRICS_HOST: '::' }],
       ['the defaults for both hosts', {}],
     ])('refuses one port for both on %s, naming both variables', (_name, hosts) => {
-      const { HOST = '0.0.0.0', METRICS_HOST = '127.0.0.1' } = hosts;
+      const { HOST = '0.0.0.0', METRICS_HOST = '127.0.0.1' }: Record<string, string> = hosts;
       try {
         loadConfig({ PORT: '9000', METRICS_PORT: '9000', ...hosts });
         expect.unreachable();
