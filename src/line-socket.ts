@@ -15,13 +15,9 @@ export class LineSocket<In, Out> {
     readJsonLines(socket, { maxLineChars: MAX_LINE_CHARS, overlong: 'fail', accept, onMessage });
   }
 
-  get open(): boolean {
-    return !this.socket.destroyed && this.socket.writable;
-  }
-
-  /** Queues the message; false when the link is closed. */
+  /** Queues the message; false when the link is closed (a destroyed socket is not writable). */
   send(message: Out): boolean {
-    if (!this.open) return false;
+    if (!this.socket.writable) return false;
     this.socket.write(`${JSON.stringify(message)}\n`);
     return true;
   }

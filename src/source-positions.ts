@@ -11,11 +11,8 @@ const SOURCE_MAPPING_URL = /\/\/# sourceMappingURL=(\S+)\s*$/;
 /** Causes deeper than this are left as they are (and a cycle ends). */
 const MAX_CAUSES = 8;
 
-interface LoadedMap {
-  map: SourceMap;
-  /** Where the map's `sources` are relative to. */
-  base: URL;
-}
+// `base`: where the map's `sources` are relative to.
+type LoadedMap = { map: SourceMap; base: URL };
 
 export function hasFilePositions(texts: readonly string[]): boolean {
   return texts.some((text) => text.search(POSITION) !== -1);
@@ -30,13 +27,10 @@ export function withSourcePositions(
   loadedAt = Date.now() - process.uptime() * 1000,
 ): string[] {
   const maps = new Map<string, LoadedMap | null>();
-  const mapOf = (file: string) => {
-    if (!maps.has(file)) maps.set(file, loadMap(file, loadedAt));
-    return maps.get(file) ?? null;
-  };
   return texts.map((text) =>
     text.replace(POSITION, (whole, file: string, line: string, column: string) => {
-      const loaded = mapOf(file);
+      if (!maps.has(file)) maps.set(file, loadMap(file, loadedAt));
+      const loaded = maps.get(file);
       const origin = loaded && originOf(loaded, Number(line), Number(column));
       if (!origin) return whole;
       const where = file.startsWith('file:') ? origin.url.href : fileURLToPath(origin.url);
@@ -61,11 +55,7 @@ export function mapErrorStacks(error: unknown): void {
   }
 }
 
-function originOf(
-  { map, base }: LoadedMap,
-  line: number,
-  column: number,
-): { url: URL; line: number; column: number } | null {
+function originOf({ map, base }: LoadedMap, line: number, column: number) {
   // Stacks count from 1, the map from 0.
   const entry = map.findEntry(line - 1, column - 1) as Partial<{
     originalSource: string;
