@@ -136,18 +136,18 @@ const WILDCARD_HOSTS: ReadonlySet<string> = new Set(['0.0.0.0', '::', '[::]', ':
  * clash. `resolved`: the addresses the hosts resolved to, compared instead once they are known.
  */
 export function portsClashProblem(
-  e: { PORT: number; HOST: string; METRICS_PORT: number; METRICS_HOST: string },
+  c: { port: number; host: string; metricsPort: number; metricsHost: string },
   resolved?: { api: string; manager: string },
 ): string | undefined {
-  if (e.PORT === 0 || e.PORT !== e.METRICS_PORT) return undefined;
-  const api = (resolved?.api ?? e.HOST).toLowerCase();
-  const manager = (resolved?.manager ?? e.METRICS_HOST).toLowerCase();
+  if (c.port === 0 || c.port !== c.metricsPort) return undefined;
+  const api = (resolved?.api ?? c.host).toLowerCase();
+  const manager = (resolved?.manager ?? c.metricsHost).toLowerCase();
   if (api !== manager && !WILDCARD_HOSTS.has(api) && !WILDCARD_HOSTS.has(manager)) return undefined;
   const hosts = resolved
-    ? `HOST=${e.HOST} is ${resolved.api}, METRICS_HOST=${e.METRICS_HOST} is ${resolved.manager}`
-    : `HOST=${e.HOST}, METRICS_HOST=${e.METRICS_HOST}`;
+    ? `HOST=${c.host} is ${resolved.api}, METRICS_HOST=${c.metricsHost} is ${resolved.manager}`
+    : `HOST=${c.host}, METRICS_HOST=${c.metricsHost}`;
   return (
-    `METRICS_PORT=${e.METRICS_PORT} is also PORT=${e.PORT} on overlapping addresses (${hosts}): ` +
+    `METRICS_PORT=${c.metricsPort} is also PORT=${c.port} on overlapping addresses (${hosts}): ` +
     'give the manager endpoint its own port'
   );
 }
@@ -166,6 +166,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     );
   }
   const e = parsed.data;
+  const fromEnv = Object.fromEntries(
+    Object.entries(e).map(([name, value]) => [camelCase(name), value]),
+  ) as FromEnv;
   const problems: string[] = [];
   if (e.RESTART_BACKOFF_MAX_MS < e.RESTART_BACKOFF_BASE_MS) {
     problems.push('RESTART_BACKOFF_MAX_MS must be >= RESTART_BACKOFF_BASE_MS');
@@ -186,7 +189,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
       problems.push('LISTEN_MODE="reuseport": needs a fixed PORT (0 gives every worker its own)');
     }
   }
-  const clash = portsClashProblem(e);
+  const clash = portsClashProblem(fromEnv);
   if (clash !== undefined) problems.push(clash);
   // A heartbeat must fit several times into the hang timeout, or healthy workers look hung.
   const heartbeatIntervalMs =
@@ -195,9 +198,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     problems.push('HEARTBEAT_INTERVAL_MS must be at most half of WORKER_TIMEOUT_MS');
   }
   if (problems.length > 0) throw new ConfigError(problems);
-  const fromEnv = Object.fromEntries(
-    Object.entries(e).map(([name, value]) => [camelCase(name), value]),
-  ) as FromEnv;
   const workers =
     e.WORKERS === undefined
       ? defaultWorkerCount(MAX_WORKERS)

@@ -1,7 +1,6 @@
 // The one way this code waits for something but not past a deadline: the promise's value, or
 // `fallback` once `ms` have passed, with the timer cleared either way (no timer outlives a wait).
 
-/** What `promise` resolves to if it does within `ms` milliseconds, else `fallback`. */
 export async function withDeadline<T, F>(
   promise: Promise<T>,
   ms: number,

@@ -4,7 +4,7 @@
 // dropped whole or fails the stream, as the caller chooses.
 import type { Readable } from 'node:stream';
 
-export interface JsonLinesOptions<T> {
+interface JsonLinesOptions<T> {
   maxLineChars: number;
   overlong: 'drop' | 'fail';
   /** Lines that are not JSON, or not this, are ignored. */
@@ -18,7 +18,6 @@ export function readJsonLines<T>(stream: Readable, options: JsonLinesOptions<T>)
   let pendingChars = 0;
   let skipping = false;
   const emit = (line: string) => {
-    if (line === '') return;
     let value: unknown;
     try {
       value = JSON.parse(line);

@@ -71,9 +71,7 @@ export async function checkBindings(
   const [api, manager] = bound;
   // Two names of one address (localhost and 127.0.0.1): config.ts compared the names only.
   if (api !== undefined && manager !== undefined) {
-    const { port, host, metricsPort, metricsHost } = config;
-    const ports = { PORT: port, HOST: host, METRICS_PORT: metricsPort, METRICS_HOST: metricsHost };
-    const clash = portsClashProblem(ports, { api, manager });
+    const clash = portsClashProblem(config, { api, manager });
     if (clash !== undefined) problems.push(clash);
   }
   if (problems.length > 0) throw new ConfigError(problems);
