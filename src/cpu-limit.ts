@@ -71,8 +71,7 @@ export function readCpuLimit(
   const own = membership(paths.procSelfCgroup, 'cpu');
   for (const mount of ['cpu', 'cpu,cpuacct', 'cpuacct,cpu']) {
     const mountRoot = path.join(paths.root, mount);
-    if (!fs.existsSync(mountRoot)) continue;
-    return tightest(levels(mountRoot, own), false);
+    if (fs.existsSync(mountRoot)) return tightest(levels(mountRoot, own), false);
   }
   return undefined;
 }

@@ -12,14 +12,18 @@ type Endpoint = { prefix: string; host: string; port: number };
 /** Resolves a host name as net.Server's listen() does (dns.lookup, its first address). */
 export type Lookup = (host: string) => Promise<{ address: string }>;
 
-/** Returns the address listened on. */
-async function probe(host: string, port: number, lookup: Lookup): Promise<string> {
+/** The address listened on, or undefined after adding to `problems` why not (if it says why). */
+async function probe(e: Endpoint, lookup: Lookup, problems: string[]): Promise<string | undefined> {
   const server = net.createServer();
   try {
-    const { address } = await lookup(host);
+    const { address } = await lookup(e.host);
     // Rejects if the server emits 'error' before it listens.
-    await once(server.listen(port, address), 'listening');
+    await once(server.listen(e.port, address), 'listening');
     return (server.address() as net.AddressInfo).address;
+  } catch (error) {
+    const problem = problemOf(e, error as NodeJS.ErrnoException);
+    if (problem !== undefined) problems.push(problem);
+    return undefined;
   } finally {
     if (server.listening) server.close();
   }
@@ -52,23 +56,11 @@ export async function checkBindings(
   config: Config,
   lookup: Lookup = (host) => dns.promises.lookup(host),
 ): Promise<void> {
-  const endpoints: Endpoint[] = [
-    { prefix: '', host: config.host, port: config.port },
-    { prefix: 'METRICS_', host: config.metricsHost, port: config.metricsPort },
-  ];
   const problems: string[] = [];
-  const bound: (string | undefined)[] = [];
   // One after the other, each closed before the next: together they would clash on a shared port.
-  for (const endpoint of endpoints) {
-    try {
-      bound.push(await probe(endpoint.host, endpoint.port, lookup));
-    } catch (error) {
-      bound.push(undefined);
-      const problem = problemOf(endpoint, error as NodeJS.ErrnoException);
-      if (problem !== undefined) problems.push(problem);
-    }
-  }
-  const [api, manager] = bound;
+  const api = await probe({ prefix: '', host: config.host, port: config.port }, lookup, problems);
+  const metrics = { prefix: 'METRICS_', host: config.metricsHost, port: config.metricsPort };
+  const manager = await probe(metrics, lookup, problems);
   // Two names of one address (localhost and 127.0.0.1): config.ts compared the names only.
   if (api !== undefined && manager !== undefined) {
     const clash = portsClashProblem(config, { api, manager });
