@@ -159,17 +159,11 @@ export class MetricsLedger {
     extra: MetricsSnapshot,
     contentType: ContentType,
   ): Promise<Uint8Array> {
-    const byName = new Map<string, FamilyInput[]>();
-    const add = (input: FamilyInput) => {
-      const list = byName.get(input.layout.name);
-      if (list) list.push(input);
-      else byName.set(input.layout.name, [input]);
-    };
-    this.retired.forEach(add);
-    for (const [workerId, held] of this.latest) {
-      (answered.has(workerId) ? held.inputs : cumulativeOnly(held.inputs)).forEach(add);
-    }
-    this.ownInputs(extra).forEach(add);
+    const workers = [...this.latest].flatMap(([workerId, held]) =>
+      answered.has(workerId) ? held.inputs : cumulativeOnly(held.inputs),
+    );
+    const all = [...this.retired, ...workers, ...this.ownInputs(extra)];
+    const byName = Map.groupBy(all, (input) => input.layout.name);
 
     const openMetrics = contentType === Registry.OPENMETRICS_CONTENT_TYPE;
     const previous = this.rendered.get(contentType) ?? new Map<string, Rendered>();
