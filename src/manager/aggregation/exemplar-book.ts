@@ -10,12 +10,6 @@ export const EXEMPLAR_LABELS_MAX_CHARS = 128;
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
 
-function codePoints(text: string): number {
-  let count = 0;
-  for (const _ of text) count += 1;
-  return count;
-}
-
 function isLabelMap(value: unknown, kinds: readonly string[]): value is Record<string, never> {
   return (
     typeof value === 'object' &&
@@ -40,7 +34,8 @@ function isSampleExemplar(value: unknown): value is SampleExemplar {
 
 function withinLimit(labels: Record<string, string>): boolean {
   let chars = 0;
-  for (const [name, value] of Object.entries(labels)) chars += codePoints(name) + codePoints(value);
+  // Code points, not UTF-16 units: a string's iterator yields one per code point.
+  for (const [name, value] of Object.entries(labels)) chars += [...name].length + [...value].length;
   return chars <= EXEMPLAR_LABELS_MAX_CHARS;
 }
 

@@ -61,7 +61,6 @@ export interface LedgerLayers {
 }
 
 export class MetricsLedger {
-  private readonly layers: LedgerLayers;
   private retired: FamilyInput[] = [];
   private readonly latest = new Map<number, Held>();
   private readonly rendered = new Map<ContentType, Map<string, Rendered>>();
@@ -70,15 +69,8 @@ export class MetricsLedger {
   /** Every bucket's newest exemplar, workers that left included (OpenMetrics only). */
   readonly exemplars = new ExemplarBook();
 
-  constructor(layers: Partial<LedgerLayers> = {}) {
-    // A layer given as undefined is on: only an explicit false switches it off.
-    this.layers = {
-      byteCache: layers.byteCache ?? true,
-      revalue: layers.revalue ?? true,
-      ownFamilies: layers.ownFamilies ?? true,
-      ownMerge: layers.ownMerge ?? true,
-    };
-  }
+  // A layer left out or given as undefined is on: only an explicit false switches it off.
+  constructor(private readonly layers: Partial<LedgerLayers> = {}) {}
 
   /** Stores a worker's full snapshot (its final words, or a test's). */
   record(workerId: number, snapshot: MetricsSnapshot): void {
@@ -148,28 +140,20 @@ export class MetricsLedger {
   }
 
   /**
-   * The whole cluster as exposition text, UTF-8: retired totals + every known worker's newest
-   * snapshot (whole if it answered this collection, cumulative-only if not) + `extra` (the
-   * manager's own metrics), each family merged and rendered as prom-client would; only changed
-   * families again. Families stay bytes, never one joined string: one non-ASCII HELP would make
-   * all of it two-byte.
+   * The whole cluster as prom-client would render it, UTF-8; a worker that did not answer this
+   * collection counts with its cumulative series only. Families stay bytes, never one joined
+   * string: one non-ASCII HELP would make all of it two-byte.
    */
   async renderBytes(
     answered: ReadonlySet<number>,
     extra: MetricsSnapshot,
     contentType: ContentType,
   ): Promise<Uint8Array> {
-    const byName = new Map<string, FamilyInput[]>();
-    const add = (input: FamilyInput) => {
-      const list = byName.get(input.layout.name);
-      if (list) list.push(input);
-      else byName.set(input.layout.name, [input]);
-    };
-    this.retired.forEach(add);
-    for (const [workerId, held] of this.latest) {
-      (answered.has(workerId) ? held.inputs : cumulativeOnly(held.inputs)).forEach(add);
-    }
-    this.ownInputs(extra).forEach(add);
+    const workers = [...this.latest].flatMap(([workerId, held]) =>
+      answered.has(workerId) ? held.inputs : cumulativeOnly(held.inputs),
+    );
+    const all = [...this.retired, ...workers, ...this.ownInputs(extra)];
+    const byName = Map.groupBy(all, (input) => input.layout.name);
 
     const openMetrics = contentType === Registry.OPENMETRICS_CONTENT_TYPE;
     const previous = this.rendered.get(contentType) ?? new Map<string, Rendered>();
@@ -177,7 +161,7 @@ export class MetricsLedger {
     const parts: Uint8Array[] = [];
     for (const [name, inputs] of byName) {
       let entry = previous.get(name);
-      const { byteCache, revalue, ownMerge } = this.layers;
+      const { byteCache = true, revalue = true, ownMerge = true } = this.layers;
       if (byteCache && entry !== undefined && sameInputs(entry.inputs, inputs)) {
         // Nothing changed: the same bytes.
       } else if (revalue && entry?.layout && sameLayouts(entry.inputs, inputs)) {
@@ -206,7 +190,7 @@ export class MetricsLedger {
    * gives back the last input (its bytes reused), the same shape the last layout with new values.
    */
   private ownInputs(extra: MetricsSnapshot): FamilyInput[] {
-    if (!this.layers.ownFamilies) {
+    if (this.layers.ownFamilies === false) {
       return extra.map((family) => inputOf({ ...family, aggregator: 'first' }));
     }
     const next = new Map<string, PackedInput>();

@@ -79,8 +79,7 @@ export class ClusterMetrics implements LinkEvents {
 
   /** After its final metrics a closed link is a worker leaving; before, a failed collection. */
   onLinkClosed(workerId: number): void {
-    if (this.departed.has(workerId)) this.collector.onGone(workerId);
-    else this.collector.onUnreachable(workerId);
+    this.collector.stopWaiting(workerId, this.departed.has(workerId) ? 'gone' : 'unreachable');
   }
 
   /**
@@ -99,6 +98,6 @@ export class ClusterMetrics implements LinkEvents {
     await this.deps.drained(workerId);
     await this.ledger.retire(workerId);
     this.departed.delete(workerId);
-    this.collector.onGone(workerId);
+    this.collector.stopWaiting(workerId, 'gone');
   }
 }

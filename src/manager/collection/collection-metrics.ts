@@ -34,7 +34,6 @@ export class CollectionMetrics {
     });
   }
 
-  /** Called when the collection ends. */
   countFailure(slot: number, reason: CollectionFailure): void {
     this.failures.inc({ slot: String(slot), reason });
   }

@@ -65,22 +65,16 @@ export class MetricsCollector {
     run.settle(workerId, this.ledger.recordReply(workerId, message) ? 'answered' : 'unreachable');
   }
 
-  /** Stops waiting for a worker that left (its final snapshot, if any, is recorded). */
-  onGone(workerId: number): void {
-    this.running?.settle(workerId, 'gone');
-  }
-
-  /** Stops waiting for a worker that cannot answer any more (its link closed). */
-  onUnreachable(workerId: number): void {
-    this.running?.settle(workerId, 'unreachable');
+  /** Stops waiting for a worker: `gone` (left; its final snapshot is recorded) or link closed. */
+  stopWaiting(workerId: number, outcome: 'gone' | 'unreachable'): void {
+    this.running?.settle(workerId, outcome);
   }
 
   private start(all: readonly WorkerRef[], timeoutMs: number): Running {
     // Booting workers have no traffic yet: not asked, not counted.
     const targets = all.filter((t) => t.state !== 'starting');
     const outcomes = new Map<number, Outcome>();
-    let finish: () => void = () => undefined;
-    const allDone = new Promise<void>((resolve) => (finish = resolve));
+    const { promise: allDone, resolve: finish } = Promise.withResolvers<void>();
     const startedAt = process.hrtime.bigint();
     this.lastStartedAt = startedAt;
     const run: Running = {

@@ -18,7 +18,7 @@ const isClosable = (handle: unknown): handle is Closable =>
 export function watchConnectionHandoffs(child: ChildProcess) {
   const pending = new Map<number, Closable>();
   // A process whose fork failed has no channel (and no send): nothing can be handed to it.
-  if (typeof child.send !== 'function') return { pending: () => 0, closeUnacknowledged: () => 0 };
+  if (typeof child.send !== 'function') return { closeUnacknowledged: () => 0 };
   const send = child.send.bind(child) as (...args: unknown[]) => boolean;
   child.send = ((message: unknown, handle?: unknown, ...rest: unknown[]) => {
     if (
@@ -36,7 +36,6 @@ export function watchConnectionHandoffs(child: ChildProcess) {
     if (isClusterMessage(message) && typeof message.ack === 'number') pending.delete(message.ack);
   });
   return {
-    pending: () => pending.size,
     /** Call after exit; returns how many it closed. */
     closeUnacknowledged() {
       const count = pending.size;

@@ -37,20 +37,14 @@ export interface WorkerExit {
   spawnError?: string;
 }
 
-/** Forks a worker with these extra environment variables. */
 export type ForkWorker = (env: Record<string, string>) => WorkerHandle;
 
 /** The report pipe's descriptor in the worker, and its index in ChildProcess.stdio here. */
 const REPORT_FD = 4;
 
-let configured = false;
-
 export const forkClusterWorker: ForkWorker = (env) => {
-  if (!configured) {
-    // 0-2 shared with the manager, 3 cluster's IPC channel (its usual place), 4 the pipe.
-    cluster.setupPrimary({ stdio: ['inherit', 'inherit', 'inherit', 'ipc', 'pipe'] });
-    configured = true;
-  }
+  // 0-2 shared with the manager, 3 cluster's IPC channel (its usual place), 4 the pipe.
+  cluster.setupPrimary({ stdio: ['inherit', 'inherit', 'inherit', 'ipc', 'pipe'] });
   const worker = cluster.fork({ ...env, [WORKER_REPORT_FD_ENV]: String(REPORT_FD) });
   const handoffs = watchConnectionHandoffs(worker.process);
   return {

@@ -25,9 +25,9 @@ export class ManagedWorker {
   private bootClockSince: number;
   /** The stack watchdog's report on the current silence. */
   stallReport: StallReport | null = null;
+  private readonly readyGate = Promise.withResolvers<boolean>();
   /** False if it exited before ready. */
-  readonly readyOrGone: Promise<boolean>;
-  private resolveReady: (ready: boolean) => void = () => undefined;
+  readonly readyOrGone = this.readyGate.promise;
 
   constructor(
     private readonly handle: WorkerHandle,
@@ -43,8 +43,7 @@ export class ManagedWorker {
     this.silentSince = clock.now();
     this.bootClockSince = this.silentSince;
     handle.onStallReport((report) => (this.stallReport = report));
-    this.readyOrGone = new Promise<boolean>((resolve) => (this.resolveReady = resolve));
-    void handle.exited.then(() => this.resolveReady(false));
+    void handle.exited.then(() => this.readyGate.resolve(false));
   }
 
   readyForMs(): number | null {
@@ -57,7 +56,7 @@ export class ManagedWorker {
     this.state = 'ready';
     this.readyAt = this.clock.wallNow();
     this.readyMonoAt = this.clock.now();
-    this.resolveReady(true);
+    this.readyGate.resolve(true);
     return true;
   }
 

@@ -58,14 +58,11 @@ export class SupervisionMetrics {
           const now = Date.now();
           const workers = supervisor.list();
           for (const worker of workers) {
-            const value = read(worker, now);
-            if (value === null || value === undefined) continue;
-            if (
+            const value = read(worker, now) ?? null;
+            const replaced =
               worker.stopReason !== null &&
-              workers.some((w) => w !== worker && w.slot === worker.slot)
-            )
-              continue;
-            this.set({ slot: String(worker.slot) }, value);
+              workers.some((w) => w.slot === worker.slot && w !== worker);
+            if (value !== null && !replaced) this.set({ slot: String(worker.slot) }, value);
           }
         },
       });

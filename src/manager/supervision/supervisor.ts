@@ -40,11 +40,6 @@ interface Slot {
   replacing: Promise<boolean> | null;
 }
 
-function cancelWake(slot: Slot): void {
-  slot.wake?.cancel();
-  slot.wake = null;
-}
-
 /** A watchdog check later than this (or a heartbeat interval, if longer) is a manager stall. */
 const STALL_MIN_MS = 1_000;
 /** After the shutdown timeout, a worker that has not exited gets this long before SIGKILL. */
@@ -62,9 +57,9 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   private reloadRun: Promise<void> | null = null;
   private reloadAgain = false;
   private shutdownRun: Promise<void> | null = null;
-  private announceShutdown: () => void = () => undefined;
+  private readonly shutdownGate = Promise.withResolvers<void>();
   /** Settles when shutdown begins, whoever began it: a signal, a crash loop, a fatal error. */
-  readonly shutdownBegun = new Promise<void>((resolve) => (this.announceShutdown = resolve));
+  readonly shutdownBegun = this.shutdownGate.promise;
   private readonly startedAt: number;
   exitCode = 0;
 
@@ -153,7 +148,11 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       this.countRestart(worker.slot, 'scale');
       void this.stopWorker(worker, 'scale');
     }
-    for (const [index, slot] of this.slots) if (index >= this.desired) cancelWake(slot);
+    for (const [index, slot] of this.slots) {
+      if (index < this.desired) continue;
+      slot.wake?.cancel();
+      slot.wake = null;
+    }
   }
 
   /** A slot that should have a worker and has none (replacements in progress count as one). */
@@ -426,9 +425,9 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.exitCode = Math.max(this.exitCode, exitCode);
     if (this.shutdownRun) return this.shutdownRun;
     this.watchdog?.cancel();
-    for (const slot of this.slots.values()) cancelWake(slot);
+    for (const slot of this.slots.values()) slot.wake?.cancel();
     this.logger.info({ workers: this.workers.size }, 'shutting down: draining workers');
-    this.announceShutdown();
+    this.shutdownGate.resolve();
     this.shutdownRun = Promise.all(this.list().map((w) => this.stopWorker(w, 'shutdown'))).then(
       () => this.logger.info('all workers gone'),
     );

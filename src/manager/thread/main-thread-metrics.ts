@@ -10,7 +10,6 @@ import { MAIN_THREAD_DEADLINE_MS, MainThreadUnresponsiveError } from './main-thr
 export interface MainThreadMetricsDeps {
   /** Rejects with MainThreadUnresponsiveError by the deadline. */
   read: (deadlineMs: number) => Promise<MetricsSnapshot>;
-  /** MainThreadCalls.unansweredForMs. */
   unansweredForMs: () => number;
   logger: Logger;
 }

@@ -105,7 +105,7 @@ describe('MetricsCollector', () => {
     const collector = collectorOf(new MetricsLedger(), a);
     const started = Date.now();
     const pending = collector.collect([a.worker], 5_000);
-    collector.onGone(a.worker.id);
+    collector.stopWaiting(a.worker.id, 'gone');
     const result = await pending;
     expect(Date.now() - started).toBeLessThan(1_000);
     expect(result.slotSuccess.has(0)).toBe(false);
