@@ -11,7 +11,7 @@ import {
   handleExpectations,
   secureResponseClass,
 } from '../app/create-app.js';
-import { createLoadShedder } from '../app/load-shedding.js';
+import { createLoadShedder, rateLimitedLog } from '../app/load-shedding.js';
 import { loadConfig, type Config } from '../config.js';
 import { createLogger, type Logger } from '../logger.js';
 import { registerBuildInfo } from '../metrics/build-info.js';
@@ -71,7 +71,9 @@ export async function runWorker(options: WorkerOptions = {}): Promise<void> {
     connectionMaxAgeMs: config.httpConnectionMaxAgeMs,
     ServerResponse: secureResponseClass,
     maxConnections: ownConnectionBudget(),
-    onRefused: refusalLog(logger),
+    onRefused: rateLimitedLog<void>((refused) =>
+      logger.warn({ refused }, 'connection budget full (descriptor limit): refusing connections'),
+    ),
   });
   // Requests Node's parser rejects get the API's JSON error shape too.
   api.server.on('clientError', handleClientError);
@@ -141,25 +143,6 @@ export async function runWorker(options: WorkerOptions = {}): Promise<void> {
     { port: config.port, host: config.host, listenMode: config.listenMode },
     'worker ready',
   );
-}
-
-/** One warn line at most this often while connections are refused, with the count since. */
-const REFUSAL_LOG_EVERY_MS = 10_000;
-
-function refusalLog(logger: Logger): () => void {
-  let lastAt = Number.NEGATIVE_INFINITY;
-  let since = 0;
-  return () => {
-    since += 1;
-    const now = Date.now();
-    if (now - lastAt < REFUSAL_LOG_EVERY_MS) return;
-    logger.warn(
-      { refused: since },
-      'connection budget full (descriptor limit): refusing connections',
-    );
-    lastAt = now;
-    since = 0;
-  };
 }
 
 /** How long a leaving worker waits for the manager to confirm it holds its final metrics. */
