@@ -5,11 +5,10 @@ import { performance } from 'node:perf_hooks';
 import type { HttpMetrics } from '../metrics/http-metrics.js';
 import type { Logger } from '../logger.js';
 import { requestLogger, type AppContext, type AppMiddleware } from './context.js';
-import { assignRequestId } from './request-id.js';
 import { recordRequest, requestStatus, routeLabel } from './request-metrics.js';
 import { setResponseHeaders } from './security-headers.js';
 import type { RequestTracer } from './otlp-tracing.js';
-import { assignTraceContext } from './trace-context.js';
+import { assignRequestIds } from './trace-context.js';
 
 export function requestEnvelope(
   logger: Logger,
@@ -26,8 +25,7 @@ export function requestEnvelope(
     const start = performance.now();
     metrics?.requestsInFlight.inc();
     // Before the rest of the chain, so error responses carry them too.
-    assignRequestId(ctx);
-    assignTraceContext(ctx);
+    assignRequestIds(ctx);
     setResponseHeaders(ctx);
     return next().then(
       () => finish(ctx, start, false),
