@@ -8,18 +8,17 @@ import type { RequestCounters } from './heartbeat.js';
 export interface ApiServerOptions {
   headersTimeoutMs: number;
   keepAliveTimeoutMs: number;
-  /** The response class (the app's SecureResponse); Node's own when not given. */
   ServerResponse?: typeof http.ServerResponse | undefined;
   /** Past this age a connection closes after its next response, so its client lands on another
    * worker, a new one included. 0: never. */
   connectionMaxAgeMs?: number;
-  /** Connections held at most; one more is closed at once (descriptor-budget.ts). */
+  /** One more connection is closed at once (descriptor-budget.ts). */
   maxConnections?: number | undefined;
   onRefused?: () => void;
 }
 
-/** The app's request handler: Koa's callback, whose promise settles once the app is done. */
-export type RequestHandler = (
+/** Koa's callback, whose promise settles once the app is done. */
+type RequestHandler = (
   req: http.IncomingMessage,
   res: http.ServerResponse,
 ) => Promise<unknown> | void;
