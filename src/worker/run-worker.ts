@@ -5,12 +5,10 @@ import cluster from 'node:cluster';
 import { once } from 'node:events';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { replaceEventLoopLagMetrics } from '../metrics/event-loop-lag.js';
-import {
-  createApp,
-  handleClientError,
-  handleExpectations,
-  secureResponseClass,
-} from '../app/create-app.js';
+import { handleClientError } from '../app/client-error.js';
+import { createApp } from '../app/create-app.js';
+import { handleExpectations } from '../app/request-preconditions.js';
+import { secureResponseClass } from '../app/security-headers.js';
 import { createLoadShedder, rateLimitedLog } from '../app/load-shedding.js';
 import { loadConfig, type Config } from '../config.js';
 import { createLogger, type Logger } from '../logger.js';
