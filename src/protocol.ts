@@ -25,8 +25,7 @@ export interface HeartbeatMessage {
   requestsInFlight: number;
 }
 
-/** A family unchanged since the reply `base` names goes by name; one whose samples kept their
- * places, by its values (in sample order); else whole, packed. */
+/** Unchanged since the reply `base` names: by name; samples in their places: by values; else whole. */
 export type FamilyUpdate =
   { packed: PackedFamily } | { same: string } | { revalued: string; values: number[] };
 
@@ -81,7 +80,7 @@ function hasType(value: unknown): value is { type: string } {
   return typeof (value as { type?: unknown } | null | undefined)?.type === 'string';
 }
 
-/** The guard of a union by its `type` tags; the Record makes the compiler insist on every one. */
+/** The Record makes the compiler insist on every tag of the union. */
 function guard<T extends { type: string }>(tags: Record<T['type'], true>) {
   return (value: unknown): value is T => hasType(value) && Object.hasOwn(tags, value.type);
 }
