@@ -99,7 +99,13 @@ export function createApiServer(handler: RequestHandler, options: ApiServerOptio
     connections.set(socket, state);
     socket.once('close', () => {
       connections.delete(socket);
-      for (const res of state.open) closeQueuedResponse(res);
+      // Node (before nodejs/node#62534) never emits 'close' for a response queued behind another
+      // pipelined one: emitted here, it settles the count and fires the app's abort-on-disconnect.
+      for (const res of state.open) {
+        if (res.closed) continue;
+        res.destroy();
+        res.emit('close');
+      }
     });
   });
 
@@ -130,15 +136,4 @@ export function createApiServer(handler: RequestHandler, options: ApiServerOptio
   };
 
   return { server, counters, drain };
-}
-
-/**
- * Gives a response whose connection died the 'close' that Node (before nodejs/node#62534) never
- * emits for one still queued behind another pipelined response: its in-flight count is settled
- * and the app's abort-on-disconnect (an /api/delay wait) fires, as for any other client that left.
- */
-function closeQueuedResponse(res: http.ServerResponse): void {
-  if (res.closed) return;
-  res.destroy();
-  res.emit('close');
 }

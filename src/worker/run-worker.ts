@@ -28,12 +28,10 @@ import { MetricsLink } from './metrics-link.js';
 import { onManagerMessage, sendToManager } from './ipc.js';
 import { stackWatchdogFor } from './stack-watchdog.js';
 
-export interface WorkerOptions {
-  /** The benchmark's heavy synthetic series (bench/README.md); the service passes nothing. */
-  extendRegistry?: (registry: Registry) => void;
-}
-
-export async function runWorker(options: WorkerOptions = {}): Promise<void> {
+/** extendRegistry: the benchmark's heavy synthetic series (bench/README.md); the service passes none. */
+export async function runWorker(
+  options: { extendRegistry?: (registry: Registry) => void } = {},
+): Promise<void> {
   // The manager validated the same environment before forking, so this cannot fail here.
   const config = loadConfig();
   const slot = Number(process.env[WORKER_SLOT_ENV] ?? '0');
