@@ -43,7 +43,13 @@ export async function runWorker(
   const metrics = createHttpMetrics(registry);
   registerBuildInfo(registry, { version: VERSION, slot });
   options.extendRegistry?.(registry);
-  const link = openMetricsLink(registry, slot, logger);
+  const socketPath = process.env[METRICS_SOCKET_ENV];
+  const workerId = cluster.worker?.id;
+  const link =
+    socketPath && workerId !== undefined
+      ? new MetricsLink({ socketPath, workerId, slot, registry, logger })
+      : null;
+  if (!link) logger.warn(`${METRICS_SOCKET_ENV} not set: this worker's metrics reach no manager`);
   const lifecycle = { draining: false };
   const shedder = createLoadShedder(config, {
     inFlight: () => api.counters.inFlight,
@@ -119,10 +125,25 @@ export async function runWorker(
   }
   // SIGTERM sent to a worker directly is a request to leave gracefully.
   process.on('SIGTERM', () => void leave('shutdown', config.shutdownTimeoutMs));
-  onCrash(logger, link, () => {
+  // An uncaught exception (or unhandled rejection) ends the worker as Node's default does, but
+  // first logs it as a JSON line and hands over the counts since the last scrape (a SIGKILL loses
+  // them, a crash need not). Exits 1 within the timeout whatever happens: the manager sees a crash.
+  let crashing = false;
+  process.on('uncaughtException', (error) => {
+    if (crashing) return; // already on the way out
+    crashing = true;
+    // Positions in src/, not in the bundle: the map is read now, once, on the way out.
+    mapErrorStacks(error);
+    logger.fatal({ err: error }, 'worker crashed; handing over its metrics and exiting');
+    setTimeout(() => process.exit(1), CRASH_FINAL_METRICS_TIMEOUT_MS + 250);
     // No new connections for a process in an unknown state; the manager replaces it.
     api.server.close();
     heartbeat.stop();
+    if (!link) process.exit(1);
+    void link
+      .sendFinalMetrics(CRASH_FINAL_METRICS_TIMEOUT_MS)
+      .catch(() => false)
+      .then(() => process.exit(1));
   });
   // The manager died or cut us off (SIGKILL, the OOM killer). Node's cluster child would exit at
   // once on the IPC disconnect, resetting every accepted request, unless it was expected
@@ -146,38 +167,6 @@ const FINAL_METRICS_TIMEOUT_MS = 2_000;
 
 /** How long a crashing worker may spend handing over what it counted before it exits. */
 const CRASH_FINAL_METRICS_TIMEOUT_MS = 1_000;
-
-/**
- * An uncaught exception (or unhandled rejection) ends the worker as Node's default does, but first
- * logs it as a JSON line and hands over the counts since the last scrape (a SIGKILL loses them, a
- * crash need not). Exits 1 within the timeout whatever happens: the manager sees a crash.
- */
-function onCrash(logger: Logger, link: MetricsLink | null, stopServing: () => void): void {
-  let crashing = false;
-  process.on('uncaughtException', (error) => {
-    if (crashing) return; // already on the way out
-    crashing = true;
-    // Positions in src/, not in the bundle: the map is read now, once, on the way out.
-    mapErrorStacks(error);
-    logger.fatal({ err: error }, 'worker crashed; handing over its metrics and exiting');
-    setTimeout(() => process.exit(1), CRASH_FINAL_METRICS_TIMEOUT_MS + 250);
-    stopServing();
-    if (!link) process.exit(1);
-    void link
-      .sendFinalMetrics(CRASH_FINAL_METRICS_TIMEOUT_MS)
-      .catch(() => false)
-      .then(() => process.exit(1));
-  });
-}
-
-function openMetricsLink(registry: Registry, slot: number, logger: Logger): MetricsLink | null {
-  const socketPath = process.env[METRICS_SOCKET_ENV];
-  if (!socketPath || !cluster.worker) {
-    logger.warn(`${METRICS_SOCKET_ENV} not set: this worker's metrics reach no manager`);
-    return null;
-  }
-  return new MetricsLink({ socketPath, workerId: cluster.worker.id, slot, registry, logger });
-}
 
 async function listen(api: ApiServer, config: Config, logger: Logger): Promise<void> {
   try {
