@@ -35,11 +35,6 @@ interface SentFamily {
   shape: HistogramShape | null;
 }
 
-interface ReadableMetric {
-  name: string;
-  get(): Promise<MetricFamily>;
-}
-
 /** One registry entry of this collection: its values in a shape sent before, or read whole. */
 type Read =
   { values: number[]; before: SentFamily } | { family: MetricFamily; shape: HistogramShape | null };
@@ -132,7 +127,10 @@ export class MetricsEncoder {
       return (await snapshotOf(this.registry)).map((family) => ({ family, shape: null }));
     }
     // Typed as prom-client's MetricObject, which leaves out the get() every metric has.
-    const metrics = this.registry.getMetricsAsArray() as unknown as ReadableMetric[];
+    const metrics = this.registry.getMetricsAsArray() as unknown as {
+      name: string;
+      get(): Promise<MetricFamily>;
+    }[];
     const reads = metrics.map((metric): Read | Promise<Read> => {
       // No series added or removed since the base: its values alone, in the base's places.
       const before = base?.get(metric.name);
