@@ -1,8 +1,7 @@
 // The worker's HTTP server around the Koa callback: timeouts against slow clients, request
 // counting for recycling, and a drain that loses no request, even on keep-alive connections.
 import http from 'node:http';
-import net from 'node:net';
-import type { Socket } from 'node:net';
+import net, { type Socket } from 'node:net';
 import type { RequestCounters } from './heartbeat.js';
 
 export interface ApiServerOptions {
@@ -45,16 +44,6 @@ export function createApiServer(handler: RequestHandler, options: ApiServerOptio
   let draining = false;
   const maxAgeMs = options.connectionMaxAgeMs ?? 0;
 
-  // In flight until the app is done with it or its connection closes, not until its response's
-  // 'close': Node never emits that for pipelined responses queued when the connection dies, and a
-  // finished response stuck behind a client that does not read is the client's buffer. Either way
-  // a client could hold the count up (and the worker shedding) for as long as it liked.
-  const settle = (res: http.ServerResponse, state: ConnectionState): void => {
-    if (!state.open.delete(res)) return;
-    counters.inFlight -= 1;
-    state.idleSince = Date.now();
-  };
-
   const server = http.createServer(
     {
       headersTimeout: options.headersTimeoutMs,
@@ -79,7 +68,15 @@ export function createApiServer(handler: RequestHandler, options: ApiServerOptio
       if (!state) return void handler(req, res);
       state.open.add(res);
       counters.inFlight += 1;
-      const done = () => settle(res, state);
+      // In flight until the app is done with it or its connection closes, not until its
+      // response's 'close': Node never emits that for pipelined responses queued when the
+      // connection dies, and a finished response stuck behind a client that does not read is the
+      // client's buffer. Either way a client could hold the count up (and the worker shedding).
+      const done = () => {
+        if (!state.open.delete(res)) return;
+        counters.inFlight -= 1;
+        state.idleSince = Date.now();
+      };
       res.once('close', done);
       void handler(req, res)?.then(done, done);
     },
