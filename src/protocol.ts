@@ -5,6 +5,7 @@ import type { LogLevel } from './config.js';
 import type { SampleExemplar } from './metrics/exemplars.js';
 import type { PackedFamily } from './metrics/packed-family.js';
 import type { MetricsSnapshot } from './metrics/snapshot.js';
+import * as z from './zod.js';
 
 /** Why a worker is being stopped on purpose; also the `reason` label of restarts. */
 export type StopReason = 'reload' | 'scale' | 'shutdown' | 'max_requests' | 'memory';
@@ -110,21 +111,16 @@ export const METRICS_SOCKET_ENV = 'CLUSTER_METRICS_SOCKET';
 export const WORKER_REPORT_FD_ENV = 'CLUSTER_WORKER_REPORT_FD';
 
 /** One line of JSON on that pipe: the main thread has made no progress for `stalledMs`. */
-export interface StallReport {
-  type: 'stall-report';
-  stalledMs: number;
-  /** The blocked main thread's JavaScript stack, innermost first; null if it could not be read. */
-  frames: string[] | null;
-  /** Why there are no frames, or that the list was cut. */
-  note: string | null;
-}
+const stallReport = z.object({
+  type: z.literal('stall-report'),
+  stalledMs: z.number(),
+  // The blocked main thread's JavaScript stack, innermost first; null if it could not be read.
+  frames: z.nullable(z.array(z.string())),
+  // Why there are no frames, or that the list was cut.
+  note: z.nullable(z.string()),
+});
 
-export function isStallReport(value: unknown): value is StallReport {
-  if (!hasType(value) || value.type !== 'stall-report') return false;
-  const { stalledMs, frames, note } = value as Partial<StallReport>;
-  return (
-    typeof stalledMs === 'number' &&
-    (frames === null || (Array.isArray(frames) && frames.every((f) => typeof f === 'string'))) &&
-    (note === null || typeof note === 'string')
-  );
-}
+export type StallReport = z.output<typeof stallReport>;
+
+export const isStallReport = (value: unknown): value is StallReport =>
+  stallReport.safeParse(value).success;
