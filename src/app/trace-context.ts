@@ -88,7 +88,6 @@ export function assignRequestIds(ctx: AppContext): void {
   state.tracestate = parent ? validTracestate(tracestate) : undefined;
 }
 
-/** The traceresponse header's value (security-headers.ts writes it). */
 export function traceresponse(state: AppState): string {
   return `00-${state.traceId}-${state.spanId}-0${state.traceFlags}`;
 }

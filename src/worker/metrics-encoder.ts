@@ -31,7 +31,6 @@ interface SentFamily {
   shaped: PackedFamily;
   /** Null: the packing's own. */
   values: number[] | null;
-  /** The histogram shape it was read in, if any. */
   shape: HistogramShape | null;
 }
 

@@ -162,10 +162,7 @@ export async function runWorker(
   );
 }
 
-/** How long a leaving worker waits for the manager to confirm it holds its final metrics. */
 const FINAL_METRICS_TIMEOUT_MS = 2_000;
-
-/** How long a crashing worker may spend handing over what it counted before it exits. */
 const CRASH_FINAL_METRICS_TIMEOUT_MS = 1_000;
 
 async function listen(api: ApiServer, config: Config, logger: Logger): Promise<void> {
