@@ -12,17 +12,12 @@ export interface RequestCounters {
   inFlight: number;
 }
 
-export interface Heartbeat {
-  beatIfDue(): void;
-  stop(): void;
-}
-
 export function startHeartbeat(
   intervalMs: number,
   counters: RequestCounters,
   /** After every beat sent: the stack watchdog counts them as the main thread's progress. */
   onBeat: () => void = () => undefined,
-): Heartbeat {
+) {
   const delay = monitorEventLoopDelay({ resolution: 10 });
   delay.enable();
   let lastBeatAt = 0;
