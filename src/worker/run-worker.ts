@@ -87,10 +87,8 @@ export async function runWorker(
   // Each request reached is progress: beat if the timers had no chance to (heartbeat.ts).
   api.server.on('request', () => heartbeat.beatIfDue());
 
-  let leaving = false;
   const leave = async (reason: StopReason | 'manager_gone', timeoutMs: number) => {
-    if (leaving) return;
-    leaving = true;
+    if (lifecycle.draining) return;
     lifecycle.draining = true;
     logger.info({ reason }, 'draining');
     const clean = await api.drain(timeoutMs);
