@@ -77,13 +77,12 @@ export type ManagerMessage = DrainMessage | { type: 'set-log-level'; level: LogL
 /** 'final-ack': the metrics thread holds the leaving worker's final metrics; it may exit now. */
 export type ManagerLinkMessage = CollectMetricsMessage | { type: 'final-ack' };
 
-function hasType(value: unknown): value is { type: string } {
-  return typeof (value as { type?: unknown } | null | undefined)?.type === 'string';
-}
-
 /** The Record makes the compiler insist on every tag of the union. */
 function guard<T extends { type: string }>(tags: Record<T['type'], true>) {
-  return (value: unknown): value is T => hasType(value) && Object.hasOwn(tags, value.type);
+  return (value: unknown): value is T => {
+    const type = (value as { type?: unknown } | null | undefined)?.type;
+    return typeof type === 'string' && Object.hasOwn(tags, type);
+  };
 }
 
 export const isWorkerMessage = guard<WorkerMessage>({
