@@ -5,6 +5,7 @@ import type { LogLevel } from './config.js';
 import type { SampleExemplar } from './metrics/exemplars.js';
 import type { PackedFamily } from './metrics/packed-family.js';
 import type { MetricsSnapshot } from './metrics/snapshot.js';
+import * as z from './zod.js';
 
 /** Why a worker is being stopped on purpose; also the `reason` label of restarts. */
 export type StopReason = 'reload' | 'scale' | 'shutdown' | 'max_requests' | 'memory';
@@ -25,8 +26,7 @@ export interface HeartbeatMessage {
   requestsInFlight: number;
 }
 
-/** A family unchanged since the reply `base` names goes by name; one whose samples kept their
- * places, by its values (in sample order); else whole, packed. */
+/** Unchanged since the reply `base` names: by name; samples in their places: by values; else whole. */
 export type FamilyUpdate =
   { packed: PackedFamily } | { same: string } | { revalued: string; values: number[] };
 
@@ -77,13 +77,12 @@ export type ManagerMessage = DrainMessage | { type: 'set-log-level'; level: LogL
 /** 'final-ack': the metrics thread holds the leaving worker's final metrics; it may exit now. */
 export type ManagerLinkMessage = CollectMetricsMessage | { type: 'final-ack' };
 
-function hasType(value: unknown): value is { type: string } {
-  return typeof (value as { type?: unknown } | null | undefined)?.type === 'string';
-}
-
-/** The guard of a union by its `type` tags; the Record makes the compiler insist on every one. */
+/** The Record makes the compiler insist on every tag of the union. */
 function guard<T extends { type: string }>(tags: Record<T['type'], true>) {
-  return (value: unknown): value is T => hasType(value) && Object.hasOwn(tags, value.type);
+  return (value: unknown): value is T => {
+    const type = (value as { type?: unknown } | null | undefined)?.type;
+    return typeof type === 'string' && Object.hasOwn(tags, type);
+  };
 }
 
 export const isWorkerMessage = guard<WorkerMessage>({
@@ -111,21 +110,16 @@ export const METRICS_SOCKET_ENV = 'CLUSTER_METRICS_SOCKET';
 export const WORKER_REPORT_FD_ENV = 'CLUSTER_WORKER_REPORT_FD';
 
 /** One line of JSON on that pipe: the main thread has made no progress for `stalledMs`. */
-export interface StallReport {
-  type: 'stall-report';
-  stalledMs: number;
-  /** The blocked main thread's JavaScript stack, innermost first; null if it could not be read. */
-  frames: string[] | null;
-  /** Why there are no frames, or that the list was cut. */
-  note: string | null;
-}
+const stallReport = z.object({
+  type: z.literal('stall-report'),
+  stalledMs: z.number(),
+  // The blocked main thread's JavaScript stack, innermost first; null if it could not be read.
+  frames: z.nullable(z.array(z.string())),
+  // Why there are no frames, or that the list was cut.
+  note: z.nullable(z.string()),
+});
 
-export function isStallReport(value: unknown): value is StallReport {
-  if (!hasType(value) || value.type !== 'stall-report') return false;
-  const { stalledMs, frames, note } = value as Partial<StallReport>;
-  return (
-    typeof stalledMs === 'number' &&
-    (frames === null || (Array.isArray(frames) && frames.every((f) => typeof f === 'string'))) &&
-    (note === null || typeof note === 'string')
-  );
-}
+export type StallReport = z.output<typeof stallReport>;
+
+export const isStallReport = (value: unknown): value is StallReport =>
+  stallReport.safeParse(value).success;

@@ -12,7 +12,8 @@
 // Run: PORT=... BENCH_METRICS=real node --import tsx bench/servers/app-server.ts
 import { registerHooks } from 'node:module';
 import { Gauge, Registry } from 'prom-client';
-import { createApp, secureResponseClass } from '../../src/app/create-app.js';
+import { createApp } from '../../src/app/create-app.js';
+import { secureResponseClass } from '../../src/app/security-headers.js';
 import { startRequestTracing } from '../../src/app/otlp-tracing.js';
 import { createLogger } from '../../src/logger.js';
 import { createHttpMetrics, type HttpMetrics } from '../../src/metrics/http-metrics.js';

@@ -8,12 +8,10 @@
 // Run by PM2 only: PORT=... HOST=127.0.0.1 LOG_LEVEL=warn (bench/lib/pm2.ts writes the config).
 import process from 'node:process';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import {
-  createApp,
-  handleClientError,
-  handleExpectations,
-  secureResponseClass,
-} from '../../dist/app/create-app.js';
+import { handleClientError } from '../../dist/app/client-error.js';
+import { createApp } from '../../dist/app/create-app.js';
+import { handleExpectations } from '../../dist/app/request-preconditions.js';
+import { secureResponseClass } from '../../dist/app/security-headers.js';
 import { createLoadShedder } from '../../dist/app/load-shedding.js';
 import { loadConfig } from '../../dist/config.js';
 import { createLogger } from '../../dist/logger.js';

@@ -2,7 +2,7 @@
 // time, for the per-request cost row (3b). BENCH_SPLIT picks how far:
 //   plain    Koa + @koa/router, a hello handler, node:http around app.callback(): the reference
 //   routes   + the service's router (zod validation of the query), error handler, route fallback
-//   ids      + request and trace ids on ctx.state (request-id.ts, trace-context.ts) in one layer
+//   ids      + request and trace ids on ctx.state (trace-context.ts) in one layer
 //   headers  + security headers and the ids' headers (src/app/security-headers.ts) in that layer
 //   envelope the service's own createApp() with HTTP metrics: + metrics and the access-log check
 //   service  + the worker's HTTP server wrapper (src/worker/api-server.ts: timeouts, counting)
@@ -17,11 +17,10 @@ import { Registry } from 'prom-client';
 import type { AppMiddleware, AppState, RouterExtras } from '../../src/app/context.js';
 import { createApp } from '../../src/app/create-app.js';
 import { errorHandler } from '../../src/app/error-handler.js';
-import { assignRequestId } from '../../src/app/request-id.js';
 import { routeFallback } from '../../src/app/route-fallback.js';
 import { createRouter } from '../../src/app/routes.js';
 import { secureResponseClass, setResponseHeaders } from '../../src/app/security-headers.js';
-import { assignTraceContext } from '../../src/app/trace-context.js';
+import { assignRequestIds } from '../../src/app/trace-context.js';
 import { createLogger } from '../../src/logger.js';
 import { createHttpMetrics } from '../../src/metrics/http-metrics.js';
 import { createApiServer } from '../../src/worker/api-server.js';
@@ -73,14 +72,12 @@ function appFor(v: Variant): { callback(): http.RequestListener } {
       return layeredApp(null);
     case 'ids':
       return layeredApp((ctx, next) => {
-        assignRequestId(ctx);
-        assignTraceContext(ctx);
+        assignRequestIds(ctx);
         return next();
       });
     case 'headers':
       return layeredApp((ctx, next) => {
-        assignRequestId(ctx);
-        assignTraceContext(ctx);
+        assignRequestIds(ctx);
         setResponseHeaders(ctx);
         return next();
       });

@@ -47,9 +47,7 @@ export interface AppState {
 }
 
 /** What @koa/router adds to the context; app-level middlewares read it after routing. */
-export type RouterExtras = Partial<
-  Pick<RouterContext<AppState>, '_matchedRoute' | 'matched' | 'routeMatched'>
->;
+export type RouterExtras = Partial<Pick<RouterContext<AppState>, '_matchedRoute' | 'matched'>>;
 
 export type AppContext = Koa.ParameterizedContext<AppState, RouterExtras>;
 export type AppMiddleware = Koa.Middleware<AppState, RouterExtras>;

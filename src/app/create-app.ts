@@ -7,11 +7,6 @@ import { requestEnvelope } from './request-envelope.js';
 import { routeFallback } from './route-fallback.js';
 import { createRouter } from './routes.js';
 
-export type { AppDeps, AppState } from './context.js';
-export { secureResponseClass } from './security-headers.js';
-export { handleClientError } from './client-error.js';
-export { handleExpectations } from './request-preconditions.js';
-
 // The client hung up or sent garbage: not our failure.
 const CLIENT_SOCKET_ERRORS = new Set([
   'ECONNRESET',

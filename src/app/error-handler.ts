@@ -26,13 +26,9 @@ function declaredStatus(err: unknown): number | undefined {
   if (typeof err !== 'object' || err === null) return undefined;
   const { status, statusCode } = err as { status?: unknown; statusCode?: unknown };
   const candidate = typeof status === 'number' ? status : statusCode;
-  return typeof candidate === 'number' &&
-    Number.isInteger(candidate) &&
-    candidate >= 400 &&
-    candidate <= 599 &&
-    STATUS_CODES[candidate] !== undefined
-    ? candidate
-    : undefined;
+  // STATUS_CODES has whole numbers only, so a fraction or NaN is refused too.
+  const known = typeof candidate === 'number' && STATUS_CODES[candidate] !== undefined;
+  return known && candidate >= 400 && candidate <= 599 ? candidate : undefined;
 }
 
 export function renderError(err: unknown): HttpError {

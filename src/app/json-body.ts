@@ -36,14 +36,11 @@ export async function readJsonBody(ctx: AppContext, limit = BODY_LIMIT_BYTES): P
   const length = declared === undefined ? undefined : Number(declared);
   if (length !== undefined && length > limit) throw payloadTooLarge(limit);
 
-  let text: string;
-  try {
-    // raw-body enforces the limit on chunked bodies too, and checks the received length against
-    // the declared one (a body cut short is a 400, not a parse of half a document).
-    text = await getRawBody(ctx.req, { length, limit, encoding: 'utf-8' });
-  } catch (err) {
-    throw bodyReadError(err, limit);
-  }
+  // raw-body enforces the limit on chunked bodies too, and checks the received length against
+  // the declared one (a body cut short is a 400, not a parse of half a document).
+  const text = await getRawBody(ctx.req, { length, limit, encoding: 'utf-8' }).catch(
+    (err: unknown) => Promise.reject(bodyReadError(err, limit)),
+  );
   if (text.length === 0) throw new HttpError(400, 'invalid_json', 'request body is empty');
   try {
     return JSON.parse(text) as unknown;

@@ -31,8 +31,21 @@ interface SheddingDeps {
 /** The app without a shedder (tests, the benchmark's baselines): everything is admitted. */
 export const NO_SHEDDING: LoadShedder = { admit() {}, onPool: (task) => task(), stop() {} };
 
-/** One warn line at most this often while shedding, with the count since the last. */
 const LOG_EVERY_MS = 10_000;
+
+/** `log` at most every 10 s while calls recur, with how many there were since its last line. */
+export function rateLimitedLog<T>(log: (count: number, latest: T) => void): (latest: T) => void {
+  let lastAt = Number.NEGATIVE_INFINITY;
+  let since = 0;
+  return (latest) => {
+    since += 1;
+    const now = Date.now();
+    if (now - lastAt < LOG_EVERY_MS) return;
+    log(since, latest);
+    lastAt = now;
+    since = 0;
+  };
+}
 
 /** libuv's pool size: UV_THREADPOOL_SIZE (read by libuv at first use, clamped to 1..1024), else 4. */
 export function threadPoolSize(env: NodeJS.ProcessEnv = process.env): number {
@@ -45,28 +58,23 @@ export function createLoadShedder(limits: SheddingLimits, deps: SheddingDeps): L
     limits.shedEventLoopDelayMs > 0 ? watchEventLoop(limits.shedEventLoopDelayMs) : undefined;
   const poolSize = threadPoolSize();
   let poolTasks = 0;
-  let lastLogAt = Number.NEGATIVE_INFINITY;
-  let shedSinceLog = 0;
+  const log = rateLimitedLog((shed: number, reason: ShedReason) =>
+    deps.logger.warn(
+      {
+        reason,
+        shed,
+        eventLoopDelayMs: Math.round(loop?.delayMs() ?? 0),
+        inFlight: deps.inFlight(),
+        poolQueue: Math.max(0, poolTasks - poolSize),
+        limits,
+      },
+      'worker saturated: shedding requests with 503',
+    ),
+  );
 
   const shed = (reason: ShedReason): HttpError => {
     deps.metrics?.shed(reason);
-    shedSinceLog += 1;
-    const now = Date.now();
-    if (now - lastLogAt >= LOG_EVERY_MS) {
-      deps.logger.warn(
-        {
-          reason,
-          shed: shedSinceLog,
-          eventLoopDelayMs: Math.round(loop?.delayMs() ?? 0),
-          inFlight: deps.inFlight(),
-          poolQueue: Math.max(0, poolTasks - poolSize),
-          limits,
-        },
-        'worker saturated: shedding requests with 503',
-      );
-      lastLogAt = now;
-      shedSinceLog = 0;
-    }
+    log(reason);
     return overloaded(limits.shedRetryAfterSeconds);
   };
 

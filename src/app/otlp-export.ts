@@ -38,7 +38,6 @@ export interface RequestSpan {
 export interface RequestTracer {
   /** Queues the span when it is sampled (traceFlags bit 0); never waits, never throws for I/O. */
   record(span: RequestSpan): void;
-  /** Exports what is queued, then stops. */
   shutdown(): Promise<void>;
 }
 

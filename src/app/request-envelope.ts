@@ -1,24 +1,39 @@
-// The one middleware around every request: request id, trace context, security headers, metrics
-// and the access log, as plain calls in one layer: each Koa layer costs a dispatch, a bound
+// The one middleware around every request: request id, trace context, security headers, metrics,
+// span and access log, as plain calls in one layer: each Koa layer costs a dispatch, a bound
 // function and promises per request, so these cross-cutting steps share one.
 import { performance } from 'node:perf_hooks';
-import type { HttpMetrics } from '../metrics/http-metrics.js';
+import { methodLabel, UNMATCHED_ROUTE, type HttpMetrics } from '../metrics/http-metrics.js';
 import type { Logger } from '../logger.js';
-import { requestLogger, type AppContext, type AppMiddleware } from './context.js';
-import { assignRequestId } from './request-id.js';
-import { recordRequest, requestStatus, routeLabel } from './request-metrics.js';
+import { clientGone, requestLogger, type AppContext, type AppMiddleware } from './context.js';
 import { setResponseHeaders } from './security-headers.js';
 import type { RequestTracer } from './otlp-tracing.js';
-import { assignTraceContext } from './trace-context.js';
+import { assignRequestIds } from './trace-context.js';
+
+// nginx's status for a client that left before it was answered: no status was sent, and a 500
+// would page someone for a client's impatience.
+export const CLIENT_CLOSED_STATUS = '499';
 
 export function requestEnvelope(
   logger: Logger,
   metrics: HttpMetrics | undefined,
   tracer: RequestTracer | undefined,
 ): AppMiddleware {
+  // `threw`: an error escaped the chain (the error handler prevents it); Koa then answers 500.
   const finish = (ctx: AppContext, start: number, threw: boolean) => {
-    if (metrics) recordRequest(metrics, ctx, (performance.now() - start) / 1000, threw);
-    if (tracer) exportSpan(tracer, ctx, start, threw);
+    const status = threw ? '500' : clientGone(ctx) ? CLIENT_CLOSED_STATUS : String(ctx.status);
+    // The router's template, never the raw path (unbounded).
+    const matched = ctx._matchedRoute ?? ctx.state.routeTemplate;
+    const route = typeof matched === 'string' ? matched : UNMATCHED_ROUTE;
+    if (metrics) {
+      metrics.requestsInFlight.dec();
+      metrics.requestDuration.observe(
+        { method: methodLabel(ctx.method), route, status_code: status },
+        (performance.now() - start) / 1000,
+        // The exemplar links to the trace: only a sampled one is recorded anywhere.
+        ctx.state.traceFlags === 1 ? ctx.state.traceId : undefined,
+      );
+    }
+    if (tracer) exportSpan(tracer, ctx, start, route, status);
     logAccess(ctx, logger, start);
   };
   // Not an async function: a promise chain saves this hot path an allocation per request.
@@ -26,8 +41,7 @@ export function requestEnvelope(
     const start = performance.now();
     metrics?.requestsInFlight.inc();
     // Before the rest of the chain, so error responses carry them too.
-    assignRequestId(ctx);
-    assignTraceContext(ctx);
+    assignRequestIds(ctx);
     setResponseHeaders(ctx);
     return next().then(
       () => finish(ctx, start, false),
@@ -56,10 +70,14 @@ function logAccess(ctx: AppContext, logger: Logger, start: number): void {
 }
 
 /** One finished request as a server span, named and described by OpenTelemetry's HTTP semconv. */
-function exportSpan(tracer: RequestTracer, ctx: AppContext, start: number, threw: boolean) {
+function exportSpan(
+  tracer: RequestTracer,
+  ctx: AppContext,
+  start: number,
+  route: string,
+  status: string,
+) {
   const { traceId, spanId, parentSpanId, traceFlags, tracestate } = ctx.state;
-  const route = routeLabel(ctx);
-  const status = requestStatus(ctx, threw);
   tracer.record({
     traceId,
     spanId,

@@ -33,7 +33,5 @@ export function handleExpectations(server: http.Server): void {
     server.emit('request', req, res);
   });
   // checkPreconditions answers 417 in the API's shape.
-  server.on('checkExpectation', (req: http.IncomingMessage, res: http.ServerResponse) => {
-    server.emit('request', req, res);
-  });
+  server.on('checkExpectation', (req, res) => server.emit('request', req, res));
 }

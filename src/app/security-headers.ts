@@ -22,11 +22,8 @@ export const REQUEST_ID_HEADER = 'x-request-id';
 
 const ENTRIES = Object.entries(SECURITY_HEADERS);
 
-/**
- * Called before the rest of the chain, and the error handler never clears headers, so error
- * responses keep them. (Koa's own last-resort handler does clear them, which is why ours must
- * never let an error escape.) A SecureResponse writes them itself, from the request's state.
- */
+// Before the rest of the chain: error responses keep them, as our error handler never lets an
+// error reach Koa's, which clears them. A SecureResponse writes them itself, from the state.
 export function setResponseHeaders(ctx: AppContext): void {
   const { res, state } = ctx;
   if (res instanceof SecureResponse) {
@@ -40,9 +37,8 @@ export function setResponseHeaders(ctx: AppContext): void {
 
 type StoreHeader = (this: http.ServerResponse, firstLine: string, headers: unknown) => void;
 
-// Node's internal OutgoingMessage._storeHeader(firstLine, headers), which turns the status line and
-// the header table into the header block; the same since Node 0.x. Were it gone, the worker's
-// server would not use SecureResponse and the headers would go through setHeader.
+// Node's internal OutgoingMessage._storeHeader(firstLine, headers), the same since Node 0.x, builds
+// the header block. Were it gone, the server would not use SecureResponse (setHeader instead).
 const storeHeader = (http.OutgoingMessage.prototype as unknown as { _storeHeader?: StoreHeader })
   ._storeHeader;
 
@@ -50,11 +46,9 @@ const LINES = ENTRIES.map(([name, value]) => [name, `${name}: ${value}\r\n`] as 
 const ALL_LINES = LINES.map(([, line]) => line).join('');
 
 /**
- * A response that writes these headers into its header block as it is made, instead of through
- * setHeader, which validates every name and value with regular expressions and stores them in a
- * table the head is built from again, on every request. Same lines on the wire
- * (test/unit/app/secure-response.test.ts). A header the application set itself under one of
- * these names, in any case, wins: it is not written twice.
+ * Writes these headers into its header block as it is made, sparing setHeader's regular
+ * expressions and table on every request; same lines on the wire (secure-response.test.ts). A
+ * header the application set itself under one of these names, in any case, wins.
  */
 export class SecureResponse extends http.ServerResponse {
   // Its ids are only ever values chooseRequestId() and trace-context.ts made (a UUID, a caller's

@@ -1,9 +1,17 @@
-// W3C Trace Context (https://www.w3.org/TR/trace-context/) on the request path. A caller's valid
-// traceparent is honoured: its trace id and sampled flag, with a new span id for this request. An
-// invalid or absent one starts a new trace (never a 400). tracestate is kept verbatim when valid,
-// for an exporter. The response names the ids in traceresponse (Trace Context Level 2).
-import { randomFillSync } from 'node:crypto';
+// A request's identity: its request id and W3C Trace Context (https://www.w3.org/TR/trace-context/).
+// A caller's ids are honoured only when valid: a plain short request id (it goes into logs
+// verbatim), a traceparent's trace id and sampled flag (with a new span id for this request);
+// anything else gets new ids, never a 400. The response names them in x-request-id and
+// traceresponse (Trace Context Level 2).
+import { randomFillSync, randomUUID } from 'node:crypto';
 import type { AppContext, AppState } from './context.js';
+
+const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** The caller's id when sane, else a fresh UUID (a repeated header, joined by ", ", is not). */
+export function chooseRequestId(incoming: string | undefined): string {
+  return incoming !== undefined && SANE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+}
 
 // Lower-case hex only; a version above 00 may append fields after a dash (the spec's rule for them).
 const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}(?:-|$)/;
@@ -62,12 +70,14 @@ export function randomHexId(bytes: number): string {
   return id;
 }
 
-export function assignTraceContext(ctx: AppContext): void {
-  // Raw header reads, as for the request id; a repeated traceparent arrives joined and fails to
-  // parse, a repeated tracestate arrives joined by ", " which is how the spec combines them.
-  const { traceparent, tracestate } = ctx.req.headers;
-  const parent = parseTraceparent(traceparent);
+export function assignRequestIds(ctx: AppContext): void {
+  // Raw header reads (ctx.get() would lower-case and join, on the hot path); a repeated
+  // traceparent arrives joined and fails to parse, a repeated tracestate arrives joined by ", "
+  // which is how the spec combines them.
+  const { traceparent, tracestate, 'x-request-id': requestId } = ctx.req.headers;
   const state = ctx.state;
+  state.requestId = chooseRequestId(typeof requestId === 'string' ? requestId : undefined);
+  const parent = parseTraceparent(traceparent);
   state.traceId = parent?.traceId ?? randomHexId(16);
   state.spanId = randomHexId(8);
   state.parentSpanId = parent?.parentSpanId;
@@ -78,7 +88,6 @@ export function assignTraceContext(ctx: AppContext): void {
   state.tracestate = parent ? validTracestate(tracestate) : undefined;
 }
 
-/** The traceresponse header's value (security-headers.ts writes it). */
 export function traceresponse(state: AppState): string {
   return `00-${state.traceId}-${state.spanId}-0${state.traceFlags}`;
 }

@@ -49,12 +49,7 @@ export const nameParam = z.string({ error: queryValueError }).check(
   }),
 );
 
-export const helloQuery = z.object({
-  name: z.pipe(
-    z.optional(nameParam),
-    z.transform((name: string | undefined) => name ?? DEFAULT_HELLO_NAME),
-  ),
-});
+export const helloQuery = z.object({ name: z._default(nameParam, DEFAULT_HELLO_NAME) });
 
 export const workQuery = z.object({ ms: integerParam(WORK_MS.min, WORK_MS.max) });
 

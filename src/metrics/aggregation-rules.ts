@@ -3,9 +3,7 @@
 // accident, and a unit test fails when a worker exports a metric missing here.
 import type { MetricFamily, MetricsSnapshot } from './snapshot.js';
 
-export type AggregationRule = MetricFamily['aggregator'];
-
-export const AGGREGATION_RULES: Readonly<Record<string, AggregationRule>> = {
+export const AGGREGATION_RULES: Readonly<Record<string, MetricFamily['aggregator']>> = {
   // --- the service's own metrics (src/metrics/http-metrics.ts)
   // Counts add up; carry-over of departed workers needs 'sum' for every cumulative series.
   http_request_duration_seconds: 'sum',

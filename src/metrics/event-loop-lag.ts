@@ -14,10 +14,8 @@ const LAG_GAUGE_NAMES = [
   ...STATS.map((stat) => `nodejs_eventloop_lag_${stat}_seconds`),
 ];
 
-/** In nanoseconds; with nothing recorded, what Node's histogram reports when empty. */
+/** In nanoseconds. */
 export type LoopDelayStats = Record<(typeof STATS)[number], number>;
-
-const NOTHING_RECORDED = { mean: NaN, stddev: NaN, p50: 0, p90: 0, p99: 0 } as const;
 
 /** Intervals since the last reset; mean and (population) deviation by Welford's method. */
 export class LoopDelayRecorder {
@@ -38,11 +36,12 @@ export class LoopDelayRecorder {
 
   read(): LoopDelayStats {
     const h = this.histogram;
-    // Node's percentile walks the whole table when it is empty: the answer is 0.
-    if (this.count === 0) return { min: h.min, max: h.max, ...NOTHING_RECORDED };
+    const { min, max } = h;
+    // What Node's histogram reports when empty; its percentile would walk the whole table for 0.
+    if (this.count === 0) return { min, max, mean: NaN, stddev: NaN, p50: 0, p90: 0, p99: 0 };
     return {
-      min: h.min,
-      max: h.max,
+      min,
+      max,
       mean: this.mean,
       stddev: Math.sqrt(Math.max(0, this.squares) / this.count),
       p50: h.percentile(50),

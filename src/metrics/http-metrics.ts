@@ -17,17 +17,10 @@ const STANDARD_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH
 /** Route label for requests no route matched: raw paths never become label values. */
 export const UNMATCHED_ROUTE = 'unmatched';
 
-export type HttpLabel = 'method' | 'route' | 'status_code';
-
-/** Requests in flight: a plain number on the hot path, read by the gauge when scraped. */
-export interface InFlightCounter {
-  inc(): void;
-  dec(): void;
-}
-
 export interface HttpMetrics {
-  requestDuration: LeanHistogram<HttpLabel>;
-  requestsInFlight: InFlightCounter;
+  requestDuration: LeanHistogram<'method' | 'route' | 'status_code'>;
+  /** A plain number on the hot path, read by the gauge when scraped. */
+  requestsInFlight: { inc(): void; dec(): void };
 }
 
 export function methodLabel(method: string): string {

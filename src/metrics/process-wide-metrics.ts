@@ -33,7 +33,6 @@ export function registerProcessWideMetrics(registry: Registry, prefix: string): 
   for (const install of PROCESS_WIDE_MODULES) install(registry, { prefix });
 }
 
-/** Takes the process-wide default metrics out of a registry that collectDefaultMetrics filled. */
 export function removeProcessWideMetrics(registry: Registry, prefix: string): void {
   for (const name of PROCESS_WIDE_METRIC_NAMES) registry.removeSingleMetric(prefix + name);
 }

@@ -1,25 +1,23 @@
 // The worker's HTTP server around the Koa callback: timeouts against slow clients, request
 // counting for recycling, and a drain that loses no request, even on keep-alive connections.
 import http from 'node:http';
-import net from 'node:net';
-import type { Socket } from 'node:net';
+import net, { type Socket } from 'node:net';
 import type { RequestCounters } from './heartbeat.js';
 
 export interface ApiServerOptions {
   headersTimeoutMs: number;
   keepAliveTimeoutMs: number;
-  /** The response class (the app's SecureResponse); Node's own when not given. */
   ServerResponse?: typeof http.ServerResponse | undefined;
   /** Past this age a connection closes after its next response, so its client lands on another
    * worker, a new one included. 0: never. */
   connectionMaxAgeMs?: number;
-  /** Connections held at most; one more is closed at once (descriptor-budget.ts). */
+  /** One more connection is closed at once (descriptor-budget.ts). */
   maxConnections?: number | undefined;
   onRefused?: () => void;
 }
 
-/** The app's request handler: Koa's callback, whose promise settles once the app is done. */
-export type RequestHandler = (
+/** Koa's callback, whose promise settles once the app is done. */
+type RequestHandler = (
   req: http.IncomingMessage,
   res: http.ServerResponse,
 ) => Promise<unknown> | void;
@@ -46,16 +44,6 @@ export function createApiServer(handler: RequestHandler, options: ApiServerOptio
   let draining = false;
   const maxAgeMs = options.connectionMaxAgeMs ?? 0;
 
-  // In flight until the app is done with it or its connection closes, not until its response's
-  // 'close': Node never emits that for pipelined responses queued when the connection dies, and a
-  // finished response stuck behind a client that does not read is the client's buffer. Either way
-  // a client could hold the count up (and the worker shedding) for as long as it liked.
-  const settle = (res: http.ServerResponse, state: ConnectionState): void => {
-    if (!state.open.delete(res)) return;
-    counters.inFlight -= 1;
-    state.idleSince = Date.now();
-  };
-
   const server = http.createServer(
     {
       headersTimeout: options.headersTimeoutMs,
@@ -80,7 +68,15 @@ export function createApiServer(handler: RequestHandler, options: ApiServerOptio
       if (!state) return void handler(req, res);
       state.open.add(res);
       counters.inFlight += 1;
-      const done = () => settle(res, state);
+      // In flight until the app is done with it or its connection closes, not until its
+      // response's 'close': Node never emits that for pipelined responses queued when the
+      // connection dies, and a finished response stuck behind a client that does not read is the
+      // client's buffer. Either way a client could hold the count up (and the worker shedding).
+      const done = () => {
+        if (!state.open.delete(res)) return;
+        counters.inFlight -= 1;
+        state.idleSince = Date.now();
+      };
       res.once('close', done);
       void handler(req, res)?.then(done, done);
     },
@@ -100,7 +96,13 @@ export function createApiServer(handler: RequestHandler, options: ApiServerOptio
     connections.set(socket, state);
     socket.once('close', () => {
       connections.delete(socket);
-      for (const res of state.open) closeQueuedResponse(res);
+      // Node (before nodejs/node#62534) never emits 'close' for a response queued behind another
+      // pipelined one: emitted here, it settles the count and fires the app's abort-on-disconnect.
+      for (const res of state.open) {
+        if (res.closed) continue;
+        res.destroy();
+        res.emit('close');
+      }
     });
   });
 
@@ -131,15 +133,4 @@ export function createApiServer(handler: RequestHandler, options: ApiServerOptio
   };
 
   return { server, counters, drain };
-}
-
-/**
- * Gives a response whose connection died the 'close' that Node (before nodejs/node#62534) never
- * emits for one still queued behind another pipelined response: its in-flight count is settled
- * and the app's abort-on-disconnect (an /api/delay wait) fires, as for any other client that left.
- */
-function closeQueuedResponse(res: http.ServerResponse): void {
-  if (res.closed) return;
-  res.destroy();
-  res.emit('close');
 }

@@ -8,9 +8,8 @@ export const RESERVED_DESCRIPTORS = 64;
 
 /** The soft `Max open files` limit from a /proc/<pid>/limits text; undefined when unlimited. */
 export function openFilesLimit(limitsText: string): number | undefined {
-  const match = /^Max open files\s+(\d+|unlimited)\s/m.exec(limitsText);
-  if (!match?.[1] || match[1] === 'unlimited') return undefined;
-  return Number(match[1]);
+  const match = /^Max open files\s+(\d+)\s/m.exec(limitsText);
+  return match ? Number(match[1]) : undefined;
 }
 
 /** The limit less the reserve and what is open now, at least 1; no cap if the limit is unknown. */

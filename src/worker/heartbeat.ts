@@ -12,17 +12,12 @@ export interface RequestCounters {
   inFlight: number;
 }
 
-export interface Heartbeat {
-  beatIfDue(): void;
-  stop(): void;
-}
-
 export function startHeartbeat(
   intervalMs: number,
   counters: RequestCounters,
   /** After every beat sent: the stack watchdog counts them as the main thread's progress. */
   onBeat: () => void = () => undefined,
-): Heartbeat {
+) {
   const delay = monitorEventLoopDelay({ resolution: 10 });
   delay.enable();
   let lastBeatAt = 0;
@@ -30,11 +25,17 @@ export function startHeartbeat(
   const beat = () => {
     lastBeatAt = performance.now();
     const cpu = process.cpuUsage();
+    try {
+      residentMemoryBytes = process.memoryUsage.rss();
+    } catch {
+      // libuv reads /proc/self/stat, which throws EMFILE with every descriptor in use (a flood of
+      // connections): the last figure stands, as a beat that threw would end the worker.
+    }
     const message: HeartbeatMessage = {
       type: 'heartbeat',
       eventLoopDelayP99Seconds: delay.percentile(99) / 1e9,
       eventLoopDelayMaxSeconds: delay.max / 1e9,
-      residentMemoryBytes: (residentMemoryBytes = readRss() ?? residentMemoryBytes),
+      residentMemoryBytes,
       // V8's own figure, the same as memoryUsage().heapUsed without memoryUsage()'s RSS read.
       heapUsedBytes: getHeapStatistics().used_heap_size,
       cpuSecondsTotal: (cpu.user + cpu.system) / 1e6,
@@ -58,16 +59,4 @@ export function startHeartbeat(
       delay.disable();
     },
   };
-}
-
-/**
- * The RSS, or undefined while unreadable: libuv reads /proc/self/stat, which throws EMFILE with
- * every descriptor in use (a flood of connections), and a heartbeat that threw ended the worker.
- */
-function readRss(): number | undefined {
-  try {
-    return process.memoryUsage.rss();
-  } catch {
-    return undefined;
-  }
 }

@@ -31,13 +31,7 @@ interface SentFamily {
   shaped: PackedFamily;
   /** Null: the packing's own. */
   values: number[] | null;
-  /** The histogram shape it was read in, if any. */
   shape: HistogramShape | null;
-}
-
-interface ReadableMetric {
-  name: string;
-  get(): Promise<MetricFamily>;
 }
 
 /** One registry entry of this collection: its values in a shape sent before, or read whole. */
@@ -101,7 +95,11 @@ export class MetricsEncoder {
         sent && (sent.values ? packedWithValues(sent.shaped, sent.values) : sent.shaped);
       const same = before !== undefined && matchesPacked(before, family);
       const packed = same ? before : packFamily(family);
-      updates.push(same ? { same: family.name } : this.changed(before, packed));
+      if (same) updates.push({ same: family.name });
+      // Its values alone when its samples kept their places (a fifth of a histogram's numbers).
+      else if (this.layers.revalued && before !== undefined && sameShape(before, packed)) {
+        updates.push({ revalued: packed.name, values: packedValues(packed) });
+      } else updates.push({ packed });
       families.set(family.name, { shaped: packed, values: null, shape });
     }
     // Exemplars as families: only those kept since the reply the manager holds, when it holds one.
@@ -128,7 +126,10 @@ export class MetricsEncoder {
       return (await snapshotOf(this.registry)).map((family) => ({ family, shape: null }));
     }
     // Typed as prom-client's MetricObject, which leaves out the get() every metric has.
-    const metrics = this.registry.getMetricsAsArray() as unknown as ReadableMetric[];
+    const metrics = this.registry.getMetricsAsArray() as unknown as {
+      name: string;
+      get(): Promise<MetricFamily>;
+    }[];
     const reads = metrics.map((metric): Read | Promise<Read> => {
       // No series added or removed since the base: its values alone, in the base's places.
       const before = base?.get(metric.name);
@@ -149,14 +150,6 @@ export class MetricsEncoder {
       }));
     });
     return Promise.all(reads);
-  }
-
-  /** Its values alone when its samples kept their places (a fifth of a histogram's numbers). */
-  private changed(before: PackedFamily | undefined, packed: PackedFamily): FamilyUpdate {
-    if (this.layers.revalued && before !== undefined && sameShape(before, packed)) {
-      return { revalued: packed.name, values: packedValues(packed) };
-    }
-    return { packed };
   }
 }
 

@@ -36,7 +36,6 @@ export class MetricsLink {
   private link: Link | null = null;
   private closed = false;
   private reconnectMs = RECONNECT_MIN_MS;
-  /** The newest collection request not yet being answered. */
   private newestRequest: CollectMetricsMessage | null = null;
   private settleFinal: (confirmed: boolean) => void = () => undefined;
 

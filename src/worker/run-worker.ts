@@ -5,13 +5,11 @@ import cluster from 'node:cluster';
 import { once } from 'node:events';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { replaceEventLoopLagMetrics } from '../metrics/event-loop-lag.js';
-import {
-  createApp,
-  handleClientError,
-  handleExpectations,
-  secureResponseClass,
-} from '../app/create-app.js';
-import { createLoadShedder } from '../app/load-shedding.js';
+import { handleClientError } from '../app/client-error.js';
+import { createApp } from '../app/create-app.js';
+import { handleExpectations } from '../app/request-preconditions.js';
+import { secureResponseClass } from '../app/security-headers.js';
+import { createLoadShedder, rateLimitedLog } from '../app/load-shedding.js';
 import { loadConfig, type Config } from '../config.js';
 import { createLogger, type Logger } from '../logger.js';
 import { registerBuildInfo } from '../metrics/build-info.js';
@@ -30,12 +28,10 @@ import { MetricsLink } from './metrics-link.js';
 import { onManagerMessage, sendToManager } from './ipc.js';
 import { stackWatchdogFor } from './stack-watchdog.js';
 
-export interface WorkerOptions {
-  /** The benchmark's heavy synthetic series (bench/README.md); the service passes nothing. */
-  extendRegistry?: (registry: Registry) => void;
-}
-
-export async function runWorker(options: WorkerOptions = {}): Promise<void> {
+/** extendRegistry: the benchmark's heavy synthetic series (bench/README.md); the service passes none. */
+export async function runWorker(
+  options: { extendRegistry?: (registry: Registry) => void } = {},
+): Promise<void> {
   // The manager validated the same environment before forking, so this cannot fail here.
   const config = loadConfig();
   const slot = Number(process.env[WORKER_SLOT_ENV] ?? '0');
@@ -47,7 +43,13 @@ export async function runWorker(options: WorkerOptions = {}): Promise<void> {
   const metrics = createHttpMetrics(registry);
   registerBuildInfo(registry, { version: VERSION, slot });
   options.extendRegistry?.(registry);
-  const link = openMetricsLink(registry, slot, logger);
+  const socketPath = process.env[METRICS_SOCKET_ENV];
+  const workerId = cluster.worker?.id;
+  const link =
+    socketPath && workerId !== undefined
+      ? new MetricsLink({ socketPath, workerId, slot, registry, logger })
+      : null;
+  if (!link) logger.warn(`${METRICS_SOCKET_ENV} not set: this worker's metrics reach no manager`);
   const lifecycle = { draining: false };
   const shedder = createLoadShedder(config, {
     inFlight: () => api.counters.inFlight,
@@ -71,7 +73,9 @@ export async function runWorker(options: WorkerOptions = {}): Promise<void> {
     connectionMaxAgeMs: config.httpConnectionMaxAgeMs,
     ServerResponse: secureResponseClass,
     maxConnections: ownConnectionBudget(),
-    onRefused: refusalLog(logger),
+    onRefused: rateLimitedLog<void>((refused) =>
+      logger.warn({ refused }, 'connection budget full (descriptor limit): refusing connections'),
+    ),
   });
   // Requests Node's parser rejects get the API's JSON error shape too.
   api.server.on('clientError', handleClientError);
@@ -83,10 +87,8 @@ export async function runWorker(options: WorkerOptions = {}): Promise<void> {
   // Each request reached is progress: beat if the timers had no chance to (heartbeat.ts).
   api.server.on('request', () => heartbeat.beatIfDue());
 
-  let leaving = false;
   const leave = async (reason: StopReason | 'manager_gone', timeoutMs: number) => {
-    if (leaving) return;
-    leaving = true;
+    if (lifecycle.draining) return;
     lifecycle.draining = true;
     logger.info({ reason }, 'draining');
     const clean = await api.drain(timeoutMs);
@@ -121,10 +123,25 @@ export async function runWorker(options: WorkerOptions = {}): Promise<void> {
   }
   // SIGTERM sent to a worker directly is a request to leave gracefully.
   process.on('SIGTERM', () => void leave('shutdown', config.shutdownTimeoutMs));
-  onCrash(logger, link, () => {
+  // An uncaught exception (or unhandled rejection) ends the worker as Node's default does, but
+  // first logs it as a JSON line and hands over the counts since the last scrape (a SIGKILL loses
+  // them, a crash need not). Exits 1 within the timeout whatever happens: the manager sees a crash.
+  let crashing = false;
+  process.on('uncaughtException', (error) => {
+    if (crashing) return; // already on the way out
+    crashing = true;
+    // Positions in src/, not in the bundle: the map is read now, once, on the way out.
+    mapErrorStacks(error);
+    logger.fatal({ err: error }, 'worker crashed; handing over its metrics and exiting');
+    setTimeout(() => process.exit(1), CRASH_FINAL_METRICS_TIMEOUT_MS + 250);
     // No new connections for a process in an unknown state; the manager replaces it.
     api.server.close();
     heartbeat.stop();
+    if (!link) process.exit(1);
+    void link
+      .sendFinalMetrics(CRASH_FINAL_METRICS_TIMEOUT_MS)
+      .catch(() => false)
+      .then(() => process.exit(1));
   });
   // The manager died or cut us off (SIGKILL, the OOM killer). Node's cluster child would exit at
   // once on the IPC disconnect, resetting every accepted request, unless it was expected
@@ -143,62 +160,8 @@ export async function runWorker(options: WorkerOptions = {}): Promise<void> {
   );
 }
 
-/** One warn line at most this often while connections are refused, with the count since. */
-const REFUSAL_LOG_EVERY_MS = 10_000;
-
-function refusalLog(logger: Logger): () => void {
-  let lastAt = Number.NEGATIVE_INFINITY;
-  let since = 0;
-  return () => {
-    since += 1;
-    const now = Date.now();
-    if (now - lastAt < REFUSAL_LOG_EVERY_MS) return;
-    logger.warn(
-      { refused: since },
-      'connection budget full (descriptor limit): refusing connections',
-    );
-    lastAt = now;
-    since = 0;
-  };
-}
-
-/** How long a leaving worker waits for the manager to confirm it holds its final metrics. */
 const FINAL_METRICS_TIMEOUT_MS = 2_000;
-
-/** How long a crashing worker may spend handing over what it counted before it exits. */
 const CRASH_FINAL_METRICS_TIMEOUT_MS = 1_000;
-
-/**
- * An uncaught exception (or unhandled rejection) ends the worker as Node's default does, but first
- * logs it as a JSON line and hands over the counts since the last scrape (a SIGKILL loses them, a
- * crash need not). Exits 1 within the timeout whatever happens: the manager sees a crash.
- */
-function onCrash(logger: Logger, link: MetricsLink | null, stopServing: () => void): void {
-  let crashing = false;
-  process.on('uncaughtException', (error) => {
-    if (crashing) return; // already on the way out
-    crashing = true;
-    // Positions in src/, not in the bundle: the map is read now, once, on the way out.
-    mapErrorStacks(error);
-    logger.fatal({ err: error }, 'worker crashed; handing over its metrics and exiting');
-    setTimeout(() => process.exit(1), CRASH_FINAL_METRICS_TIMEOUT_MS + 250);
-    stopServing();
-    if (!link) process.exit(1);
-    void link
-      .sendFinalMetrics(CRASH_FINAL_METRICS_TIMEOUT_MS)
-      .catch(() => false)
-      .then(() => process.exit(1));
-  });
-}
-
-function openMetricsLink(registry: Registry, slot: number, logger: Logger): MetricsLink | null {
-  const socketPath = process.env[METRICS_SOCKET_ENV];
-  if (!socketPath || !cluster.worker) {
-    logger.warn(`${METRICS_SOCKET_ENV} not set: this worker's metrics reach no manager`);
-    return null;
-  }
-  return new MetricsLink({ socketPath, workerId: cluster.worker.id, slot, registry, logger });
-}
 
 async function listen(api: ApiServer, config: Config, logger: Logger): Promise<void> {
   try {

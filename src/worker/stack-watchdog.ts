@@ -23,8 +23,8 @@ export interface StackWatchdog {
 export function stackWatchdogFor(config: Config, logger: Logger): StackWatchdog | null {
   const reportFd = Number(process.env[WORKER_REPORT_FD_ENV]);
   if (!config.workerStackWatchdog || !Number.isInteger(reportFd) || reportFd < 3) return null;
-  // Run from source under a loader (tsx: the benchmark), the thread could not load: Node 20
-  // does not give worker threads the loader. The compiled service always runs it.
+  // Under a loader (tsx) the thread loads it too, which overflows its 8 MB heap on Node 22 and 24
+  // (ERR_WORKER_OUT_OF_MEMORY; 26 fits): the compiled build, what the service runs, needs none.
   if (path.extname(fileURLToPath(import.meta.url)) !== '.js') {
     logger.debug('stack watchdog off: it runs from the compiled build only');
     return null;

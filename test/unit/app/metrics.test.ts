@@ -2,7 +2,7 @@
 import net from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CLIENT_CLOSED_STATUS } from '../../../src/app/request-metrics.js';
+import { CLIENT_CLOSED_STATUS } from '../../../src/app/request-envelope.js';
 import { UNMATCHED_ROUTE } from '../../../src/metrics/http-metrics.js';
 import { waitUntil } from '../../../scripts/lib/wait.js';
 import {

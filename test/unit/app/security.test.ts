@@ -1,6 +1,6 @@
 // Security headers on every kind of response, and the request-id rules.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chooseRequestId } from '../../../src/app/request-id.js';
+import { chooseRequestId } from '../../../src/app/trace-context.js';
 import { SECURITY_HEADERS } from '../../../src/app/security-headers.js';
 import { rawRequest, startApp, startAppWithBrokenReadiness, type Harness } from './harness.js';
 
