@@ -10,7 +10,6 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import { MetricsLedger, type LedgerLayers } from '../../src/manager/aggregation/metrics-ledger.js';
 import { isGaugeNamedLikeCounter } from '../../src/metrics/aggregation-rules.js';
 import { registerBuildInfo } from '../../src/metrics/build-info.js';
-import { replaceEventLoopLagMetrics } from '../../src/metrics/event-loop-lag.js';
 import { createHttpMetrics } from '../../src/metrics/http-metrics.js';
 import { MANAGER_METRICS_PREFIX } from '../../src/metrics/process-wide-metrics.js';
 import { createShedMetrics } from '../../src/metrics/shed-metrics.js';
@@ -71,7 +70,6 @@ interface Sample {
 function workerRegistry(labelSets: number) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  replaceEventLoopLagMetrics(registry);
   const http = createHttpMetrics(registry);
   registerBuildInfo(registry, { version: 'bench', slot: 0 });
   createShedMetrics(registry);
@@ -154,7 +152,6 @@ function shuffled(n: number, seed: number): number[] {
 export async function ablation(rounds: number): Promise<AblationFigures[]> {
   const manager = new Registry();
   collectDefaultMetrics({ register: manager, prefix: MANAGER_METRICS_PREFIX });
-  replaceEventLoopLagMetrics(manager, { prefix: MANAGER_METRICS_PREFIX });
   const runs = CASES.flatMap((c) =>
     VARIANTS.map((v) => ({ c, v, sim: sim(c.labelSets, v), samples: [] as Sample[] })),
   );

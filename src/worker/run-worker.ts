@@ -4,7 +4,6 @@
 import cluster from 'node:cluster';
 import { once } from 'node:events';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { replaceEventLoopLagMetrics } from '../metrics/event-loop-lag.js';
 import { handleClientError } from '../app/client-error.js';
 import { createApp } from '../app/create-app.js';
 import { handleExpectations } from '../app/request-preconditions.js';
@@ -39,7 +38,6 @@ export async function runWorker(
 
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  replaceEventLoopLagMetrics(registry);
   const metrics = createHttpMetrics(registry);
   registerBuildInfo(registry, { version: VERSION, slot });
   options.extendRegistry?.(registry);

@@ -2,7 +2,6 @@
 // their own so they never merge into the workers'. Gauges are rebuilt from the supervisor at each
 // scrape, so slots scaled away disappear; counters keep every slot they ever had.
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
-import { replaceEventLoopLagMetrics } from '../../metrics/event-loop-lag.js';
 import {
   MANAGER_METRICS_PREFIX,
   removeProcessWideMetrics,
@@ -21,7 +20,6 @@ export class SupervisionMetrics {
   constructor(supervisor: Pick<Supervisor, 'desiredWorkers' | 'list'>) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: MANAGER_METRICS_PREFIX });
-    replaceEventLoopLagMetrics(this.registry, { prefix: MANAGER_METRICS_PREFIX });
     removeProcessWideMetrics(this.registry, MANAGER_METRICS_PREFIX);
     new Gauge({
       name: 'cluster_worker_up',
