@@ -1,43 +1,11 @@
 // The newest exemplar of every bucket over every worker that ever reported one, departed ones
 // included, so a reload never blanks the dots on a latency panel. Exemplars ride on top of the
 // rendered families (OpenMetrics only), never through the merge: no byte cache depends on them.
-import type { Exemplar, SampleExemplar } from '../../metrics/exemplars.js';
+import { sampleExemplar, type Exemplar } from '../../metrics/exemplars.js';
 import { escapeLabelValue, formatLabels, formatValue } from './family-text.js';
-
-/** OpenMetrics: an exemplar's label names and values together, at most 128 code points. */
-export const EXEMPLAR_LABELS_MAX_CHARS = 128;
 
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
-
-function isLabelMap(value: unknown, kinds: readonly string[]): value is Record<string, never> {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    Object.values(value).every((v) => kinds.includes(typeof v))
-  );
-}
-
-/** A worker's report, checked: the link carries JSON from another process. */
-function isSampleExemplar(value: unknown): value is SampleExemplar {
-  const sample = value as Partial<SampleExemplar> | null;
-  const exemplar = sample?.exemplar;
-  return (
-    typeof sample?.family === 'string' &&
-    typeof sample.metricName === 'string' &&
-    isLabelMap(sample.labels, ['string', 'number']) &&
-    isLabelMap(exemplar?.labels, ['string']) &&
-    Number.isFinite(exemplar.value) &&
-    Number.isFinite(exemplar.timestampMs)
-  );
-}
-
-function withinLimit(labels: Record<string, string>): boolean {
-  let chars = 0;
-  // Code points, not UTF-16 units: a string's iterator yields one per code point.
-  for (const [name, value] of Object.entries(labels)) chars += [...name].length + [...value].length;
-  return chars <= EXEMPLAR_LABELS_MAX_CHARS;
-}
 
 /** ` # {trace_id="…"} value timestamp`: what follows a sample's value in OpenMetrics. */
 export function exemplarSuffix({ labels, value, timestampMs }: Exemplar): string {
@@ -52,8 +20,11 @@ export class ExemplarBook {
   /** Keeps each reported exemplar that is at least as new as the one held for its line. */
   add(reports: unknown): void {
     if (!Array.isArray(reports)) return;
-    for (const report of reports) {
-      if (!isSampleExemplar(report) || !withinLimit(report.exemplar.labels)) continue;
+    for (const unchecked of reports) {
+      // Checked (the link carries JSON from another process): shape, and the 128-point limit.
+      const parsed = sampleExemplar.safeParse(unchecked);
+      if (!parsed.success) continue;
+      const report = parsed.data;
       const { family, exemplar } = report;
       // The sample's line up to its value, as family-text.ts writes it.
       const prefix = `${report.metricName}${formatLabels(report.labels)}`;

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { ExemplarBook } from '../../../../src/manager/aggregation/exemplar-book.js';
 import {
   EXEMPLAR_LABELS_MAX_CHARS,
-  ExemplarBook,
-} from '../../../../src/manager/aggregation/exemplar-book.js';
-import type { SampleExemplar } from '../../../../src/metrics/exemplars.js';
+  type SampleExemplar,
+} from '../../../../src/metrics/exemplars.js';
 
 const FAMILY = 'http_request_duration_seconds';
 const utf8 = new TextEncoder();
