@@ -31,18 +31,15 @@ interface SheddingDeps {
 /** The app without a shedder (tests, the benchmark's baselines): everything is admitted. */
 export const NO_SHEDDING: LoadShedder = { admit() {}, onPool: (task) => task(), stop() {} };
 
-const LOG_EVERY_MS = 10_000;
-
 /** `log` at most every 10 s while calls recur, with how many there were since its last line. */
 export function rateLimitedLog<T>(log: (count: number, latest: T) => void): (latest: T) => void {
   let lastAt = Number.NEGATIVE_INFINITY;
   let since = 0;
   return (latest) => {
     since += 1;
-    const now = Date.now();
-    if (now - lastAt < LOG_EVERY_MS) return;
+    if (Date.now() - lastAt < 10_000) return;
     log(since, latest);
-    lastAt = now;
+    lastAt = Date.now();
     since = 0;
   };
 }

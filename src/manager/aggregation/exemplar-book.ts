@@ -24,10 +24,9 @@ export class ExemplarBook {
       // Checked (the link carries JSON from another process): shape, and the 128-point limit.
       const parsed = sampleExemplar.safeParse(unchecked);
       if (!parsed.success) continue;
-      const report = parsed.data;
-      const { family, exemplar } = report;
+      const { family, metricName, labels, exemplar } = parsed.data;
       // The sample's line up to its value, as family-text.ts writes it.
-      const prefix = `${report.metricName}${formatLabels(report.labels)}`;
+      const prefix = `${metricName}${formatLabels(labels)}`;
       let lines = this.families.get(family);
       if (lines === undefined) this.families.set(family, (lines = new Map()));
       const held = lines.get(prefix);
