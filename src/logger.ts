@@ -13,3 +13,16 @@ export function createLogger(level: LogLevel, bindings: Record<string, unknown>)
     formatters: { level: (label) => ({ level: label }) },
   });
 }
+
+/** `log` at most every 10 s while calls recur, with how many there were since its last line. */
+export function rateLimitedLog<T>(log: (count: number, latest: T) => void): (latest: T) => void {
+  let lastAt = Number.NEGATIVE_INFINITY;
+  let since = 0;
+  return (latest) => {
+    since += 1;
+    if (Date.now() - lastAt < 10_000) return;
+    log(since, latest);
+    lastAt = Date.now();
+    since = 0;
+  };
+}

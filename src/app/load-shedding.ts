@@ -3,7 +3,7 @@
 // in flight, pool tasks queued beyond libuv's threads (cost-blind: any queued task waits for a
 // whole one). A shed answer closes, so the retry reaches another worker.
 import type { Config } from '../config.js';
-import type { Logger } from '../logger.js';
+import { rateLimitedLog, type Logger } from '../logger.js';
 import type { ShedMetrics, ShedReason } from '../metrics/shed-metrics.js';
 import { watchEventLoop } from './event-loop-stall.js';
 import { overloaded, type HttpError } from '../http-errors.js';
@@ -30,19 +30,6 @@ interface SheddingDeps {
 
 /** The app without a shedder (tests, the benchmark's baselines): everything is admitted. */
 export const NO_SHEDDING: LoadShedder = { admit() {}, onPool: (task) => task(), stop() {} };
-
-/** `log` at most every 10 s while calls recur, with how many there were since its last line. */
-export function rateLimitedLog<T>(log: (count: number, latest: T) => void): (latest: T) => void {
-  let lastAt = Number.NEGATIVE_INFINITY;
-  let since = 0;
-  return (latest) => {
-    since += 1;
-    if (Date.now() - lastAt < 10_000) return;
-    log(since, latest);
-    lastAt = Date.now();
-    since = 0;
-  };
-}
 
 /** libuv's pool size: UV_THREADPOOL_SIZE (read by libuv at first use, clamped to 1..1024), else 4. */
 export function threadPoolSize(env: NodeJS.ProcessEnv = process.env): number {

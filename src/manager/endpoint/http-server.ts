@@ -5,7 +5,7 @@ import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import * as z from '../../zod.js';
 import { LOG_LEVELS, MAX_WORKERS } from '../../config.js';
-import type { Logger } from '../../logger.js';
+import { rateLimitedLog, type Logger } from '../../logger.js';
 import {
   answerParserError,
   errorBody,
@@ -23,8 +23,6 @@ import type { MainThreadCalls } from '../thread/main-thread-calls.js';
 import type { EndpointConfig } from '../thread/metrics-thread-protocol.js';
 
 const MAX_ADMIN_BODY_BYTES = 1024;
-/** Connections evicted or refused at the cap: logged at most this often. */
-const SHED_LOG_INTERVAL_MS = 10_000;
 /** A path as an error message repeats it: at most this many characters of it. */
 const MAX_ECHOED_PATH = 100;
 const NO_STORE = { 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' };
@@ -231,18 +229,17 @@ export function createManagerServer(deps: ManagerServerDeps): http.Server {
   // At the cap a new connection evicts the longest-idle one (so idle clients cannot lock the
   // probes out), and is closed only when every connection has a request in progress.
   const shed = { evicted: 0, refused: 0 };
-  let lastShedLog = 0;
-  capConnections(server, config.metricsMaxConnections, (outcome) => {
-    shed[outcome] += 1;
-    const now = Date.now();
-    if (now - lastShedLog < SHED_LOG_INTERVAL_MS) return;
-    lastShedLog = now;
+  const logShed = rateLimitedLog<void>(() => {
     logger.warn(
       { maxConnections: config.metricsMaxConnections, ...shed },
       'manager endpoint at METRICS_MAX_CONNECTIONS: idle connections evicted, new ones refused if none was idle (counts since the last such line)',
     );
     shed.evicted = 0;
     shed.refused = 0;
+  });
+  capConnections(server, config.metricsMaxConnections, (outcome) => {
+    shed[outcome] += 1;
+    logShed();
   });
   return server;
 }
